@@ -1,0 +1,69 @@
+import { EventEmitter } from 'node:events';
+
+/** Counts a chat message, a metric or a report can show about one running distribution. */
+export interface ProgressEvent {
+  distributionId: string;
+  /** Reward mint address, or "SOL". */
+  reward: string;
+  /** Decimals of the reward, to render base-unit amounts. */
+  decimals: number;
+  recipients: number;
+  /** Recipients in a transaction that was broadcast and not yet settled. */
+  inFlight: number;
+  paid: number;
+  failed: number;
+  /** Base units, decimal string. */
+  paidAmount: string;
+  plannedAmount: string;
+  transactionsSent: number;
+  transactionsConfirmed: number;
+  transactionsFailed: number;
+  /** Recipients settled per second since the run started. */
+  recipientsPerSecond: number;
+  /** Seconds until every recipient is settled at the current rate; null when unknown. */
+  etaSeconds: number | null;
+  state: DistributionState;
+  at: number;
+}
+
+export type DistributionState =
+  | 'previewed'
+  | 'confirmed'
+  | 'running'
+  | 'paused'
+  | 'completed'
+  | 'cancelled'
+  | 'expired';
+
+export interface CompletedEvent extends ProgressEvent {
+  /** paid / (paid + failed); 1 when nothing was attempted. */
+  successRate: number;
+  durationMs: number;
+}
+
+export interface TransactionEvent {
+  distributionId: string;
+  signature: string;
+  recipients: number;
+  outcome: 'sent' | 'confirmed' | 'failed' | 'expired';
+  error?: string;
+  at: number;
+}
+
+export interface SnapshotEvent {
+  mint: string;
+  holders: number;
+  durationMs: number;
+  fromCache: boolean;
+  at: number;
+}
+
+/** Every event that leaves the engine; chat, monitoring and reports subscribe, the engine never calls them. */
+export interface EngineEvents {
+  progress: [ProgressEvent];
+  completed: [CompletedEvent];
+  transaction: [TransactionEvent];
+  snapshot: [SnapshotEvent];
+}
+
+export class EngineEventBus extends EventEmitter<EngineEvents> {}

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction, sendAndConfirmTransaction } from '@solana/web3.js';
+import {
+  TOKEN_2022_PROGRAM_ID,
+  TOKEN_PROGRAM_ID,
+  createAssociatedTokenAccountIdempotentInstruction,
+  createTransferCheckedInstruction,
+  getAssociatedTokenAddressSync,
+} from '@solana/spl-token';
+import { startLocalnet, type Localnet } from '../src/localnet/index.js';
+
+let net: Localnet;
+let connection: Connection;
+let distributor: Keypair;
+
+beforeAll(async () => {
+  net = await startLocalnet({ holders: 60, seed: 7, slotMs: 100 });
+  connection = new Connection(net.rpcUrl, { commitment: 'confirmed', disableRetryOnRateLimit: true });
+  distributor = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(readFileSync(net.scenario.keypairPath, 'utf8')) as number[]));
+});
+afterAll(async () => net?.close());
+
+describe('local chain over JSON-RPC', () => {
+  it('lands a SOL transfer sent by an unmodified web3.js Connection and shows the new balances', async () => {
+    const to = Keypair.generate().publicKey;
+    const before = await connection.getBalance(distributor.publicKey);
+    const tx = new Transaction().add(SystemProgram.transfer({ fromPubkey: distributor.publicKey, toPubkey: to, lamports: LAMPORTS_PER_SOL / 2 }));
+    const signature = await sendAndConfirmTransaction(connection, tx, [distributor]);
+    expect(signature).toMatch(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
+    expect(await connection.getBalance(to)).toBe(LAMPORTS_PER_SOL / 2);
+    expect(await connection.getBalance(distributor.publicKey)).toBe(before - LAMPORTS_PER_SOL / 2 - 5000);
+  });
+
+  it('lands an SPL transfer to a new associated token account', async () => {
+    const mint = new PublicKey(net.scenario.rewardMint);
+    const owner = Keypair.generate().publicKey;
+    const ata = getAssociatedTokenAddressSync(mint, owner);
+    const source = getAssociatedTokenAddressSync(mint, distributor.publicKey);
+    const sourceBefore = await connection.getTokenAccountBalance(source);
+    const tx = new Transaction().add(
+      createAssociatedTokenAccountIdempotentInstruction(distributor.publicKey, ata, owner, mint),
+      createTransferCheckedInstruction(source, mint, ata, distributor.publicKey, 1_234_567n, net.scenario.rewardDecimals),
+    );
+    await sendAndConfirmTransaction(connection, tx, [distributor]);
+    const balance = await connection.getTokenAccountBalance(ata);
+    expect(balance.value.amount).toBe('1234567');
+    expect(balance.value.uiAmountString).toBe('1.234567');
+    const sourceAfter = await connection.getTokenAccountBalance(source);
+    expect(BigInt(sourceBefore.value.amount) - BigInt(sourceAfter.value.amount)).toBe(1_234_567n);
+    const parsed = await connection.getParsedTokenAccountsByOwner(owner, { mint });
+    expect(parsed.value).toHaveLength(1);
+  });
+
+  it('getProgramAccounts with dataSize, memcmp and dataSlice returns exactly the seeded token accounts', async () => {
+    const accounts = await connection.getProgramAccounts(TOKEN_PROGRAM_ID, {
+      filters: [{ dataSize: 165 }, { memcmp: { offset: 0, bytes: net.scenario.baseMint } }],
+      dataSlice: { offset: 32, length: 40 },
+    });
+    const expected = new Set([...net.scenario.holders.flatMap((h) => h.tokenAccounts), ...net.scenario.zeroBalanceAccounts]);
+    expect(new Set(accounts.map((a) => a.pubkey.toBase58()))).toEqual(expected);
+    for (const { account } of accounts) expect(account.data.length).toBe(40);
+    const byOwner = new Map<string, bigint>();
+    for (const { account } of accounts) {
+      const owner = new PublicKey(account.data.subarray(0, 32)).toBase58();
+      byOwner.set(owner, (byOwner.get(owner) ?? 0n) + account.data.readBigUInt64LE(32));
+    }
+    for (const holder of net.scenario.holders) expect(byOwner.get(holder.owner)).toBe(holder.amount);
+  });
+
+  it('finds Token-2022 holders, whose accounts are larger than 165 bytes, with memcmp alone', async () => {
+    const accounts = await connection.getProgramAccounts(TOKEN_2022_PROGRAM_ID, {
+      filters: [{ memcmp: { offset: 0, bytes: net.scenario.baseMint2022 } }],
+    });
+    const expected = new Set([...net.scenario.holders2022.flatMap((h) => h.tokenAccounts), ...net.scenario.zeroBalanceAccounts2022]);
+    expect(new Set(accounts.map((a) => a.pubkey.toBase58()))).toEqual(expected);
+    expect(accounts.every((a) => a.account.data.length === 170)).toBe(true);
+  });
+
+  it('expires a blockhash after 150 blocks: a late transaction is dropped, never landed', async () => {
+    const { blockhash, lastValidBlockHeight } = await connection.getLatestBlockhash();
+    const tx = new Transaction({ feePayer: distributor.publicKey, blockhash, lastValidBlockHeight }).add(
+      SystemProgram.transfer({ fromPubkey: distributor.publicKey, toPubkey: Keypair.generate().publicKey, lamports: LAMPORTS_PER_SOL }),
+    );
+    tx.sign(distributor);
+    net.chain.advance(151);
+    expect(await connection.getBlockHeight()).toBeGreaterThan(lastValidBlockHeight);
+    const sig = await connection.sendRawTransaction(tx.serialize(), { skipPreflight: true });
+    const status = await connection.getSignatureStatuses([sig]);
+    expect(status.value[0]).toBeNull();
+    await expect(connection.sendRawTransaction(tx.serialize())).rejects.toThrow(/Blockhash not found/);
+  });
+
+  it('answers a JSON-RPC batch and counts requests by method', async () => {
+    net.server.resetStats();
+    const res = await fetch(net.rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { jsonrpc: '2.0', id: 1, method: 'getSlot' },
+        { jsonrpc: '2.0', id: 2, method: 'getBlockHeight' },
+        { jsonrpc: '2.0', id: 3, method: 'getSlot' },
+      ]),
+    });
+    const body = (await res.json()) as { id: number; result: number }[];
+    expect(body.map((b) => b.id)).toEqual([1, 2, 3]);
+    expect(net.server.stats().requestsByMethod).toEqual({ getSlot: 2, getBlockHeight: 1 });
+  });
+});
+
+describe('emulated provider limits and faults', () => {
+  it('answers 429 past the budget with a Retry-After that names when the window frees up', async () => {
+    const limited = await startLocalnet({ holders: 0, rateLimit: { requestsPerWindow: 5, perMethodPerWindow: 3, windowMs: 4000 } });
+    try {
+      const call = (method: string) =>
+        fetch(limited.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method }) });
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await call('getSlot')).status);
+      const perMethod = await call('getSlot');
+      expect(statuses).toEqual([200, 200, 200]);
+      expect(perMethod.status).toBe(429);
+      expect(Number(perMethod.headers.get('retry-after'))).toBe(4);
+      expect((await call('getBlockHeight')).status).toBe(200);
+      expect((await call('getHealth')).status).toBe(200);
+      const overall = await call('getVersion');
+      expect(overall.status).toBe(429);
+      expect(Number(overall.headers.get('retry-after'))).toBeGreaterThanOrEqual(3);
+      expect(limited.server.stats().rateLimited).toBe(2);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('injects 5xx and drops transactions at the configured rates', async () => {
+    const faulty = await startLocalnet({ holders: 0, faults: { serverError: 1 } });
+    try {
+      const res = await fetch(faulty.rpcUrl, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getSlot' }) });
+      expect(res.status).toBe(503);
+      faulty.server.setFaults({ dropTransaction: 1 });
+      const conn = new Connection(faulty.rpcUrl, 'confirmed');
+      const payer = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(readFileSync(faulty.scenario.keypairPath, 'utf8')) as number[]));
+      const tx = new Transaction().add(SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: Keypair.generate().publicKey, lamports: 1_000_000 }));
+      tx.recentBlockhash = (await conn.getLatestBlockhash()).blockhash;
+      tx.sign(payer);
+      const sig = await conn.sendRawTransaction(tx.serialize(), { skipPreflight: true });
+      expect((await conn.getSignatureStatuses([sig])).value[0]).toBeNull();
+      expect(faulty.server.stats().transactionsDropped).toBe(1);
+    } finally {
+      await faulty.close();
+    }
+  });
+});

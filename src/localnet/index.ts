@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalChain } from './chain.js';
 import type { FaultRates } from './faults.js';
-import type { RateLimitRule } from './rate-limit.js';
+import type { RateLimitRule } from '../solana/sliding-window.js';
 import { RpcServer } from './rpc-server.js';
 import { seedScenario, type Scenario } from './seed.js';
 
@@ -63,5 +63,5 @@ export async function startLocalnet(opts: LocalnetOptions = {}): Promise<Localne
 
 export type { Scenario, SeededHolder } from './seed.js';
 export type { FaultRates } from './faults.js';
-export type { RateLimitRule } from './rate-limit.js';
+export type { RateLimitRule } from '../solana/sliding-window.js';
 export type { RpcStats } from './rpc-server.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { LocalChain } from './chain.js';
 import { PubSubServer } from './pubsub.js';
 import { FaultInjector, type FaultRates } from './faults.js';
-import { SlidingWindowLimiter, type RateLimitRule } from './rate-limit.js';
+import { SlidingWindowLimiter, type RateLimitRule } from '../solana/sliding-window.js';
 import { createRpcMethods, RpcError } from './rpc-methods.js';
 
 export interface RpcServerOptions {

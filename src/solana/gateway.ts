@@ -1,0 +1,137 @@
+import { Connection, type Commitment } from '@solana/web3.js';
+import { withFailover, type CircuitBreakerOptions } from './failover.js';
+import { RateGate } from './rate-gate.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+import { RpcEventBus } from './rpc-events.js';
+import type { RateLimitRule } from './sliding-window.js';
+import { httpTransport, methodsOf, type RpcLane, type RpcTrace, type RpcTransport } from './transport.js';
+
+export interface RpcGatewayOptions {
+  url: string;
+  /** Used when the primary keeps failing; null for none. */
+  fallbackUrl?: string | null;
+  /** The provider's budget; null for none. Applies to each endpoint separately. */
+  limit?: RateLimitRule | null;
+  /** Default 8. */
+  maxConcurrent?: number;
+  /** Per attempt. Default 10 s. */
+  timeoutMs?: number;
+  /** Default 6 attempts, 250 ms base, 8 s cap. */
+  retry?: RetryPolicy;
+  /** Default 5 failures, 30 s. */
+  circuitBreaker?: CircuitBreakerOptions;
+  commitment?: Commitment;
+}
+
+export interface RpcGatewayStats {
+  requestsByMethod: Record<string, number>;
+  errorsByMethod: Record<string, number>;
+  rateLimited: number;
+  queued: { interactive: number; bulk: number };
+}
+
+/**
+ * The only way to an RPC endpoint. A transport is a function; pacing (Bottleneck + sliding window),
+ * retries and failover are layers around it. `connection(lane)` gives a web3.js Connection whose
+ * every request passes through those layers.
+ */
+export class RpcGateway {
+  readonly events = new RpcEventBus();
+  private readonly gates: RateGate[] = [];
+  private readonly transport: RpcTransport;
+  private readonly connections = new Map<RpcLane, Connection>();
+  private readonly counters: RpcGatewayStats = { requestsByMethod: {}, errorsByMethod: {}, rateLimited: 0, queued: { interactive: 0, bulk: 0 } };
+  readonly commitment: Commitment;
+
+  constructor(readonly opts: RpcGatewayOptions) {
+    this.commitment = opts.commitment ?? 'confirmed';
+    const retry = opts.retry ?? { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 8_000 };
+    const endpoint = (url: string, label: string): RpcTransport => {
+      const gate = new RateGate({ limit: opts.limit ?? null, maxConcurrent: opts.maxConcurrent ?? 8 });
+      this.gates.push(gate);
+      return withRetry(gate.wrap(httpTransport(url, label, opts.timeoutMs ?? 10_000)), retry, {
+        onRateLimited: (waitMs) => gate.pause(waitMs),
+      });
+    };
+    const primary = endpoint(opts.url, 'primary');
+    const fallback = opts.fallbackUrl ? endpoint(opts.fallbackUrl, 'fallback') : null;
+    this.transport = withFailover(primary, fallback, opts.circuitBreaker ?? { failureThreshold: 5, cooldownMs: 30_000 }, {
+      onSwitch: (from, to, reason) => this.events.emit('failover', { from, to, reason, at: Date.now() }),
+    });
+  }
+
+  /** A Connection on `lane`; created once per lane. */
+  connection(lane: RpcLane = 'bulk'): Connection {
+    let conn = this.connections.get(lane);
+    if (!conn) {
+      conn = new Connection(this.opts.url, {
+        commitment: this.commitment,
+        disableRetryOnRateLimit: true,
+        fetch: (_input, init) => this.fetchFor(lane, init),
+      });
+      this.connections.set(lane, conn);
+    }
+    return conn;
+  }
+
+  /** Sends a raw JSON-RPC payload through every layer; answers like fetch would. */
+  async request(body: string, lane: RpcLane, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+    const methods = methodsOf(body);
+    const trace: RpcTrace = { attempts: 0, rateLimited: 0, queuedMs: 0 };
+    const started = Date.now();
+    let ok = false;
+    let status: number | undefined;
+    let endpoint = 'primary';
+    try {
+      const res = await this.transport({ body, methods, lane, trace, ...(signal ? { signal } : {}) });
+      status = res.status;
+      endpoint = res.endpoint;
+      // JSON-RPC errors inside a 200 are answers (a refused preflight, say); errors here mean no usable answer.
+      ok = res.status >= 200 && res.status < 300;
+      return { status: res.status, text: res.text };
+    } finally {
+      this.record(methods, lane, trace, started, ok, status, endpoint);
+    }
+  }
+
+  stats(): RpcGatewayStats {
+    const queued = { interactive: 0, bulk: 0 };
+    for (const g of this.gates) {
+      const q = g.queued();
+      queued.interactive += q.interactive;
+      queued.bulk += q.bulk;
+    }
+    return { ...structuredClone(this.counters), queued };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.gates.map((g) => g.stop()));
+  }
+
+  private async fetchFor(lane: RpcLane, init: RequestInit | undefined): Promise<Response> {
+    const body = typeof init?.body === 'string' ? init.body : String(init?.body ?? '');
+    const res = await this.request(body, lane, init?.signal ?? undefined);
+    return new Response(res.text, { status: res.status, headers: { 'content-type': 'application/json' } });
+  }
+
+  private record(methods: string[], lane: RpcLane, trace: RpcTrace, started: number, ok: boolean, httpStatus: number | undefined, endpoint: string): void {
+    const at = Date.now();
+    this.counters.rateLimited += trace.rateLimited;
+    for (const method of methods) {
+      this.counters.requestsByMethod[method] = (this.counters.requestsByMethod[method] ?? 0) + 1;
+      if (!ok) this.counters.errorsByMethod[method] = (this.counters.errorsByMethod[method] ?? 0) + 1;
+      this.events.emit('call', {
+        method,
+        endpoint,
+        lane,
+        queuedMs: trace.queuedMs,
+        durationMs: at - started - trace.queuedMs,
+        ok,
+        ...(httpStatus !== undefined ? { httpStatus } : {}),
+        rateLimited: trace.rateLimited,
+        attempts: trace.attempts,
+        at,
+      });
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The one error type the engine shows to people. Commands and chat render `userMessage`; logs and
+ * metrics key on `code`, which never changes once released. Anything that is not a TributaryError is a
+ * bug or an infrastructure failure and is reported as such, not shown verbatim.
+ *
+ * A message names what is wrong with the user's input (the address, the amount, the limit), never a
+ * secret (DESIGN.md invariant 6): inputs that may be secrets (a pasted keypair) are not echoed.
+ */
+
+/** Stable codes, grouped by what they are about. Add new ones; never rename or reuse one. */
+export type TributaryErrorCode =
+  // amounts typed by a user
+  | 'AMOUNT_INVALID'
+  | 'AMOUNT_TOO_PRECISE'
+  | 'AMOUNT_NOT_POSITIVE'
+  | 'AMOUNT_TOO_LARGE'
+  // addresses and accounts
+  | 'INVALID_ADDRESS'
+  | 'NOT_A_MINT'
+  | 'UNSUPPORTED_MINT'
+  // plans
+  | 'INVALID_FILTER'
+  | 'NO_RECIPIENTS'
+  | 'INSUFFICIENT_BALANCE';
+
+export interface TributaryErrorOptions {
+  /** Machine-readable context for logs and tests (addresses, limits); shown to nobody. */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class TributaryError extends Error {
+  override readonly name = 'TributaryError';
+  readonly code: TributaryErrorCode;
+  /** Short, names what is wrong; safe to post in a chat. */
+  readonly userMessage: string;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: TributaryErrorCode, userMessage: string, opts: TributaryErrorOptions = {}) {
+    super(userMessage, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    this.userMessage = userMessage;
+    if (opts.details !== undefined) this.details = opts.details;
+  }
+}
+
+/** True for a TributaryError, optionally of one code. */
+export function isTributaryError(e: unknown, code?: TributaryErrorCode): e is TributaryError {
+  return e instanceof TributaryError && (code === undefined || e.code === code);
+}

@@ -6,9 +6,13 @@
 import { once } from 'node:events';
 import { AttachmentBuilder, Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags } from 'discord.js';
 import type { ChatInputCommandInteraction, Interaction, TextChannel } from 'discord.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { Api, Bot, GrammyError, InlineKeyboard, InputFile } from 'grammy';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startDiscordStandin } from './standins/discord.js';
 import type { DiscordStandin } from './standins/discord.js';
+import { startTelegramStandin } from './standins/telegram.js';
+import type { TelegramStandin } from './standins/telegram.js';
 
 describe('Discord stand-in with the real discord.js client', () => {
   let standin: DiscordStandin | undefined;
@@ -120,5 +124,109 @@ describe('Discord stand-in with the real discord.js client', () => {
     expect(posts.map((c) => c.status)).toEqual([429, 200]);
     const [limited, retried] = posts;
     expect((retried?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(300);
+  });
+});
+
+describe('Telegram stand-in with the real grammY bot', () => {
+  let standin: TelegramStandin | undefined;
+  let bot: Bot | undefined;
+  let polling: Promise<void> | undefined;
+
+  afterEach(async () => {
+    if (bot?.isRunning()) await bot.stop();
+    await polling;
+    await standin?.close();
+    bot = undefined;
+    polling = undefined;
+    standin = undefined;
+  });
+
+  async function started(setup: (b: Bot) => void): Promise<{ standin: TelegramStandin; bot: Bot }> {
+    standin = await startTelegramStandin();
+    bot = new Bot(standin.token, { client: { apiRoot: standin.apiRoot }, botInfo: standin.botInfo });
+    setup(bot);
+    const onStart = new Promise<void>((resolve) => {
+      polling = bot?.start({ onStart: () => resolve() });
+    });
+    await onStart;
+    return { standin, bot };
+  }
+
+  it('long-polls a command and a button press; replies, edits, refuses an identical edit, uploads a document', async () => {
+    const keyboard = new InlineKeyboard().text('Refresh', 'refresh');
+    let identicalEdit: unknown;
+    const { standin: telegram } = await started((b) => {
+      b.command('status', (ctx) => ctx.reply('<b>Status</b>: idle', { parse_mode: 'HTML', reply_markup: keyboard }));
+      b.callbackQuery('refresh', async (ctx) => {
+        await ctx.answerCallbackQuery({ text: 'Refreshing' });
+        await ctx.editMessageText('<b>Status</b>: running', { parse_mode: 'HTML', reply_markup: keyboard });
+        identicalEdit = await ctx.editMessageText('<b>Status</b>: running', { parse_mode: 'HTML', reply_markup: keyboard }).catch((error: unknown) => error);
+        await ctx.replyWithDocument(new InputFile(Buffer.from('wallet,amount\nA,1\n'), 'report.csv'), { caption: 'Daily report' });
+      });
+    });
+
+    telegram.sendText({ text: '/status', from: 'alice' });
+    const reply = await telegram.waitForCall((c) => c.method === 'sendMessage' && c.ok);
+    expect(reply.params).toMatchObject({ chat_id: telegram.fixture.group.id, parse_mode: 'HTML', reply_markup: { inline_keyboard: [[{ text: 'Refresh', callback_data: 'refresh' }]] } });
+    const status = telegram.messagesIn().find((m) => m.fromBot);
+    expect(status?.current.renderedText).toBe('Status: idle');
+
+    telegram.pressButton({ messageId: status?.messageId ?? 0, data: 'refresh', from: 'alice' });
+    const upload = await telegram.waitForCall((c) => c.method === 'sendDocument');
+    expect(upload.ok).toBe(true);
+
+    expect(status?.history.map((v) => v.renderedText)).toEqual(['Status: idle', 'Status: running']);
+    expect(identicalEdit).toBeInstanceOf(GrammyError);
+    expect((identicalEdit as GrammyError).error_code).toBe(400);
+    expect((identicalEdit as GrammyError).description).toContain('message is not modified');
+    expect([...telegram.callbackQueries.values()][0]?.answer).toEqual({ text: 'Refreshing' });
+    expect(telegram.documents.map((d) => [d.filename, d.bytes?.toString(), d.caption])).toEqual([['report.csv', 'wallet,amount\nA,1\n', 'Daily report']]);
+  });
+
+  it('stops cleanly: the held long poll ends and the handled update is confirmed', async () => {
+    let handled!: () => void;
+    const seen = new Promise<void>((resolve) => (handled = resolve));
+    const { standin: telegram, bot: b } = await started((setup) => setup.on('message:text', () => handled()));
+    telegram.sendText({ text: 'hello' });
+    await seen;
+    // Let grammY go back to a held getUpdates, so that stop() has a poll to abort.
+    await vi.waitFor(() => expect(telegram.isPolling()).toBe(true));
+    await b.stop();
+    await polling;
+
+    const last = telegram.calls.filter((c) => c.method === 'getUpdates').at(-1);
+    expect(last?.params).toMatchObject({ offset: (telegram.updates[0]?.update_id ?? 0) + 1, limit: 1 });
+    expect(telegram.isPolling()).toBe(false);
+  });
+
+  it('answers 401 for a wrong token and 429 with retry_after, which auto-retry waits out', async () => {
+    standin = await startTelegramStandin();
+    const wrong = new Api('7000000001:wrong', { apiRoot: standin.apiRoot });
+    const refused = await wrong.getMe().catch((error: unknown) => error);
+    expect((refused as GrammyError).error_code).toBe(401);
+
+    const api = new Api(standin.token, { apiRoot: standin.apiRoot });
+    api.config.use(autoRetry());
+    standin.rateLimitNext({ method: 'sendMessage', retryAfterSec: 0.3 });
+    await api.sendMessage(standin.fixture.group.id, 'after the limit');
+    const sends = standin.calls.filter((c) => c.method === 'sendMessage');
+    expect(sends.map((c) => c.status)).toEqual([429, 200]);
+    expect((sends[1]?.at ?? 0) - (sends[0]?.answeredAt ?? 0)).toBeGreaterThanOrEqual(300);
+  });
+
+  it('refuses what Telegram refuses: bad HTML, long callback data, writing first to a user', async () => {
+    standin = await startTelegramStandin();
+    const api = new Api(standin.token, { apiRoot: standin.apiRoot });
+    const groupId = standin.fixture.group.id;
+    const descriptions = await Promise.all([
+      api.sendMessage(groupId, 'paid 5 < 6', { parse_mode: 'HTML' }),
+      api.sendMessage(groupId, 'x', { reply_markup: new InlineKeyboard().text('Confirm', 'c'.repeat(65)) }),
+      api.sendMessage(standin.fixture.user('bob').id, 'hi'),
+    ].map((p) => p.then(() => 'accepted', (error: unknown) => (error as GrammyError).description)));
+    expect(descriptions).toEqual([
+      expect.stringContaining("Bad Request: can't parse entities"),
+      'Bad Request: BUTTON_DATA_INVALID',
+      "Forbidden: bot can't initiate conversation with a user",
+    ]);
   });
 });

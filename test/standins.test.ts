@@ -4,11 +4,25 @@
  * check what the stand-ins recorded.
  */
 import { once } from 'node:events';
-import { AttachmentBuilder, Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags } from 'discord.js';
-import type { ChatInputCommandInteraction, Interaction, TextChannel } from 'discord.js';
+import { createInflate } from 'node:zlib';
+import {
+  ActionRowBuilder,
+  ApplicationCommandOptionType,
+  AttachmentBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  Routes,
+} from 'discord.js';
+import type { ButtonInteraction, ChatInputCommandInteraction, Interaction, TextChannel } from 'discord.js';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Api, Bot, GrammyError, InlineKeyboard, InputFile } from 'grammy';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WebSocket } from 'ws';
 import { startDiscordStandin } from './standins/discord.js';
 import type { DiscordStandin } from './standins/discord.js';
 import { startTelegramStandin } from './standins/telegram.js';
@@ -103,7 +117,7 @@ describe('Discord stand-in with the real discord.js client', () => {
     expect(sent.attachments.first()?.name).toBe('plan.csv');
   });
 
-  it('answers like Discord when a callback is late or repeated', async () => {
+  it('answers a callback later than 3 s (here 100 ms) with 10062 Unknown interaction', async () => {
     const { standin: discord, client: bot } = await loggedIn({ interactionAckTimeoutMs: 100 });
     const received = nextInteraction(bot);
     discord.dispatchInteraction({ name: 'status' });
@@ -112,6 +126,111 @@ describe('Discord stand-in with the real discord.js client', () => {
     const late = await interaction.reply('too late').catch((error: unknown) => error);
     expect(late).toBeInstanceOf(DiscordAPIError);
     expect((late as DiscordAPIError).code).toBe(10062);
+  });
+
+  it('registers commands by bulk overwrite and types dispatched options from them; a follow-up after a defer fills the loading message', async () => {
+    const { standin: discord, client: bot } = await loggedIn();
+    await bot.application?.commands.set(
+      [
+        {
+          name: 'distribute',
+          description: 'Reward distributions',
+          options: [
+            {
+              type: ApplicationCommandOptionType.Subcommand,
+              name: 'preview',
+              description: 'Preview a plan',
+              options: [{ type: ApplicationCommandOptionType.Integer, name: 'min', description: 'Minimum holding', required: true }],
+            },
+          ],
+        },
+      ],
+      discord.fixture.guild.id,
+    );
+    expect(discord.calls.find((c) => c.method === 'PUT')?.route).toBe('/applications/:appId/guilds/:guildId/commands');
+    const registered = discord.commands.guilds.get(discord.fixture.guild.id);
+    expect(registered).toHaveLength(1);
+
+    const received = nextInteraction(bot);
+    const dispatched = discord.dispatchInteraction({ name: 'distribute preview', options: { min: 10 } });
+    const interaction = (await received) as ChatInputCommandInteraction;
+    expect(interaction.commandId).toBe((registered?.[0] as { id: string }).id);
+    expect(interaction.options.getInteger('min', true)).toBe(10);
+
+    await interaction.deferReply();
+    const followUp = await interaction.followUp({ content: 'Plan ready', files: [new AttachmentBuilder(Buffer.from('{}'), { name: 'plan.json' })] });
+    const record = discord.interactions.get(dispatched.id);
+    expect(followUp.id).toBe(record?.originalMessageId);
+    expect(discord.messages.get(followUp.id)?.current).toMatchObject({ content: 'Plan ready', flags: 0, attachments: [{ filename: 'plan.json' }] });
+    expect(record?.followupIds).toEqual([]);
+  });
+
+  it('delivers a button click on a bot message; update() edits that message', async () => {
+    const { standin: discord, client: bot } = await loggedIn();
+    const channel = (await bot.channels.fetch(discord.fixture.channelId('tributary-ops'))) as TextChannel;
+    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId('confirm:p-1').setLabel('Confirm').setStyle(ButtonStyle.Success));
+    const prompt = await channel.send({ content: 'Confirm plan p-1?', components: [row] });
+
+    const received = nextInteraction(bot);
+    const dispatched = discord.dispatchInteraction({ customId: 'confirm:p-1', user: 'alice' });
+    const click = (await received) as ButtonInteraction;
+    expect(click.isButton()).toBe(true);
+    expect(click.message.id).toBe(prompt.id);
+    await click.update({ content: 'Plan p-1 confirmed by alice', components: [] });
+
+    expect(discord.interactions.get(dispatched.id)).toMatchObject({ ackType: 7, originalMessageId: prompt.id });
+    expect(discord.messages.get(prompt.id)?.history.map((v) => [v.content, v.components.length])).toEqual([
+      ['Confirm plan p-1?', 1],
+      ['Plan p-1 confirmed by alice', 0],
+    ]);
+  });
+
+  it('refuses a second callback for the same interaction with 40060', async () => {
+    const { standin: discord, client: bot } = await loggedIn();
+    const received = nextInteraction(bot);
+    const dispatched = discord.dispatchInteraction({ name: 'status' });
+    const interaction = (await received) as ChatInputCommandInteraction;
+    await interaction.reply({ content: 'Status report', files: [new AttachmentBuilder(Buffer.from('ok'), { name: 'status.txt' })] });
+    expect(discord.calls.find((c) => c.interactionId === dispatched.id)?.files.map((f) => f.filename)).toEqual(['status.txt']);
+
+    // discord.js itself refuses a second reply, so go through its REST client as a careless adapter might.
+    const again = await bot.rest
+      .post(Routes.interactionCallback(interaction.id, interaction.token), { body: { type: 4, data: { content: 'again' } }, auth: false })
+      .catch((error: unknown) => error);
+    expect((again as DiscordAPIError).code).toBe(40060);
+  });
+
+  it('delivers a DM interaction; the reply and a user.send() land in the DM channel', async () => {
+    const { standin: discord, client: bot } = await loggedIn();
+    const received = nextInteraction(bot);
+    discord.dispatchInteraction({ name: 'balance', guildId: null, user: 'bob' });
+    const interaction = (await received) as ChatInputCommandInteraction;
+    expect(interaction.inGuild()).toBe(false);
+    await interaction.reply('You received 12.5 TRIB');
+    await interaction.user.send('Paid: 12.5 TRIB');
+
+    const dm = discord.fixture.dms.get(discord.fixture.member('bob').user.id);
+    expect(discord.channelMessages(dm?.id ?? '').map((m) => m.current.content)).toEqual(['You received 12.5 TRIB', 'Paid: 12.5 TRIB']);
+  });
+
+  it('lets discord.js resume after the gateway drops the connection', async () => {
+    const { standin: discord, client: bot } = await loggedIn();
+    discord.disconnectGateway();
+    await vi.waitFor(() => expect(discord.gatewayPayloads.some((p) => p.op === 6) && discord.gatewaySessions() === 1).toBe(true), { timeout: 5_000 });
+    const received = nextInteraction(bot);
+    discord.dispatchInteraction({ name: 'status' });
+    expect((await received).isChatInputCommand()).toBe(true);
+  });
+
+  it('compresses gateway payloads when a client asks for zlib-stream', async () => {
+    standin = await startDiscordStandin();
+    const socket = new WebSocket(`${standin.gatewayUrl}?v=10&encoding=json&compress=zlib-stream`);
+    const inflate = createInflate();
+    const hello = new Promise<unknown>((resolve) => inflate.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString('utf8')))));
+    socket.on('message', (data: Buffer) => inflate.write(data));
+    expect(await hello).toMatchObject({ op: 10, d: { heartbeat_interval: 41_250 } });
+    socket.close();
+    inflate.close();
   });
 
   it('makes discord.js wait out a 429 before retrying', async () => {
@@ -197,6 +316,23 @@ describe('Telegram stand-in with the real grammY bot', () => {
     const last = telegram.calls.filter((c) => c.method === 'getUpdates').at(-1);
     expect(last?.params).toMatchObject({ offset: (telegram.updates[0]?.update_id ?? 0) + 1, limit: 1 });
     expect(telegram.isPolling()).toBe(false);
+  });
+
+  it('keeps updates until an offset above their id confirms them', async () => {
+    standin = await startTelegramStandin();
+    const api = new Api(standin.token, { apiRoot: standin.apiRoot });
+    const first = standin.sendText({ text: 'one' });
+    const second = standin.sendText({ text: 'two' });
+
+    expect((await api.getUpdates()).map((u) => u.update_id)).toEqual([first.update_id, second.update_id]);
+    expect((await api.getUpdates({ offset: second.update_id })).map((u) => u.update_id)).toEqual([second.update_id]);
+    expect(await api.getUpdates({ offset: second.update_id + 1, timeout: 0 })).toEqual([]);
+    const held = api.getUpdates({ timeout: 5 });
+    await vi.waitFor(() => expect(standin?.isPolling()).toBe(true));
+    const third = standin.sendText({ text: '/status@tributary_test_bot now', from: 'bob' });
+    const [delivered] = await held;
+    expect(delivered?.update_id).toBe(third.update_id);
+    expect(delivered?.message?.entities).toEqual([{ type: 'bot_command', offset: 0, length: 26 }]);
   });
 
   it('answers 401 for a wrong token and 429 with retry_after, which auto-retry waits out', async () => {

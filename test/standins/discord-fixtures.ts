@@ -4,7 +4,7 @@
  * @discordjs/rest keys its rate-limit buckets on 17-19 digit ids in paths.
  */
 import { ChannelType, PermissionFlagsBits } from 'discord.js';
-import type { APIGuildMember, APIRole, APITextChannel, APIUser, ChannelFlags, GuildMemberFlags, RoleFlags } from 'discord.js';
+import type { APIDMChannel, APIGuildMember, APIRole, APITextChannel, APIUser, ChannelFlags, GuildMemberFlags, RoleFlags } from 'discord.js';
 
 const DISCORD_EPOCH = 1_420_070_400_000n;
 
@@ -47,6 +47,8 @@ export interface DiscordFixture {
     channels: APITextChannel[];
     members: APIGuildMember[];
   };
+  /** DM channels between the bot and a user, by user id; opened on first use (a DM interaction or POST /users/@me/channels). */
+  dms: Map<string, APIDMChannel>;
   /** Lookups by name that throw with the known names, so a typo in a test reads as such. */
   roleId(name: string): string;
   channelId(name: string): string;
@@ -85,6 +87,7 @@ export function buildDiscordFixture(ids: Snowflakes, options: DiscordFixtureOpti
     bot,
     applicationId: bot.id,
     guild: { id: guildId, name: options.guildName ?? 'Tributary Test Guild', ownerId: owner.id, roles, channels, members },
+    dms: new Map(),
     roleId,
     channelId(name) {
       const found = channels.find((c) => c.name === name);
@@ -97,6 +100,16 @@ export function buildDiscordFixture(ids: Snowflakes, options: DiscordFixtureOpti
       return found;
     },
   };
+}
+
+/** The DM channel with `recipient`, opened if needed. */
+export function openDm(fixture: DiscordFixture, ids: Snowflakes, recipient: APIUser): APIDMChannel {
+  let dm = fixture.dms.get(recipient.id);
+  if (!dm) {
+    dm = { id: ids.next(), type: ChannelType.DM, name: null, last_message_id: null, recipients: [recipient], flags: 0 as ChannelFlags };
+    fixture.dms.set(recipient.id, dm);
+  }
+  return dm;
 }
 
 /** A member's permissions as Discord computes them for interactions: the union of its roles and @everyone. */

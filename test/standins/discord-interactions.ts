@@ -26,7 +26,7 @@ import type {
   APIUser,
 } from 'discord.js';
 import type { CommandRegistry } from './discord-commands.js';
-import { member as memberOf, memberPermissions } from './discord-fixtures.js';
+import { member as memberOf, memberPermissions, openDm } from './discord-fixtures.js';
 import type { DiscordFixture, Snowflakes } from './discord-fixtures.js';
 import type { MessageStore } from './discord-messages.js';
 
@@ -58,7 +58,7 @@ export interface DispatchInteractionInput {
   user?: string | APIUser;
   /** Role ids of the member, replacing the fixture member's roles. */
   roles?: string[];
-  /** Default: the fixture's first text channel. */
+  /** Default: the fixture's first text channel, or the user's DM channel when `guildId` is null. */
   channelId?: string;
   /** Default: the fixture guild; `null` for a DM interaction (user instead of member). */
   guildId?: string | null;
@@ -103,21 +103,23 @@ export function buildInteraction(input: DispatchInteractionInput, ctx: Interacti
   const { fixture } = ctx;
   const type = input.type ?? (input.customId === undefined ? InteractionType.ApplicationCommand : InteractionType.MessageComponent);
   const guildId = input.guildId === null ? undefined : (input.guildId ?? fixture.guild.id);
-  const channelId = input.channelId ?? firstChannelId(fixture);
   const who = resolveUser(input, fixture);
+  const dm = guildId === undefined ? openDm(fixture, ctx.ids, who.user) : undefined;
+  const channelId = input.channelId ?? dm?.id ?? firstChannelId(fixture);
   const roles = input.roles ?? who.roles;
   const id = ctx.ids.next();
   // Real tokens are long opaque strings; the shape only matters for URL building.
   const token = `aW50ZXJhY3Rpb246${id}:${randomBytes(24).toString('base64url')}`;
 
-  const channel = fixture.guild.channels.find((c) => c.id === channelId);
+  const channel = fixture.guild.channels.find((c) => c.id === channelId) ?? (dm?.id === channelId ? dm : undefined);
+  if (!channel) throw new Error(`dispatchInteraction: unknown channel ${channelId}`);
   const base = {
     id,
     application_id: fixture.applicationId,
     token,
     version: 1 as const,
     channel_id: channelId,
-    channel: channel ?? { id: channelId, type: 1 },
+    channel,
     app_permissions: memberPermissions(fixture, []).toString(),
     locale: input.locale ?? Locale.EnglishUS,
     entitlements: [],

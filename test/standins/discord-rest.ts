@@ -13,7 +13,8 @@ import { InteractionResponseType, InteractionType, MessageFlags } from 'discord.
 import type { APIInteractionResponseCallbackData } from 'discord.js';
 import type { CommandRegistry } from './discord-commands.js';
 import { DiscordErrors, DiscordHttpError } from './discord-errors.js';
-import type { DiscordFixture } from './discord-fixtures.js';
+import { openDm } from './discord-fixtures.js';
+import type { DiscordFixture, Snowflakes } from './discord-fixtures.js';
 import type { InteractionRecord } from './discord-interactions.js';
 import type { MessageBody, MessageStore, StoredMessage } from './discord-messages.js';
 import { decodeBody, sendJson, sendNoContent } from './http.js';
@@ -56,6 +57,7 @@ export interface RateLimitRule {
 }
 
 export interface DiscordRestContext {
+  ids: Snowflakes;
   fixture: DiscordFixture;
   messages: MessageStore;
   commands: CommandRegistry;
@@ -212,12 +214,12 @@ function matchTemplate(template: string, path: string): Record<string, string> |
 }
 
 function buildRoutes(ctx: DiscordRestContext): Route[] {
-  const { fixture, messages, commands } = ctx;
+  const { ids, fixture, messages, commands } = ctx;
   const ok = (body: unknown): Answer => ({ status: 200, body });
   const route = (method: string, template: string, botAuth: boolean, handle: (request: Request) => Answer): Route => ({ method, template, botAuth, handle });
 
   const channel = (channelId: string) => {
-    const found = fixture.guild.channels.find((c) => c.id === channelId);
+    const found = fixture.guild.channels.find((c) => c.id === channelId) ?? [...fixture.dms.values()].find((c) => c.id === channelId);
     if (!found) throw DiscordErrors.unknownChannel();
     return found;
   };
@@ -243,6 +245,12 @@ function buildRoutes(ctx: DiscordRestContext): Route[] {
       ok({ url: ctx.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }),
     ),
     route('GET', '/users/@me', true, () => ok(fixture.bot)),
+    route('POST', '/users/@me/channels', true, ({ body }) => {
+      const recipientId = (body.json as { recipient_id?: unknown } | undefined)?.recipient_id;
+      const recipient = fixture.guild.members.find((m) => m.user.id === recipientId)?.user;
+      if (!recipient) throw DiscordErrors.invalidFormBody('recipient_id', 'NUMBER_TYPE_COERCE', 'Value is not a known user.');
+      return ok(openDm(fixture, ids, recipient));
+    }),
     route('GET', '/applications/@me', true, () =>
       ok({ id: fixture.applicationId, name: fixture.bot.username, icon: null, description: '', bot_public: false, bot_require_code_grant: false, verify_key: '0'.repeat(64), flags: 0, bot: fixture.bot }),
     ),

@@ -114,6 +114,7 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
     else socket.destroy();
   });
   const activeRest = new DiscordRest({
+    ids,
     fixture,
     messages,
     commands,

@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Connection, Keypair } from '@solana/web3.js';
+import Keyv from 'keyv';
+import { isTributaryError, type TributaryError } from '../src/engine/errors.js';
+import { applyFilters, takeSnapshot } from '../src/engine/snapshot.js';
+import type { Holder, Snapshot } from '../src/engine/types.js';
+import { startLocalnet, type Localnet, type SeededHolder } from '../src/localnet/index.js';
+
+let net: Localnet;
+let connection: Connection;
+
+beforeAll(async () => {
+  net = await startLocalnet({ holders: 300, seed: 5, slotMs: 100 });
+  connection = new Connection(net.rpcUrl, { commitment: 'confirmed', disableRetryOnRateLimit: true });
+});
+afterAll(async () => net?.close());
+
+/** What a correct snapshot reports for the seeded community: largest first, ties by owner. */
+function expectedHolders(seeded: SeededHolder[]): Holder[] {
+  return seeded
+    .map((h) => ({ owner: h.owner, amount: h.amount, offCurve: h.offCurve, tokenAccounts: h.tokenAccounts.length }))
+    .sort((a, b) => (a.amount !== b.amount ? (a.amount > b.amount ? -1 : 1) : a.owner < b.owner ? -1 : 1));
+}
+
+async function rejection(promise: Promise<unknown>): Promise<TributaryError> {
+  try {
+    await promise;
+  } catch (e) {
+    if (isTributaryError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a TributaryError, the call succeeded');
+}
+
+const requests = (method: string) => net.server.stats().requestsByMethod[method] ?? 0;
+
+describe('takeSnapshot', () => {
+  it('lists every wallet holding a legacy token with its accounts merged, empty accounts dropped and off-curve owners flagged', async () => {
+    const { scenario } = net;
+    // The seeded community must contain the cases this test is about, or it proves nothing.
+    expect(scenario.holders.some((h) => h.offCurve)).toBe(true);
+    expect(scenario.holders.some((h) => h.tokenAccounts.length > 1)).toBe(true);
+    expect(scenario.zeroBalanceAccounts.length).toBeGreaterThan(0);
+
+    const snapshot = await takeSnapshot(connection, scenario.baseMint);
+    expect(snapshot.holders).toEqual(expectedHolders(scenario.holders));
+    expect(snapshot.program).toBe('spl-token');
+    expect(snapshot.decimals).toBe(scenario.baseDecimals);
+    expect(snapshot.totalAmount).toBe(scenario.holders.reduce((s, h) => s + h.amount, 0n));
+    expect(snapshot.mint).toBe(scenario.baseMint);
+  });
+
+  it('lists Token-2022 holders, whose accounts are larger than 165 bytes', async () => {
+    const snapshot = await takeSnapshot(connection, net.scenario.baseMint2022);
+    expect(snapshot.program).toBe('spl-token-2022');
+    expect(snapshot.holders).toEqual(expectedHolders(net.scenario.holders2022));
+  });
+
+  it('records the slot the holders were read at', async () => {
+    const before = await connection.getSlot();
+    const snapshot = await takeSnapshot(connection, net.scenario.baseMint);
+    const after = await connection.getSlot();
+    expect(snapshot.slot).toBeGreaterThanOrEqual(before);
+    expect(snapshot.slot).toBeLessThanOrEqual(after);
+  });
+
+  it('answers a second request within the TTL from the cache, without reading the chain again', async () => {
+    const cache = new Keyv();
+    const hits: boolean[] = [];
+    const onCacheResult = (hit: boolean) => hits.push(hit);
+    net.server.resetStats();
+    const first = await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 60_000, onCacheResult });
+    const second = await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 60_000, onCacheResult });
+    expect(requests('getProgramAccounts')).toBe(1);
+    expect(requests('getAccountInfo')).toBe(1);
+    expect(hits).toEqual([false, true]);
+    expect(second).toEqual(first);
+  });
+
+  it('reads the chain again when asked to refresh, and when the cached snapshot has expired', async () => {
+    const cache = new Keyv();
+    net.server.resetStats();
+    await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 60_000 });
+    const refreshed = await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 60_000, refresh: true });
+    expect(requests('getProgramAccounts')).toBe(2);
+    // The refreshed snapshot replaced the cached one.
+    expect((await takeSnapshot(connection, net.scenario.baseMint, { cache })).takenAt).toBe(refreshed.takenAt);
+    expect(requests('getProgramAccounts')).toBe(2);
+
+    await takeSnapshot(connection, net.scenario.baseMint2022, { cache, ttlMs: 30 });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await takeSnapshot(connection, net.scenario.baseMint2022, { cache, ttlMs: 30 });
+    expect(requests('getProgramAccounts')).toBe(4);
+  });
+
+  it('keeps amounts exact through the cache', async () => {
+    const cache = new Keyv();
+    await takeSnapshot(connection, net.scenario.baseMint, { cache });
+    const cached = await takeSnapshot(connection, net.scenario.baseMint, { cache });
+    expect(cached.holders).toEqual(expectedHolders(net.scenario.holders));
+    expect(typeof cached.totalAmount).toBe('bigint');
+  });
+
+  it('refuses a wallet, naming its address as not a mint', async () => {
+    const e = await rejection(takeSnapshot(connection, net.scenario.distributor));
+    expect(e.code).toBe('NOT_A_MINT');
+    expect(e.userMessage).toBe(`token ${net.scenario.distributor} is a wallet, not a token mint`);
+  });
+
+  it('refuses a token account and says to use the mint address instead', async () => {
+    const account = net.scenario.holders[0]?.tokenAccounts[0] ?? '';
+    const e = await rejection(takeSnapshot(connection, account));
+    expect(e.code).toBe('NOT_A_MINT');
+    expect(e.userMessage).toContain(account);
+    expect(e.userMessage).toContain('token account');
+  });
+
+  it('refuses an address where no account exists', async () => {
+    const nobody = Keypair.generate().publicKey.toBase58();
+    const e = await rejection(takeSnapshot(connection, nobody));
+    expect(e.code).toBe('NOT_A_MINT');
+    expect(e.userMessage).toContain(nobody);
+  });
+
+  it('refuses a malformed address without asking the chain', async () => {
+    net.server.resetStats();
+    const e = await rejection(takeSnapshot(connection, 'not-a-mint', { cache: new Keyv() }));
+    expect(e.code).toBe('INVALID_ADDRESS');
+    expect(e.userMessage).toContain('"not-a-mint"');
+    expect(net.server.stats().requestsByMethod).toEqual({});
+  });
+});
+
+describe('applyFilters', () => {
+  const h = (owner: string, amount: bigint, offCurve = false): Holder => ({ owner, amount, offCurve, tokenAccounts: 1 });
+  // Real addresses, because the exclude list is validated.
+  const [a, b, c, d, e] = Array.from({ length: 5 }, () => Keypair.generate().publicKey.toBase58()) as [string, string, string, string, string];
+  const snapshot: Pick<Snapshot, 'holders'> = { holders: [h(a, 500n), h(b, 400n, true), h(c, 300n), h(d, 200n), h(e, 100n)] };
+
+  it('leaves off-curve owners out by default and keeps them when asked', () => {
+    expect(applyFilters(snapshot).excluded).toEqual([{ owner: b, reason: 'off-curve' }]);
+    expect(applyFilters(snapshot, { includeOffCurve: true }).holders.map((x) => x.owner)).toEqual([a, b, c, d, e]);
+  });
+
+  it('leaves out holders below the minimum balance, keeping those exactly at it', () => {
+    const result = applyFilters(snapshot, { minBalance: 200n });
+    expect(result.holders.map((x) => x.owner)).toEqual([a, c, d]);
+    expect(result.excluded).toContainEqual({ owner: e, reason: 'below-minimum' });
+  });
+
+  it('leaves out excluded addresses, whatever spaces surround them', () => {
+    const result = applyFilters(snapshot, { exclude: [` ${a}`, `${c} `] });
+    expect(result.holders.map((x) => x.owner)).toEqual([d, e]);
+    expect(result.excluded).toEqual([
+      { owner: a, reason: 'excluded' },
+      { owner: b, reason: 'off-curve' },
+      { owner: c, reason: 'excluded' },
+    ]);
+  });
+
+  it('keeps the largest holders up to the maximum, after the other filters', () => {
+    const result = applyFilters(snapshot, { maxRecipients: 2, exclude: [a] });
+    expect(result.holders.map((x) => x.owner)).toEqual([c, d]);
+    expect(result.excluded).toContainEqual({ owner: e, reason: 'beyond-max' });
+    expect(result.holders.length + result.excluded.length).toBe(5);
+  });
+
+  it('keeps the largest up to the maximum even if the holder list arrives unordered', () => {
+    const shuffled = { holders: [...snapshot.holders].reverse() };
+    expect(applyFilters(shuffled, { maxRecipients: 1 }).holders.map((x) => x.owner)).toEqual([a]);
+  });
+
+  it('names the bad address in an exclude list', () => {
+    let error: unknown;
+    try {
+      applyFilters(snapshot, { exclude: [a, 'oops'] });
+    } catch (err) {
+      error = err;
+    }
+    expect(isTributaryError(error, 'INVALID_ADDRESS')).toBe(true);
+    expect((error as TributaryError).userMessage).toBe('exclude "oops" is not a Solana address (expected 32 to 44 base58 characters)');
+  });
+
+  it('refuses a maximum below one and a negative minimum', () => {
+    expect(() => applyFilters(snapshot, { maxRecipients: 0 })).toThrow(/at least 1/);
+    expect(() => applyFilters(snapshot, { maxRecipients: 2.5 })).toThrow(/whole number/);
+    expect(() => applyFilters(snapshot, { minBalance: -1n })).toThrow(/negative/);
+  });
+});

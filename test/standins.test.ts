@@ -335,6 +335,31 @@ describe('Telegram stand-in with the real grammY bot', () => {
     expect(delivered?.message?.entities).toEqual([{ type: 'bot_command', offset: 0, length: 26 }]);
   });
 
+  it('reports group admins and members, keeps commands, deletes messages', async () => {
+    standin = await startTelegramStandin();
+    const api = new Api(standin.token, { apiRoot: standin.apiRoot });
+    const groupId = standin.fixture.group.id;
+
+    const admins = await api.getChatAdministrators(groupId);
+    expect(admins.map((m) => [m.user.username, m.status]).sort()).toEqual([
+      ['alice', 'administrator'],
+      ['group_owner', 'creator'],
+      ['tributary_test_bot', 'administrator'],
+    ]);
+    expect((await api.getChatMember(groupId, standin.fixture.user('bob').id)).status).toBe('member');
+
+    await api.setMyCommands([{ command: 'distribute', description: 'Preview and run a distribution' }]);
+    expect(await api.getMyCommands()).toEqual([{ command: 'distribute', description: 'Preview and run a distribution' }]);
+    const refused = await api.setMyCommands([{ command: 'Distribute!', description: 'x' }]).catch((error: unknown) => error);
+    expect((refused as GrammyError).description).toBe('Bad Request: BOT_COMMAND_INVALID');
+
+    const sent = await api.sendMessage(groupId, 'temporary');
+    await api.deleteMessage(groupId, sent.message_id);
+    expect(standin.messagesIn(groupId)).toEqual([]);
+    const again = await api.deleteMessage(groupId, sent.message_id).catch((error: unknown) => error);
+    expect((again as GrammyError).description).toBe('Bad Request: message to delete not found');
+  });
+
   it('answers 401 for a wrong token and 429 with retry_after, which auto-retry waits out', async () => {
     standin = await startTelegramStandin();
     const wrong = new Api('7000000001:wrong', { apiRoot: standin.apiRoot });

@@ -27,8 +27,6 @@ export interface RecordedGatewayPayload {
 }
 
 export interface GatewayOptions {
-  /** The `ws://` URL clients reach this gateway at (sent back as `resume_gateway_url`). */
-  url: string;
   heartbeatIntervalMs: number;
   /** Whether a token from IDENTIFY or RESUME is accepted. */
   acceptsToken(token: unknown): boolean;

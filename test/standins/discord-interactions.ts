@@ -44,6 +44,7 @@ export interface DispatchInteractionInput {
    * The leaf options, raw (Discord's option array) or as a record. A record's
    * option types come from the registered command when there is one (so
    * `getInteger` works on an INTEGER option), else from the JS type.
+   * USER, CHANNEL and ROLE options carry the id only: `resolved` is not filled.
    */
   options?: APIApplicationCommandInteractionDataOption[] | Record<string, SimpleOptionValue>;
   /** The clicked component's custom_id. */

@@ -255,8 +255,14 @@ function buildRoutes(ctx: DiscordRestContext): Route[] {
       ok({ id: fixture.applicationId, name: fixture.bot.username, icon: null, description: '', bot_public: false, bot_require_code_grant: false, verify_key: '0'.repeat(64), flags: 0, bot: fixture.bot }),
     ),
 
-    route('GET', '/applications/:appId/commands', true, ({ params }) => (application(params['appId'] ?? ''), ok(commands.list(undefined)))),
-    route('PUT', '/applications/:appId/commands', true, ({ params, body }) => (application(params['appId'] ?? ''), ok(commands.overwrite(body.json, undefined)))),
+    route('GET', '/applications/:appId/commands', true, ({ params }) => {
+      application(params['appId'] ?? '');
+      return ok(commands.list(undefined));
+    }),
+    route('PUT', '/applications/:appId/commands', true, ({ params, body }) => {
+      application(params['appId'] ?? '');
+      return ok(commands.overwrite(body.json, undefined));
+    }),
     route('GET', '/applications/:appId/guilds/:guildId/commands', true, ({ params }) => {
       application(params['appId'] ?? '');
       return ok(commands.list(guild(params['guildId'] ?? '').id));

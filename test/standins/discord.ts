@@ -11,7 +11,7 @@
  * for the gateway protocol.
  */
 import { Locale } from 'discord.js';
-import type { ApplicationFlags, GatewayGuildCreateDispatchData, GatewayReadyDispatchData, GuildSystemChannelFlags } from 'discord.js';
+import type { APIApplicationCommand, ApplicationFlags, GatewayGuildCreateDispatchData, GatewayReadyDispatchData, GuildSystemChannelFlags } from 'discord.js';
 import { CommandRegistry } from './discord-commands.js';
 import { DiscordGateway } from './discord-gateway.js';
 import type { RecordedGatewayPayload } from './discord-gateway.js';
@@ -54,12 +54,12 @@ export interface DiscordStandin {
   calls: RecordedDiscordCall[];
   /** Dispatched interactions by id, with how and how fast each was acknowledged. */
   interactions: Map<string, InteractionRecord>;
-  /** Every message the bot created (channel posts, interaction responses, follow-ups) by id, with edit history. */
+  /** Every message the bot created (channel posts, interaction responses, follow-ups) by id, with edit history; deleted ones keep `deletedAt`. */
   messages: Map<string, StoredMessage>;
   /** The live (not deleted) messages of a channel, oldest first, ephemeral ones included. */
   channelMessages(channelId: string): StoredMessage[];
-  /** Registered application commands: `global` and per guild id. */
-  commands: { readonly global: readonly unknown[]; readonly guilds: ReadonlyMap<string, readonly unknown[]> };
+  /** Registered application commands (bulk overwrites): `global` and per guild id. */
+  commands: { readonly global: readonly APIApplicationCommand[]; readonly guilds: ReadonlyMap<string, readonly APIApplicationCommand[]> };
   /** What the bot sent over the gateway (identify tokens redacted). */
   gatewayPayloads: RecordedGatewayPayload[];
   /** Number of gateway sessions (identified or resumed connections) currently open. */
@@ -89,31 +89,25 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
   const commands = new CommandRegistry(ids, fixture.applicationId);
   const calls = new Recorder<RecordedDiscordCall>((c) => `${c.method} ${c.path} -> ${c.status}`);
 
-  // The URLs depend on the port, which exists only once the server listens: handlers read them late.
-  let rest: DiscordRest | undefined;
-  let gateway: DiscordGateway | undefined;
-  const server = await startLocalServer((req, res, body) => {
-    if (!rest) throw new Error('Discord stand-in is not started yet');
-    rest.handle(req, res, body);
-  });
+  // The routes need the URLs, which need the port, which exists once the server listens: the handler
+  // refers to `rest` declared below (no request can come before the URLs are handed out).
+  const server = await startLocalServer((req, res, body) => rest.handle(req, res, body));
   const origin = `http://127.0.0.1:${server.port}`;
   const apiBase = `${origin}/api`;
   const gatewayUrl = `ws://127.0.0.1:${server.port}/gateway`;
   const messages = new MessageStore(ids, fixture.bot, fixture.applicationId, `${origin}/cdn`);
 
-  const activeGateway = new DiscordGateway({
-    url: gatewayUrl,
+  const gateway = new DiscordGateway({
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
     acceptsToken,
     ready: (sessionId) => readyPayload(fixture, sessionId, gatewayUrl),
     guildCreates: () => [guildCreatePayload(fixture)],
   });
-  gateway = activeGateway;
   server.server.on('upgrade', (req, socket, head: Buffer) => {
-    if (new URL(req.url ?? '/', origin).pathname.replace(/\/$/, '') === '/gateway') activeGateway.handleUpgrade(req, socket, head);
+    if (new URL(req.url ?? '/', origin).pathname.replace(/\/$/, '') === '/gateway') gateway.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
-  const activeRest = new DiscordRest({
+  const rest = new DiscordRest({
     ids,
     fixture,
     messages,
@@ -125,7 +119,6 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
     interactionAckTimeoutMs: options.interactionAckTimeoutMs ?? 3_000,
     interactionTokenTtlMs: options.interactionTokenTtlMs ?? 15 * 60_000,
   });
-  rest = activeRest;
 
   return {
     apiBase,
@@ -136,19 +129,19 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
     messages: messages.messages,
     channelMessages: (channelId) => messages.inChannel(channelId),
     commands,
-    gatewayPayloads: activeGateway.received,
-    gatewaySessions: () => activeGateway.sessionCount,
+    gatewayPayloads: gateway.received,
+    gatewaySessions: () => gateway.sessionCount,
     dispatchInteraction(input) {
       const interaction = buildInteraction(input, { ids, fixture, commands, messages });
       interactions.set(interaction.id, interaction);
       // INTERACTION_CREATE needs no intent: every session gets it.
-      if (activeGateway.dispatch('INTERACTION_CREATE', interaction.payload) === 0) {
+      if (gateway.dispatch('INTERACTION_CREATE', interaction.payload) === 0) {
         throw new Error('dispatchInteraction: no gateway session is open (has the client logged in and become ready?)');
       }
       return interaction;
     },
-    dispatch: (event, data) => activeGateway.dispatch(event, data),
-    disconnectGateway: () => activeGateway.disconnectAll(),
+    dispatch: (event, data) => gateway.dispatch(event, data),
+    disconnectGateway: () => gateway.disconnectAll(),
     waitForCall: (predicate, timeoutMs) => calls.waitFor(predicate, timeoutMs),
     async waitForAck(interactionId, timeoutMs) {
       await calls.waitFor((c) => c.interactionId === interactionId && c.route === '/interactions/:interactionId/:token/callback' && c.status < 300, timeoutMs);
@@ -156,12 +149,10 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
       if (!interaction) throw new Error(`unknown interaction ${interactionId}`);
       return interaction;
     },
-    rateLimitNext: (rule) => activeRest.rateLimitNext(rule),
+    rateLimitNext: (rule) => rest.rateLimitNext(rule),
     async close() {
-      await gateway?.close();
+      await gateway.close();
       await server.close();
-      gateway = undefined;
-      rest = undefined;
     },
   };
 }

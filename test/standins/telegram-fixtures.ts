@@ -118,11 +118,13 @@ export function chatMember(user: User, status: MemberStatus): ChatMember {
         can_send_polls: false,
         can_send_other_messages: false,
         can_add_web_page_previews: false,
+        can_react_to_messages: false,
         can_change_info: false,
         can_invite_users: false,
+        can_edit_tag: false,
         can_pin_messages: false,
         can_manage_topics: false,
         until_date: 0,
-      } as ChatMember;
+      };
   }
 }

@@ -175,7 +175,12 @@ export async function startTelegramStandin(options: TelegramStandinOptions = {})
     }
 
     const body = answer.body as { ok: boolean; result?: unknown; description?: string };
-    Object.assign(call, { answeredAt: Date.now(), status: answer.status, ok: body.ok, result: body.result, description: body.description, clientAborted: aborted.signal.aborted });
+    call.answeredAt = Date.now();
+    call.status = answer.status;
+    call.ok = body.ok;
+    call.result = body.result;
+    call.description = body.description;
+    call.clientAborted = aborted.signal.aborted;
     calls.record(call);
     if (!aborted.signal.aborted) sendJson(res, answer.status, answer.body);
   };

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { AGGREGATIONS, ALERT_METRICS, ALERT_METRIC_NAMES, type AlertMetric } from './alert-metrics.js';
 
 /**
- * Monitoring configuration, mounted by the config loader under `monitor`.
+ * Monitoring configuration, mounted by the config loader under `monitor`. The /metrics server's host and
+ * port are the top-level `http` section's (one place for them, with TRIBUTARY_HTTP_PORT), not repeated here.
  * Every field has a default, so `monitorConfigSchema.parse(undefined)` is a working configuration;
  * bad values are rejected here, once, with a message that says what to write instead.
  */
@@ -221,25 +222,14 @@ const timeZoneSchema = z
   });
 
 export const monitorConfigSchema = z
-  .object({
+  .strictObject({
     /** How often alert rules are evaluated, ms. Default 5000: a dropping success rate is seen within seconds. */
     evaluationIntervalMs: z.number().int().min(250).max(10 * MINUTE).default(5_000),
     /** An active, unacknowledged alert is posted again after this long, ms. Default 1 h. */
     reminderIntervalMs: z.number().int().min(MINUTE).default(60 * MINUTE),
 
-    http: z
-      .object({
-        /** Serve /metrics and /healthz. Default true. */
-        enabled: z.boolean().default(true),
-        /** Default 127.0.0.1: metrics stay on the machine unless asked (a container sets 0.0.0.0). */
-        host: z.string().default('127.0.0.1'),
-        /** Default 9464 (the Prometheus exporter convention); 0 = any free port. TRIBUTARY_HTTP_PORT overrides. */
-        port: z.number().int().min(0).max(65_535).default(9464),
-      })
-      .prefault({}),
-
     metrics: z
-      .object({
+      .strictObject({
         /** Prefix of every Prometheus metric name. Default "tributary_". */
         prefix: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus name prefix: letters, digits, _ and :').default('tributary_'),
         /** Also export prom-client's process and Node.js metrics. Default true. */
@@ -250,7 +240,7 @@ export const monitorConfigSchema = z
       .prefault({}),
 
     history: z
-      .object({
+      .strictObject({
         /** Days of minute buckets kept in the store. Default 8: a week of reports plus the day in progress. */
         retentionDays: z.number().int().min(2).max(90).default(8),
         /** Write the buckets of the current hour to the store this often, ms. Default 60000. */
@@ -261,7 +251,7 @@ export const monitorConfigSchema = z
       .prefault({}),
 
     alerts: z
-      .object({
+      .strictObject({
         /** Post alerts at all. Default true. */
         enabled: z.boolean().default(true),
         /** Overrides of the default rules by id, or new rules. See DEFAULT_ALERT_RULES. */
@@ -270,7 +260,7 @@ export const monitorConfigSchema = z
       .prefault({}),
 
     report: z
-      .object({
+      .strictObject({
         /** Post the daily report. Default true. */
         enabled: z.boolean().default(true),
         /** Local time the previous day's report is posted, "HH:MM". Default "09:00". */
@@ -289,7 +279,7 @@ export const monitorConfigSchema = z
         /** How often the scheduler checks whether a report is due, ms. Default 30000. */
         checkIntervalMs: z.number().int().min(1_000).max(10 * MINUTE).default(30_000),
         recommend: z
-          .object({
+          .strictObject({
             /** Recommend work on CPU when the day's average exceeds this, percent of one core. Default 70. */
             cpuAvgPercent: z.number().positive().default(70),
             /** Recommend a memory investigation when heap grows more than this over the day, percent. Default 10. */

@@ -1,0 +1,321 @@
+import { randomBytes } from 'node:crypto';
+import type Keyv from 'keyv';
+import type { EngineEventBus, ProgressEvent } from '../engine/events.js';
+import { compare, evaluateRule, unitOf, type RunningDistribution } from './alert-eval.js';
+import type { MinuteBucket } from './bucket.js';
+import type { AlertRule, Operator, Severity, Target } from './config.js';
+import { OPERATOR_TEXT, formatValue } from './format.js';
+import { errorDetail, silentLogger, type MonitorLogger } from './logger.js';
+import type { OpsNotifier } from './notifier.js';
+import { formatDuration, MINUTE_MS } from './time.js';
+
+/**
+ * Alert lifecycle: evaluate the rules on a timer, post an alert once when it fires, a reminder every
+ * `reminderIntervalMs` while it stays active and unacknowledged, and one resolution when it clears.
+ * The active set is saved in the store after every change, so a restart neither forgets an alert nor
+ * posts it again as new.
+ */
+
+/** Where the rule values come from: the minute history (a MetricHistory fits). */
+export interface WindowSource {
+  recent(windowMs: number): Promise<MinuteBucket[]>;
+}
+
+export interface ActiveAlert {
+  /** Short id for chat: "ack a3f9c1". */
+  id: string;
+  ruleId: string;
+  metric: string;
+  severity: Severity;
+  operator: Operator;
+  threshold: number;
+  windowMs: number;
+  /** Latest value seen while active. */
+  value: number;
+  detail?: string;
+  firedAt: number;
+  lastNotifiedAt: number;
+  acknowledgedBy?: string;
+  acknowledgedAt?: number;
+}
+
+export interface AlertManagerOptions {
+  rules: readonly AlertRule[];
+  history: WindowSource;
+  /** Keyv namespace for the alert state. */
+  store: Keyv;
+  notifier: OpsNotifier;
+  /** Default 5000 ms. */
+  evaluationIntervalMs?: number;
+  /** Default 1 h. */
+  reminderIntervalMs?: number;
+  now?: () => number;
+  logger?: MonitorLogger;
+  /** Called when an alert fires (the recorder counts them for the daily report). */
+  onFired?: (alert: ActiveAlert) => void;
+  /** How the message tells people to acknowledge; `{id}` is replaced. Default "/alerts ack id:{id}". */
+  ackHint?: string;
+}
+
+const STATE_KEY = 'active';
+const SEVERITY_MARK: Record<Severity, string> = { critical: '🚨', high: '🔴', medium: '🟠', low: '🟡' };
+
+export class AlertManager {
+  private readonly rules: readonly AlertRule[];
+  private readonly now: () => number;
+  private readonly logger: MonitorLogger;
+  private readonly evaluationIntervalMs: number;
+  private readonly reminderIntervalMs: number;
+  private readonly ackHint: string;
+  private active = new Map<string, ActiveAlert>();
+  private readonly running = new Map<string, RunningDistribution>();
+  private sol: { available: bigint; required: bigint } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private evaluating: Promise<void> | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  private loaded = false;
+
+  constructor(private readonly options: AlertManagerOptions) {
+    this.rules = options.rules;
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? silentLogger;
+    this.evaluationIntervalMs = options.evaluationIntervalMs ?? 5_000;
+    this.reminderIntervalMs = options.reminderIntervalMs ?? 60 * MINUTE_MS;
+    this.ackHint = options.ackHint ?? '/alerts ack id:{id}';
+  }
+
+  /** Loads the saved active alerts and starts the evaluation loop (an unref'd timer). */
+  async start(): Promise<void> {
+    await this.load();
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.tick(), this.evaluationIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Stops the loop and waits for an evaluation in progress. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.evaluating;
+    await this.saving;
+  }
+
+  /** Keeps the live view of running distributions the success-rate and stall rules read. */
+  bindEngine(bus: EngineEventBus): () => void {
+    const onProgress = (ev: ProgressEvent) => this.observeProgress(ev);
+    const onCompleted = (ev: ProgressEvent) => this.running.delete(ev.distributionId);
+    bus.on('progress', onProgress);
+    bus.on('completed', onCompleted);
+    return () => {
+      bus.off('progress', onProgress);
+      bus.off('completed', onCompleted);
+    };
+  }
+
+  observeProgress(ev: ProgressEvent): void {
+    // Only a running distribution can stall or still be saved by a pause; paused ones are not watched.
+    if (ev.state !== 'running') {
+      this.running.delete(ev.distributionId);
+      return;
+    }
+    const prev = this.running.get(ev.distributionId);
+    const changed = !prev || prev.paid !== ev.paid || prev.failed !== ev.failed;
+    this.running.set(ev.distributionId, {
+      id: ev.distributionId,
+      paid: ev.paid,
+      failed: ev.failed,
+      lastChangeAt: changed ? this.now() : prev.lastChangeAt,
+    });
+  }
+
+  /** The engine feeds what the distributor holds and what the next planned distribution needs, in lamports. */
+  setDistributorSolNeed(available: bigint, required: bigint): void {
+    this.sol = { available, required };
+  }
+
+  /** No distribution planned: nothing to compare with. */
+  clearDistributorSolNeed(): void {
+    this.sol = undefined;
+  }
+
+  /** Active alerts, most severe first. */
+  list(): ActiveAlert[] {
+    const order: Severity[] = ['critical', 'high', 'medium', 'low'];
+    return [...this.active.values()]
+      .map((a) => ({ ...a }))
+      .sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity) || a.firedAt - b.firedAt);
+  }
+
+  /** Acknowledges an active alert: no more reminders (its resolution is still posted). Undefined when no such alert is active. */
+  async ack(id: string, by: string): Promise<ActiveAlert | undefined> {
+    await this.load();
+    const alert = [...this.active.values()].find((a) => a.id === id.trim().toLowerCase());
+    if (!alert) return undefined;
+    if (alert.acknowledgedBy === undefined) {
+      alert.acknowledgedBy = by;
+      alert.acknowledgedAt = this.now();
+      await this.save();
+    }
+    return { ...alert };
+  }
+
+  /** One evaluation pass; the loop calls it, tests call it directly. Passes never overlap. */
+  evaluate(): Promise<void> {
+    this.evaluating ??= this.evaluateOnce().finally(() => {
+      this.evaluating = undefined;
+    });
+    return this.evaluating;
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.evaluate();
+    } catch (err) {
+      this.logger.error({ err: errorDetail(err) }, 'alert evaluation failed');
+    }
+  }
+
+  private async evaluateOnce(): Promise<void> {
+    await this.load();
+    const now = this.now();
+    const enabled = this.rules.filter((r) => r.enabled);
+    const longest = Math.max(MINUTE_MS, ...enabled.map((r) => r.windowMs));
+    const buckets = await this.options.history.recent(longest);
+    const live = { now, running: [...this.running.values()], sol: this.sol };
+    let changed = false;
+
+    for (const rule of enabled) {
+      let result;
+      try {
+        result = evaluateRule(rule, buckets, live);
+      } catch (err) {
+        // A broken rule must not hide the others, nor resolve its own alert on a bug.
+        this.logger.error({ err: errorDetail(err), rule: rule.id }, 'alert rule could not be evaluated');
+        continue;
+      }
+      const breached = result !== null && compare(result.value, rule.operator, rule.threshold);
+      const alert = this.active.get(rule.id);
+      if (breached && result) {
+        if (!alert) {
+          const fired: ActiveAlert = {
+            id: this.newId(),
+            ruleId: rule.id,
+            metric: rule.metric,
+            severity: rule.severity,
+            operator: rule.operator,
+            threshold: rule.threshold,
+            windowMs: rule.windowMs,
+            value: result.value,
+            ...(result.detail === undefined ? {} : { detail: result.detail }),
+            firedAt: now,
+            lastNotifiedAt: now,
+          };
+          this.active.set(rule.id, fired);
+          changed = true;
+          // Saved before posting: a crash in between loses one message, never causes a duplicate alert.
+          await this.save();
+          this.options.onFired?.(fired);
+          await this.post(rule.targets, this.firedText(fired, rule));
+        } else {
+          alert.value = result.value;
+          if (result.detail !== undefined) alert.detail = result.detail;
+          if (alert.acknowledgedBy === undefined && now - alert.lastNotifiedAt >= this.reminderIntervalMs) {
+            alert.lastNotifiedAt = now;
+            changed = true;
+            await this.save();
+            await this.post(rule.targets, this.reminderText(alert, rule, now));
+          }
+        }
+      } else if (alert) {
+        this.active.delete(rule.id);
+        changed = true;
+        await this.save();
+        await this.post(rule.targets, this.resolvedText(alert, rule, result?.value, now));
+      }
+    }
+
+    // Alerts whose rule was removed or disabled since they fired: close them so they do not linger forever.
+    for (const alert of [...this.active.values()]) {
+      if (enabled.some((r) => r.id === alert.ruleId)) continue;
+      this.active.delete(alert.ruleId);
+      changed = true;
+      await this.save();
+      await this.post(['alerts'], `✅ Closed [${alert.id}] ${alert.ruleId}: the rule is no longer enabled.`);
+    }
+    if (changed) await this.saving;
+  }
+
+  private firedText(a: ActiveAlert, rule: AlertRule): string {
+    const unit = unitOf(rule.metric);
+    const lines = [
+      `${SEVERITY_MARK[a.severity]} ${a.severity.toUpperCase()} alert [${a.id}] ${rule.id}`,
+      `${rule.metric} ${formatValue(unit, a.value)} ${OPERATOR_TEXT[rule.operator]} ${formatValue(unit, rule.threshold)}` +
+        (unitOf(rule.metric) === 'coverage' || rule.metric === 'distribution_stall_ms' ? '' : ` (${rule.aggregation}, ${formatDuration(rule.windowMs)})`),
+    ];
+    if (a.detail) lines.push(a.detail);
+    if (rule.hint) lines.push(`Hint: ${rule.hint}`);
+    lines.push(`Acknowledge: ${this.ackHint.replace('{id}', a.id)}`);
+    return lines.join('\n');
+  }
+
+  private reminderText(a: ActiveAlert, rule: AlertRule, now: number): string {
+    const unit = unitOf(rule.metric);
+    return [
+      `⏰ Still active for ${formatDuration(now - a.firedAt)}: ${SEVERITY_MARK[a.severity]} ${a.severity.toUpperCase()} [${a.id}] ${rule.id}`,
+      `now ${formatValue(unit, a.value)} ${OPERATOR_TEXT[rule.operator]} ${formatValue(unit, rule.threshold)}${a.detail ? ` · ${a.detail}` : ''}`,
+      `Acknowledge: ${this.ackHint.replace('{id}', a.id)}`,
+    ].join('\n');
+  }
+
+  private resolvedText(a: ActiveAlert, rule: AlertRule, value: number | undefined, now: number): string {
+    const unit = unitOf(rule.metric);
+    const state = value === undefined ? 'no data in the window any more' : `now ${formatValue(unit, value)}`;
+    const ack = a.acknowledgedBy ? ` (acknowledged by ${a.acknowledgedBy})` : '';
+    return `✅ Resolved [${a.id}] ${rule.id} after ${formatDuration(now - a.firedAt)}: ${state}${ack}`;
+  }
+
+  private async post(targets: readonly Target[], text: string): Promise<void> {
+    for (const target of targets) {
+      try {
+        await this.options.notifier.post(target, { text });
+      } catch (err) {
+        // The fan-out never throws; a bare adapter might. Either way the alert state stays as decided.
+        this.logger.warn({ err: errorDetail(err), target }, 'alert message not delivered');
+      }
+    }
+  }
+
+  private newId(): string {
+    const taken = new Set([...this.active.values()].map((a) => a.id));
+    for (;;) {
+      const id = randomBytes(3).toString('hex');
+      if (!taken.has(id)) return id;
+    }
+  }
+
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    this.loaded = true;
+    try {
+      const saved = await this.options.store.get<Record<string, ActiveAlert>>(STATE_KEY);
+      for (const [ruleId, alert] of Object.entries(saved ?? {})) if (!this.active.has(ruleId)) this.active.set(ruleId, alert);
+    } catch (err) {
+      this.loaded = false;
+      throw err;
+    }
+  }
+
+  /** Writes the active set; writes are chained so the last one always holds the latest state. */
+  private save(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      try {
+        const ok = await this.options.store.set(STATE_KEY, Object.fromEntries(this.active));
+        if (!ok) throw new Error('store refused to write the alert state');
+      } catch (err) {
+        this.logger.error({ err: errorDetail(err) }, 'alert state not saved');
+      }
+    });
+    return this.saving;
+  }
+}

@@ -1,0 +1,63 @@
+import type { MetricUnit } from './alert-metrics.js';
+
+/** Text for chat messages: short, unit-aware, and exact for money. */
+
+/** Base units (decimal string or bigint) as a decimal string with `decimals` places, trailing zeros dropped. Never a float. */
+export function formatUnits(amount: string | bigint, decimals: number): string {
+  const v = typeof amount === 'bigint' ? amount : BigInt(amount);
+  const negative = v < 0n;
+  const digits = (negative ? -v : v).toString();
+  if (decimals <= 0) return (negative ? '-' : '') + digits;
+  const padded = digits.padStart(decimals + 1, '0');
+  const whole = padded.slice(0, -decimals);
+  const frac = padded.slice(-decimals).replace(/0+$/, '');
+  return (negative ? '-' : '') + groupThousands(whole) + (frac ? `.${frac}` : '');
+}
+
+function groupThousands(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+export function formatPercent(ratio: number, digits = 1): string {
+  return `${(ratio * 100).toFixed(digits)}%`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 1_000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${Math.round(ms)} ms`;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatCount(n: number): string {
+  return Number.isInteger(n) ? groupThousands(String(n)) : n.toFixed(2);
+}
+
+export function formatValue(unit: MetricUnit, value: number): string {
+  switch (unit) {
+    case 'ratio':
+      return formatPercent(value);
+    case 'ms':
+      return formatMs(value);
+    case 'bytes':
+      return formatBytes(value);
+    case 'percent':
+      return `${value.toFixed(1)}%`;
+    case 'coverage':
+      return `${value.toFixed(2)}x`;
+    case 'count':
+      return formatCount(value);
+  }
+}
+
+export const OPERATOR_TEXT = { gt: '>', lt: '<', gte: '>=', lte: '<=' } as const;

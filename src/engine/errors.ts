@@ -21,7 +21,13 @@ export type TributaryErrorCode =
   // plans
   | 'INVALID_FILTER'
   | 'NO_RECIPIENTS'
-  | 'INSUFFICIENT_BALANCE';
+  | 'INSUFFICIENT_BALANCE'
+  // distributions and their states
+  | 'PLAN_NOT_FOUND'
+  | 'PLAN_EXPIRED'
+  | 'CONFIRMATION_REQUIRED'
+  | 'INVALID_STATE'
+  | 'NOTHING_TO_RETRY';
 
 export interface TributaryErrorOptions {
   /** Machine-readable context for logs and tests (addresses, limits); shown to nobody. */

@@ -23,6 +23,8 @@ export interface ProgressEvent {
   /** Seconds until every recipient is settled at the current rate; null when unknown. */
   etaSeconds: number | null;
   state: DistributionState;
+  /** Why the run stopped, when it did not stop by itself (paused for lack of funds, an error). */
+  note?: string;
   at: number;
 }
 

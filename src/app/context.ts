@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { Localnet } from '../localnet/index.js';
+import type { Engine } from './engine.js';
+
+/**
+ * Everything a running Tributary has, built once at start (src/app/start.ts) and handed to the
+ * platform adapters and the command layer. Commands reach the engine only through `engine.service`.
+ */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  engine: Engine;
+  /** Keyv namespaces of the one store (src/store/open.ts); `ns('wallets')`, `ns('audit')`, ... */
+  store: { ns(name: string): import('keyv').default };
+  /** The embedded chain, when `npm start` runs on its default (no SOLANA_RPC_URL). */
+  localnet?: Localnet;
+  /** Explorer link for a signature on this network, or null where no explorer can show it. */
+  explorerUrl(signature: string): string | null;
+}

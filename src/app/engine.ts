@@ -1,0 +1,73 @@
+import type Keyv from 'keyv';
+import type { Logger } from 'pino';
+import { EngineEventBus } from '../engine/events.js';
+import { DEFAULT_EXECUTOR_OPTIONS, type ExecutorOptions } from '../engine/executor.js';
+import { Ledger } from '../engine/ledger.js';
+import { DistributionService } from '../engine/service.js';
+import { RpcGateway, type RpcGatewayOptions } from '../solana/gateway.js';
+import { loadKeypair } from '../solana/keypair.js';
+
+export interface EngineOptions {
+  gateway: RpcGatewayOptions;
+  keypairPath: string;
+  network: string;
+  ledgerStore: Keyv;
+  cacheStore?: Keyv;
+  logger: Logger;
+  executor?: Partial<ExecutorOptions>;
+  snapshotTtlMs?: number;
+  previewTtlMs?: number;
+  snapshotMaxRecipients?: number;
+  largeTotalWarning?: string | null;
+  manyRecipientsWarning?: number;
+}
+
+export interface Engine {
+  gateway: RpcGateway;
+  service: DistributionService;
+  events: EngineEventBus;
+  ledger: Ledger;
+  payer: string;
+  close(): Promise<void>;
+}
+
+/** Wires the RPC gateway, the ledger and the distribution service; the one place that does. */
+export function createEngine(opts: EngineOptions): Engine {
+  const gateway = new RpcGateway(opts.gateway);
+  const payer = loadKeypair(opts.keypairPath);
+  const events = new EngineEventBus();
+  const ledger = new Ledger(opts.ledgerStore);
+  const executor = { ...DEFAULT_EXECUTOR_OPTIONS, ...opts.executor };
+  const service = new DistributionService({
+    connection: gateway.connection('bulk'),
+    interactiveConnection: gateway.connection('interactive'),
+    ledger,
+    ...(opts.cacheStore ? { snapshotCache: opts.cacheStore } : {}),
+    payer,
+    events,
+    logger: opts.logger,
+    network: opts.network,
+    executor,
+    preview: {
+      snapshotTtlMs: opts.snapshotTtlMs ?? 300_000,
+      previewTtlMs: opts.previewTtlMs ?? 600_000,
+      computeUnitPriceCap: executor.computeUnitPriceCap,
+      maxRecipientsPerTransaction: executor.maxRecipientsPerTransaction,
+      snapshotMaxRecipients: opts.snapshotMaxRecipients ?? 10_000,
+      largeTotalWarning: opts.largeTotalWarning ?? null,
+      manyRecipientsWarning: opts.manyRecipientsWarning ?? 1_000,
+      rpcLimit: opts.gateway.limit ?? null,
+    },
+  });
+  return {
+    gateway,
+    service,
+    events,
+    ledger,
+    payer: payer.publicKey.toBase58(),
+    async close() {
+      await service.shutdown();
+      await gateway.close();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { formatAmount } from './amounts.js';
+import type { Plan } from './ledger.js';
+import type { RecipientState } from './owed.js';
+
+export interface RecipientReportRow {
+  recipient: string;
+  amount: string;
+  status: RecipientState['status'];
+  signature: string;
+  error: string;
+}
+
+/** One row per planned recipient: planned = paid + failed (+ pending while it runs). */
+export function recipientReport(plan: Plan, states: readonly RecipientState[]): RecipientReportRow[] {
+  return plan.recipients.map((r, i) => {
+    const s = states[i] ?? { status: 'pending' as const };
+    return {
+      recipient: r.owner,
+      amount: formatAmount(r.amount, plan.reward.decimals),
+      status: s.status,
+      signature: s.signature ?? '',
+      error: s.reason ?? '',
+    };
+  });
+}
+
+/** RFC 4180 CSV with a header; a field with a comma, quote or newline is quoted. */
+export function reportCsv(plan: Plan, rows: readonly RecipientReportRow[]): string {
+  const header = ['recipient', 'amount', 'asset', 'status', 'signature', 'error'];
+  const asset = plan.reward.kind === 'sol' ? 'SOL' : plan.reward.mint;
+  const lines = [header.join(',')];
+  for (const row of rows) lines.push([row.recipient, row.amount, asset, row.status, row.signature, row.error].map(csvField).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}

@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Connection, PublicKey } from '@solana/web3.js';
+import { getAssociatedTokenAddressSync } from '@solana/spl-token';
+import { operator, onChainBalances, startHarness, type EngineHarness } from './helpers/engine.js';
+import type { CompletedEvent } from '../src/engine/events.js';
+import { isTributaryError } from '../src/engine/errors.js';
+
+const harnesses: EngineHarness[] = [];
+afterEach(async () => {
+  while (harnesses.length) await harnesses.pop()?.close();
+});
+
+async function harness(...args: Parameters<typeof startHarness>): Promise<EngineHarness> {
+  const h = await startHarness(...args);
+  harnesses.push(h);
+  return h;
+}
+
+function completion(h: EngineHarness, id: string): Promise<CompletedEvent> {
+  return new Promise((resolve) => {
+    const on = (e: CompletedEvent) => {
+      if (e.distributionId !== id) return;
+      h.engine.events.off('completed', on);
+      resolve(e);
+    };
+    h.engine.events.on('completed', on);
+  });
+}
+
+async function runToEnd(h: EngineHarness, req: Parameters<EngineHarness['engine']['service']['preview']>[0]) {
+  const preview = await h.engine.service.preview(req, operator);
+  const done = completion(h, preview.plan.id);
+  await h.engine.service.confirm(preview.plan.id, operator);
+  const completed = await done;
+  return { preview, completed };
+}
+
+function direct(h: EngineHarness): Connection {
+  return new Connection(h.net.rpcUrl, { commitment: 'confirmed', disableRetryOnRateLimit: true });
+}
+
+describe('distribution engine on the local chain', () => {
+  it('pays every holder exactly its proportional SPL share into new token accounts, summing to the total', async () => {
+    const h = await harness({ holders: 60, seed: 11 });
+    const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '1000', reward: h.net.scenario.rewardMint });
+    const { plan } = preview;
+    expect(plan.recipients.reduce((s, r) => s + r.amount, 0n)).toBe(1000_000000n);
+    expect(plan.recipients.every((r) => r.needsAccount)).toBe(true);
+    expect(completed.state).toBe('completed');
+    expect(completed.paid).toBe(plan.recipients.length);
+    expect(completed.failed).toBe(0);
+    const balances = await onChainBalances(direct(h), plan);
+    for (const r of plan.recipients) expect(balances.get(r.owner)).toBe(r.amount);
+    // Off-curve owners are excluded by default and said so.
+    const offCurve = h.net.scenario.holders.filter((x) => x.offCurve).length;
+    expect(preview.excluded['off-curve']).toBe(offCurve);
+    expect(plan.recipients.length).toBe(h.net.scenario.holders.length - offCurve);
+  });
+
+  it('pays equal SOL shares and the distributor loses exactly the total plus fees', async () => {
+    const h = await harness({ holders: 30, seed: 12 });
+    const conn = direct(h);
+    const before = BigInt(await conn.getBalance(new PublicKey(h.engine.payer)));
+    const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '3', reward: 'sol', mode: 'equal' });
+    const { plan } = preview;
+    expect(completed.paid).toBe(plan.recipients.length);
+    const shares = new Set(plan.recipients.map((r) => r.amount));
+    expect(Math.max(...[...shares].map(Number)) - Math.min(...[...shares].map(Number))).toBeLessThanOrEqual(1);
+    const balances = await onChainBalances(conn, plan);
+    for (const r of plan.recipients) expect(balances.get(r.owner)).toBe(r.amount);
+    const after = BigInt(await conn.getBalance(new PublicKey(h.engine.payer)));
+    const txs = await h.engine.ledger.transactions(plan.id);
+    const confirmed = txs.filter((t) => t.status === 'confirmed').length;
+    expect(before - after).toBe(3_000_000_000n + BigInt(confirmed) * 5000n);
+  });
+
+  it('gives identical on-chain results with 1, 3 and as many recipients per transaction as fit', async () => {
+    const results: string[] = [];
+    const txCounts: number[] = [];
+    for (const maxRecipientsPerTransaction of [1, 3, null]) {
+      const h = await harness({ holders: 25, seed: 13 }, { executor: { maxRecipientsPerTransaction } });
+      const { preview } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '777.777777', reward: h.net.scenario.rewardMint });
+      const balances = await onChainBalances(direct(h), preview.plan);
+      results.push(JSON.stringify([...balances].sort(), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+      txCounts.push((await h.engine.ledger.transactions(preview.plan.id)).length);
+      await harnesses.pop()?.close();
+    }
+    expect(results[1]).toBe(results[0]);
+    expect(results[2]).toBe(results[0]);
+    expect(txCounts[0]).toBeGreaterThan(txCounts[1] as number);
+    expect(txCounts[1]).toBeGreaterThan(txCounts[2] as number);
+  });
+
+  it('skips account creation for holders who already have one and packs more transfers per transaction', async () => {
+    const h = await harness({ holders: 40, seed: 14 });
+    const first = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '10', reward: h.net.scenario.rewardMint });
+    const second = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '20', reward: h.net.scenario.rewardMint });
+    expect(second.preview.plan.recipients.every((r) => !r.needsAccount)).toBe(true);
+    expect(second.preview.transactions).toBeLessThan(first.preview.transactions);
+    const balances = await onChainBalances(direct(h), second.preview.plan);
+    for (const [i, r] of second.preview.plan.recipients.entries()) {
+      expect(balances.get(r.owner)).toBe(r.amount + (first.preview.plan.recipients[i]?.amount ?? 0n));
+    }
+  });
+
+  it('isolates a recipient whose account cannot receive, pays all the others, and reports the reason', async () => {
+    const h = await harness({ holders: 20, seed: 15 });
+    const preview = await h.engine.service.preview({ token: h.net.scenario.baseMint, amount: '500', reward: h.net.scenario.rewardMint }, operator);
+    const bad = preview.plan.recipients[3]!;
+    // Someone else's program now owns the address the recipient's token account would have.
+    const ata = getAssociatedTokenAddressSync(new PublicKey(h.net.scenario.rewardMint), new PublicKey(bad.owner), true);
+    h.net.chain.setAccount({ address: ata.toBase58(), data: new Uint8Array(10), lamports: 1_000_000n, owner: PublicKey.unique().toBase58() });
+    const done = completion(h, preview.plan.id);
+    await h.engine.service.confirm(preview.plan.id, operator);
+    const completed = await done;
+    expect(completed.failed).toBe(1);
+    expect(completed.paid).toBe(preview.plan.recipients.length - 1);
+    const report = await h.engine.service.report(preview.plan.id);
+    const row = report.find((r) => r.recipient === bad.owner)!;
+    expect(row.status).toBe('failed');
+    expect(row.error).toMatch(/instruction \d+ failed/);
+    const balances = await onChainBalances(direct(h), preview.plan);
+    for (const r of preview.plan.recipients) expect(balances.get(r.owner)).toBe(r === bad ? 0n : r.amount);
+    const csv = await h.engine.service.exportCsv(preview.plan.id);
+    expect(csv.split('\r\n')[0]).toBe('recipient,amount,asset,status,signature,error');
+    expect(csv.trim().split('\r\n')).toHaveLength(preview.plan.recipients.length + 1);
+  });
+
+  it('pays every recipient exactly once through 429s, 5xx, dropped transactions and expiring blockhashes', async () => {
+    const h = await harness(
+      { holders: 120, seed: 16, slotMs: 10, faults: { rateLimited: 0.1, serverError: 0.05, dropTransaction: 0.05 } },
+      { executor: { rebroadcastIntervalMs: 100_000 } },
+    );
+    const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '12345.678901', reward: h.net.scenario.rewardMint });
+    h.net.server.setFaults({});
+    const { plan } = preview;
+    const stats = h.net.server.stats();
+    expect(stats.injectedRateLimited).toBeGreaterThan(0);
+    expect(stats.serverErrors).toBeGreaterThan(0);
+    expect(stats.transactionsDropped).toBeGreaterThan(0);
+    expect(completed.paid).toBe(plan.recipients.length);
+    const txs = await h.engine.ledger.transactions(plan.id);
+    expect(txs.some((t) => t.status === 'expired')).toBe(true);
+    const balances = await onChainBalances(direct(h), plan);
+    for (const r of plan.recipients) expect(balances.get(r.owner)).toBe(r.amount);
+    const report = await h.engine.service.report(plan.id);
+    expect(report.filter((r) => r.status === 'paid')).toHaveLength(completed.paid);
+  });
+
+  it('refuses bad input with a message naming the problem, and sends nothing', async () => {
+    const h = await harness({ holders: 10, seed: 17 });
+    const s = h.net.scenario;
+    const cases: [Parameters<typeof h.engine.service.preview>[0], string, RegExp][] = [
+      [{ token: 'not-an-address', amount: '1', reward: 'SOL' }, 'INVALID_ADDRESS', /not-an-address/],
+      [{ token: s.rewardMint, amount: '1', reward: s.distributor }, 'NOT_A_MINT', new RegExp(s.distributor)],
+      [{ token: s.baseMint, amount: '1', reward: s.transferFeeMint }, 'UNSUPPORTED_MINT', /transfer fee/],
+      [{ token: s.baseMint, amount: '0', reward: 'SOL' }, 'AMOUNT_NOT_POSITIVE', /zero/],
+      [{ token: s.baseMint, amount: '-5', reward: 'SOL' }, 'AMOUNT_INVALID', /-5/],
+      [{ token: s.baseMint, amount: '1.0000001', reward: s.rewardMint }, 'AMOUNT_TOO_PRECISE', /decimals/],
+    ];
+    for (const [req, code, message] of cases) {
+      const err = await h.engine.service.preview(req, operator).then(() => null, (e: unknown) => e);
+      expect(isTributaryError(err), `${JSON.stringify(req)} should be refused`).toBe(true);
+      expect((err as { code: string }).code).toBe(code);
+      expect((err as Error).message).toMatch(message);
+    }
+    const tooMuch = await h.engine.service.preview({ token: s.baseMint, amount: '2000000000', reward: s.rewardMint }, operator);
+    const err = await h.engine.service.confirm(tooMuch.plan.id, operator).then(() => null, (e: unknown) => e);
+    expect((err as { code: string }).code).toBe('INSUFFICIENT_BALANCE');
+    expect((err as Error).message).toMatch(/holds 1000000000 .* needs 2000000000/);
+    expect(h.net.server.stats().requestsByMethod.sendTransaction ?? 0).toBe(0);
+  });
+});

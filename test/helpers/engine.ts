@@ -1,0 +1,63 @@
+import Keyv from 'keyv';
+import pino from 'pino';
+import { PublicKey, type Connection } from '@solana/web3.js';
+import { getAssociatedTokenAddressSync } from '@solana/spl-token';
+import { createEngine, type Engine, type EngineOptions } from '../../src/app/engine.js';
+import { startLocalnet, type Localnet, type LocalnetOptions } from '../../src/localnet/index.js';
+import type { Actor, Plan } from '../../src/engine/ledger.js';
+
+export const operator: Actor = { platform: 'test', userId: 'op-1', name: 'Operator' };
+
+export interface EngineHarness {
+  net: Localnet;
+  engine: Engine;
+  ledgerStore: Keyv;
+  close(): Promise<void>;
+}
+
+/** A local chain and an engine on it; everything in memory unless a store is passed. */
+export async function startHarness(
+  chain: LocalnetOptions = {},
+  engine: Partial<Omit<EngineOptions, 'gateway' | 'keypairPath' | 'ledgerStore' | 'logger' | 'network'>> & {
+    gateway?: Partial<EngineOptions['gateway']>;
+    ledgerStore?: Keyv;
+  } = {},
+): Promise<EngineHarness> {
+  const net = await startLocalnet({ holders: 40, slotMs: 50, ...chain });
+  const ledgerStore = engine.ledgerStore ?? new Keyv();
+  const e = createEngine({
+    ...engine,
+    gateway: { url: net.rpcUrl, timeoutMs: 2_000, retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 300 }, ...engine.gateway },
+    keypairPath: net.scenario.keypairPath,
+    network: 'localnet',
+    ledgerStore,
+    cacheStore: engine.cacheStore ?? new Keyv(),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    executor: { pollIntervalMs: 50, rebroadcastIntervalMs: 300, assumedSlotMs: chain.slotMs ?? 50, progressIntervalMs: 100, ...engine.executor },
+  });
+  return {
+    net,
+    engine: e,
+    ledgerStore,
+    async close() {
+      await e.close();
+      await net.close();
+    },
+  };
+}
+
+/** What each planned recipient holds of the reward on chain now (their ATA, or lamports for SOL). */
+export async function onChainBalances(connection: Connection, plan: Plan): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  for (const r of plan.recipients) {
+    const owner = new PublicKey(r.owner);
+    if (plan.reward.kind === 'sol') {
+      out.set(r.owner, BigInt(await connection.getBalance(owner)));
+      continue;
+    }
+    const ata = getAssociatedTokenAddressSync(new PublicKey(plan.reward.mint), owner, true, new PublicKey(plan.reward.programId));
+    const info = await connection.getAccountInfo(ata);
+    out.set(r.owner, info ? info.data.readBigUInt64LE(64) : 0n);
+  }
+  return out;
+}

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Connection, Keypair } from '@solana/web3.js';
+import { createHash } from 'node:crypto';
+import { Connection, Keypair, PublicKey } from '@solana/web3.js';
+import { isOnCurve } from '../src/engine/curve.js';
 import Keyv from 'keyv';
 import { isTributaryError, type TributaryError } from '../src/engine/errors.js';
 import { applyFilters, takeSnapshot } from '../src/engine/snapshot.js';
@@ -54,6 +56,18 @@ describe('takeSnapshot', () => {
     const snapshot = await takeSnapshot(connection, net.scenario.baseMint2022);
     expect(snapshot.program).toBe('spl-token-2022');
     expect(snapshot.holders).toEqual(expectedHolders(net.scenario.holders2022));
+  });
+
+  it('takes the same snapshot through the public web3.js API when the internal raw request is not there', async () => {
+    // Only what a Connection without `_rpcRequest` would offer.
+    const publicOnly = {
+      commitment: connection.commitment,
+      getAccountInfo: connection.getAccountInfo.bind(connection),
+      getProgramAccounts: connection.getProgramAccounts.bind(connection),
+    } as unknown as Connection;
+    const viaPublic = await takeSnapshot(publicOnly, net.scenario.baseMint);
+    expect(viaPublic.holders).toEqual(expectedHolders(net.scenario.holders));
+    expect(viaPublic.slot).toBeGreaterThan(0);
   });
 
   it('records the slot the holders were read at', async () => {
@@ -185,5 +199,44 @@ describe('applyFilters', () => {
     expect(() => applyFilters(snapshot, { maxRecipients: 0 })).toThrow(/at least 1/);
     expect(() => applyFilters(snapshot, { maxRecipients: 2.5 })).toThrow(/whole number/);
     expect(() => applyFilters(snapshot, { minBalance: -1n })).toThrow(/negative/);
+  });
+});
+
+describe('isOnCurve', () => {
+  /** 32 bytes holding `y` little-endian, with the x sign bit set or not. */
+  const encode = (y: bigint, signBit: boolean): Uint8Array => {
+    const bytes = new Uint8Array(32);
+    for (let i = 0; i < 32; i++) bytes[i] = Number((y >> BigInt(8 * i)) & 0xffn);
+    if (signBit) bytes[31] = (bytes[31] ?? 0) | 0x80;
+    return bytes;
+  };
+  const p = 2n ** 255n - 19n;
+
+  it('agrees with web3.js on wallets, program-derived addresses and arbitrary bytes', () => {
+    const inputs: Uint8Array[] = [];
+    for (let i = 0; i < 2_000; i++) inputs.push(createHash('sha256').update(`arbitrary ${i}`).digest());
+    for (let i = 0; i < 300; i++) inputs.push(Keypair.generate().publicKey.toBytes());
+    for (let i = 0; i < 300; i++) inputs.push(PublicKey.findProgramAddressSync([Buffer.from(`vault ${i}`)], PublicKey.default)[0].toBytes());
+    let onCurve = 0;
+    for (const bytes of inputs) {
+      expect(isOnCurve(bytes), Buffer.from(bytes).toString('hex')).toBe(PublicKey.isOnCurve(bytes));
+      if (isOnCurve(bytes)) onCurve++;
+    }
+    // Both kinds occur, so the agreement is not on a constant answer.
+    expect(onCurve).toBeGreaterThan(300);
+    expect(onCurve).toBeLessThan(inputs.length - 300);
+  });
+
+  it('agrees with web3.js on the edge cases: x = 0 with either sign, and y at or beyond the field size', () => {
+    for (const y of [0n, 1n, 2n, p - 1n, p - 2n, p, p + 1n, 2n ** 255n - 1n]) {
+      for (const signBit of [false, true]) {
+        const bytes = encode(y, signBit);
+        expect(isOnCurve(bytes), `y=${y} sign=${signBit}`).toBe(PublicKey.isOnCurve(bytes));
+      }
+    }
+  });
+
+  it('flags the seeded off-curve owners and only them', () => {
+    for (const h of net.scenario.holders) expect(isOnCurve(new PublicKey(h.owner).toBytes())).toBe(!h.offCurve);
   });
 });

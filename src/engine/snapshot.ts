@@ -3,12 +3,14 @@
  * snapshots). Two RPC requests on a cache miss (getAccountInfo for the mint, one getProgramAccounts),
  * none on a hit. The Connection comes from the RPC gateway, which paces and retries; nothing here retries.
  */
-import { TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from '@solana/spl-token';
-import { PublicKey, type Connection, type GetProgramAccountsFilter } from '@solana/web3.js';
+import type { Connection, GetProgramAccountsFilter } from '@solana/web3.js';
+import bs58 from 'bs58';
 import type Keyv from 'keyv';
 import { parseAddress } from './address.js';
+import { isOnCurve } from './curve.js';
 import { TributaryError } from './errors.js';
 import { readMint } from './mint.js';
+import { getProgramAccountSlices } from './program-accounts.js';
 import type { Holder, Snapshot, SnapshotFilters, TokenProgram } from './types.js';
 
 /** Legacy token account size; Token-2022 accounts with extensions are larger, so they get no size filter. */
@@ -51,18 +53,14 @@ export async function takeSnapshot(connection: Connection, mint: string, opts: S
   const { program, programId, mint: info } = await readMint(connection, address, 'token');
   const filters: GetProgramAccountsFilter[] = [{ memcmp: { offset: 0, bytes: address } }];
   if (program === 'spl-token') filters.unshift({ dataSize: LEGACY_ACCOUNT_SIZE });
-  const { context, value } = await connection.getProgramAccounts(programId, {
-    filters,
-    dataSlice: OWNER_AND_AMOUNT,
-    withContext: true,
-  });
+  const { slot, slices } = await getProgramAccountSlices(connection, programId, filters, OWNER_AND_AMOUNT);
 
-  const holders = mergeByOwner(value.map(({ account }) => account.data));
+  const holders = mergeByOwner(slices);
   const snapshot: Snapshot = {
     mint: address,
     program,
     decimals: info.decimals,
-    slot: context.slot,
+    slot,
     takenAt: Date.now(),
     holders,
     totalAmount: holders.reduce((sum, h) => sum + h.amount, 0n),
@@ -92,7 +90,7 @@ function mergeByOwner(slices: readonly Buffer[]): Holder[] {
   }
   const holders: Holder[] = [];
   for (const { owner, amount, tokenAccounts } of byOwner.values()) {
-    holders.push({ owner: new PublicKey(owner).toBase58(), amount, offCurve: !PublicKey.isOnCurve(owner), tokenAccounts });
+    holders.push({ owner: bs58.encode(owner), amount, offCurve: !isOnCurve(owner), tokenAccounts });
   }
   return holders.sort(largestFirst);
 }

@@ -1,0 +1,134 @@
+import type Keyv from 'keyv';
+import type { Target } from './config.js';
+import { errorDetail, silentLogger, type MonitorLogger } from './logger.js';
+import type { OpsFile, OpsNotifier } from './notifier.js';
+import { buildDailyReport, renderReportText, type DailyReport, type RangeSource, type ReportOptions } from './report.js';
+import { addDays, localDate, localTimeToUtc } from './time.js';
+
+/**
+ * Posts the previous local day's report at the configured local time. The check runs on a short unref'd
+ * interval rather than one long timeout: it survives clock jumps and DST changes, and the same check at start-up
+ * posts a report that was due while the process was down, once (the last posted date is kept in the store).
+ */
+
+export interface ReportSchedulerOptions {
+  history: RangeSource;
+  /** Keyv namespace for the scheduler's state ("last posted date"). */
+  store: Keyv;
+  notifier: OpsNotifier;
+  /** Local posting time "HH:MM". */
+  time: string;
+  timeZone: string;
+  targets: readonly Target[];
+  /** Default true. */
+  chart?: boolean;
+  successRateTarget?: number;
+  recommend?: ReportOptions['recommend'];
+  /** Default 30000 ms. */
+  checkIntervalMs?: number;
+  /** Renders the PNG; injected so the scheduler does not load the drawing library unless a chart is wanted. */
+  renderChart?: (report: DailyReport) => Promise<Uint8Array>;
+  now?: () => number;
+  logger?: MonitorLogger;
+}
+
+const LAST_POSTED_KEY = 'last-posted-date';
+
+export class ReportScheduler {
+  private readonly now: () => number;
+  private readonly logger: MonitorLogger;
+  private readonly hour: number;
+  private readonly minute: number;
+  private timer: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | undefined;
+
+  constructor(private readonly options: ReportSchedulerOptions) {
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? silentLogger;
+    const [h, m] = options.time.split(':').map(Number);
+    this.hour = h ?? 9;
+    this.minute = m ?? 0;
+  }
+
+  /** Posts a report missed while the process was down, then checks on an unref'd interval. */
+  async start(): Promise<void> {
+    await this.check();
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs ?? 30_000);
+      this.timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.checking;
+  }
+
+  /** The latest local date whose report is due at `now`: yesterday once today's posting time has passed. */
+  dueDate(now = this.now()): string {
+    const today = localDate(now, this.options.timeZone);
+    const postAt = localTimeToUtc(today, this.hour, this.minute, this.options.timeZone);
+    return addDays(today, now >= postAt ? -1 : -2);
+  }
+
+  /** Posts the due report if it has not been posted. Never throws; checks never overlap. */
+  check(): Promise<void> {
+    this.checking ??= this.checkOnce()
+      .catch((err: unknown) => this.logger.error({ err: errorDetail(err) }, 'daily report check failed'))
+      .finally(() => {
+        this.checking = undefined;
+      });
+    return this.checking;
+  }
+
+  private async checkOnce(): Promise<void> {
+    const due = this.dueDate();
+    const last = await this.options.store.get<string>(LAST_POSTED_KEY);
+    if (last === undefined) {
+      // First start ever: there is no day to report on yet, so the first report is the next one due.
+      await this.options.store.set(LAST_POSTED_KEY, due);
+      return;
+    }
+    if (last >= due) return;
+    await this.post(due);
+    // Written after posting: a crash in between repeats a report rather than losing it.
+    await this.options.store.set(LAST_POSTED_KEY, due);
+  }
+
+  /** Builds and posts the report of a local date (also for a chat command); returns what was posted. */
+  async post(date: string, targets: readonly Target[] = this.options.targets): Promise<DailyReport> {
+    const report = await this.build(date);
+    const files: OpsFile[] = [];
+    if (this.options.chart !== false && this.options.renderChart && report.minutesRecorded > 0) {
+      try {
+        files.push({ name: `tributary-${date}.png`, bytes: await this.options.renderChart(report), contentType: 'image/png' });
+      } catch (err) {
+        // The numbers matter more than the picture: post the text without it.
+        this.logger.warn({ err: errorDetail(err), date }, 'report chart not rendered');
+      }
+    }
+    const text = renderReportText(report);
+    for (const target of targets) {
+      try {
+        await this.options.notifier.post(target, files.length > 0 ? { text, files } : { text });
+      } catch (err) {
+        this.logger.warn({ err: errorDetail(err), target }, 'daily report not delivered');
+      }
+    }
+    return report;
+  }
+
+  build(date: string): Promise<DailyReport> {
+    return buildDailyReport(this.options.history, {
+      date,
+      timeZone: this.options.timeZone,
+      ...(this.options.successRateTarget === undefined ? {} : { successRateTarget: this.options.successRateTarget }),
+      ...(this.options.recommend === undefined ? {} : { recommend: this.options.recommend }),
+    });
+  }
+
+  async lastPostedDate(): Promise<string | undefined> {
+    return this.options.store.get<string>(LAST_POSTED_KEY);
+  }
+}

@@ -1,0 +1,346 @@
+import { cpuPercent, sumBuckets, type CompletedSummary, type MinuteBucket } from './bucket.js';
+import { formatBytes, formatCount, formatMs, formatPercent, formatUnits } from './format.js';
+import { mean, mergeAll, quantile } from './latency-histogram.js';
+import { HOUR_MS, localDate, localDayRange, localParts } from './time.js';
+
+/**
+ * The daily performance report (seed section 3.3): what a local day's minute buckets add up to, and the
+ * design's recommendations. Building is pure arithmetic over the buckets; rendering is a separate function so a
+ * chat command can show the same numbers in another shape.
+ */
+
+export interface RangeSource {
+  range(from: number, to: number): Promise<MinuteBucket[]>;
+}
+
+export interface ReportOptions {
+  /** Local date "YYYY-MM-DD". */
+  date: string;
+  /** IANA zone the date is in. */
+  timeZone: string;
+  /** Default 0.95. */
+  successRateTarget?: number;
+  recommend?: { cpuAvgPercent?: number; memoryGrowthPercent?: number; latencyP95Ms?: number };
+}
+
+export interface HourStat {
+  /** Hour start, UTC ms. */
+  start: number;
+  /** Local hour "00".."23" (a DST day has one missing or repeated). */
+  label: string;
+  rpcRequests: number;
+  rpcP95Ms: number | null;
+  txSent: number;
+  txConfirmed: number;
+  txFailed: number;
+  recipientsPaid: number;
+}
+
+export interface Recommendation {
+  category: 'Distribution' | 'Performance' | 'Memory' | 'Network' | 'RPC limits';
+  priority: 'Low' | 'Medium' | 'High' | 'Critical';
+  description: string;
+  suggestion: string;
+}
+
+export interface DailyReport {
+  date: string;
+  timeZone: string;
+  /** [start, end) of the local day, UTC ms. */
+  start: number;
+  end: number;
+  /** Minutes that have a bucket: how much of the day the bot was up to record. */
+  minutesRecorded: number;
+  distributions: { started: number; completed: number; completedList: CompletedSummary[] };
+  recipients: { paid: number; failed: number };
+  /** Paid by reward, base units as exact decimal strings. */
+  amounts: { reward: string; decimals: number; amount: string }[];
+  /** paid / (paid + failed); null when nothing was settled. */
+  successRate: number | null;
+  successRateTarget: number;
+  transactions: { sent: number; confirmed: number; failed: number; expired: number };
+  rpc: {
+    requests: number;
+    errors: number;
+    errorRate: number | null;
+    http429: number;
+    rateLimitedCalls: number;
+    failovers: number;
+    latencyMs: { p50: number; p95: number; p99: number; avg: number; max: number } | null;
+  };
+  throughput: { runningSeconds: number; recipientsPerSecond: number | null; transactionsPerSecond: number | null };
+  cache: { hits: number; misses: number; hitRate: number | null };
+  commands: { count: number; p95Ms: number | null };
+  system: {
+    cpuAvgPercent: number | null;
+    cpuPeakPercent: number | null;
+    rssPeakBytes: number | null;
+    heapPeakBytes: number | null;
+    /** Heap of the last hour against the first, percent; null with under two hours of samples. */
+    heapGrowthPercent: number | null;
+    eventLoopLagP99MaxMs: number | null;
+  };
+  alerts: { total: number; byRule: { ruleId: string; severity: string; count: number }[] };
+  hours: HourStat[];
+  recommendations: Recommendation[];
+}
+
+export async function buildDailyReport(source: RangeSource, options: ReportOptions): Promise<DailyReport> {
+  const { start, end } = localDayRange(options.date, options.timeZone);
+  const buckets = (await source.range(start, end)).filter((b) => b.t >= start && b.t < end);
+  return summarise(buckets, options, start, end);
+}
+
+/** The report of a set of buckets; exported for tests and for "today so far". */
+export function summarise(buckets: readonly MinuteBucket[], options: ReportOptions, start: number, end: number): DailyReport {
+  const total = sumBuckets(buckets);
+  const target = options.successRateTarget ?? 0.95;
+  const settled = total.recipients.paid + total.recipients.failed;
+  const latency = total.rpc.latency;
+  const runningSeconds = total.distributions.runningMs / 1000;
+  const cacheHits = Object.values(total.cache).reduce((a, c) => a + c.hits, 0);
+  const cacheMisses = Object.values(total.cache).reduce((a, c) => a + c.misses, 0);
+
+  const procMinutes = buckets.filter((b) => b.proc.samples > 0).sort((a, b) => a.t - b.t);
+  const cpuValues = procMinutes.map((b) => cpuPercent(b)).filter((v): v is number => v !== null);
+
+  const report: DailyReport = {
+    date: options.date,
+    timeZone: options.timeZone,
+    start,
+    end,
+    minutesRecorded: buckets.length,
+    distributions: {
+      started: total.distributions.started,
+      completed: total.distributions.completed,
+      completedList: total.completed,
+    },
+    recipients: { ...total.recipients },
+    amounts: Object.entries(total.paid)
+      .map(([reward, p]) => ({ reward, decimals: p.decimals, amount: p.amount }))
+      .sort((a, b) => a.reward.localeCompare(b.reward)),
+    successRate: settled > 0 ? total.recipients.paid / settled : null,
+    successRateTarget: target,
+    transactions: { ...total.tx },
+    rpc: {
+      requests: total.rpc.requests,
+      errors: total.rpc.errors,
+      errorRate: total.rpc.requests > 0 ? total.rpc.errors / total.rpc.requests : null,
+      http429: total.rpc.http429,
+      rateLimitedCalls: total.rpc.rateLimitedCalls,
+      failovers: total.rpc.failovers,
+      latencyMs:
+        latency.n === 0
+          ? null
+          : {
+              p50: quantile(latency, 0.5) ?? 0,
+              p95: quantile(latency, 0.95) ?? 0,
+              p99: quantile(latency, 0.99) ?? 0,
+              avg: mean(latency) ?? 0,
+              max: latency.max,
+            },
+    },
+    throughput: {
+      runningSeconds,
+      recipientsPerSecond: runningSeconds > 0 ? settled / runningSeconds : null,
+      transactionsPerSecond: runningSeconds > 0 ? total.tx.sent / runningSeconds : null,
+    },
+    cache: { hits: cacheHits, misses: cacheMisses, hitRate: cacheHits + cacheMisses > 0 ? cacheHits / (cacheHits + cacheMisses) : null },
+    commands: { count: total.commands.n, p95Ms: quantile(total.commands, 0.95) },
+    system: {
+      cpuAvgPercent: cpuValues.length > 0 ? cpuValues.reduce((a, b) => a + b, 0) / cpuValues.length : null,
+      cpuPeakPercent: cpuValues.length > 0 ? Math.max(...cpuValues) : null,
+      rssPeakBytes: procMinutes.length > 0 ? total.proc.rssMax : null,
+      heapPeakBytes: procMinutes.length > 0 ? total.proc.heapMax : null,
+      heapGrowthPercent: heapGrowth(procMinutes),
+      eventLoopLagP99MaxMs: procMinutes.length > 0 ? total.proc.lagP99Ms : null,
+    },
+    alerts: {
+      total: Object.values(total.alerts).reduce((a, x) => a + x.count, 0),
+      byRule: Object.entries(total.alerts)
+        .map(([ruleId, a]) => ({ ruleId, severity: a.severity, count: a.count }))
+        .sort((a, b) => b.count - a.count || a.ruleId.localeCompare(b.ruleId)),
+    },
+    hours: hourly(buckets, start, end, options.timeZone),
+    recommendations: [],
+  };
+  report.recommendations = recommend(report, options.recommend ?? {});
+  return report;
+}
+
+/**
+ * The seed's "memory growth": the day's last hour of heap peaks against its first hour. Comparing averages of an
+ * hour each, not two single minutes, keeps one GC cycle from reading as a leak.
+ */
+function heapGrowth(procMinutes: readonly MinuteBucket[]): number | null {
+  if (procMinutes.length < 120) return null;
+  const avg = (bs: readonly MinuteBucket[]) => bs.reduce((a, b) => a + b.proc.heapMax, 0) / bs.length;
+  const first = avg(procMinutes.slice(0, 60));
+  const last = avg(procMinutes.slice(-60));
+  return first > 0 ? ((last - first) / first) * 100 : null;
+}
+
+function hourly(buckets: readonly MinuteBucket[], start: number, end: number, timeZone: string): HourStat[] {
+  const hours: HourStat[] = [];
+  for (let t = start; t < end; t += HOUR_MS) {
+    const inHour = buckets.filter((b) => b.t >= t && b.t < t + HOUR_MS);
+    const total = sumBuckets(inHour);
+    hours.push({
+      start: t,
+      label: String(localParts(t, timeZone).hour).padStart(2, '0'),
+      rpcRequests: total.rpc.requests,
+      rpcP95Ms: quantile(total.rpc.latency, 0.95),
+      txSent: total.tx.sent,
+      txConfirmed: total.tx.confirmed,
+      txFailed: total.tx.failed,
+      recipientsPaid: total.recipients.paid,
+    });
+  }
+  return hours;
+}
+
+function recommend(r: DailyReport, limits: NonNullable<ReportOptions['recommend']>): Recommendation[] {
+  const out: Recommendation[] = [];
+  const cpuLimit = limits.cpuAvgPercent ?? 70;
+  const memLimit = limits.memoryGrowthPercent ?? 10;
+  const latencyLimit = limits.latencyP95Ms ?? 1_000;
+
+  if (r.successRate !== null && r.successRate < r.successRateTarget) {
+    out.push({
+      category: 'Distribution',
+      priority: 'Critical',
+      description: `success rate ${formatPercent(r.successRate)} is below the ${formatPercent(r.successRateTarget)} target`,
+      suggestion: 'read the failed recipients\' reasons; exclude unpayable accounts (off-curve owners, frozen accounts) before the next run',
+    });
+  }
+  if (r.system.cpuAvgPercent !== null && r.system.cpuAvgPercent > cpuLimit) {
+    out.push({
+      category: 'Performance',
+      priority: 'High',
+      description: `average CPU ${r.system.cpuAvgPercent.toFixed(1)}% is above ${cpuLimit}%`,
+      suggestion: 'profile the busiest step (signing, serialisation, snapshot merging) or give the bot more CPU',
+    });
+  }
+  if (r.system.heapGrowthPercent !== null && r.system.heapGrowthPercent > memLimit) {
+    out.push({
+      category: 'Memory',
+      priority: 'Medium',
+      description: `heap grew ${r.system.heapGrowthPercent.toFixed(1)}% over the day (limit ${memLimit}%)`,
+      suggestion: 'look for a leak: caches without TTL, listeners never removed, snapshots kept after their distribution',
+    });
+  }
+  // p95 rather than the seed's average: an average hides the slow tail that stalls confirmations.
+  if (r.rpc.latencyMs && r.rpc.latencyMs.p95 > latencyLimit) {
+    out.push({
+      category: 'Network',
+      priority: 'High',
+      description: `RPC p95 latency ${formatMs(r.rpc.latencyMs.p95)} is above ${formatMs(latencyLimit)}`,
+      suggestion: 'batch reads (getMultipleAccounts, getSignatureStatuses), cache holder snapshots, or use a closer or paid RPC endpoint',
+    });
+  }
+  if (r.rpc.http429 > 0) {
+    out.push({
+      category: 'RPC limits',
+      priority: 'Medium',
+      description: `${formatCount(r.rpc.http429)} answers of 429 from the RPC provider`,
+      suggestion: 'pace below the provider\'s limits: lower the Bottleneck lane rates rather than relying on retries',
+    });
+  }
+  return out;
+}
+
+/** "SOL", or a mint shortened to its first and last four characters. */
+export function rewardLabel(reward: string): string {
+  return reward === 'SOL' || reward.length <= 12 ? reward : `${reward.slice(0, 4)}…${reward.slice(-4)}`;
+}
+
+const LIMIT = 1_990;
+
+/** A compact plain-text message for Discord and Telegram (no markdown, under 2000 characters). */
+export function renderReportText(r: DailyReport): string {
+  const lines: string[] = [];
+  lines.push(`📊 Daily report ${r.date} (${r.timeZone})`);
+  if (r.minutesRecorded === 0) {
+    lines.push('No activity recorded: the bot was not running that day, or nothing happened.');
+    return lines.join('\n');
+  }
+  if (r.minutesRecorded < 1_380) lines.push(`(recorded ${formatCount(r.minutesRecorded)} of ${Math.round((r.end - r.start) / 60_000)} minutes)`);
+
+  lines.push(
+    `Distributions: ${r.distributions.started} started, ${r.distributions.completed} completed · recipients ${formatCount(r.recipients.paid)} paid, ${formatCount(r.recipients.failed)} failed`,
+  );
+  if (r.successRate !== null) {
+    const ok = r.successRate >= r.successRateTarget;
+    lines.push(`Success rate ${formatPercent(r.successRate, 2)} (target ${formatPercent(r.successRateTarget)}) ${ok ? '✅' : '❌'}`);
+  }
+  if (r.amounts.length > 0) {
+    lines.push(`Paid: ${r.amounts.map((a) => `${formatUnits(a.amount, a.decimals)} ${rewardLabel(a.reward)}`).join(' · ')}`);
+  }
+  if (r.throughput.recipientsPerSecond !== null) {
+    lines.push(
+      `Throughput while running (${formatDurationSeconds(r.throughput.runningSeconds)}): ${r.throughput.recipientsPerSecond.toFixed(1)} recipients/s, ${(r.throughput.transactionsPerSecond ?? 0).toFixed(2)} tx/s`,
+    );
+  }
+  const t = r.transactions;
+  if (t.sent + t.confirmed + t.failed + t.expired > 0) {
+    lines.push(`Transactions: ${formatCount(t.sent)} sent, ${formatCount(t.confirmed)} confirmed, ${formatCount(t.failed)} failed, ${formatCount(t.expired)} expired`);
+  }
+  const rpc = r.rpc;
+  let rpcLine = `RPC: ${formatCount(rpc.requests)} requests, ${formatCount(rpc.errors)} errors${rpc.errorRate !== null ? ` (${formatPercent(rpc.errorRate, 2)})` : ''}, ${formatCount(rpc.http429)} × 429`;
+  if (rpc.failovers > 0) rpcLine += `, ${rpc.failovers} failovers`;
+  lines.push(rpcLine);
+  if (rpc.latencyMs) {
+    lines.push(`RPC latency: p50 ${formatMs(rpc.latencyMs.p50)}, p95 ${formatMs(rpc.latencyMs.p95)}, p99 ${formatMs(rpc.latencyMs.p99)}`);
+  }
+  if (r.cache.hitRate !== null) {
+    lines.push(`Cache: ${formatPercent(r.cache.hitRate)} hits (${formatCount(r.cache.hits)} of ${formatCount(r.cache.hits + r.cache.misses)})`);
+  }
+  if (r.commands.count > 0 && r.commands.p95Ms !== null) {
+    lines.push(`Commands: ${formatCount(r.commands.count)}, p95 first reply ${formatMs(r.commands.p95Ms)}`);
+  }
+  const s = r.system;
+  if (s.cpuAvgPercent !== null) {
+    const growth = s.heapGrowthPercent === null ? '' : ` (${s.heapGrowthPercent >= 0 ? '+' : ''}${s.heapGrowthPercent.toFixed(1)}% over the day)`;
+    lines.push(
+      `System: CPU avg ${s.cpuAvgPercent.toFixed(1)}%, peak ${(s.cpuPeakPercent ?? 0).toFixed(1)}% · RSS peak ${formatBytes(s.rssPeakBytes ?? 0)} · heap peak ${formatBytes(s.heapPeakBytes ?? 0)}${growth} · loop lag p99 ≤ ${formatMs(s.eventLoopLagP99MaxMs ?? 0)}`,
+    );
+  }
+  if (r.alerts.total > 0) {
+    lines.push(`Alerts fired: ${r.alerts.total} (${r.alerts.byRule.map((a) => `${a.ruleId} ${a.severity} ×${a.count}`).join(', ')})`);
+  } else {
+    lines.push('Alerts fired: none');
+  }
+  const below = r.distributions.completedList.filter((d) => d.successRate < r.successRateTarget);
+  if (below.length > 0) {
+    lines.push(`Below target: ${below.map((d) => `${d.id} ${formatPercent(d.successRate)} (${d.failed} failed)`).join(', ')}`);
+  }
+  if (r.recommendations.length > 0) {
+    lines.push('Recommendations:');
+    for (const rec of r.recommendations) lines.push(`• [${rec.priority}] ${rec.category}: ${rec.description}. ${capitalise(rec.suggestion)}.`);
+  } else {
+    lines.push('Recommendations: none, every figure is within its target.');
+  }
+
+  let text = lines.join('\n');
+  if (text.length > LIMIT) text = `${text.slice(0, LIMIT - 1)}…`;
+  return text;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function formatDurationSeconds(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  if (m < 60) return s === 0 ? `${m} min` : `${m} min ${s} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** The local date before the one `now` falls on: the day a morning report covers. */
+export function previousLocalDate(now: number, timeZone: string): string {
+  const today = localDate(now, timeZone);
+  const { start } = localDayRange(today, timeZone);
+  return localDate(start - 1, timeZone);
+}

@@ -1,0 +1,13 @@
+export { startMonitor, type Monitor, type StartMonitorOptions } from './monitor.js';
+export { monitorConfigSchema, DEFAULT_ALERT_RULES, type MonitorConfig, type MonitorConfigInput, type AlertRule, type Severity, type Target } from './config.js';
+export { fanOutNotifier, type OpsNotifier, type OpsMessage, type OpsFile, type OpsTarget, type FanOutOptions } from './notifier.js';
+export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
+export { MetricHistory, type HistoryOptions } from './history.js';
+export { HistoryRecorder, type RecorderOptions } from './recorder.js';
+export { AlertManager, type ActiveAlert, type AlertManagerOptions } from './alerts.js';
+export { buildDailyReport, renderReportText, type DailyReport, type Recommendation } from './report.js';
+export { ReportScheduler, type ReportSchedulerOptions } from './report-scheduler.js';
+export { renderDayChart, type ChartOptions } from './chart.js';
+export { startMonitorHttp, type MonitorHttp, type MonitorHttpOptions, type HealthReport, type HealthCheck } from './http.js';
+export { ALERT_METRICS, type AlertMetric } from './alert-metrics.js';
+export type { MonitorLogger } from './logger.js';

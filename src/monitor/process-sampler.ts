@@ -28,11 +28,12 @@ export class ProcessSampler {
   }
 
   sample(): ProcessSample {
-    const cpu = process.cpuUsage(this.prevCpu);
+    // One reading serves as both this sample's end and the next one's start, so no CPU time falls between.
+    const cpuNow = process.cpuUsage();
     const wall = performance.now();
     const mem = process.memoryUsage();
     const out: ProcessSample = {
-      cpuMicros: cpu.user + cpu.system,
+      cpuMicros: cpuNow.user - this.prevCpu.user + (cpuNow.system - this.prevCpu.system),
       wallMs: wall - this.prevWall,
       rss: mem.rss,
       heapUsed: mem.heapUsed,
@@ -40,7 +41,7 @@ export class ProcessSampler {
       lagP99Ms: this.loop.count > 0 ? this.loop.percentile(99) / 1e6 : 0,
       lagMaxMs: this.loop.count > 0 ? this.loop.max / 1e6 : 0,
     };
-    this.prevCpu = process.cpuUsage();
+    this.prevCpu = cpuNow;
     this.prevWall = wall;
     return out;
   }

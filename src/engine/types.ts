@@ -35,7 +35,20 @@ export interface SnapshotFilters {
 /** What a distribution pays. */
 export type RewardAsset =
   | { kind: 'sol'; decimals: 9; symbol: 'SOL' }
-  | { kind: 'spl'; mint: string; program: TokenProgram; programId: string; decimals: number; symbol: string };
+  | {
+      kind: 'spl';
+      mint: string;
+      program: TokenProgram;
+      programId: string;
+      decimals: number;
+      symbol: string;
+      /**
+       * Bytes of a recipient's new associated token account, to price its rent: 165 on the legacy
+       * program, more on Token-2022 (ImmutableOwner plus what the mint's extensions require).
+       * Set by resolveRewardAsset; absent on assets built elsewhere.
+       */
+      tokenAccountSize?: number;
+    };
 
 export type DistributionMode = 'proportional' | 'equal';
 

@@ -107,6 +107,10 @@ describe('takeSnapshot', () => {
     expect(requests('getProgramAccounts')).toBe(4);
   });
 
+  it('refuses a TTL of zero, which the cache would read as keep forever', async () => {
+    await expect(takeSnapshot(connection, net.scenario.baseMint, { cache: new Keyv(), ttlMs: 0 })).rejects.toThrow(/positive/);
+  });
+
   it('keeps amounts exact through the cache', async () => {
     const cache = new Keyv();
     await takeSnapshot(connection, net.scenario.baseMint, { cache });

@@ -41,6 +41,9 @@ export interface SnapshotOptions {
 export async function takeSnapshot(connection: Connection, mint: string, opts: SnapshotOptions = {}): Promise<Snapshot> {
   // Validate before the cache is asked, so a typo never costs a request nor hits a stale entry.
   const address = parseAddress(mint, 'token').toBase58();
+  const ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
+  // Keyv reads a TTL of 0 as "keep forever": a config typo must not freeze a holder list.
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`snapshot ttlMs must be a positive number of milliseconds, got ${ttlMs}`);
   const key = cacheKey(address);
   if (opts.cache && !opts.refresh) {
     const cached = decodeSnapshot(await opts.cache.get(key));
@@ -65,7 +68,7 @@ export async function takeSnapshot(connection: Connection, mint: string, opts: S
     holders,
     totalAmount: holders.reduce((sum, h) => sum + h.amount, 0n),
   };
-  await opts.cache?.set(key, encodeSnapshot(snapshot), opts.ttlMs ?? DEFAULT_TTL_MS);
+  await opts.cache?.set(key, encodeSnapshot(snapshot), ttlMs);
   return snapshot;
 }
 

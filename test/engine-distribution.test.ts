@@ -128,8 +128,9 @@ describe('distribution engine on the local chain', () => {
 
   it('pays every recipient exactly once through 429s, 5xx, dropped transactions and expiring blockhashes', async () => {
     const h = await harness(
-      { holders: 120, seed: 16, slotMs: 10, faults: { rateLimited: 0.1, serverError: 0.05, dropTransaction: 0.05 } },
-      { executor: { rebroadcastIntervalMs: 100_000 } },
+      { holders: 300, seed: 16, slotMs: 10, faults: { rateLimited: 0.1, serverError: 0.05, dropTransaction: 0.05 } },
+      // Three per transaction: ~100 sends, so every kind of fault happens; no rebroadcast, so dropped ones must expire.
+      { executor: { rebroadcastIntervalMs: 100_000, maxRecipientsPerTransaction: 3 } },
     );
     const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '12345.678901', reward: h.net.scenario.rewardMint });
     h.net.server.setFaults({});
@@ -155,7 +156,7 @@ describe('distribution engine on the local chain', () => {
       [{ token: s.rewardMint, amount: '1', reward: s.distributor }, 'NOT_A_MINT', new RegExp(s.distributor)],
       [{ token: s.baseMint, amount: '1', reward: s.transferFeeMint }, 'UNSUPPORTED_MINT', /transfer fee/],
       [{ token: s.baseMint, amount: '0', reward: 'SOL' }, 'AMOUNT_NOT_POSITIVE', /zero/],
-      [{ token: s.baseMint, amount: '-5', reward: 'SOL' }, 'AMOUNT_INVALID', /-5/],
+      [{ token: s.baseMint, amount: '-5', reward: 'SOL' }, 'AMOUNT_NOT_POSITIVE', /-5/],
       [{ token: s.baseMint, amount: '1.0000001', reward: s.rewardMint }, 'AMOUNT_TOO_PRECISE', /decimals/],
     ];
     for (const [req, code, message] of cases) {

@@ -44,7 +44,8 @@ export interface ExecutorDeps {
   options: ExecutorOptions;
 }
 
-export type RunOutcome = 'completed' | 'paused' | 'cancelled';
+/** `interrupted`: the process is shutting down; the distribution stays running and resumes at the next start. */
+export type RunOutcome = 'completed' | 'paused' | 'cancelled' | 'interrupted';
 
 interface InFlight {
   record: TxRecord;
@@ -64,7 +65,7 @@ const STATUS_BATCH = 256;
  * (owed.ts), never kept as a separate truth.
  */
 export class DistributionRun {
-  private stopRequest: 'pause' | 'cancel' | null = null;
+  private stopRequest: 'pause' | 'cancel' | 'shutdown' | null = null;
   private readonly inflight = new Map<string, InFlight>();
   private queue: number[] = [];
   /** Recipients of a failed transaction, retried in smaller groups to isolate the bad one. */
@@ -88,7 +89,9 @@ export class DistributionRun {
   }
 
   /** Stops sending; transactions in flight are still tracked to their end. */
-  requestStop(kind: 'pause' | 'cancel'): void {
+  requestStop(kind: 'pause' | 'cancel' | 'shutdown'): void {
+    // An operator's cancel or pause outranks a shutdown that happens meanwhile.
+    if (this.stopRequest === 'cancel' || (this.stopRequest === 'pause' && kind === 'shutdown')) return;
     this.stopRequest = kind;
   }
 
@@ -135,7 +138,10 @@ export class DistributionRun {
       this.queue = [];
       this.groups = [];
     }
-    return this.stopRequest === 'cancel' ? 'cancelled' : this.stopRequest === 'pause' ? 'paused' : 'completed';
+    if (this.stopRequest === 'cancel') return 'cancelled';
+    if (this.stopRequest === 'pause') return 'paused';
+    if (this.stopRequest === 'shutdown') return 'interrupted';
+    return 'completed';
   }
 
   /** Recipient states as the ledger has them now. */

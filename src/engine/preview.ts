@@ -243,8 +243,8 @@ async function simulateFirst(connection: Connection, builder: TransferBuilder, r
 }
 
 function tokenAccountSize(reward: Extract<RewardAsset, { kind: 'spl' }>): number {
-  // Token-2022 associated accounts carry the ImmutableOwner extension.
-  return reward.program === 'spl-token-2022' ? 170 : 165;
+  // Token-2022 associated accounts carry the ImmutableOwner extension (and more for some mints).
+  return reward.tokenAccountSize ?? (reward.program === 'spl-token-2022' ? 170 : 165);
 }
 
 /** Short, unambiguous, easy to type in a chat: 8 characters of Crockford base32. */

@@ -238,9 +238,12 @@ export class DistributionService {
     return [...this.runs.keys()];
   }
 
-  /** Stops sending everywhere and waits for in-flight transactions to settle (graceful shutdown). */
+  /**
+   * Graceful shutdown: stops sending everywhere and waits for in-flight transactions to settle.
+   * Distributions stay `running` in the ledger, so the next start resumes them.
+   */
   async shutdown(): Promise<void> {
-    for (const { run } of this.runs.values()) run.requestStop('pause');
+    for (const { run } of this.runs.values()) run.requestStop('shutdown');
     await this.whenIdle();
   }
 
@@ -276,6 +279,7 @@ export class DistributionService {
       reason = `stopped by an error: ${(e as Error).message}`;
     }
     const record = (await ledger.getDistribution(plan.id)) as DistributionRecord;
+    if (outcome === 'interrupted') return;
     const { stopRequested: _, ...rest } = record;
     if (outcome === 'paused') {
       await ledger.saveDistribution({ ...rest, state: 'paused', pauseReason: reason ?? record.pauseReason ?? 'paused' });

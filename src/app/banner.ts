@@ -1,0 +1,38 @@
+import { formatAmount } from '../engine/amounts.js';
+import type { AppContext } from './context.js';
+
+/** What is running and what to type first: the first thing `npm start` shows. */
+export function formatBanner(opts: {
+  context: AppContext;
+  identity: { userId: string };
+  logFile: string;
+  embedded: boolean;
+  recovered: string[];
+}): string {
+  const { context, identity, logFile, embedded, recovered } = opts;
+  const net = context.localnet;
+  const lines = ['', 'Tributary: Solana reward distributions from chat', ''];
+  if (embedded && net) {
+    const s = net.scenario;
+    const held = s.holders.reduce((sum, h) => sum + h.amount, 0n);
+    lines.push(
+      `  chain        embedded local chain (litesvm) at ${net.rpcUrl}; demo data is new at every start`,
+      `  demo token   ${s.baseMint}  (${s.holders.length} holders, ${formatAmount(held, s.baseDecimals)} held)`,
+      `  reward token ${s.rewardMint}  (the distributor holds the supply), or SOL`,
+      `  distributor  ${s.distributor}`,
+    );
+  } else {
+    lines.push(`  network      ${context.config.network}`, `  distributor  ${context.engine.payer}`);
+  }
+  lines.push(
+    `  you          ${identity.userId} on the console, role ${context.config.roles.console}`,
+    `  logs         ${logFile}`,
+  );
+  if (recovered.length) lines.push(`  resumed      ${recovered.join(', ')}`);
+  lines.push('', 'Try first:', '  /help');
+  if (net) {
+    lines.push(`  /holders snapshot token:${net.scenario.baseMint}`, `  /distribute preview token:${net.scenario.baseMint} amount:1000 reward:${net.scenario.rewardMint}`);
+  }
+  lines.push('', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,148 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { Config } from '../config/index.js';
+import { startLocalnet, type Localnet } from '../localnet/index.js';
+import { createLogger } from '../log/logger.js';
+import { openStore, type Store } from '../store/index.js';
+import type { AppContext } from './context.js';
+import { createEngine } from './engine.js';
+import { explorerLink, gatewayOptions } from './rpc-options.js';
+import { formatBanner } from './banner.js';
+
+export interface StartOptions {
+  config: Config;
+  input?: Readable;
+  output?: Writable;
+}
+
+export interface RunningApp {
+  context: AppContext;
+  /** Resolves when the console's input ends and its work is done; never for the bots. */
+  finished: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The main job. With no RPC URL it starts the embedded local chain with a seeded demo community;
+ * with no platform token it runs the console chat; with DISCORD_TOKEN / TELEGRAM_TOKEN, those bots.
+ */
+export async function startApp(opts: StartOptions): Promise<RunningApp> {
+  const { config } = opts;
+  const input = opts.input ?? process.stdin;
+  const output = opts.output ?? process.stdout;
+  const bots = Boolean(config.discord.token || config.telegram.token);
+  const embedded = config.rpc.url === null;
+  const dataDir = resolve(config.dataDir);
+  // The embedded chain is new at every start, so its ledger must be too: a ledger of a chain that
+  // is gone would have the engine settle signatures nobody can find.
+  const storeDir = embedded ? join(dataDir, 'embedded') : dataDir;
+  if (embedded) rmSync(storeDir, { recursive: true, force: true });
+  mkdirSync(storeDir, { recursive: true });
+
+  // The console chat owns the terminal: logs go to a file there, to stdout for the bots.
+  const logFile = join(dataDir, 'tributary.log');
+  const logger = bots
+    ? createLogger({ level: config.log.level, pretty: Boolean((output as { isTTY?: boolean }).isTTY) })
+    : createLogger({ level: config.log.level, destination: pino.destination({ dest: logFile, sync: false, mkdir: true }) });
+
+  const stoppers: (() => Promise<void>)[] = [];
+  let localnet: Localnet | undefined;
+  let store: Store | undefined;
+  try {
+    let rpcUrl = config.rpc.url;
+    let keypairPath = config.keypairPath;
+    if (embedded) {
+      localnet = await startLocalnet({
+        holders: config.localnet.holders,
+        seed: config.localnet.seed,
+        slotMs: config.localnet.slotMs,
+        keypairDir: join(storeDir, 'localnet'),
+      });
+      stoppers.push(() => (localnet as Localnet).close());
+      rpcUrl = localnet.rpcUrl;
+      keypairPath = keypairPath ?? localnet.scenario.keypairPath;
+    }
+    if (!keypairPath) throw new Error('no distributor keypair: set TRIBUTARY_KEYPAIR to a keypair file (solana-keygen format)');
+    const url = rpcUrl as string;
+
+    store = await openStore({ dataDir: storeDir, redisUrl: config.store.redisUrl });
+    const openedStore = store;
+    stoppers.unshift(() => openedStore.close());
+
+    const engine = createEngine({
+      gateway: gatewayOptions(config, url),
+      keypairPath,
+      network: config.network,
+      ledgerStore: store.ns('ledger'),
+      cacheStore: store.ns('cache'),
+      logger: logger.child({ component: 'engine' }),
+      executor: {
+        computeUnitPriceCap: config.distribution.computeUnitPriceCapMicroLamports,
+        maxRecipientsPerTransaction: config.distribution.maxRecipientsPerTransaction,
+        ...(embedded ? { assumedSlotMs: config.localnet.slotMs } : {}),
+      },
+      snapshotTtlMs: config.cache.snapshotTtlMs,
+      previewTtlMs: config.distribution.previewTtlMs,
+      snapshotMaxRecipients: config.distribution.snapshotMaxRecipients,
+      largeTotalWarning: config.distribution.largeTotalWarning,
+      manyRecipientsWarning: config.distribution.manyRecipientsWarning,
+    });
+    stoppers.unshift(() => engine.close());
+
+    const context: AppContext = {
+      config,
+      logger,
+      engine,
+      store: openedStore,
+      ...(localnet ? { localnet } : {}),
+      explorerUrl: (signature) => explorerLink(config.network, url, signature),
+    };
+
+    const recovered = await engine.service.recoverUnfinished();
+    if (recovered.length) logger.info({ recovered }, 'resumed unfinished distributions');
+
+    const platforms = await import('../platforms/index.js');
+    let finished: Promise<void>;
+    if (bots) {
+      if (config.discord.token) {
+        const discord = await platforms.startDiscord(context);
+        stoppers.unshift(() => discord.stop());
+      }
+      if (config.telegram.token) {
+        const telegram = await platforms.startTelegram(context);
+        stoppers.unshift(() => telegram.stop());
+      }
+      logger.info({ rpc: embedded ? 'embedded local chain' : 'configured', network: config.network }, 'tributary running');
+      finished = new Promise<void>(() => undefined);
+    } else {
+      const identity = { platform: 'console' as const, userId: userInfo().username, name: userInfo().username };
+      output.write(formatBanner({ context, identity, logFile, embedded, recovered }));
+      finished = platforms.runConsole(context, { input, output, identity });
+    }
+
+    let stopped: Promise<void> | null = null;
+    return {
+      context,
+      finished,
+      stop() {
+        stopped ??= (async () => {
+          for (const stop of stoppers) {
+            try {
+              await stop();
+            } catch (e) {
+              logger.warn({ err: e }, 'error while stopping');
+            }
+          }
+          logger.flush?.();
+        })();
+        return stopped;
+      },
+    };
+  } catch (e) {
+    for (const stop of stoppers) await stop().catch(() => undefined);
+    throw e;
+  }
+}

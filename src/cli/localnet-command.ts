@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import { startLocalnet } from '../localnet/index.js';
+import { parseFaults, parseRateLimit } from '../localnet/faults.js';
+import type { LocalnetFlags } from './main.js';
+
+/** Runs the chain until SIGINT/SIGTERM; the first stdout line is one JSON object scripts can read. */
+export async function runLocalnet(flags: LocalnetFlags): Promise<void> {
+  const net = await startLocalnet({
+    host: flags.host,
+    port: flags.port,
+    holders: flags.holders,
+    seed: flags.seed,
+    slotMs: flags.slotMs,
+    keypairDir: resolve(flags.keypairDir),
+    rateLimit: flags.rateLimit ? parseRateLimit(flags.rateLimit) : null,
+    faults: flags.faults ? parseFaults(flags.faults) : {},
+  });
+  const s = net.scenario;
+  process.stdout.write(
+    `${JSON.stringify({
+      rpcUrl: net.rpcUrl,
+      wsUrl: net.rpcUrl.replace(/^http/, 'ws').replace(/:(\d+)$/, (_m, p: string) => `:${Number(p) + 1}`),
+      baseMint: s.baseMint,
+      baseMint2022: s.baseMint2022,
+      rewardMint: s.rewardMint,
+      rewardMint2022: s.rewardMint2022,
+      transferFeeMint: s.transferFeeMint,
+      defaultFrozenMint: s.defaultFrozenMint,
+      keypairPath: s.keypairPath,
+      distributor: s.distributor,
+      holders: s.holders.length,
+      statsUrl: `${net.rpcUrl}/localnet/stats`,
+    })}\n`,
+  );
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await net.close();
+}

@@ -148,6 +148,85 @@ describe('distribution engine on the local chain', () => {
     expect(report.filter((r) => r.status === 'paid')).toHaveLength(completed.paid);
   });
 
+  it('pays nothing more when a completed distribution is run a second time from its ledger', async () => {
+    const h = await harness({ holders: 30, seed: 18 });
+    const { preview } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '42', reward: h.net.scenario.rewardMint });
+    const sendsBefore = h.net.server.stats().requestsByMethod.sendTransaction ?? 0;
+    const record = (await h.engine.ledger.getDistribution(preview.plan.id))!;
+    // As if the process died after the last confirmation but before recording the end.
+    await h.engine.ledger.saveDistribution({ ...record, state: 'running' });
+    const done = completion(h, preview.plan.id);
+    expect(await h.engine.service.recoverUnfinished()).toEqual([preview.plan.id]);
+    const second = await done;
+    expect(second.paid).toBe(preview.plan.recipients.length);
+    expect(h.net.server.stats().requestsByMethod.sendTransaction ?? 0).toBe(sendsBefore);
+    const balances = await onChainBalances(direct(h), preview.plan);
+    for (const r of preview.plan.recipients) expect(balances.get(r.owner)).toBe(r.amount);
+  });
+
+  it('pauses, resumes and cancels on request, and a cancel ends every unsent recipient as failed', async () => {
+    const h = await harness({ holders: 80, seed: 19 }, { executor: { maxRecipientsPerTransaction: 1, maxInFlightTransactions: 2 } });
+    const preview = await h.engine.service.preview({ token: h.net.scenario.baseMint, amount: '80', reward: h.net.scenario.rewardMint }, operator);
+    const id = preview.plan.id;
+    const confirmations = (n: number) =>
+      new Promise<void>((resolve) => {
+        let seen = 0;
+        const on = (e: { outcome: string }) => {
+          if (e.outcome === 'confirmed' && ++seen >= n) {
+            h.engine.events.off('transaction', on);
+            resolve();
+          }
+        };
+        h.engine.events.on('transaction', on);
+      });
+    let some = confirmations(5);
+    await h.engine.service.confirm(id, operator);
+    await some;
+    const paused = await h.engine.service.pause(id, operator);
+    expect(paused.record.state).toBe('paused');
+    expect(paused.progress.inFlight).toBe(0);
+    const sends = h.net.server.stats().requestsByMethod.sendTransaction ?? 0;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.net.server.stats().requestsByMethod.sendTransaction ?? 0).toBe(sends);
+    some = confirmations(5);
+    await h.engine.service.resume(id, operator);
+    await some;
+    const cancelled = await h.engine.service.cancel(id, operator);
+    expect(cancelled.record.state).toBe('cancelled');
+    const { paid, failed, recipients } = cancelled.progress;
+    expect(paid + failed).toBe(recipients);
+    expect(paid).toBeGreaterThanOrEqual(10);
+    expect(failed).toBeGreaterThan(0);
+    const report = await h.engine.service.report(id);
+    expect(report.filter((r) => r.status === 'failed').every((r) => r.error === 'cancelled before it was sent')).toBe(true);
+    const balances = await onChainBalances(direct(h), preview.plan);
+    for (const [i, r] of preview.plan.recipients.entries()) expect(balances.get(r.owner)).toBe(report[i]?.status === 'paid' ? r.amount : 0n);
+    // Only a preview can be confirmed, and a cancelled one cannot come back.
+    await expect(h.engine.service.confirm(id, operator)).rejects.toThrow(/cannot confirm .* cancelled/);
+    await expect(h.engine.service.resume(id, operator)).rejects.toThrow(/cannot resume/);
+  });
+
+  it('refuses a plan confirmed after it expired', async () => {
+    const h = await harness({ holders: 10, seed: 20 }, { previewTtlMs: 50 });
+    const preview = await h.engine.service.preview({ token: h.net.scenario.baseMint, amount: '1', reward: 'SOL' }, operator);
+    await new Promise((r) => setTimeout(r, 80));
+    await expect(h.engine.service.confirm(preview.plan.id, operator)).rejects.toThrow(/expired/);
+    expect(h.net.server.stats().requestsByMethod.sendTransaction ?? 0).toBe(0);
+  });
+
+  it('completes under the emulated public-mainnet limit without drawing a single 429', async () => {
+    const limit = { requestsPerWindow: 100, perMethodPerWindow: 40, windowMs: 10_000 };
+    const h = await harness({ holders: 420, seed: 21, slotMs: 100, rateLimit: limit }, { gateway: { limit } });
+    const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '5000', reward: h.net.scenario.rewardMint });
+    const stats = h.net.server.stats();
+    // More sends than one window allows for a single method: the limit really was binding.
+    expect(stats.requestsByMethod.sendTransaction).toBeGreaterThan(40);
+    expect(stats.rateLimited).toBe(0);
+    expect(completed.paid).toBe(preview.plan.recipients.length);
+    const balances = await onChainBalances(direct(h), preview.plan);
+    for (const r of preview.plan.recipients) expect(balances.get(r.owner)).toBe(r.amount);
+  }, 90_000);
+
   it('refuses bad input with a message naming the problem, and sends nothing', async () => {
     const h = await harness({ holders: 10, seed: 17 });
     const s = h.net.scenario;

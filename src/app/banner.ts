@@ -8,8 +8,9 @@ export function formatBanner(opts: {
   logFile: string;
   embedded: boolean;
   recovered: string[];
+  metricsUrl: string | null;
 }): string {
-  const { context, identity, logFile, embedded, recovered } = opts;
+  const { context, identity, logFile, embedded, recovered, metricsUrl } = opts;
   const net = context.localnet;
   const lines = ['', 'Tributary: Solana reward distributions from chat', ''];
   if (embedded && net) {
@@ -27,6 +28,7 @@ export function formatBanner(opts: {
   lines.push(
     `  you          ${identity.userId} on the console, role ${context.config.roles.console}`,
     `  logs         ${logFile}`,
+    `  metrics      ${metricsUrl ? `${metricsUrl}/metrics and ${metricsUrl}/healthz` : 'off (port in use)'}`,
   );
   if (recovered.length) lines.push(`  resumed      ${recovered.join(', ')}`);
   lines.push('', 'Try first:', '  /help');

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Localnet } from '../localnet/index.js';
 import type { Engine } from './engine.js';
+import type { MonitoringHandle } from './monitoring.js';
 
 /**
  * Everything a running Tributary has, built once at start (src/app/start.ts) and handed to the
@@ -15,6 +16,8 @@ export interface AppContext {
   store: { ns(name: string): import('keyv').default };
   /** The embedded chain, when `npm start` runs on its default (no SOLANA_RPC_URL). */
   localnet?: Localnet;
+  /** Metrics, alerts and reports; adapters register their ops notifier and connection check here. */
+  monitoring?: MonitoringHandle;
   /** Explorer link for a signature on this network, or null where no explorer can show it. */
   explorerUrl(signature: string): string | null;
 }

@@ -11,6 +11,8 @@ import type { AppContext } from './context.js';
 import { createEngine } from './engine.js';
 import { explorerLink, gatewayOptions } from './rpc-options.js';
 import { formatBanner } from './banner.js';
+import { startMonitoring } from './monitoring.js';
+import { writeFileSync } from 'node:fs';
 
 export interface StartOptions {
   config: Config;
@@ -92,11 +94,24 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     });
     stoppers.unshift(() => engine.close());
 
+    let monitoring;
+    try {
+      monitoring = await startMonitoring({ config, store: openedStore, engine, logger, http: true });
+    } catch (e) {
+      // A second instance on the same port must still be usable as a console.
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || bots) throw e;
+      logger.warn({ port: config.http.port }, 'metrics port in use; /metrics and /healthz are off');
+      monitoring = await startMonitoring({ config, store: openedStore, engine, logger, http: false });
+    }
+    const monitoringHandle = monitoring;
+    stoppers.unshift(() => monitoringHandle.monitor.stop());
+
     const context: AppContext = {
       config,
       logger,
       engine,
       store: openedStore,
+      monitoring,
       ...(localnet ? { localnet } : {}),
       explorerUrl: (signature) => explorerLink(config.network, url, signature),
     };
@@ -109,17 +124,30 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     if (bots) {
       if (config.discord.token) {
         const discord = await platforms.startDiscord(context);
+        monitoring.addNotifier('discord', discord.notifier);
         stoppers.unshift(() => discord.stop());
       }
       if (config.telegram.token) {
         const telegram = await platforms.startTelegram(context);
+        monitoring.addNotifier('telegram', telegram.notifier);
         stoppers.unshift(() => telegram.stop());
       }
       logger.info({ rpc: embedded ? 'embedded local chain' : 'configured', network: config.network }, 'tributary running');
       finished = new Promise<void>(() => undefined);
     } else {
       const identity = { platform: 'console' as const, userId: userInfo().username, name: userInfo().username };
-      output.write(formatBanner({ context, identity, logFile, embedded, recovered }));
+      monitoring.addNotifier('console', {
+        async post(target, message) {
+          const paths = (message.files ?? []).map((f) => {
+            const path = join(dataDir, 'exports', f.name);
+            mkdirSync(join(dataDir, 'exports'), { recursive: true });
+            writeFileSync(path, f.bytes);
+            return path;
+          });
+          output.write(`\n[${target}] ${message.text}${paths.length ? `\n${paths.join('\n')}` : ''}\n`);
+        },
+      });
+      output.write(formatBanner({ context, identity, logFile, embedded, recovered, metricsUrl: monitoring.monitor.http?.url ?? null }));
       finished = platforms.runConsole(context, { input, output, identity });
     }
 

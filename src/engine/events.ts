@@ -60,12 +60,21 @@ export interface SnapshotEvent {
   at: number;
 }
 
+/** A plan was previewed: what the distributor holds against what its run will need. */
+export interface PlannedEvent {
+  distributionId: string;
+  solAvailableLamports: bigint;
+  solNeededLamports: bigint;
+  at: number;
+}
+
 /** Every event that leaves the engine; chat, monitoring and reports subscribe, the engine never calls them. */
 export interface EngineEvents {
   progress: [ProgressEvent];
   completed: [CompletedEvent];
   transaction: [TransactionEvent];
   snapshot: [SnapshotEvent];
+  planned: [PlannedEvent];
 }
 
 export class EngineEventBus extends EventEmitter<EngineEvents> {}

@@ -10,6 +10,7 @@ import { applyFilters, takeSnapshot } from './snapshot.js';
 import { TransferBuilder, transactionFee } from './tx-builder.js';
 import type { DistributionMode, RewardAsset } from './types.js';
 import type { RateLimitRule } from '../solana/sliding-window.js';
+import type { EngineEventBus } from './events.js';
 
 export interface PreviewRequest {
   /** The token whose holders are paid. */
@@ -61,6 +62,8 @@ export interface PreviewContext {
   largeTotalWarning: string | null;
   manyRecipientsWarning: number;
   rpcLimit: RateLimitRule | null;
+  /** Told of the snapshot (size, duration, cache hit) for metrics. */
+  events?: EngineEventBus;
 }
 
 const GET_MULTIPLE_ACCOUNTS_MAX = 100;
@@ -74,11 +77,15 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   const { connection } = ctx;
   const reward = await resolveRewardAsset(connection, req.reward);
   const total = parseAmount(req.amount, reward.decimals, 'amount', { unit: reward.symbol });
+  const snapshotStarted = Date.now();
+  let fromCache = false;
   const snapshot = await takeSnapshot(connection, req.token, {
     ...(ctx.cache ? { cache: ctx.cache } : {}),
     ttlMs: ctx.snapshotTtlMs,
     refresh: req.refreshSnapshot ?? false,
+    onCacheResult: (hit) => (fromCache = hit),
   });
+  ctx.events?.emit('snapshot', { mint: snapshot.mint, holders: snapshot.holders.length, durationMs: Date.now() - snapshotStarted, fromCache, at: Date.now() });
   const minBalance = req.min !== undefined ? parseAmount(req.min, snapshot.decimals, 'min', { allowZero: true }) : undefined;
   const max = req.max ?? ctx.snapshotMaxRecipients;
   const filtered = applyFilters(snapshot, {

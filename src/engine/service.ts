@@ -62,11 +62,18 @@ export class DistributionService {
         payer: this.deps.payer,
         network: this.deps.network,
         ...(this.deps.snapshotCache ? { cache: this.deps.snapshotCache } : {}),
+        events: this.deps.events,
       },
       req,
       actor,
     );
     const { plan } = preview;
+    this.deps.events.emit('planned', {
+      distributionId: plan.id,
+      solAvailableLamports: preview.balances.solAvailable,
+      solNeededLamports: preview.solNeededLamports,
+      at: Date.now(),
+    });
     // Kept a while past expiry so a late confirm is told "expired", not "unknown".
     const keepMs = this.deps.preview.previewTtlMs * 2 + 60_000;
     await this.deps.ledger.savePlan(plan, keepMs);

@@ -23,7 +23,7 @@ program
   .option('--seed <n>', 'seed of everything generated', integer, 42)
   .option('--slot-ms <ms>', 'milliseconds per slot (a blockhash lives 150 slots)', integer, 400)
   .option('--rate-limit <spec>', 'provider-like limit, e.g. public-mainnet or 100/10s,method=40')
-  .option('--faults <spec>', 'injected faults, e.g. 429=0.1,5xx=0.05,timeout=0.01,drop=0.05')
+  .option('--faults <spec>', 'injected faults, e.g. 429=0.1,5xx=0.05,timeout=0.01,drop=0.05,fail=0.01')
   .option('--keypair-dir <dir>', 'where the distributor keypair is written', '.localnet')
   .action(async (opts: LocalnetFlags) => {
     const { runLocalnet } = await import('./localnet-command.js');

@@ -163,7 +163,7 @@ export class LocalChain extends EventEmitter<{ landed: [string] }> {
    * Executes a wire-format transaction. An unknown or expired blockhash is silently not landed
    * (as a leader drops it) unless `rejectExpired` asks for preflight's error instead.
    */
-  send(wire: Uint8Array, opts: { rejectExpired: boolean; execute: boolean }): SendOutcome {
+  send(wire: Uint8Array, opts: { rejectExpired: boolean; execute: boolean; fail?: boolean }): SendOutcome {
     const { tx, signature, blockhash } = this.decode(wire);
     const previous = this.statuses.get(signature);
     if (previous) {
@@ -175,6 +175,12 @@ export class LocalChain extends EventEmitter<{ landed: [string] }> {
       return { signature, landed: false, err: null, logs: [], unitsConsumed: 0 };
     }
     if (!opts.execute) return { signature, landed: false, err: null, logs: [], unitsConsumed: 0 };
+    if (opts.fail) {
+      // An injected program failure: nothing of the transaction takes effect, as on chain.
+      const err = { InstructionError: [0, 'ProgramFailedToComplete'] };
+      this.recordStatus(signature, { slot: this.slotValue, err, logs: ['Program failed to complete (injected fault)'] });
+      return { signature, landed: true, err, logs: [], unitsConsumed: 0 };
+    }
     const result = this.svm.sendTransaction(tx);
     const outcome = this.describe(result);
     this.recordStatus(signature, { slot: this.slotValue, err: outcome.err, logs: outcome.logs });

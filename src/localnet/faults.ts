@@ -10,6 +10,8 @@ export interface FaultRates {
   timeout?: number;
   /** Per sendTransaction: answer with the signature but never land the transaction. */
   dropTransaction?: number;
+  /** Per sendTransaction: land the transaction as failed (a program error), so nobody in it is paid. */
+  failTransaction?: number;
   /** How long a timed-out request hangs before its socket is destroyed. Default 15 s. */
   timeoutMs?: number;
 }
@@ -37,6 +39,11 @@ export class FaultInjector {
     return null;
   }
 
+  shouldFailTransaction(): boolean {
+    const rate = this.rates.failTransaction ?? 0;
+    return rate > 0 && this.random() < rate;
+  }
+
   shouldDropTransaction(): boolean {
     const rate = this.rates.dropTransaction ?? 0;
     return rate > 0 && this.random() < rate;
@@ -54,6 +61,7 @@ export function parseFaults(spec: string): FaultRates {
     '5xx': 'serverError',
     timeout: 'timeout',
     drop: 'dropTransaction',
+    fail: 'failTransaction',
     timeoutMs: 'timeoutMs',
   };
   const rates: FaultRates = {};
@@ -62,7 +70,7 @@ export function parseFaults(spec: string): FaultRates {
     const key = name ? keys[name] : undefined;
     const n = Number(value);
     if (!key || value === undefined || !Number.isFinite(n) || n < 0 || (key !== 'timeoutMs' && n > 1)) {
-      throw new Error(`--faults: "${part}" is not NAME=RATE with NAME one of 429, 5xx, timeout, drop (rates 0..1) or timeoutMs=MS`);
+      throw new Error(`--faults: "${part}" is not NAME=RATE with NAME one of 429, 5xx, timeout, drop, fail (rates 0..1) or timeoutMs=MS`);
     }
     rates[key] = n;
   }

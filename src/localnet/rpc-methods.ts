@@ -128,8 +128,9 @@ export function createRpcMethods(chain: LocalChain, faults: FaultInjector): Map<
         }
       }
       const execute = !faults.shouldDropTransaction();
+      const fail = execute && faults.shouldFailTransaction();
       try {
-        return chain.send(wire, { rejectExpired: preflight, execute }).signature;
+        return chain.send(wire, { rejectExpired: preflight, execute, fail }).signature;
       } catch (e) {
         if (e instanceof ChainRejection) throw new RpcError(-32002, `Transaction simulation failed: ${e.message}`, { err: e.err, logs: e.logs });
         throw e;

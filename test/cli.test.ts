@@ -1,0 +1,61 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, expect, it } from 'vitest';
+import { Connection } from '@solana/web3.js';
+
+const CLI = join(import.meta.dirname, '../src/cli/main.ts');
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+
+describe('tributary CLI', () => {
+  it('`localnet` prints one JSON line naming the RPC URL, mints and keypair, and serves a real chain until stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-cli-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'localnet', '--port', '0', '--holders', '12', '--keypair-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
+    const info = JSON.parse(first) as Record<string, string | number>;
+    expect(Object.keys(info)).toEqual(expect.arrayContaining(['rpcUrl', 'baseMint', 'rewardMint', 'keypairPath']));
+    expect(info.keypairPath).toBe(join(dir, 'distributor.json'));
+    expect(info.holders).toBe(12);
+    const conn = new Connection(String(info.rpcUrl), 'confirmed');
+    expect((await conn.getTokenSupply(new (await import('@solana/web3.js')).PublicKey(String(info.rewardMint)))).value.decimals).toBe(6);
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+  });
+
+  it('`config validate` names each bad key and exits 1; a good file passes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-cfg-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ rpc: { retry: { maxAttempts: -1 } }, distributon: {} }));
+    const res = run(['config', 'validate', '--file', bad]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/rpc\.retry\.maxAttempts/);
+    expect(res.stderr).toMatch(/distributon/);
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ localnet: { holders: 10 } }));
+    expect(run(['config', 'validate', '--file', good]).status).toBe(0);
+  });
+
+  it('`config show` masks the bot tokens and RPC credentials', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tributary-cfg-')), 'mainnet.json');
+    writeFileSync(file, JSON.stringify({ network: 'mainnet-beta', rpc: { preset: 'helius-free' } }));
+    const res = run(['config', 'show'], {
+      DISCORD_TOKEN: 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz012345',
+      TELEGRAM_TOKEN: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw',
+      SOLANA_RPC_URL: 'https://mainnet.helius-rpc.com/?api-key=very-secret-key',
+      TRIBUTARY_KEYPAIR: '/keys/distributor.json',
+      TRIBUTARY_CONFIG: file,
+    });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).not.toMatch(/abcdefghijklmnopqrstuvwxyz012345|AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw|very-secret-key/);
+    expect(res.stdout).toMatch(/mainnet\.helius-rpc\.com/);
+  });
+
+  it('`--help` lists the subcommands without loading the chain', () => {
+    const res = run(['--help']);
+    expect(res.status).toBe(0);
+    for (const sub of ['start', 'localnet', 'config', 'discord']) expect(res.stdout).toContain(sub);
+  });
+});

@@ -227,6 +227,50 @@ describe('distribution engine on the local chain', () => {
     for (const r of preview.plan.recipients) expect(balances.get(r.owner)).toBe(r.amount);
   }, 90_000);
 
+  it('pays a Token-2022 reward to Token-2022 holders exactly', async () => {
+    const h = await harness({ holders: 10, seed: 22 });
+    const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint2022, amount: '99.5', reward: h.net.scenario.rewardMint2022 });
+    expect(preview.plan.reward).toMatchObject({ kind: 'spl', program: 'spl-token-2022' });
+    expect(completed.paid).toBe(preview.plan.recipients.length);
+    const balances = await onChainBalances(direct(h), preview.plan);
+    for (const r of preview.plan.recipients) expect(balances.get(r.owner)).toBe(r.amount);
+  });
+
+  it('flags SOL shares below the rent-exempt minimum in the preview, and ends them failed with the reason while paying the rest', async () => {
+    const h = await harness({ holders: 40, seed: 23 });
+    // 0.01 SOL over ~40 holders proportionally: the small holders' shares are below 890,880 lamports.
+    const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '0.05', reward: 'SOL' });
+    expect(preview.belowRentExemption.length).toBeGreaterThan(0);
+    expect(preview.riskFlags.join('\n')).toMatch(/below the rent-exempt minimum/);
+    expect(completed.failed).toBe(preview.belowRentExemption.length);
+    expect(completed.paid).toBe(preview.plan.recipients.length - preview.belowRentExemption.length);
+    const report = await h.engine.service.report(preview.plan.id);
+    for (const owner of preview.belowRentExemption) expect(report.find((r) => r.recipient === owner)?.error).toMatch(/InsufficientFundsForRent/);
+  });
+
+  it('pauses with the reason, blaming no recipient, when the distributor runs out of reward tokens mid-run', async () => {
+    const h = await harness({ holders: 60, seed: 24 }, { executor: { maxInFlightTransactions: 1 } });
+    const s = h.net.scenario;
+    const preview = await h.engine.service.preview({ token: s.baseMint, amount: '1000', reward: s.rewardMint }, operator);
+    const paused = new Promise<{ note?: string }>((resolve) => h.engine.events.on('progress', (e) => e.state === 'paused' && resolve(e)));
+    h.engine.events.once('transaction', () => {
+      // The distributor's token account is emptied by someone else after the first transaction.
+      const source = getAssociatedTokenAddressSync(new PublicKey(s.rewardMint), new PublicKey(s.distributor));
+      const acc = h.net.chain.getAccount(source.toBase58())!;
+      const data = Buffer.from(acc.data);
+      data.writeBigUInt64LE(1n, 64);
+      h.net.chain.setAccount({ address: source.toBase58(), data, lamports: acc.lamports, owner: acc.programAddress });
+    });
+    await h.engine.service.confirm(preview.plan.id, operator);
+    const event = await paused;
+    expect(event.note).toMatch(/distributor cannot pay/);
+    const status = await h.engine.service.status(preview.plan.id);
+    expect(status.record.state).toBe('paused');
+    expect(status.progress.failed).toBe(0);
+    // Resuming checks balances first and says what is missing.
+    await expect(h.engine.service.resume(preview.plan.id, operator)).rejects.toThrow(/holds 0.000001 .* needs/);
+  });
+
   it('refuses bad input with a message naming the problem, and sends nothing', async () => {
     const h = await harness({ holders: 10, seed: 17 });
     const s = h.net.scenario;

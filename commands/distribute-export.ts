@@ -1,0 +1,18 @@
+import { defineCommand } from '../src/chat/define.js';
+import { csvFileName } from '../src/chat/format.js';
+
+export default defineCommand({
+  name: 'distribute export',
+  description: 'The per-recipient report of a distribution as CSV',
+  role: 'operator',
+  options: [{ name: 'id', description: 'Distribution id, or "last"', type: 'string', required: true }],
+  async handler(ctx, o) {
+    const id = await ctx.plans.resolveId(o.id, ctx.caller);
+    const csv = await ctx.app.engine.service.exportCsv(id);
+    const rows = csv.trim().split('\r\n').length - 1;
+    return {
+      text: `Report of distribution ${id}: ${rows} recipients.`,
+      files: [{ name: csvFileName(id), bytes: new TextEncoder().encode(csv), contentType: 'text/csv' }],
+    };
+  },
+});

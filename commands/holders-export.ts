@@ -1,0 +1,29 @@
+import { defineCommand } from '../src/chat/define.js';
+import { csvField } from '../src/engine/report.js';
+import { formatAmount } from '../src/engine/amounts.js';
+import { holderList } from '../src/chat/holders.js';
+
+export default defineCommand({
+  name: 'holders export',
+  description: 'The holder snapshot of a token as CSV',
+  role: 'operator',
+  options: [
+    { name: 'token', description: 'Mint of the token', type: 'string', required: true },
+    { name: 'min', description: 'Least holding counted, in token units', type: 'string' },
+    { name: 'exclude', description: 'Wallets left out, separated by commas', type: 'string' },
+    { name: 'max', description: 'Keep only the largest N holders', type: 'integer' },
+    { name: 'offcurve', description: 'Include pools, vaults and program accounts (default false)', type: 'boolean' },
+    { name: 'refresh', description: 'Read the chain even if a recent snapshot is cached', type: 'boolean' },
+  ],
+  async handler(ctx, o) {
+    const { snapshot, filtered } = await holderList(ctx.app, o);
+    const lines = ['owner,amount,token_accounts,off_curve'];
+    for (const h of filtered.holders) {
+      lines.push([h.owner, formatAmount(h.amount, snapshot.decimals), String(h.tokenAccounts), String(h.offCurve)].map(csvField).join(','));
+    }
+    return {
+      text: `Holders of ${snapshot.mint} at slot ${snapshot.slot}: ${filtered.holders.length} wallets.`,
+      files: [{ name: `holders-${snapshot.mint.slice(0, 8)}-${snapshot.slot}.csv`, bytes: new TextEncoder().encode(`${lines.join('\r\n')}\r\n`), contentType: 'text/csv' }],
+    };
+  },
+});

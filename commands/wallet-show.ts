@@ -1,0 +1,14 @@
+import { defineCommand } from '../src/chat/define.js';
+
+export default defineCommand({
+  name: 'wallet show',
+  description: 'The wallets linked to you',
+  role: 'holder',
+  ephemeral: true,
+  options: [],
+  async handler(ctx) {
+    const wallets = await ctx.wallets.list(ctx.caller.actor);
+    if (wallets.length === 0) return { text: 'No wallet is linked to you. /wallet link starts.' };
+    return { text: [`Your linked wallets (${wallets.length}):`, ...wallets.map((w) => `  ${w}`)].join('\n') };
+  },
+});

@@ -1,0 +1,49 @@
+/**
+ * The holder list behind /holders snapshot and /holders export: the engine's snapshot and filters,
+ * read through the gateway's interactive lane and the shared snapshot cache.
+ */
+import type { AppContext } from '../app/context.js';
+import { parseAmount } from '../engine/amounts.js';
+import { applyFilters, takeSnapshot, type FilteredHolders } from '../engine/snapshot.js';
+import type { Snapshot } from '../engine/types.js';
+
+export interface HolderQuery {
+  token: string;
+  min?: string | undefined;
+  exclude?: string | undefined;
+  max?: number | undefined;
+  offcurve?: boolean | undefined;
+  refresh?: boolean | undefined;
+}
+
+export interface HolderList {
+  snapshot: Snapshot;
+  filtered: FilteredHolders;
+  total: bigint;
+}
+
+export async function holderList(app: AppContext, q: HolderQuery): Promise<HolderList> {
+  const snapshot = await takeSnapshot(app.engine.gateway.connection('interactive'), q.token, {
+    // The engine's preview reads the same cache (start.ts passes ns('cache') to it), so a snapshot
+    // followed by a preview of the same token costs one getProgramAccounts.
+    cache: app.store.ns('cache'),
+    ttlMs: app.config.cache.snapshotTtlMs,
+    refresh: q.refresh ?? false,
+  });
+  const minBalance = q.min !== undefined ? parseAmount(q.min, snapshot.decimals, 'min', { allowZero: true }) : undefined;
+  const filtered = applyFilters(snapshot, {
+    ...(minBalance !== undefined ? { minBalance } : {}),
+    ...(q.exclude ? { exclude: splitList(q.exclude) } : {}),
+    ...(q.max !== undefined ? { maxRecipients: q.max } : {}),
+    includeOffCurve: q.offcurve ?? false,
+  });
+  return { snapshot, filtered, total: filtered.holders.reduce((s, h) => s + h.amount, 0n) };
+}
+
+/** `a,b, c` -> [a, b, c]: the exclude list as typed. */
+export function splitList(text: string): string[] {
+  return text
+    .split(/[,\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,13 @@
+export { AuditLog, type AuditEntry } from './audit.js';
+export { BUTTON_PREFIX, ButtonRegistry, type IssuedKey } from './buttons.js';
+export { defineCommand } from './define.js';
+export { CommandError, isCommandError, type CommandErrorCode } from './errors.js';
+export { csvFileName, renderProgress, renderSummary, splitText } from './format.js';
+export { checkCommand, DEFAULT_COMMANDS_DIR, loadCommands, type LoadedCommands, type LoadProblem } from './loader.js';
+export { usage, validateOptions, type RawOptions } from './options.js';
+export { parseCommandText, resolveName, tokenize } from './parse.js';
+export { ProgressHub, type ProgressSurface } from './progress.js';
+export { consoleRole, hasRole, resolveRole, ROLES, type PlatformIdentity } from './roles.js';
+export { ChatRuntime, chatRuntime, type CallerSource, type ChatRuntimeOptions, type DispatchResult } from './runtime.js';
+export type * from './types.js';
+export { WalletLinks } from './wallets.js';

@@ -1,0 +1,129 @@
+/**
+ * The text syntax typed on Telegram and the console, the same words as Discord's slash commands:
+ *
+ *   /distribute preview token:<mint> amount:1000 reward:SOL mode:proportional min:10 exclude:<a>,<b>
+ *
+ * Words before the options name the command; `name:value` pairs are options; a value with spaces is
+ * quoted (`memo:"two words"` or `"memo:two words"`); bare values after the command words are
+ * positional (`/distribute status ab12cd34`). This file only splits text: which names exist and
+ * what values mean is the dispatcher's and options.ts's business.
+ */
+import { CommandError } from './errors.js';
+
+export interface ParsedText {
+  /** Command words, e.g. ["distribute", "preview"], then positional values; all as typed. */
+  words: string[];
+  /** Options in the order typed; names lowercased. */
+  named: Record<string, string>;
+}
+
+interface Token {
+  text: string;
+  /** Index in `text` of the first character that came from inside quotes; -1 when none did. */
+  quotedFrom: number;
+}
+
+const OPTION = /^([a-z][a-z0-9_-]{0,31}):/i;
+
+/**
+ * Splits a line; null when it is not a command for this bot: empty, a comment (`#`), or
+ * `/cmd@otherbot` in a Telegram group. A leading slash is optional (the console accepts `help`).
+ */
+export function parseCommandText(line: string, botUsername?: string): ParsedText | null {
+  const trimmed = line.trim();
+  if (trimmed === '' || trimmed.startsWith('#')) return null;
+  const tokens = tokenize(trimmed);
+  const first = tokens[0];
+  if (!first) return null;
+  let head = first.text.replace(/^\//, '');
+  const at = head.indexOf('@');
+  if (at >= 0) {
+    const addressee = head.slice(at + 1);
+    if (botUsername !== undefined && addressee.toLowerCase() !== botUsername.toLowerCase()) return null;
+    head = head.slice(0, at);
+  }
+  const words: string[] = [];
+  const named: Record<string, string> = {};
+  const rest: Token[] = [{ text: head, quotedFrom: -1 }, ...tokens.slice(1)];
+  for (const token of rest) {
+    const option = OPTION.exec(token.text);
+    // A colon inside quotes is part of a value ("a:b"), not an option name.
+    if (option && (token.quotedFrom === -1 || token.quotedFrom >= option[0].length)) {
+      const name = (option[1] as string).toLowerCase();
+      if (name in named) throw new CommandError('BAD_SYNTAX', `${name}: is given twice`);
+      named[name] = token.text.slice(option[0].length);
+      continue;
+    }
+    words.push(token.text);
+  }
+  return { words, named };
+}
+
+/** Shell-like splitting: whitespace separates, single or double quotes group, backslash escapes a quote. */
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let current: Token | null = null;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quote) {
+      if (ch === '\\' && (text[i + 1] === quote || text[i + 1] === '\\')) {
+        current = append(current, text[i + 1] as string, true);
+        i++;
+      } else if (ch === quote) {
+        quote = null;
+        // `name:""` is an empty value, still a token.
+        current ??= { text: '', quotedFrom: 0 };
+      } else {
+        current = append(current, ch, true);
+      }
+    } else if (ch === '"' || ch === "'" || ch === '“' || ch === '”') {
+      // Phones turn typed quotes into curly ones; treat them as plain double quotes.
+      quote = ch === "'" ? "'" : '"';
+      current ??= { text: '', quotedFrom: 0 };
+      if (current.quotedFrom === -1) current.quotedFrom = current.text.length;
+    } else if (/\s/.test(ch)) {
+      if (current) tokens.push(current);
+      current = null;
+    } else {
+      current = append(current, ch, false);
+    }
+  }
+  if (quote) throw new CommandError('BAD_SYNTAX', 'a quote is not closed');
+  if (current) tokens.push(current);
+  return tokens;
+}
+
+function append(token: Token | null, ch: string, quoted: boolean): Token {
+  const t = token ?? { text: '', quotedFrom: -1 };
+  if (quoted && t.quotedFrom === -1) t.quotedFrom = t.text.length;
+  t.text += ch;
+  return t;
+}
+
+/** A resolved command name and what is left of the words (positional values). */
+export interface ResolvedName {
+  name: string;
+  positional: string[];
+}
+
+/**
+ * Finds the command the words name: the longest known prefix, so `distribute preview` wins over a
+ * (hypothetical) `distribute`. Telegram's command menu allows no spaces, so `distribute_preview`
+ * is read as `distribute preview`.
+ */
+export function resolveName(words: readonly string[], names: ReadonlySet<string>): ResolvedName {
+  const first = words[0]?.toLowerCase();
+  const expanded = first?.includes('_') && !names.has(first) ? [...first.split('_'), ...words.slice(1)] : [...words];
+  for (let n = Math.min(3, expanded.length); n >= 1; n--) {
+    const candidate = expanded.slice(0, n).join(' ').toLowerCase();
+    if (names.has(candidate)) return { name: candidate, positional: expanded.slice(n) };
+  }
+  const head = expanded[0]?.toLowerCase() ?? '';
+  const subcommands = [...names].filter((name) => name.startsWith(`${head} `)).map((name) => name.slice(head.length + 1));
+  if (subcommands.length > 0) {
+    const given = expanded[1] ? `has no "${expanded[1]}"; ` : 'needs one more word: ';
+    throw new CommandError('UNKNOWN_COMMAND', `/${head} ${given}${subcommands.map((s) => `/${head} ${s}`).join(', ')}`);
+  }
+  throw new CommandError('UNKNOWN_COMMAND', `there is no command /${head || '(nothing)'}; /help lists the commands you may run`);
+}

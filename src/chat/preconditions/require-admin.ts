@@ -1,0 +1,15 @@
+import { hasRole } from '../roles.js';
+import type { Precondition } from './types.js';
+
+/** Settings and anything that shows how the bot is set up: admins only. */
+export const RequireAdmin: Precondition = {
+  identifier: 'RequireAdmin',
+  check(caller, command) {
+    if (hasRole(caller.role, 'admin')) return { ok: true };
+    return {
+      ok: false,
+      identifier: this.identifier,
+      message: `/${command.name} is for admins, and you are not one here.`,
+    };
+  },
+};

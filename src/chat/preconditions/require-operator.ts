@@ -1,0 +1,15 @@
+import { hasRole } from '../roles.js';
+import type { Precondition } from './types.js';
+
+/** Money-moving and chain-reading commands: operators and admins only. */
+export const RequireOperator: Precondition = {
+  identifier: 'RequireOperator',
+  check(caller, command) {
+    if (hasRole(caller.role, 'operator')) return { ok: true };
+    return {
+      ok: false,
+      identifier: this.identifier,
+      message: `/${command.name} is for operators, and you are not one here. An admin can add you under roles.operator in the config.`,
+    };
+  },
+};

@@ -1,0 +1,200 @@
+/**
+ * The dispatcher: text or platform options in, a CommandReply out, the same way for every platform.
+ * In order: find the command, check its role precondition, validate the options (options.ts), run
+ * the handler, turn errors into messages, write the audit entry. Bad input changes nothing because
+ * nothing runs before validation passed.
+ */
+import type { Logger } from 'pino';
+import type { AppContext } from '../app/context.js';
+import { isTributaryError } from '../engine/errors.js';
+import type { Actor } from '../engine/ledger.js';
+import { AuditLog } from './audit.js';
+import { ButtonRegistry } from './buttons.js';
+import { CommandError, isCommandError, newErrorId } from './errors.js';
+import { loadCommands } from './loader.js';
+import { validateOptions, type RawOptions } from './options.js';
+import { parseCommandText, resolveName } from './parse.js';
+import { PlanOrigins } from './plan-origins.js';
+import { preconditionsFor } from './preconditions/index.js';
+import type { AnyCommand, Caller, ChatRef, CommandReply, Role } from './types.js';
+import { WalletLinks } from './wallets.js';
+
+/** What an adapter knows about whoever sent a command. */
+export interface CallerSource {
+  actor: Actor;
+  chat: ChatRef;
+  /** Resolved once per command, and only when needed (it may cost a platform API call). */
+  role(): Promise<Role>;
+}
+
+export interface DispatchResult {
+  /** The command's name, once one was found. */
+  command?: string;
+  /** done: the handler ran; refused: bad input, a missing role, a state that forbids it; failed: a bug or an outage. */
+  outcome: 'done' | 'refused' | 'failed';
+  /** The precondition identifier or error code, when not done. */
+  code?: string;
+  reply: CommandReply;
+}
+
+export interface ChatRuntimeOptions {
+  /** Where command files are. Default commands/ (source or dist). */
+  commandsDir?: string;
+}
+
+export class ChatRuntime {
+  readonly audit: AuditLog;
+  readonly wallets: WalletLinks;
+  readonly plans: PlanOrigins;
+  readonly buttons: ButtonRegistry;
+  private readonly byName: Map<string, AnyCommand>;
+  private readonly names: ReadonlySet<string>;
+  private readonly logger: Logger;
+
+  private constructor(
+    readonly app: AppContext,
+    readonly commands: readonly AnyCommand[],
+  ) {
+    const previewTtlMs = app.config.distribution.previewTtlMs;
+    this.logger = app.logger.child({ component: 'chat' });
+    this.audit = new AuditLog(app.store.ns('audit'));
+    this.wallets = new WalletLinks(app.store.ns('wallets'));
+    // Kept as long as the engine keeps an unconfirmed plan, so a late confirm hears "expired".
+    this.plans = new PlanOrigins(app.store.ns('chat-plans'), previewTtlMs * 2 + 60_000);
+    this.buttons = new ButtonRegistry(app.store.ns('buttons'), { ttlMs: previewTtlMs });
+    this.byName = new Map(commands.map((c) => [c.name, c]));
+    this.names = new Set(this.byName.keys());
+  }
+
+  static async create(app: AppContext, opts: ChatRuntimeOptions = {}): Promise<ChatRuntime> {
+    const { commands, problems } = await loadCommands(opts.commandsDir);
+    for (const p of problems) app.logger.error({ file: p.file, problem: p.problem }, `command file ${p.file} left out: ${p.problem}`);
+    return new ChatRuntime(app, commands);
+  }
+
+  /** Runs a typed line; null when the line is no command for this bot (chatter, a comment, another bot's command). */
+  async runText(text: string, source: CallerSource, opts: { botUsername?: string } = {}): Promise<DispatchResult | null> {
+    let name: string;
+    let named: RawOptions;
+    let positional: string[];
+    try {
+      const parsed = parseCommandText(text, opts.botUsername);
+      if (!parsed) return null;
+      ({ name, positional } = resolveName(parsed.words, this.names));
+      named = parsed.named;
+    } catch (err) {
+      return this.failure(err, undefined, undefined);
+    }
+    return this.run(name, named, positional, source);
+  }
+
+  /** Runs a command by name with options as the platform delivered them. */
+  async run(name: string, named: RawOptions, positional: readonly string[], source: CallerSource): Promise<DispatchResult> {
+    const command = this.byName.get(name);
+    if (!command) return this.failure(new CommandError('UNKNOWN_COMMAND', `there is no command /${name}; /help lists the commands you may run`), undefined, undefined);
+    const started = Date.now();
+    let caller: Caller | undefined;
+    let options: Record<string, unknown> | undefined;
+    let result: DispatchResult;
+    try {
+      caller = { actor: source.actor, chat: source.chat, role: await source.role() };
+      const refusal = preconditionsFor(command.role)
+        .map((p) => p.check(caller as Caller, command))
+        .find((r) => !r.ok);
+      if (refusal && !refusal.ok) {
+        result = { command: command.name, outcome: 'refused', code: refusal.identifier, reply: { text: `✖ ${refusal.message}`, ephemeral: true } };
+      } else {
+        options = validateOptions(command, named, positional);
+        const reply = await command.handler(
+          { app: this.app, caller, audit: this.audit, wallets: this.wallets, plans: this.plans, commands: this.commands },
+          options as never,
+        );
+        result = { command: command.name, outcome: 'done', reply: { ...reply, ephemeral: reply.ephemeral ?? command.ephemeral ?? false } };
+      }
+    } catch (err) {
+      result = this.failure(err, command, caller);
+    }
+    this.logger.info(
+      { command: command.name, platform: source.chat.platform, userId: source.actor.userId, outcome: result.outcome, code: result.code, ms: Date.now() - started },
+      'command',
+    );
+    if (command.audit) await this.writeAudit(command, caller, source, auditable(command, options ?? { ...named }), result);
+    return result;
+  }
+
+  /**
+   * A pressed button: the command it stands for runs as if `source` typed it, through the same
+   * role check. A button that is unknown, expired, used, or was shown to someone else runs nothing.
+   */
+  async press(data: string, source: CallerSource): Promise<DispatchResult> {
+    let claim: { command: string; group: string };
+    try {
+      claim = await this.buttons.claim(data, source);
+    } catch (err) {
+      const result = this.failure(err, undefined, undefined);
+      this.logger.info({ platform: source.chat.platform, userId: source.actor.userId, outcome: result.outcome, code: result.code }, 'button refused');
+      return result;
+    }
+    let result: DispatchResult | null = null;
+    try {
+      result = await this.runText(claim.command, source);
+      return result ?? this.failure(new CommandError('BUTTON_UNKNOWN', 'this button does nothing'), undefined, undefined);
+    } finally {
+      await this.buttons.settle(claim.group, result?.outcome === 'done');
+    }
+  }
+
+  private failure(err: unknown, command: AnyCommand | undefined, caller: Caller | undefined): DispatchResult {
+    const base = command ? { command: command.name } : {};
+    if (isCommandError(err) || isTributaryError(err)) {
+      return { ...base, outcome: 'refused', code: err.code, reply: { text: `✖ ${err.userMessage}`, ephemeral: true } };
+    }
+    const errorId = newErrorId();
+    this.logger.error({ err, errorId, command: command?.name, userId: caller?.actor.userId }, 'command failed with an internal error');
+    return { ...base, outcome: 'failed', code: `INTERNAL:${errorId}`, reply: { text: `✖ internal error (id ${errorId}); nothing more was done. An operator can find it in the log.`, ephemeral: true } };
+  }
+
+  private async writeAudit(command: AnyCommand, caller: Caller | undefined, source: CallerSource, options: Record<string, unknown>, result: DispatchResult): Promise<void> {
+    const id = typeof options['id'] === 'string' ? options['id'] : undefined;
+    const planId = result.reply.planId ?? id;
+    try {
+      await this.audit.record({
+        at: Date.now(),
+        actor: source.actor,
+        role: caller?.role ?? 'holder',
+        chat: source.chat,
+        action: command.name,
+        outcome: result.outcome,
+        ...(planId !== undefined ? { planId } : {}),
+        options,
+        ...(result.code !== undefined && !result.code.startsWith('INTERNAL:') ? { code: result.code } : {}),
+        ...(result.code?.startsWith('INTERNAL:') ? { errorId: result.code.slice('INTERNAL:'.length) } : {}),
+      });
+    } catch (err) {
+      // The action already happened; a lost audit line is logged loudly rather than hidden.
+      this.logger.error({ err, command: command.name, planId, userId: source.actor.userId }, 'audit entry not written');
+    }
+  }
+}
+
+/** The options as the audit log keeps them: private ones only say that they were given. */
+function auditable(command: AnyCommand, options: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    out[name] = command.options.find((o) => o.name === name)?.private ? '(given)' : value;
+  }
+  return out;
+}
+
+const runtimes = new WeakMap<AppContext, Promise<ChatRuntime>>();
+
+/** The one runtime of an app, shared by its adapters (one audit log, one wallet lock, one button registry). */
+export function chatRuntime(app: AppContext, opts: ChatRuntimeOptions = {}): Promise<ChatRuntime> {
+  let runtime = runtimes.get(app);
+  if (!runtime) {
+    runtime = ChatRuntime.create(app, opts);
+    runtimes.set(app, runtime);
+  }
+  return runtime;
+}

@@ -1,0 +1,110 @@
+/**
+ * The shapes every command and every platform adapter share. Nothing here knows a chat platform:
+ * a command receives a Caller and options and returns a CommandReply; an adapter turns platform
+ * events into those and the reply into a platform message.
+ */
+import type { AppContext } from '../app/context.js';
+import type { Actor } from '../engine/ledger.js';
+import type { AuditLog } from './audit.js';
+import type { PlanOrigins } from './plan-origins.js';
+import type { WalletLinks } from './wallets.js';
+
+/** Who may run what: each role may do everything the roles below it may. */
+export type Role = 'holder' | 'operator' | 'admin';
+
+export type OptionType = 'string' | 'integer' | 'boolean';
+
+export interface OptionSpec {
+  /** Lowercase, as typed: `token` in `token:<mint>` and Discord's option name. */
+  readonly name: string;
+  /** One line, at most 100 characters (Discord's limit). */
+  readonly description: string;
+  readonly type: OptionType;
+  /** Default false. */
+  readonly required?: boolean;
+  /** The only values accepted; strings are compared case-insensitively and stored as listed here. */
+  readonly choices?: readonly string[] | readonly number[];
+  /**
+   * Kept out of the audit log (written as "(given)"). For values a person might paste a secret
+   * into by mistake: a 64-byte secret key looks just like a signature.
+   */
+  readonly private?: boolean;
+}
+
+type ValueOf<S extends OptionSpec> = S['type'] extends 'integer' ? number : S['type'] extends 'boolean' ? boolean : string;
+
+/** The validated options a handler receives, typed from its option specs. */
+export type OptionsOf<O extends readonly OptionSpec[]> = {
+  [S in O[number] as S['name']]: S['required'] extends true ? ValueOf<S> : ValueOf<S> | undefined;
+};
+
+/** Where a command was typed: a Discord channel, a Telegram chat, the console. */
+export interface ChatRef {
+  platform: string;
+  /** Channel or chat id; "console" for the terminal. */
+  id: string;
+}
+
+/** The person running a command, with the role resolved for this chat. */
+export interface Caller {
+  actor: Actor;
+  chat: ChatRef;
+  role: Role;
+}
+
+export interface ReplyButton {
+  label: string;
+  /** The command the button runs, exactly as it would be typed: `/distribute confirm id:ab12cd34`. */
+  command: string;
+  style?: 'primary' | 'danger' | 'secondary';
+}
+
+export interface ReplyFile {
+  name: string;
+  bytes: Uint8Array;
+  contentType: string;
+}
+
+export interface CommandReply {
+  /** Plain text, no markup: it reads the same on Discord, Telegram and a terminal. */
+  text: string;
+  /** Only the caller sees it (Discord); platforms without private replies post it normally. */
+  ephemeral?: boolean;
+  buttons?: ReplyButton[];
+  files?: ReplyFile[];
+  /** A distribution this reply started or resumed: the adapter posts and edits its progress message. */
+  followProgress?: string;
+  /** The plan this command created or acted on, for the audit log when no `id` option names it. */
+  planId?: string;
+  /** How long the buttons stay valid. Default: the button registry's. */
+  buttonTtlMs?: number;
+}
+
+/** What a handler can use besides its options. */
+export interface CommandContext {
+  app: AppContext;
+  caller: Caller;
+  audit: AuditLog;
+  wallets: WalletLinks;
+  plans: PlanOrigins;
+  /** Every command the runtime knows, for /help. */
+  commands: readonly AnyCommand[];
+}
+
+export interface CommandDefinition<O extends readonly OptionSpec[] = readonly OptionSpec[]> {
+  /** Words separated by one space: `distribute preview`, `help`. At most two words. */
+  name: string;
+  /** At most 100 characters (Discord's limit). */
+  description: string;
+  /** The least role that may run it; checked by the dispatcher on every call, on every platform. */
+  role: Role;
+  options: O;
+  /** Whether the reply is private by default (Discord). Default false. */
+  ephemeral?: boolean;
+  /** Write every call (done, refused, failed) to the audit log: money-moving and role-relevant commands. */
+  audit?: boolean;
+  // A method, not a property: handlers with their own option types are assignable to AnyCommand.
+  handler(ctx: CommandContext, options: OptionsOf<O>): Promise<CommandReply>;
+}
+
+export type AnyCommand = CommandDefinition<readonly OptionSpec[]>;

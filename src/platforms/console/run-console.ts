@@ -1,0 +1,95 @@
+/**
+ * The console chat of `npm start`: the same commands as Discord and Telegram, typed in a terminal
+ * or piped in as a script. In a terminal it shows a prompt; otherwise it reads line by line, echoes
+ * each command, prints its reply, and resolves at the end of input once the distributions those
+ * commands started have finished and their summaries are printed.
+ */
+import { createInterface } from 'node:readline';
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import type { AppContext } from '../../app/context.js';
+import { ProgressHub } from '../../chat/progress.js';
+import { resolveRole } from '../../chat/roles.js';
+import { chatRuntime, type CallerSource, type DispatchResult } from '../../chat/runtime.js';
+import type { Role } from '../../chat/types.js';
+import { ConsoleProgress, ConsoleWriter } from './output.js';
+
+export interface ConsoleIdentity {
+  platform?: 'console';
+  /** Default: the operating-system user name. */
+  userId?: string;
+  /** Default: the user id. */
+  name?: string;
+  /** Default: config.roles.console. */
+  role?: Role;
+}
+
+export interface ConsoleOptions {
+  input: Readable;
+  output: Writable;
+  identity?: ConsoleIdentity;
+  /** Where files (CSV reports, config) are written. Default `<dataDir>/exports`. */
+  exportsDir?: string;
+}
+
+const CHAT = { platform: 'console', id: 'console' } as const;
+
+export async function runConsole(app: AppContext, opts: ConsoleOptions): Promise<void> {
+  const logger = app.logger.child({ component: 'console' });
+  const runtime = await chatRuntime(app);
+  const interactive = Boolean((opts.input as { isTTY?: boolean }).isTTY && (opts.output as { isTTY?: boolean }).isTTY);
+  const out = new ConsoleWriter(opts.output, opts.exportsDir ?? join(resolve(app.config.dataDir), 'exports'));
+  const hub = new ProgressHub(app, logger);
+  const userId = opts.identity?.userId ?? safeUserName();
+  const source: CallerSource = {
+    actor: { platform: 'console', userId, name: opts.identity?.name ?? userId },
+    chat: { ...CHAT },
+    role: () => resolveRole(app.config, { platform: 'console', ...(opts.identity?.role ? { role: opts.identity.role } : {}) }),
+  };
+
+  const rl = createInterface({ input: opts.input, ...(interactive ? { output: opts.output, terminal: true } : { terminal: false }), crlfDelay: Infinity });
+  const prompt = () => {
+    if (interactive) rl.prompt();
+  };
+  const follows: Promise<void>[] = [];
+  rl.setPrompt('tributary> ');
+  prompt();
+  try {
+    for await (const line of rl) {
+      const text = line.trim();
+      if (interactive && (text === 'exit' || text === 'quit')) break;
+      // A script's output reads like a transcript: each command, then its reply.
+      if (!interactive && text !== '' && !text.startsWith('#')) out.line(`> ${text}`);
+      const result = await runtime.runText(text, source);
+      if (result) await show(result);
+      prompt();
+    }
+  } finally {
+    rl.close();
+  }
+  // End of input: the work those commands started finishes first (issue 2, point 6).
+  await app.engine.service.whenIdle();
+  await Promise.all(follows);
+  hub.stop();
+
+  async function show(result: DispatchResult): Promise<void> {
+    const { reply } = result;
+    out.line(reply.text);
+    // No buttons here: print the commands they stand for, unless the text already shows them.
+    for (const b of reply.buttons ?? []) if (!reply.text.includes(b.command)) out.line(`  ${b.label}: ${b.command}`);
+    for (const f of reply.files ?? []) await out.file(f);
+    if (reply.followProgress) {
+      const id = reply.followProgress;
+      follows.push(hub.follow(id, 'console', new ConsoleProgress(out)).catch((err: unknown) => logger.warn({ err, distributionId: id }, 'console: progress not followed')));
+    }
+  }
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'console';
+  }
+}

@@ -1,0 +1,123 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+import bs58 from 'bs58';
+import nacl from 'tweetnacl';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runConsole } from '../src/platforms/console/run-console.js';
+import { startChatApp, type ChatApp } from './helpers/chat-app.js';
+
+const apps: ChatApp[] = [];
+afterEach(async () => {
+  while (apps.length) await apps.pop()?.close();
+});
+
+async function chatApp(...args: Parameters<typeof startChatApp>): Promise<ChatApp> {
+  const app = await startChatApp(...args);
+  apps.push(app);
+  return app;
+}
+
+function script(name: string, vars: Record<string, string>): string {
+  return readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8').replace(/\{(\w+)\}/g, (_, key: string) => vars[key] ?? `{${key}}`);
+}
+
+/** Runs a whole script as piped stdin; resolves with everything printed. */
+async function pipe(c: ChatApp, text: string, identity: Parameters<typeof runConsole>[1]['identity'] = {}): Promise<string> {
+  const output = new PassThrough();
+  let printed = '';
+  output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+  await runConsole(c.app, { input: Readable.from([text]), output, identity: { userId: 'ops', ...identity } });
+  return printed;
+}
+
+describe('console chat', () => {
+  it('runs an operator script from stdin: preview, confirm, progress, then the summary and the CSV path before it ends', async () => {
+    const c = await chatApp();
+    const { scenario } = c.harness.net;
+    const printed = await pipe(c, script('console-operator.txt', { baseMint: scenario.baseMint, rewardMint: scenario.rewardMint }));
+
+    expect(printed).toContain('> /help');
+    expect(printed).toContain('/distribute preview token:<token>');
+    expect(printed).toMatch(/Holders of \S+ at slot \d+/);
+    const planId = /Plan (\w{8}) \(localnet\)/.exec(printed)?.[1];
+    expect(planId).toBeDefined();
+    expect(printed).toContain(`/distribute confirm id:${planId}`);
+    expect(printed).toContain(`Distribution ${planId} confirmed by ops (console)`);
+    expect(printed).toMatch(new RegExp(`Distribution ${planId} · completed\\n\\[█{20}\\] \\d+/\\d+ paid · 0 failed\\nSuccess rate 100%`));
+    const csvPath = /Saved tributary-\w+\.csv: (.+)/.exec(printed)?.[1];
+    expect(csvPath && existsSync(csvPath)).toBe(true);
+    expect(readFileSync(csvPath as string, 'utf8')).toContain(c.holder.publicKey.toBase58());
+    expect(c.sent()).toBeGreaterThan(0);
+    // Nothing printed twice in a row: progress lines change or are not printed.
+    const lines = printed.split('\n').filter((l) => l.startsWith(`Distribution ${planId} · running`));
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+
+  it('lets a holder link a wallet by signing the one-time message, then shows what it received with an explorer link', async () => {
+    const c = await chatApp();
+    const { scenario } = c.harness.net;
+    await pipe(c, `/distribute preview token:${scenario.baseMint} amount:50 reward:SOL\n/distribute confirm id:last\n`);
+
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+    const done = runConsole(c.app, { input, output, identity: { userId: 'holder-1', role: 'holder' } });
+    input.write('/wallet link\n');
+    const message = await waitFor(() => /^(Tributary wallet link \| .+)$/m.exec(printed)?.[1]);
+    const signature = bs58.encode(nacl.sign.detached(new TextEncoder().encode(message), c.holder.secretKey));
+    input.write(`/wallet verify address:${c.holder.publicKey.toBase58()} signature:${signature}\n/wallet show\n/rewards\n`);
+    input.end();
+    await done;
+
+    expect(printed).toContain(`Linked ${c.holder.publicKey.toBase58()}`);
+    expect(printed).toMatch(/\w{8} · [\d.]+ SOL · paid · .+ · https:\/\/explorer\.solana\.com\/tx\/\w+\?cluster=custom/);
+    const audit = await c.app.store.ns('audit').get('index:recent');
+    expect(audit).toHaveLength(4); // preview, confirm, link, verify
+  });
+
+  it('refuses a holder who tries to preview or confirm, and sends nothing', async () => {
+    const c = await chatApp();
+    const { scenario } = c.harness.net;
+    const printed = await pipe(c, `/distribute preview token:${scenario.baseMint} amount:10 reward:SOL\n/distribute confirm id:abcdefgh\n/help\n`, { role: 'holder' });
+    expect(printed).toContain('/distribute preview is for operators, and you are not one here.');
+    expect(printed).toContain('/distribute confirm is for operators');
+    expect(printed).not.toContain('/distribute preview token:<token>');
+    expect(printed).toContain('/rewards');
+    expect(c.sent()).toBe(0);
+  });
+
+  it('answers bad input with what is wrong and changes nothing', async () => {
+    const c = await chatApp();
+    const { scenario } = c.harness.net;
+    const printed = await pipe(
+      c,
+      [
+        `/distribute preview token:${scenario.baseMint} amount:1,000 reward:SOL`,
+        `/distribute preview token:${scenario.baseMint} amount:10 reward:SOL mode:random`,
+        '/distribute launch',
+        '/distribute preview token:"unclosed',
+        `/distribute confirm`,
+        '/frobnicate',
+      ].join('\n'),
+    );
+    expect(printed).toContain('amount "1,000" contains a separator');
+    expect(printed).toContain('mode must be one of proportional, equal');
+    expect(printed).toContain('/distribute has no "launch"');
+    expect(printed).toContain('a quote is not closed');
+    expect(printed).toContain('id is required');
+    expect(printed).toContain('there is no command /frobnicate');
+    expect(c.sent()).toBe(0);
+    expect(await c.harness.engine.ledger.distributionIds()).toEqual([]);
+  });
+});
+
+async function waitFor<T>(read: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -72,6 +72,11 @@ export class ChatRuntime {
     return new ChatRuntime(app, commands);
   }
 
+  /** Whether a command's reply is private by default: an adapter that must answer early (Discord's defer) asks. */
+  isEphemeral(name: string): boolean {
+    return this.byName.get(name)?.ephemeral ?? false;
+  }
+
   /** Runs a typed line; null when the line is no command for this bot (chatter, a comment, another bot's command). */
   async runText(text: string, source: CallerSource, opts: { botUsername?: string } = {}): Promise<DispatchResult | null> {
     let name: string;

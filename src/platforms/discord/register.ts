@@ -1,0 +1,107 @@
+/**
+ * Slash-command registration, a step of its own (`tributary discord register [--guild <id>]`):
+ * Discord limits global registrations per day, so nothing registers at start. One bulk overwrite
+ * PUT replaces the whole set, built from the same command files the bot runs.
+ */
+import { ApplicationCommandOptionType, REST, Routes } from 'discord.js';
+import type { RESTPostAPIChatInputApplicationCommandsJSONBody, APIApplicationCommandBasicOption, APIApplicationCommandSubcommandOption } from 'discord.js';
+import type { Config } from '../../config/index.js';
+import { loadCommands } from '../../chat/loader.js';
+import type { AnyCommand, OptionSpec } from '../../chat/types.js';
+
+export interface RegisterOptions {
+  /** Register in this server only (instant, no daily limit). Default: config.discord.guildId, else global. */
+  guildId?: string;
+  /** Default commands/. */
+  commandsDir?: string;
+}
+
+export interface RegisterResult {
+  scope: 'guild' | 'global';
+  guildId?: string;
+  applicationId: string;
+  /** Top-level command names registered. */
+  commands: string[];
+}
+
+const GROUP_DESCRIPTIONS: Record<string, string> = {
+  distribute: 'Preview, confirm and manage reward distributions',
+  holders: 'Holder snapshots of a token',
+  wallet: 'Link the wallets you receive rewards in',
+  config: 'The bot configuration (admins)',
+};
+
+export async function registerDiscordCommands(config: Config, opts: RegisterOptions = {}): Promise<RegisterResult> {
+  const token = config.discord.token;
+  if (!token) throw new Error('registering Discord commands needs the bot token: set DISCORD_TOKEN');
+  const { commands, problems } = await loadCommands(opts.commandsDir);
+  // A partial set would delete the missing commands from every server: refuse instead.
+  if (problems.length > 0) {
+    throw new Error(`not registering: ${problems.map((p) => `${p.file}: ${p.problem}`).join('; ')}`);
+  }
+  const rest = new REST({ version: '10', ...(config.discord.apiBase ? { api: config.discord.apiBase } : {}) }).setToken(token);
+  const applicationId = config.discord.applicationId ?? ((await rest.get(Routes.currentApplication())) as { id: string }).id;
+  const guildId = opts.guildId ?? config.discord.guildId ?? undefined;
+  const body = discordCommandPayload(commands);
+  await rest.put(guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId), { body });
+  return {
+    scope: guildId ? 'guild' : 'global',
+    ...(guildId ? { guildId } : {}),
+    applicationId,
+    commands: body.map((c) => c.name),
+  };
+}
+
+/** `distribute preview` and `distribute confirm` become subcommands of one `distribute` command. */
+export function discordCommandPayload(commands: readonly AnyCommand[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+  const groups = new Map<string, AnyCommand[]>();
+  const out: RESTPostAPIChatInputApplicationCommandsJSONBody[] = [];
+  for (const command of [...commands].sort((a, b) => a.name.localeCompare(b.name))) {
+    const [head, sub] = command.name.split(' ') as [string, string | undefined];
+    if (sub === undefined) {
+      out.push({ name: head, description: command.description, options: apiOptions(command.options) });
+    } else {
+      groups.set(head, [...(groups.get(head) ?? []), command]);
+    }
+  }
+  for (const [head, subs] of groups) {
+    const names = subs.map((c) => c.name.split(' ')[1]).join(', ');
+    out.push({
+      name: head,
+      description: (GROUP_DESCRIPTIONS[head] ?? `${head}: ${names}`).slice(0, 100),
+      options: subs.map(
+        (c): APIApplicationCommandSubcommandOption => ({
+          type: ApplicationCommandOptionType.Subcommand,
+          name: c.name.split(' ')[1] as string,
+          description: c.description,
+          options: apiOptions(c.options),
+        }),
+      ),
+    });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function apiOptions(options: readonly OptionSpec[]): APIApplicationCommandBasicOption[] {
+  // Discord wants required options first; text commands take them in any order.
+  const sorted = [...options].sort((a, b) => Number(Boolean(b.required)) - Number(Boolean(a.required)));
+  return sorted.map((o): APIApplicationCommandBasicOption => {
+    const base = { name: o.name, description: o.description, required: Boolean(o.required) };
+    switch (o.type) {
+      case 'string':
+        return {
+          ...base,
+          type: ApplicationCommandOptionType.String,
+          ...(o.choices ? { choices: (o.choices as readonly string[]).map((c) => ({ name: c, value: c })) } : {}),
+        };
+      case 'integer':
+        return {
+          ...base,
+          type: ApplicationCommandOptionType.Integer,
+          ...(o.choices ? { choices: (o.choices as readonly number[]).map((c) => ({ name: String(c), value: c })) } : {}),
+        };
+      case 'boolean':
+        return { ...base, type: ApplicationCommandOptionType.Boolean };
+    }
+  });
+}

@@ -23,7 +23,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-async function world(opts: { previewTtlMs?: number; ackBudgetMs?: number; alertsChannel?: string } = {}): Promise<World> {
+async function world(opts: { previewTtlMs?: number; ackBudgetMs?: number; alertsChannel?: string; progressChannel?: string } = {}): Promise<World> {
   const discord = await startDiscordStandin({ channels: ['tributary-ops', 'general'] });
   cleanups.push(() => discord.close());
   const chat = await startChatApp({
@@ -31,7 +31,10 @@ async function world(opts: { previewTtlMs?: number; ackBudgetMs?: number; alerts
     config: {
       discord: { token: 'stand-in-token', apiBase: discord.apiBase },
       roles: { operator: { discordRoleIds: [discord.fixture.roleId('Tributary Operator')] } },
-      ...(opts.alertsChannel ? { channels: { alerts: { discord: discord.fixture.channelId(opts.alertsChannel) } } } : {}),
+      channels: {
+        ...(opts.alertsChannel ? { alerts: { discord: discord.fixture.channelId(opts.alertsChannel) } } : {}),
+        ...(opts.progressChannel ? { progress: { discord: opts.progressChannel } } : {}),
+      },
     },
   });
   cleanups.push(() => chat.close());
@@ -278,5 +281,18 @@ describe('Discord bot with the real discord.js client', () => {
     const posted = w.discord.channelMessages(w.discord.fixture.channelId('general'));
     expect(posted.map((m) => [m.current.content, m.current.attachments.map((a) => a.filename)])).toEqual([['Success rate 91% (below 95%)', ['chart.png']]]);
     expect(w.discord.channelMessages(w.discord.fixture.channelId('tributary-ops'))).toEqual([]);
+  });
+
+  it('keeps paying when Discord refuses the progress message', async () => {
+    // A progress channel the bot cannot see: every post fails with 404 Unknown Channel.
+    const w = await world({ progressChannel: '123456789012345678' });
+    const { answer, planId, buttons } = await preview(w);
+    const press = w.discord.dispatchInteraction({ customId: buttons['Confirm'] as string, user: 'alice', messageId: answer.id });
+    expect((await answerTo(w.discord, press.id)).current.content).toContain('confirmed');
+    await vi.waitFor(() => expect(w.discord.calls.some((c) => c.path === '/channels/123456789012345678' && c.status === 404)).toBe(true));
+    await w.chat.harness.engine.service.whenIdle();
+    const { record, progress } = await w.chat.harness.engine.service.status(planId);
+    expect(record.state).toBe('completed');
+    expect(progress.paid).toBe(progress.recipients);
   });
 });

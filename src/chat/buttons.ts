@@ -90,9 +90,9 @@ export class ButtonRegistry {
       throw new CommandError('BUTTON_FOREIGN', `this button is${whose}; type the command yourself if you mean to run it`);
     }
     if (Date.now() > record.expiresAt) throw new CommandError('BUTTON_EXPIRED', 'this button has expired; nothing was done');
-    if (this.pressing.has(record.group) || (await this.kv.get(`used:${record.group}`))) {
-      throw new CommandError('BUTTON_USED', 'these buttons were already used; nothing more was done');
-    }
+    const used = Boolean(await this.kv.get(`used:${record.group}`));
+    // Checked and claimed with no await in between: of two presses at once, one gets the claim.
+    if (used || this.pressing.has(record.group)) throw new CommandError('BUTTON_USED', 'these buttons were already used; nothing more was done');
     this.pressing.add(record.group);
     return { command: record.command, group: record.group };
   }

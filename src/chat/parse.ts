@@ -17,12 +17,6 @@ export interface ParsedText {
   named: Record<string, string>;
 }
 
-interface Token {
-  text: string;
-  /** Index in `text` of the first character that came from inside quotes; -1 when none did. */
-  quotedFrom: number;
-}
-
 const OPTION = /^([a-z][a-z0-9_-]{0,31}):/i;
 
 /**
@@ -34,8 +28,8 @@ export function parseCommandText(line: string, botUsername?: string): ParsedText
   if (trimmed === '' || trimmed.startsWith('#')) return null;
   const tokens = tokenize(trimmed);
   const first = tokens[0];
-  if (!first) return null;
-  let head = first.text.replace(/^\//, '');
+  if (first === undefined) return null;
+  let head = first.replace(/^\//, '');
   const at = head.indexOf('@');
   if (at >= 0) {
     const addressee = head.slice(at + 1);
@@ -44,61 +38,52 @@ export function parseCommandText(line: string, botUsername?: string): ParsedText
   }
   const words: string[] = [];
   const named: Record<string, string> = {};
-  const rest: Token[] = [{ text: head, quotedFrom: -1 }, ...tokens.slice(1)];
-  for (const token of rest) {
-    const option = OPTION.exec(token.text);
-    // A colon inside quotes is part of a value ("a:b"), not an option name.
-    if (option && (token.quotedFrom === -1 || token.quotedFrom >= option[0].length)) {
+  for (const token of [head, ...tokens.slice(1)]) {
+    // `"memo:two words"` is an option like `memo:"two words"`: people quote either way. A positional
+    // value can therefore not contain a colon, which no address, amount or id does.
+    const option = OPTION.exec(token);
+    if (option) {
       const name = (option[1] as string).toLowerCase();
       if (name in named) throw new CommandError('BAD_SYNTAX', `${name}: is given twice`);
-      named[name] = token.text.slice(option[0].length);
+      named[name] = token.slice(option[0].length);
       continue;
     }
-    words.push(token.text);
+    words.push(token);
   }
   return { words, named };
 }
 
 /** Shell-like splitting: whitespace separates, single or double quotes group, backslash escapes a quote. */
-export function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let current: Token | null = null;
+export function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  let current: string | null = null;
   let quote: '"' | "'" | null = null;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i] as string;
     if (quote) {
       if (ch === '\\' && (text[i + 1] === quote || text[i + 1] === '\\')) {
-        current = append(current, text[i + 1] as string, true);
+        current = (current ?? '') + (text[i + 1] as string);
         i++;
-      } else if (ch === quote) {
+      } else if (ch === quote || (quote === '"' && ch === '”')) {
         quote = null;
-        // `name:""` is an empty value, still a token.
-        current ??= { text: '', quotedFrom: 0 };
       } else {
-        current = append(current, ch, true);
+        current = (current ?? '') + ch;
       }
     } else if (ch === '"' || ch === "'" || ch === '“' || ch === '”') {
       // Phones turn typed quotes into curly ones; treat them as plain double quotes.
       quote = ch === "'" ? "'" : '"';
-      current ??= { text: '', quotedFrom: 0 };
-      if (current.quotedFrom === -1) current.quotedFrom = current.text.length;
+      // `name:""` is an empty value, still a token.
+      current ??= '';
     } else if (/\s/.test(ch)) {
-      if (current) tokens.push(current);
+      if (current !== null) tokens.push(current);
       current = null;
     } else {
-      current = append(current, ch, false);
+      current = (current ?? '') + ch;
     }
   }
   if (quote) throw new CommandError('BAD_SYNTAX', 'a quote is not closed');
-  if (current) tokens.push(current);
+  if (current !== null) tokens.push(current);
   return tokens;
-}
-
-function append(token: Token | null, ch: string, quoted: boolean): Token {
-  const t = token ?? { text: '', quotedFrom: -1 };
-  if (quoted && t.quotedFrom === -1) t.quotedFrom = t.text.length;
-  t.text += ch;
-  return t;
 }
 
 /** A resolved command name and what is left of the words (positional values). */

@@ -29,6 +29,8 @@ export class ProgressHub {
   private readonly onProgress = (e: ProgressEvent) => this.each(e.distributionId, (f) => f.progress(e));
   private readonly onCompleted = (e: CompletedEvent) => this.each(e.distributionId, (f) => f.complete(e));
   private stopped = false;
+  /** settle() was called: followers of stopped distributions that join later are released at once. */
+  private settling = false;
 
   constructor(
     private readonly app: AppContext,
@@ -58,9 +60,31 @@ export class ProgressHub {
       if (left.length) this.followers.set(distributionId, left);
       else this.followers.delete(distributionId);
     });
-    if (ENDED.has(status.record.state)) follower.complete(completedFrom(status));
-    else follower.progress(status.progress, true);
+    if (ENDED.has(status.record.state)) {
+      follower.complete(completedFrom(status));
+    } else {
+      follower.progress(status.progress, true);
+      // It may have ended between the status read and the follower joining the list, with no
+      // event left to tell: read once more now that every later event is caught.
+      const again = await this.app.engine.service.status(distributionId);
+      if (ENDED.has(again.record.state)) follower.complete(completedFrom(again));
+      else if (this.settling && !this.app.engine.service.activeIds().includes(distributionId)) follower.release();
+    }
     return follower.done;
+  }
+
+  /**
+   * For a caller about to go away (the console at the end of its input): followers of distributions
+   * that no longer run (paused) show their last state now and stop following, since no summary will
+   * come while nobody resumes them.
+   */
+  settle(): void {
+    this.settling = true;
+    const active = new Set(this.app.engine.service.activeIds());
+    for (const [id, list] of this.followers) {
+      if (active.has(id)) continue;
+      for (const f of list) f.release();
+    }
   }
 
   /** Resolves when every followed distribution has shown its summary. */
@@ -135,6 +159,12 @@ class Follower {
       })
       .catch((err: unknown) => this.logger.warn({ err }, 'progress: summary not shown'))
       .finally(() => this.resolveDone());
+  }
+
+  /** Shows what is pending now, then stops following. */
+  release(): void {
+    this.flush();
+    this.abandon();
   }
 
   /** The hub is stopping: no more edits. */

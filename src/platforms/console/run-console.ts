@@ -70,6 +70,8 @@ export async function runConsole(app: AppContext, opts: ConsoleOptions): Promise
   }
   // End of input: the work those commands started finishes first (issue 2, point 6).
   await app.engine.service.whenIdle();
+  // A distribution that paused (funds ran out, an operator paused it) has no summary to wait for.
+  hub.settle();
   await Promise.all(follows);
   hub.stop();
 

@@ -58,6 +58,8 @@ describe('command files', () => {
     const { commands, problems } = await loadCommands();
     expect(problems).toEqual([]);
     expect(Object.fromEntries(commands.map((c) => [c.name, c.role]))).toEqual({
+      'alerts ack': 'operator',
+      'alerts list': 'operator',
       'config show': 'admin',
       'distribute cancel': 'operator',
       'distribute confirm': 'operator',
@@ -72,6 +74,7 @@ describe('command files', () => {
       help: 'holder',
       'holders export': 'operator',
       'holders snapshot': 'operator',
+      report: 'operator',
       rewards: 'holder',
       'wallet link': 'holder',
       'wallet show': 'holder',
@@ -80,6 +83,7 @@ describe('command files', () => {
     });
     // Every money-moving or role-relevant command writes the audit log.
     expect(commands.filter((c) => c.audit).map((c) => c.name).sort()).toEqual([
+      'alerts ack',
       'distribute cancel',
       'distribute confirm',
       'distribute pause',
@@ -160,6 +164,67 @@ describe('dispatching a command', () => {
     expect([first.reply.text, second.reply.text].sort()).toEqual(['done 42', '✖ these buttons were already used; nothing more was done']);
     expect((await runtime.press(data, caller)).code).toBe('BUTTON_USED');
     expect((globalThis as { __runs?: number }).__runs).toBe(1);
+  });
+});
+
+describe('mainnet confirmation', () => {
+  it('passes the repeated total through to the engine, which asks for it first', async () => {
+    const seen: (string | undefined)[] = [];
+    const plan = { id: 'abcd1234', total: 1000_000000000n, reward: { kind: 'sol', decimals: 9, symbol: 'SOL' }, recipients: [{}, {}] };
+    const service = {
+      async confirm(_id: string, _actor: unknown, opts: { acknowledgeTotal?: string }) {
+        seen.push(opts.acknowledgeTotal);
+        if (opts.acknowledgeTotal !== '1000') {
+          throw new TributaryError('CONFIRMATION_REQUIRED', 'this is mainnet: confirm again with the total, /distribute confirm id:abcd1234 total:1000');
+        }
+        return { plan };
+      },
+    };
+    const { app } = fakeApp({ service: service as never });
+    const runtime = await ChatRuntime.create(app);
+    const first = await runtime.runText('/distribute confirm id:abcd1234', source('operator'));
+    expect(first).toMatchObject({ outcome: 'refused', code: 'CONFIRMATION_REQUIRED' });
+    expect(first?.reply.text).toContain('/distribute confirm id:abcd1234 total:1000');
+    const second = await runtime.runText('/distribute confirm id:abcd1234 total:1000', source('operator'));
+    expect(second).toMatchObject({ outcome: 'done', reply: { followProgress: 'abcd1234' } });
+    expect(second?.reply.text).toContain('paying 1000 SOL to 2 holders');
+    expect(seen).toEqual([undefined, '1000']);
+    expect((await runtime.audit.recent()).map((e) => [e.outcome, e.code, e.options?.['total']])).toEqual([
+      ['done', undefined, '1000'],
+      ['refused', 'CONFIRMATION_REQUIRED', undefined],
+    ]);
+  });
+});
+
+describe('alerts and reports', () => {
+  it('lets an operator list active alerts, acknowledge one by id, and read the daily report; commands are timed for metrics', async () => {
+    const acked: [string, string][] = [];
+    const observed: string[] = [];
+    const alert = { id: 'a3f9c1', ruleId: 'success-rate', metric: 'success_rate', severity: 'high', operator: 'lt', threshold: 0.95, windowMs: 600_000, value: 0.91, firedAt: Date.now() - 120_000, lastNotifiedAt: 0 };
+    const monitoring = {
+      monitor: {
+        alerts: {
+          list: () => [alert],
+          ack: async (id: string, by: string) => (id === 'a3f9c1' ? (acked.push([id, by]), { ...alert, acknowledgedBy: by }) : undefined),
+        },
+        reports: { dueDate: () => '2025-09-17', build: async (date: string) => ({ date, timeZone: 'UTC', minutesRecorded: 0 }) },
+        observeCommand: (command: string, platform: string) => observed.push(`${platform}:${command}`),
+      },
+      addNotifier: () => undefined,
+      addHealthCheck: () => undefined,
+    };
+    const { app } = fakeApp();
+    const runtime = await ChatRuntime.create({ ...app, monitoring: monitoring as never });
+    const list = await runtime.runText('/alerts list', source('operator'));
+    expect(list?.reply.text).toContain('[a3f9c1] high · success-rate: success_rate 0.91 (lt 0.95) for 2 min 0 s');
+    expect(list?.reply.text).toContain('acknowledge: /alerts ack id:a3f9c1');
+    expect((await runtime.runText('/alerts ack id:A3F9C1x', source('operator')))?.code).toBe('ALERT_NOT_FOUND');
+    expect((await runtime.runText('/alerts ack a3f9c1', source('operator')))?.reply.text).toBe('Alert a3f9c1 (success-rate) acknowledged by u1 (test).');
+    expect(acked).toEqual([['a3f9c1', 'u1 (test)']]);
+    expect((await runtime.runText('/report', source('operator')))?.reply.text).toContain('Daily report 2025-09-17 (UTC)');
+    expect((await runtime.runText('/report date:yesterday', source('operator')))?.reply.text).toContain('date must be written YYYY-MM-DD');
+    expect((await runtime.runText('/alerts list', source('holder')))?.code).toBe('RequireOperator');
+    expect(observed).toContain('test:alerts ack');
   });
 });
 

@@ -25,7 +25,10 @@ export type CommandErrorCode =
   | 'BAD_SIGNATURE'
   | 'WALLET_TAKEN'
   | 'WALLET_NOT_LINKED'
-  | 'NO_LINKED_WALLET';
+  | 'NO_LINKED_WALLET'
+  // monitoring
+  | 'MONITORING_OFF'
+  | 'ALERT_NOT_FOUND';
 
 export class CommandError extends Error {
   override readonly name = 'CommandError';

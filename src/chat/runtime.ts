@@ -119,10 +119,9 @@ export class ChatRuntime {
     } catch (err) {
       result = this.failure(err, command, caller);
     }
-    this.logger.info(
-      { command: command.name, platform: source.chat.platform, userId: source.actor.userId, outcome: result.outcome, code: result.code, ms: Date.now() - started },
-      'command',
-    );
+    const ms = Date.now() - started;
+    this.logger.info({ command: command.name, platform: source.chat.platform, userId: source.actor.userId, outcome: result.outcome, code: result.code, ms }, 'command');
+    this.app.monitoring?.monitor.observeCommand(command.name, source.chat.platform, ms);
     if (command.audit) await this.writeAudit(command, caller, source, auditable(command, options ?? { ...named }), result);
     return result;
   }

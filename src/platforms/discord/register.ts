@@ -25,6 +25,7 @@ export interface RegisterResult {
 }
 
 const GROUP_DESCRIPTIONS: Record<string, string> = {
+  alerts: 'Active alerts: list and acknowledge',
   distribute: 'Preview, confirm and manage reward distributions',
   holders: 'Holder snapshots of a token',
   wallet: 'Link the wallets you receive rewards in',

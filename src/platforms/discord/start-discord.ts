@@ -55,6 +55,9 @@ export async function startDiscord(app: AppContext, opts: DiscordAdapterOptions 
   await client.login(token);
   if (!client.isReady()) await ready;
   logger.info({ user: client.user?.username }, 'discord bot ready');
+  app.monitoring?.addHealthCheck('discord', async () =>
+    client.isReady() ? { ok: true, detail: `gateway ping ${client.ws.ping} ms` } : { ok: false, detail: 'not connected to the gateway' },
+  );
 
   async function handle(interaction: Interaction): Promise<void> {
     if (interaction.isChatInputCommand()) {

@@ -75,6 +75,7 @@ export async function startTelegram(app: AppContext, opts: TelegramAdapterOption
       });
   });
   logger.info({ username: bot.botInfo.username }, 'telegram bot polling');
+  app.monitoring?.addHealthCheck('telegram', async () => (bot.isRunning() ? { ok: true, detail: 'polling' } : { ok: false, detail: 'not polling' }));
 
   function callerOf(ctx: Context): CallerSource {
     const from = ctx.from;

@@ -1,0 +1,18 @@
+import { defineCommand } from '../src/chat/define.js';
+import { CommandError } from '../src/chat/errors.js';
+import { who } from '../src/chat/format.js';
+
+export default defineCommand({
+  name: 'alerts ack',
+  description: 'Acknowledge an active alert: no more reminders; its resolution is still posted',
+  role: 'operator',
+  audit: true,
+  options: [{ name: 'id', description: 'The alert id shown in the alert message', type: 'string', required: true }],
+  async handler(ctx, o) {
+    const monitoring = ctx.app.monitoring;
+    if (!monitoring) throw new CommandError('MONITORING_OFF', 'monitoring is not running in this process');
+    const alert = await monitoring.monitor.alerts.ack(o.id, who(ctx.caller.actor));
+    if (!alert) throw new CommandError('ALERT_NOT_FOUND', `no active alert with id "${o.id.slice(0, 16)}"; /alerts list shows them`);
+    return { text: `Alert ${alert.id} (${alert.ruleId}) acknowledged by ${alert.acknowledgedBy ?? who(ctx.caller.actor)}.` };
+  },
+});

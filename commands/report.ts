@@ -1,0 +1,33 @@
+import { defineCommand } from '../src/chat/define.js';
+import { CommandError } from '../src/chat/errors.js';
+import { renderReportText } from '../src/monitor/report.js';
+import type { ReplyFile } from '../src/chat/types.js';
+
+export default defineCommand({
+  name: 'report',
+  description: 'The daily performance report (default: the latest full day)',
+  role: 'operator',
+  options: [{ name: 'date', description: 'Local date, YYYY-MM-DD', type: 'string' }],
+  async handler(ctx, o) {
+    const monitoring = ctx.app.monitoring;
+    if (!monitoring) throw new CommandError('MONITORING_OFF', 'monitoring is not running in this process');
+    const { reports } = monitoring.monitor;
+    if (o.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.date)) {
+      throw new CommandError('INVALID_OPTION', 'date must be written YYYY-MM-DD, e.g. date:2025-01-31');
+    }
+    const date = o.date ?? reports.dueDate();
+    const report = await reports.build(date);
+    const files: ReplyFile[] = [];
+    if (report.minutesRecorded > 0) {
+      try {
+        // Loaded on demand: the drawing library is only needed when someone asks for a chart.
+        const { renderDayChart } = await import('../src/monitor/chart.js');
+        files.push({ name: `tributary-${date}.png`, bytes: await renderDayChart(report), contentType: 'image/png' });
+      } catch (err) {
+        // The numbers matter more than the picture.
+        ctx.app.logger.warn({ err, date }, 'report chart not rendered');
+      }
+    }
+    return { text: renderReportText(report), files };
+  },
+});

@@ -53,6 +53,13 @@ export async function runConsole(app: AppContext, opts: ConsoleOptions): Promise
     if (interactive) rl.prompt();
   };
   const follows: Promise<void>[] = [];
+  // In a terminal readline takes Ctrl-C itself (raw mode), and without a listener it would only
+  // pause. It ends the input instead; once the terminal is released, a second Ctrl-C reaches the
+  // process, whose handler stops running distributions gracefully.
+  rl.on('SIGINT', () => {
+    if (app.engine.service.activeIds().length > 0) out.line('\nWaiting for running distributions to finish; Ctrl-C again pauses them.');
+    rl.close();
+  });
   rl.setPrompt('tributary> ');
   prompt();
   try {

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (bench/lib/ -> ../..), also when this file runs compiled from bench/out/dist/bench/lib/. */
+export const REPO_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+/** Where `npm run bench` compiles src/ and bench/ (gitignored), so child processes run what ships: plain JS. */
+export const BUILD_DIR = join(REPO_ROOT, 'bench', 'out', 'dist');
+
+function findRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${from}`);
+    dir = up;
+  }
+  return dir;
+}
+
+/**
+ * How child processes run a TypeScript module of the repo: `compiled` runs the tsc output in
+ * BUILD_DIR (production-like memory and start-up), `tsx` runs the source through the tsx loader
+ * (no build step: the quick mode).
+ */
+export type Runtime = 'compiled' | 'tsx';
+
+/** `node` arguments that run `tsPath` (relative to the repo root, e.g. "src/cli/main.ts"). */
+export function nodeArgs(runtime: Runtime, tsPath: string): string[] {
+  if (runtime === 'tsx') return ['--import', 'tsx', join(REPO_ROOT, tsPath)];
+  const js = join(BUILD_DIR, tsPath.replace(/\.ts$/, '.js'));
+  if (!existsSync(js)) throw new Error(`${relative(REPO_ROOT, js)} is missing: the build step did not emit it`);
+  return [js];
+}
+
+/** Compiles src/, commands/ and bench/ into BUILD_DIR with tsc. Type errors elsewhere in the tree do not stop emission. */
+export async function build(): Promise<{ ms: number; diagnostics: string }> {
+  const started = performance.now();
+  const tsc = resolve(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const out = await capture(process.execPath, [tsc, '-p', join(REPO_ROOT, 'bench', 'tsconfig.json')], { cwd: REPO_ROOT });
+  return { ms: performance.now() - started, diagnostics: out.stdout.trim() };
+}
+
+export interface Captured {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function capture(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Captured> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? REPO_ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+/** Ends a child we started, by its pid, and waits for it to exit. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,135 @@
+/**
+ * `npm run bench`: measures Tributary on the local chain against the design's targets and writes
+ * bench/RESULTS.md and bench/results.json (issue 6). `npm run bench -- --quick` is the smoke mode:
+ * small sizes, the tsx loader instead of a build, results under bench/out/quick/ unless --out says.
+ *
+ * Processes: the chain runs as `tributary localnet` in its own process, each engine measurement in
+ * a fresh worker process (bench/workers/), so memory and CPU figures are the engine's own and the
+ * two cores are shared as they would be between a node and the bot.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { machineInfo } from './lib/machine.js';
+import { RESULT_KEYS, type Results } from './lib/targets.js';
+import { build, REPO_ROOT, type Runtime } from './lib/runtime.js';
+import { median, round } from './lib/stats.js';
+import { renderResults, type Details } from './report.js';
+import { runBaseline } from './scenarios/baseline.js';
+import { benchCliLatency } from './scenarios/cli-latency.js';
+import { benchConsole, benchLarge, benchSmall, benchThrottled } from './scenarios/engine.js';
+import { benchTxBuild } from './scenarios/tx-build.js';
+import { startChainProcess } from './lib/chain-process.js';
+
+export interface BenchOptions {
+  quick: boolean;
+  outDir: string;
+  runtime: Runtime;
+  /** Also run the engine with bench/prototypes/ installed, for before/after figures. */
+  prototypes: boolean;
+  log: (line: string) => void;
+}
+
+export const SIZES = {
+  full: { large: 10_000, snapshotRuns: 5, small: 1_000, throttled: 1_000, console: 1_000, baseline: 200, cliRuns: 21, replies: 30, idleSettleMs: 5_000, txBuild: 1_000, txRounds: 3 },
+  quick: { large: 300, snapshotRuns: 2, small: 100, throttled: 60, console: 60, baseline: 10, cliRuns: 3, replies: 3, idleSettleMs: 500, txBuild: 100, txRounds: 1 },
+} as const;
+
+export async function runBench(opts: BenchOptions): Promise<{ results: Results; details: Details }> {
+  const size = opts.quick ? SIZES.quick : SIZES.full;
+  const { log, runtime } = opts;
+  const details: Details = { machine: machineInfo(REPO_ROOT), quick: opts.quick, runtime, sizes: size, startedAt: Date.now() } as Details;
+  if (runtime === 'compiled') {
+    log('building src/ and bench/ with tsc into bench/out/dist ...');
+    details.build = await build();
+  }
+
+  log(`tx build: ${size.txBuild} recipients x ${size.txRounds} rounds (in-process, no RPC)`);
+  details.txBuild = benchTxBuild(size.txBuild, size.txRounds);
+
+  log(`snapshot and distribution: ${size.large} holders`);
+  details.large = await benchLarge(runtime, size.large, size.snapshotRuns);
+
+  log(`distribution: ${size.small} holders, checked on chain; then an idle engine`);
+  details.small = await benchSmall(runtime, size.small, size.idleSettleMs);
+  if (opts.prototypes) {
+    log(`distribution: ${size.small} holders with bench/prototypes/fast-tx-builder installed`);
+    details.smallPrototype = await benchSmall(runtime, size.small, size.idleSettleMs, ['fast-builder']);
+  }
+
+  log(`throttled distribution: ${size.throttled} holders under the public-mainnet limit`);
+  details.throttled = await benchThrottled(runtime, size.throttled, !opts.quick);
+
+  log(`baseline: ${size.baseline} recipients, one per transaction, sendAndConfirmTransaction`);
+  const baselineChain = await startChainProcess(runtime, { holders: size.baseline });
+  try {
+    details.baseline = await runBaseline(baselineChain, size.baseline);
+  } finally {
+    await baselineChain.close();
+  }
+
+  log(`console: the whole app, /help and /config show, then /rewards under a throttled ${size.console}-holder distribution`);
+  details.console = await benchConsole(runtime, size.console, { replies: size.replies, settleMs: size.idleSettleMs, waitWindow: !opts.quick });
+
+  log(`CLI processes: node -e 0, tributary --help, tributary config show x ${size.cliRuns}`);
+  details.cli = benchCliLatency(runtime, size.cliRuns);
+  details.finishedAt = Date.now();
+
+  const d = details as Required<Details>;
+  const results: Results = {
+    snapshot_holders_per_s: round(d.large.snapshot.holders / (median(d.large.snapshot.runsMs) / 1000), 1),
+    recipients_per_s_1k: round(d.small.distribution.paid / (d.small.distribution.runMs / 1000), 1),
+    recipients_per_s_10k: round(d.large.distribution.paid / (d.large.distribution.runMs / 1000), 1),
+    tx_built_per_s: round(d.txBuild.txPerS, 1),
+    rpc_requests_per_recipient: round(d.small.distribution.runStats.requests / d.small.distribution.recipients, 4),
+    baseline_rpc_requests_per_recipient: round(d.baseline.requestsPerRecipient, 3),
+    baseline_recipients_per_s: round(d.baseline.recipientsPerS, 1),
+    throttled_1k_seconds: round(d.throttled.seconds, 2),
+    throttled_floor_seconds: round(d.throttled.floorSeconds, 2),
+    throttled_429: d.throttled.rateLimited,
+    idle_rss_mb: round(d.console.idleRssMb, 1),
+    peak_rss_mb_10k: round(d.large.distribution.maxRssMb, 1),
+    rewards_p95_ms_under_load: round(d.console.rewardsP95Ms, 1),
+    help_ms: round(d.cli.helpMs, 1),
+    config_show_ms: round(d.cli.configShowMs, 1),
+    node_startup_ms: round(d.cli.nodeStartupMs, 1),
+  };
+  mkdirSync(opts.outDir, { recursive: true });
+  const ordered = Object.fromEntries(RESULT_KEYS.map((k) => [k, results[k]]));
+  writeFileSync(join(opts.outDir, 'results.json'), `${JSON.stringify(ordered, null, 2)}\n`);
+  writeFileSync(join(opts.outDir, 'details.json'), `${JSON.stringify(details, null, 2)}\n`);
+  const notesPath = join(REPO_ROOT, 'bench', 'NOTES.md');
+  let notes = '';
+  try {
+    notes = readFileSync(notesPath, 'utf8');
+  } catch {
+    // No notes yet: the figures stand alone.
+  }
+  writeFileSync(join(opts.outDir, 'RESULTS.md'), renderResults(results, details, notes));
+  log(`wrote ${relative(REPO_ROOT, join(opts.outDir, 'results.json'))} and RESULTS.md`);
+  return { results, details };
+}
+
+function parseArgs(argv: string[]): BenchOptions {
+  const quick = argv.includes('--quick');
+  const outIndex = argv.indexOf('--out');
+  const runtimeIndex = argv.indexOf('--runtime');
+  const runtime = (runtimeIndex >= 0 ? argv[runtimeIndex + 1] : quick ? 'tsx' : 'compiled') as Runtime;
+  if (runtime !== 'tsx' && runtime !== 'compiled') throw new Error(`--runtime must be tsx or compiled, not ${runtime}`);
+  return {
+    quick,
+    outDir: resolve(outIndex >= 0 ? (argv[outIndex + 1] as string) : join(REPO_ROOT, 'bench', quick ? 'out/quick' : '')),
+    runtime,
+    prototypes: !quick && !argv.includes('--no-prototypes'),
+    log: (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bench/run.ts')) {
+  runBench(parseArgs(process.argv.slice(2))).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,71 @@
+import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
+import { Keypair, PublicKey } from '@solana/web3.js';
+import type { PlannedRecipient } from '../../src/engine/ledger.js';
+import { TransferBuilder } from '../../src/engine/tx-builder.js';
+import type { RewardAsset } from '../../src/engine/types.js';
+import { fastBuild } from '../prototypes/fast-tx-builder.js';
+import { median } from '../lib/stats.js';
+
+export interface TxBuildResult {
+  recipients: number;
+  transactions: number;
+  recipientsPerTx: number;
+  txPerS: number;
+  /** The bench/prototypes builder, same inputs; null when not measured. */
+  prototypeTxPerS: number;
+  /** Every transaction of the prototype was byte-identical to the engine's. */
+  prototypeIdentical: boolean;
+}
+
+/**
+ * How fast the engine turns planned recipients into signed, serialized transactions: SPL
+ * TransferChecked with an idempotent ATA create per recipient (the heaviest common case), no RPC.
+ * The executor does exactly this per transaction (build, sign, serialize) before writing it ahead.
+ */
+export function benchTxBuild(recipientCount: number, rounds: number): TxBuildResult {
+  const payer = Keypair.fromSeed(new Uint8Array(32).fill(7));
+  const reward: RewardAsset = { kind: 'spl', mint: Keypair.fromSeed(new Uint8Array(32).fill(8)).publicKey.toBase58(), program: 'spl-token', programId: TOKEN_PROGRAM_ID.toBase58(), decimals: 6, symbol: 'RWD' };
+  const recipients: PlannedRecipient[] = Array.from({ length: recipientCount }, (_, i) => ({
+    owner: Keypair.fromSeed(Uint8Array.from({ length: 32 }, (_, k) => (i * 31 + k * 7 + 1) % 256)).publicKey.toBase58(),
+    amount: BigInt(1_000_000 + i),
+    holding: 1n,
+    offCurve: false,
+    needsAccount: true,
+  }));
+  const blockhash = new PublicKey(Uint8Array.from({ length: 32 }, (_, k) => k + 1)).toBase58();
+
+  const run = (fast: boolean): { ms: number; wires: Buffer[] } => {
+    const builder = new TransferBuilder({ payer, reward, computeUnitPrice: 1_000, maxRecipients: null });
+    const build = fast ? fastBuild.bind(builder) : builder.build.bind(builder);
+    let queue = recipients.map((_, i) => i);
+    const wires: Buffer[] = [];
+    const t0 = performance.now();
+    while (queue.length > 0) {
+      const built = build(queue, recipients, blockhash, 1_000);
+      wires.push(built.tx.serialize());
+      queue = queue.slice(built.recipients.length);
+    }
+    return { ms: performance.now() - t0, wires };
+  };
+
+  const engineMs: number[] = [];
+  const fastMs: number[] = [];
+  let identical = true;
+  let transactions = 0;
+  for (let r = 0; r < rounds; r++) {
+    const a = run(false);
+    const b = run(true);
+    engineMs.push(a.ms);
+    fastMs.push(b.ms);
+    transactions = a.wires.length;
+    identical &&= a.wires.length === b.wires.length && a.wires.every((w, i) => w.equals(b.wires[i] as Buffer));
+  }
+  return {
+    recipients: recipientCount,
+    transactions,
+    recipientsPerTx: recipientCount / transactions,
+    txPerS: transactions / (median(engineMs) / 1000),
+    prototypeTxPerS: transactions / (median(fastMs) / 1000),
+    prototypeIdentical: identical,
+  };
+}

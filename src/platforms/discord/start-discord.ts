@@ -83,7 +83,11 @@ export async function startDiscord(app: AppContext, opts: DiscordAdapterOptions 
       logger.error({ err }, 'command runtime failed');
       return { outcome: 'failed', reply: { text: '✖ internal error; nothing more was done', ephemeral: true } };
     });
-    const early = ackBudgetMs > 0 ? await Promise.race([work, delay(ackBudgetMs, null)]) : null;
+    const budget = new AbortController();
+    const early =
+      ackBudgetMs > 0
+        ? await Promise.race([work, delay(ackBudgetMs, null, { signal: budget.signal }).catch(() => null)]).finally(() => budget.abort())
+        : null;
     if (early) {
       await send(interaction, early, null);
       return;
@@ -95,9 +99,17 @@ export async function startDiscord(app: AppContext, opts: DiscordAdapterOptions 
   /** The answer to an interaction: replied, or edited into the deferred one (`deferred` says how it was deferred). */
   async function send(interaction: Replyable, result: DispatchResult, deferred: boolean | null): Promise<void> {
     const { reply } = result;
+    try {
+      await answer(interaction, reply, deferred);
+    } finally {
+      // After the answer, so the channel reads in order; even when the answer failed to arrive.
+      if (reply.followProgress) follow(reply.followProgress, interaction.channelId);
+    }
+  }
+
+  async function answer(interaction: Replyable, reply: DispatchResult['reply'], deferred: boolean | null): Promise<void> {
     const ephemeral = reply.ephemeral ?? false;
-    const source = callerOf(interaction);
-    const buttons = reply.buttons?.length ? await runtime.buttons.issue(reply.buttons, source, reply.buttonTtlMs) : undefined;
+    const buttons = reply.buttons?.length ? await runtime.buttons.issue(reply.buttons, callerOf(interaction), reply.buttonTtlMs) : undefined;
     const [first, ...more] = payloads(reply.text, { ...(buttons ? { buttons } : {}), ...(reply.files ? { files: reply.files } : {}), ephemeral });
     if (!first) return;
     if (deferred === null) {
@@ -111,7 +123,6 @@ export async function startDiscord(app: AppContext, opts: DiscordAdapterOptions 
       await interaction.editReply(edit);
     }
     for (const part of more) await interaction.followUp(part);
-    if (reply.followProgress) follow(reply.followProgress, interaction.channelId);
   }
 
   function follow(distributionId: string, channelId: string): void {

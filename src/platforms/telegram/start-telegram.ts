@@ -133,17 +133,21 @@ export async function startTelegram(app: AppContext, opts: TelegramAdapterOption
 
   async function deliver(ctx: Context, result: DispatchResult, chatId: number, replyTo: number | undefined): Promise<void> {
     const { reply } = result;
-    const buttons = reply.buttons?.length ? await runtime.buttons.issue(reply.buttons, callerOf(ctx), reply.buttonTtlMs) : undefined;
-    await sendReply(bot.api, { chatId, ...(replyTo !== undefined ? { replyTo } : {}) }, reply.text, {
-      ...(buttons ? { buttons } : {}),
-      ...(reply.files ? { files: reply.files } : {}),
-    });
-    if (reply.followProgress) {
-      const id = reply.followProgress;
-      const target = config.channels.progress.telegram ?? chatId;
-      hub.follow(id, `telegram:${target}`, new TelegramProgress(bot.api, target)).catch((err: unknown) => {
-        logger.warn({ err, distributionId: id }, 'progress message not started');
+    try {
+      const buttons = reply.buttons?.length ? await runtime.buttons.issue(reply.buttons, callerOf(ctx), reply.buttonTtlMs) : undefined;
+      await sendReply(bot.api, { chatId, ...(replyTo !== undefined ? { replyTo } : {}) }, reply.text, {
+        ...(buttons ? { buttons } : {}),
+        ...(reply.files ? { files: reply.files } : {}),
       });
+    } finally {
+      // After the answer, so the chat reads in order; even when the answer failed to arrive.
+      if (reply.followProgress) {
+        const id = reply.followProgress;
+        const target = config.channels.progress.telegram ?? chatId;
+        hub.follow(id, `telegram:${target}`, new TelegramProgress(bot.api, target)).catch((err: unknown) => {
+          logger.warn({ err, distributionId: id }, 'progress message not started');
+        });
+      }
     }
   }
 

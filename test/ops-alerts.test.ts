@@ -1,0 +1,97 @@
+/**
+ * Ops learn of trouble from the bot: on-chain failures injected into a running distribution make the
+ * success-rate alert reach the ops channel on Discord and on Telegram exactly once, and its
+ * resolution follows once payments succeed again.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startMonitoring } from '../src/app/monitoring.js';
+import { openStore } from '../src/store/index.js';
+import { startDiscord } from '../src/platforms/discord/start-discord.js';
+import { startTelegram } from '../src/platforms/telegram/start-telegram.js';
+import { startChatApp } from './helpers/chat-app.js';
+import { operator } from './helpers/engine.js';
+import { startDiscordStandin } from './standins/discord.js';
+import { startTelegramStandin } from './standins/telegram.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+describe('success-rate alert in the ops channels', () => {
+  it('fires once on Discord and Telegram when payments fail on chain, and resolves after recovery', async () => {
+    const discord = await startDiscordStandin({ channels: ['tributary-ops'] });
+    cleanups.push(() => discord.close());
+    const telegram = await startTelegramStandin({ token: `7000000001:${'A'.repeat(35)}` });
+    cleanups.push(() => telegram.close());
+    const opsChannel = discord.fixture.channelId('tributary-ops');
+    const opsChat = String(telegram.fixture.group.id);
+    const chat = await startChatApp({
+      holders: 260,
+      seed: 41,
+      config: {
+        discord: { token: 'stand-in-token', apiBase: discord.apiBase },
+        telegram: { token: telegram.token, apiRoot: telegram.apiRoot },
+        channels: { alerts: { discord: opsChannel, telegram: opsChat } },
+        monitor: {
+          evaluationIntervalMs: 250,
+          alerts: { rules: { distribution_success_rate: { minSamples: 10 } } },
+        },
+      },
+    });
+    cleanups.push(() => chat.close());
+    const store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'tributary-ops-')), sweepIntervalMs: 0 });
+    const monitoring = await startMonitoring({ config: chat.app.config, store, engine: chat.harness.engine, logger: chat.app.logger, http: false });
+    cleanups.push(async () => {
+      await monitoring.monitor.stop();
+      await store.close();
+    });
+    chat.app.monitoring = monitoring;
+    const bot = await startDiscord(chat.app);
+    cleanups.push(() => bot.stop());
+    const tg = await startTelegram(chat.app, {
+      botInfo: telegram.botInfo,
+      throttle: { global: { maxConcurrent: 5 }, group: { maxConcurrent: 1, minTime: 20 }, out: { maxConcurrent: 1, minTime: 20 } },
+    });
+    cleanups.push(() => tg.stop());
+    monitoring.addNotifier('discord', bot.notifier);
+    monitoring.addNotifier('telegram', tg.notifier);
+
+    const { net, engine } = chat.harness;
+    const discordAlerts = () => discord.channelMessages(opsChannel).map((m) => m.current.content).filter((t) => /distribution_success_rate/.test(t));
+    const telegramAlerts = () => telegram.messagesIn(Number(opsChat)).map((m) => m.current.renderedText).filter((t) => /distribution_success_rate/.test(t));
+    const fired = (texts: string[]) => texts.filter((t) => !/resolved/i.test(t));
+    const resolved = (texts: string[]) => texts.filter((t) => /resolved/i.test(t));
+
+    // Half of all transactions land failed: the largest 30 holders are paid badly.
+    net.server.setFaults({ failTransaction: 0.5 });
+    const bad = await engine.service.preview({ token: net.scenario.baseMint, amount: '100', reward: net.scenario.rewardMint, max: 30 }, operator);
+    await engine.service.confirm(bad.plan.id, operator);
+    await engine.service.whenIdle();
+    const badStatus = await engine.service.status(bad.plan.id);
+    expect(badStatus.progress.failed / badStatus.progress.recipients).toBeGreaterThan(0.05);
+
+    await vi.waitFor(() => {
+      expect(fired(discordAlerts())).toHaveLength(1);
+      expect(fired(telegramAlerts())).toHaveLength(1);
+    }, { timeout: 15_000, interval: 100 });
+    expect(fired(discordAlerts())[0]).toMatch(/critical/i);
+
+    // Recovery: the chain is healthy again and a large distribution succeeds.
+    net.server.setFaults({});
+    const good = await engine.service.preview({ token: net.scenario.baseMint, amount: '100', reward: net.scenario.rewardMint }, operator);
+    await engine.service.confirm(good.plan.id, operator);
+    await engine.service.whenIdle();
+    await vi.waitFor(() => {
+      expect(resolved(discordAlerts())).toHaveLength(1);
+      expect(resolved(telegramAlerts())).toHaveLength(1);
+    }, { timeout: 15_000, interval: 100 });
+    // Still exactly one firing each: the alert was not repeated while it was active.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(fired(discordAlerts())).toHaveLength(1);
+    expect(fired(telegramAlerts())).toHaveLength(1);
+  }, 90_000);
+});

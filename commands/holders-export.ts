@@ -1,20 +1,13 @@
 import { defineCommand } from '../src/chat/define.js';
 import { csvField } from '../src/engine/report.js';
 import { formatAmount } from '../src/engine/amounts.js';
-import { holderList } from '../src/chat/holders.js';
+import { HOLDER_QUERY_OPTIONS, holderList } from '../src/chat/holders.js';
 
 export default defineCommand({
   name: 'holders export',
   description: 'The holder snapshot of a token as CSV',
   role: 'operator',
-  options: [
-    { name: 'token', description: 'Mint of the token', type: 'string', required: true },
-    { name: 'min', description: 'Least holding counted, in token units', type: 'string' },
-    { name: 'exclude', description: 'Wallets left out, separated by commas', type: 'string' },
-    { name: 'max', description: 'Keep only the largest N holders', type: 'integer' },
-    { name: 'offcurve', description: 'Include pools, vaults and program accounts (default false)', type: 'boolean' },
-    { name: 'refresh', description: 'Read the chain even if a recent snapshot is cached', type: 'boolean' },
-  ],
+  options: HOLDER_QUERY_OPTIONS,
   async handler(ctx, o) {
     const { snapshot, filtered } = await holderList(ctx.app, o);
     const lines = ['owner,amount,token_accounts,off_curve'];

@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/chat/define.js';
 import { formatAmount } from '../src/engine/amounts.js';
-import { holderList } from '../src/chat/holders.js';
+import { HOLDER_QUERY_OPTIONS, holderList } from '../src/chat/holders.js';
 import { iso, shortAddress } from '../src/chat/format.js';
 
 const TOP = 10;
@@ -9,14 +9,7 @@ export default defineCommand({
   name: 'holders snapshot',
   description: 'Who holds a token now: count, total and the largest holders',
   role: 'operator',
-  options: [
-    { name: 'token', description: 'Mint of the token', type: 'string', required: true },
-    { name: 'min', description: 'Least holding counted, in token units', type: 'string' },
-    { name: 'exclude', description: 'Wallets left out, separated by commas', type: 'string' },
-    { name: 'max', description: 'Keep only the largest N holders', type: 'integer' },
-    { name: 'offcurve', description: 'Include pools, vaults and program accounts (default false)', type: 'boolean' },
-    { name: 'refresh', description: 'Read the chain even if a recent snapshot is cached', type: 'boolean' },
-  ],
+  options: HOLDER_QUERY_OPTIONS,
   async handler(ctx, o) {
     const { snapshot, filtered, total } = await holderList(ctx.app, o);
     const amount = (v: bigint) => formatAmount(v, snapshot.decimals);

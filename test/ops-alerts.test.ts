@@ -36,10 +36,11 @@ describe('success-rate alert in the ops channels', () => {
         discord: { token: 'stand-in-token', apiBase: discord.apiBase },
         telegram: { token: telegram.token, apiRoot: telegram.apiRoot },
         channels: { alerts: { discord: opsChannel, telegram: opsChat } },
+        // Rules are overridden by id in the config file; the parsed config holds them as a list.
         monitor: {
           evaluationIntervalMs: 250,
           alerts: { rules: { distribution_success_rate: { minSamples: 10 } } },
-        },
+        } as never,
       },
     });
     cleanups.push(() => chat.close());

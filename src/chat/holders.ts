@@ -7,6 +7,16 @@ import { parseAmount } from '../engine/amounts.js';
 import { applyFilters, takeSnapshot, type FilteredHolders } from '../engine/snapshot.js';
 import type { Snapshot } from '../engine/types.js';
 
+/** The options of both /holders commands: the same query, shown or exported. */
+export const HOLDER_QUERY_OPTIONS = [
+  { name: 'token', description: 'Mint of the token', type: 'string', required: true },
+  { name: 'min', description: 'Least holding counted, in token units', type: 'string' },
+  { name: 'exclude', description: 'Wallets left out, separated by commas', type: 'string' },
+  { name: 'max', description: 'Keep only the largest N holders', type: 'integer' },
+  { name: 'offcurve', description: 'Include pools, vaults and program accounts (default false)', type: 'boolean' },
+  { name: 'refresh', description: 'Read the chain even if a recent snapshot is cached', type: 'boolean' },
+] as const;
+
 export interface HolderQuery {
   token: string;
   min?: string | undefined;

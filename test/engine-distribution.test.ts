@@ -292,6 +292,15 @@ describe('distribution engine on the local chain', () => {
     const err = await h.engine.service.confirm(tooMuch.plan.id, operator).then(() => null, (e: unknown) => e);
     expect((err as { code: string }).code).toBe('INSUFFICIENT_BALANCE');
     expect((err as Error).message).toMatch(/holds 1000000000 .* needs 2000000000/);
+    // A frozen source account: flagged in the preview, refused at confirm.
+    const source = getAssociatedTokenAddressSync(new PublicKey(s.rewardMint), new PublicKey(s.distributor));
+    const acc = h.net.chain.getAccount(source.toBase58())!;
+    const frozen = Buffer.from(acc.data);
+    frozen[108] = 2;
+    h.net.chain.setAccount({ address: source.toBase58(), data: frozen, lamports: acc.lamports, owner: acc.programAddress });
+    const blocked = await h.engine.service.preview({ token: s.baseMint, amount: '1', reward: s.rewardMint }, operator);
+    expect(blocked.riskFlags.join('\n')).toMatch(/frozen/);
+    await expect(h.engine.service.confirm(blocked.plan.id, operator)).rejects.toThrow(/frozen/);
     expect(h.net.server.stats().requestsByMethod.sendTransaction ?? 0).toBe(0);
   });
 });

@@ -22,6 +22,7 @@ export type TributaryErrorCode =
   | 'INVALID_FILTER'
   | 'NO_RECIPIENTS'
   | 'INSUFFICIENT_BALANCE'
+  | 'SOURCE_FROZEN'
   // distributions and their states
   | 'PLAN_NOT_FOUND'
   | 'PLAN_EXPIRED'

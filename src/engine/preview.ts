@@ -43,7 +43,7 @@ export interface PlanPreview {
   rentLamports: bigint;
   /** SOL the distributor needs: fees, rent, and the total itself for a SOL reward. */
   solNeededLamports: bigint;
-  balances: { rewardAvailable: bigint; solAvailable: bigint };
+  balances: DistributorBalances;
   estimatedSeconds: number;
   riskFlags: string[];
   simulation: { ok: boolean; unitsConsumed: number; error?: string };
@@ -152,6 +152,7 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   if (zeroShare.length > 0) riskFlags.push(`${zeroShare.length} holders' shares round to zero and are not paid`);
   if (belowRentExemption.length > 0) riskFlags.push(`${belowRentExemption.length} SOL shares are below the rent-exempt minimum for a new account and will fail`);
   if (!simulation.ok) riskFlags.push(`the first transaction fails in simulation: ${simulation.error ?? 'unknown error'}`);
+  if (balances.sourceFrozen) riskFlags.push(`the distributor's ${reward.symbol} account is frozen: nothing can be paid from it`);
   const rewardShort = balances.rewardAvailable < (reward.kind === 'sol' ? 0n : total);
   const solShort = balances.solAvailable < solNeededLamports;
   if (rewardShort) riskFlags.push(`distributor holds ${formatAmount(balances.rewardAvailable, reward.decimals)} ${reward.symbol}, needs ${formatAmount(total, reward.decimals)}`);
@@ -193,13 +194,28 @@ export async function accountsExist(connection: Connection, keys: PublicKey[]): 
   return exists;
 }
 
-export async function distributorBalances(connection: Connection, payer: PublicKey, reward: RewardAsset): Promise<{ rewardAvailable: bigint; solAvailable: bigint }> {
+/** Token account state byte (AccountLayout): 2 = frozen. */
+const TOKEN_ACCOUNT_STATE_OFFSET = 108;
+const FROZEN = 2;
+
+export interface DistributorBalances {
+  rewardAvailable: bigint;
+  solAvailable: bigint;
+  /** The distributor's reward token account is frozen: no transfer out of it can succeed. */
+  sourceFrozen: boolean;
+}
+
+export async function distributorBalances(connection: Connection, payer: PublicKey, reward: RewardAsset): Promise<DistributorBalances> {
   const sol = BigInt(await connection.getBalance(payer));
-  if (reward.kind === 'sol') return { rewardAvailable: sol, solAvailable: sol };
+  if (reward.kind === 'sol') return { rewardAvailable: sol, solAvailable: sol, sourceFrozen: false };
   const source = getAssociatedTokenAddressSync(new PublicKey(reward.mint), payer, true, new PublicKey(reward.programId));
   const info = await connection.getAccountInfo(source);
-  const rewardAvailable = info && info.data.length >= 72 ? info.data.readBigUInt64LE(64) : 0n;
-  return { rewardAvailable, solAvailable: sol };
+  const valid = info !== null && info.data.length > TOKEN_ACCOUNT_STATE_OFFSET;
+  return {
+    rewardAvailable: valid ? info.data.readBigUInt64LE(64) : 0n,
+    solAvailable: sol,
+    sourceFrozen: valid && info.data[TOKEN_ACCOUNT_STATE_OFFSET] === FROZEN,
+  };
 }
 
 async function recentPriorityFee(connection: Connection, cap: number): Promise<number> {

@@ -331,6 +331,11 @@ export class DistributionService {
       : 0n;
     const solNeeded = perRecipientFees + (reward.kind === 'spl' ? rentPerAccount * newAccounts : 0n) + (reward.kind === 'sol' ? rewardNeeded : 0n);
     const balances = await distributorBalances(this.deps.interactiveConnection, this.deps.payer.publicKey, reward);
+    if (reward.kind === 'spl' && balances.sourceFrozen) {
+      throw new TributaryError('SOURCE_FROZEN', `the distributor's ${reward.symbol} account is frozen by the mint's freeze authority: nothing can be paid from it`, {
+        details: { mint: reward.mint },
+      });
+    }
     if (reward.kind === 'spl' && balances.rewardAvailable < rewardNeeded) {
       throw new TributaryError(
         'INSUFFICIENT_BALANCE',

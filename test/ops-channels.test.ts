@@ -21,6 +21,58 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
+describe('daily performance report', () => {
+  it('carries the day\'s real numbers and a valid PNG chart when asked with /report on Telegram', async () => {
+    const telegram = await startTelegramStandin({ token: `7000000001:${'A'.repeat(35)}` });
+    cleanups.push(() => telegram.close());
+    const chat = await startChatApp({
+      holders: 30,
+      seed: 42,
+      config: { telegram: { token: telegram.token, apiRoot: telegram.apiRoot }, roles: { operator: { telegramChatAdmins: true } } },
+    });
+    cleanups.push(() => chat.close());
+    const store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'tributary-report-')), sweepIntervalMs: 0 });
+    const monitoring = await startMonitoring({ config: chat.app.config, store, engine: chat.harness.engine, logger: chat.app.logger, http: false });
+    cleanups.push(async () => {
+      await monitoring.monitor.stop();
+      await store.close();
+    });
+    chat.app.monitoring = monitoring;
+    const tg = await startTelegram(chat.app, { botInfo: telegram.botInfo, throttle: false });
+    cleanups.push(() => tg.stop());
+
+    const { net, engine } = chat.harness;
+    const preview = await engine.service.preview({ token: net.scenario.baseMint, amount: '250.5', reward: net.scenario.rewardMint }, operator);
+    await engine.service.confirm(preview.plan.id, operator);
+    await engine.service.whenIdle();
+    const paid = preview.plan.recipients.length;
+
+    const today = new Date().toISOString().slice(0, 10);
+    const group = telegram.fixture.group.id;
+    const asked = telegram.sendText({ text: `/report date:${today}`, from: 'alice', chatId: group });
+    const reply = await vi.waitFor(() => {
+      const m = telegram.messagesIn(group).find((x) => x.fromBot && x.replyToMessageId === asked.message?.message_id && /Daily report/.test(x.current.renderedText));
+      if (!m) throw new Error('no report yet');
+      return m;
+    }, { timeout: 20_000, interval: 50 });
+    const text = reply.current.renderedText;
+    expect(text).toContain(`Daily report ${today} (UTC)`);
+    expect(text).toMatch(new RegExp(`recipients ${paid} paid, 0 failed`));
+    expect(text).toMatch(/Success rate 100(\.00)?%/);
+    expect(text).toContain(`Paid: 250.5 `);
+    const chart = await vi.waitFor(() => {
+      const d = telegram.documents.find((x) => x.filename === `tributary-${today}.png`);
+      if (!d?.bytes) throw new Error('no chart yet');
+      return d.bytes;
+    }, { timeout: 20_000, interval: 50 });
+    // A PNG: the signature, then an IHDR chunk with a sensible size.
+    expect([...chart.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(chart.subarray(12, 16).toString('ascii')).toBe('IHDR');
+    expect(chart.readUInt32BE(16)).toBeGreaterThan(100);
+    expect(chart.readUInt32BE(20)).toBeGreaterThan(100);
+  }, 60_000);
+});
+
 describe('success-rate alert in the ops channels', () => {
   it('fires once on Discord and Telegram when payments fail on chain, and resolves after recovery', async () => {
     const discord = await startDiscordStandin({ channels: ['tributary-ops'] });

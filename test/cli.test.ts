@@ -38,6 +38,11 @@ describe('tributary CLI', () => {
     expect(run(['config', 'validate', '--file', good]).status).toBe(0);
   });
 
+  it('the checked-in config/example.json is a valid configuration', () => {
+    const res = run(['config', 'validate', '--file', join(import.meta.dirname, '../config/example.json')]);
+    expect(res.status, res.stderr).toBe(0);
+  });
+
   it('`config show` masks the bot tokens and RPC credentials', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'tributary-cfg-')), 'mainnet.json');
     writeFileSync(file, JSON.stringify({ network: 'mainnet-beta', rpc: { preset: 'helius-free' } }));

@@ -16,8 +16,10 @@ import { median, round } from './lib/stats.js';
 import { renderResults, type Details } from './report.js';
 import { runBaseline } from './scenarios/baseline.js';
 import { benchCliLatency } from './scenarios/cli-latency.js';
-import { benchConsole, benchLarge, benchSmall, benchThrottled } from './scenarios/engine.js';
+import { benchConsole, benchIdleVariants, benchLarge, benchLargeWithFlags, benchSmall, benchThrottled } from './scenarios/engine.js';
 import { benchTxBuild } from './scenarios/tx-build.js';
+import { bundleCli } from './prototypes/bundle-cli.js';
+import { prototypeApplicable } from './prototypes/fast-tx-builder.js';
 import { startChainProcess } from './lib/chain-process.js';
 
 export interface BenchOptions {
@@ -30,8 +32,8 @@ export interface BenchOptions {
 }
 
 export const SIZES = {
-  full: { large: 10_000, snapshotRuns: 5, small: 1_000, throttled: 1_000, console: 1_000, baseline: 200, cliRuns: 21, replies: 30, idleSettleMs: 5_000, txBuild: 1_000, txRounds: 3 },
-  quick: { large: 300, snapshotRuns: 2, small: 100, throttled: 60, console: 60, baseline: 10, cliRuns: 3, replies: 3, idleSettleMs: 500, txBuild: 100, txRounds: 1 },
+  full: { large: 10_000, snapshotRuns: 5, small: 1_000, throttled: 1_000, console: 1_000, baseline: 200, cliRuns: 21, replies: 30, idleSettleMs: 5_000, idleReps: 3, txBuild: 1_000, txRounds: 3 },
+  quick: { large: 300, snapshotRuns: 2, small: 100, throttled: 60, console: 60, baseline: 10, cliRuns: 3, replies: 3, idleSettleMs: 500, idleReps: 1, txBuild: 100, txRounds: 1 },
 } as const;
 
 export async function runBench(opts: BenchOptions): Promise<{ results: Results; details: Details }> {
@@ -49,9 +51,14 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
   log(`snapshot and distribution: ${size.large} holders`);
   details.large = await benchLarge(runtime, size.large, size.snapshotRuns);
 
+  if (opts.prototypes) {
+    log(`distribution: ${size.large} holders, engine with --max-semi-space-size=1`);
+    details.largeSmallYoung = await benchLargeWithFlags(runtime, size.large, ['--max-semi-space-size=1']);
+  }
+
   log(`distribution: ${size.small} holders, checked on chain; then an idle engine`);
   details.small = await benchSmall(runtime, size.small, size.idleSettleMs);
-  if (opts.prototypes) {
+  if (opts.prototypes && prototypeApplicable()) {
     log(`distribution: ${size.small} holders with bench/prototypes/fast-tx-builder installed`);
     details.smallPrototype = await benchSmall(runtime, size.small, size.idleSettleMs, ['fast-builder']);
   }
@@ -70,8 +77,11 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
   log(`console: the whole app, /help and /config show, then /rewards under a throttled ${size.console}-holder distribution`);
   details.console = await benchConsole(runtime, size.console, { replies: size.replies, settleMs: size.idleSettleMs, waitWindow: !opts.quick });
 
+  log(`idle: the whole app against a chain, ${size.idleReps} processes per variant`);
+  details.idle = await benchIdleVariants(runtime, size.small, { settleMs: size.idleSettleMs, replies: size.replies, reps: size.idleReps });
+
   log(`CLI processes: node -e 0, tributary --help, tributary config show x ${size.cliRuns}`);
-  details.cli = benchCliLatency(runtime, size.cliRuns);
+  details.cli = benchCliLatency(runtime, size.cliRuns, opts.prototypes ? bundleCli() : null);
   details.finishedAt = Date.now();
 
   const d = details as Required<Details>;
@@ -86,7 +96,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
     throttled_1k_seconds: round(d.throttled.seconds, 2),
     throttled_floor_seconds: round(d.throttled.floorSeconds, 2),
     throttled_429: d.throttled.rateLimited,
-    idle_rss_mb: round(d.console.idleRssMb, 1),
+    idle_rss_mb: round((d.idle.find((v) => v.variant === 'as is') ?? { idleRssMb: Number.NaN }).idleRssMb, 1),
     peak_rss_mb_10k: round(d.large.distribution.maxRssMb, 1),
     rewards_p95_ms_under_load: round(d.console.rewardsP95Ms, 1),
     help_ms: round(d.cli.helpMs, 1),
@@ -97,16 +107,24 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
   const ordered = Object.fromEntries(RESULT_KEYS.map((k) => [k, results[k]]));
   writeFileSync(join(opts.outDir, 'results.json'), `${JSON.stringify(ordered, null, 2)}\n`);
   writeFileSync(join(opts.outDir, 'details.json'), `${JSON.stringify(details, null, 2)}\n`);
-  const notesPath = join(REPO_ROOT, 'bench', 'NOTES.md');
-  let notes = '';
-  try {
-    notes = readFileSync(notesPath, 'utf8');
-  } catch {
-    // No notes yet: the figures stand alone.
-  }
-  writeFileSync(join(opts.outDir, 'RESULTS.md'), renderResults(results, details, notes));
+  writeFileSync(join(opts.outDir, 'RESULTS.md'), renderResults(results, details, readNotes()));
   log(`wrote ${relative(REPO_ROOT, join(opts.outDir, 'results.json'))} and RESULTS.md`);
   return { results, details };
+}
+
+/** Writes RESULTS.md again from the details.json and results.json of an earlier run (after editing NOTES.md). */
+export function renderAgain(outDir: string): void {
+  const details = JSON.parse(readFileSync(join(outDir, 'details.json'), 'utf8')) as Details;
+  const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as Results;
+  writeFileSync(join(outDir, 'RESULTS.md'), renderResults(results, details, readNotes()));
+}
+
+function readNotes(): string {
+  try {
+    return readFileSync(join(REPO_ROOT, 'bench', 'NOTES.md'), 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function parseArgs(argv: string[]): BenchOptions {
@@ -125,7 +143,9 @@ function parseArgs(argv: string[]): BenchOptions {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bench/run.ts')) {
-  runBench(parseArgs(process.argv.slice(2))).then(
+  const opts = parseArgs(process.argv.slice(2));
+  const job = process.argv.includes('--render') ? Promise.resolve(renderAgain(opts.outDir)) : runBench(opts);
+  job.then(
     () => process.exit(0),
     (e: unknown) => {
       process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);

@@ -9,6 +9,8 @@ export interface MachineInfo {
   loadAverage: number[];
   date: string;
   commit: string;
+  /** Files of src/ and commands/ that differ from the commit: what was measured is the working tree. */
+  uncommitted: string[];
 }
 
 /** What the figures were measured on; written at the top of RESULTS.md. */
@@ -21,6 +23,7 @@ export function machineInfo(repoRoot: string): MachineInfo {
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
     date: new Date().toISOString(),
     commit: git(repoRoot, ['rev-parse', '--short', 'HEAD']),
+    uncommitted: git(repoRoot, ['status', '--porcelain', '--', 'src', 'commands']).split('\n').filter(Boolean).map((l) => l.slice(3)),
   };
 }
 

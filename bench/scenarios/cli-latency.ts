@@ -10,7 +10,9 @@ export interface CliLatencyResult {
   nodeStartupMs: number;
   helpMs: number;
   configShowMs: number;
-  samples: Record<'node' | 'help' | 'configShow', number[]>;
+  samples: Record<string, number[]>;
+  /** The same commands from the prototype bundle (bench/prototypes/bundle-cli.ts), when it could be built. */
+  bundled: { helpMs: number; configShowMs: number } | null;
 }
 
 /**
@@ -18,15 +20,16 @@ export interface CliLatencyResult {
  * `tributary config show`, interleaved round by round so that machine noise hits all three alike.
  * Medians. The CLI runs from the compiled build (what `npm start` and the `tributary` bin run).
  */
-export function benchCliLatency(runtime: Runtime, runs: number): CliLatencyResult {
+export function benchCliLatency(runtime: Runtime, runs: number, bundleMain: string | null = null): CliLatencyResult {
   const env = { ...cleanEnv(), TRIBUTARY_DATA_DIR: mkdtempSync(join(tmpdir(), 'tributary-bench-cli-')) };
   const main = nodeArgs(runtime, 'src/cli/main.ts');
   const commands = {
     node: ['-e', '0'],
     help: [...main, '--help'],
     configShow: [...main, 'config', 'show'],
-  } as const;
-  const samples: CliLatencyResult['samples'] = { node: [], help: [], configShow: [] };
+    ...(bundleMain ? { bundledHelp: [bundleMain, '--help'], bundledConfigShow: [bundleMain, 'config', 'show'] } : {}),
+  } as Record<string, readonly string[]>;
+  const samples: CliLatencyResult['samples'] = Object.fromEntries(Object.keys(commands).map((k) => [k, [] as number[]]));
   const time = (args: readonly string[]) => {
     const t0 = performance.now();
     const res = spawnSync(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -37,9 +40,17 @@ export function benchCliLatency(runtime: Runtime, runs: number): CliLatencyResul
   // Warm the file cache once; not counted.
   for (const args of Object.values(commands)) time(args);
   for (let i = 0; i < runs; i++) {
-    for (const [name, args] of Object.entries(commands) as [keyof typeof commands, readonly string[]][]) samples[name].push(time(args));
+    for (const [name, args] of Object.entries(commands)) samples[name]?.push(time(args));
   }
-  return { runs, nodeStartupMs: median(samples.node), helpMs: median(samples.help), configShowMs: median(samples.configShow), samples };
+  const m = (name: string) => median(samples[name] ?? []);
+  return {
+    runs,
+    nodeStartupMs: m('node'),
+    helpMs: m('help'),
+    configShowMs: m('configShow'),
+    samples,
+    bundled: bundleMain ? { helpMs: m('bundledHelp'), configShowMs: m('bundledConfigShow') } : null,
+  };
 }
 
 /** The environment without Tributary's own variables, so a developer's settings do not change what is measured. */

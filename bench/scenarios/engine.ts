@@ -1,7 +1,9 @@
 import type { RpcStats } from '../../src/localnet/index.js';
 import { PUBLIC_MAINNET_LIMIT } from '../../src/solana/sliding-window.js';
 import { startChainProcess, type ChainProcess } from '../lib/chain-process.js';
-import type { Runtime } from '../lib/runtime.js';
+import { join } from 'node:path';
+import { BUILD_DIR, type Runtime } from '../lib/runtime.js';
+import { median } from '../lib/stats.js';
 import { runTaskProcess, runWorker } from '../lib/worker.js';
 import type { ConsoleResult, ConsoleTask } from '../workers/console-worker.js';
 import type { DistributeResult, DistributeTask, IdleResult, PrototypeName, SnapshotResult } from '../workers/tasks.js';
@@ -36,6 +38,16 @@ export async function benchLarge(runtime: Runtime, holders: number, snapshotRuns
     const snapshot = await runWorker<SnapshotResult>(runtime, { kind: 'snapshot', rpcUrl: chain.rpcUrl, statsUrl: chain.statsUrl, keypairPath: chain.keypairPath, mint: chain.baseMint, runs: snapshotRuns });
     const distribution = await runWorker<DistributeResult>(runtime, distributeTask(chain));
     return { chainStartupMs: chain.startupMs, snapshot, distribution };
+  } finally {
+    await chain.close();
+  }
+}
+
+/** One distribution to `holders` with extra node flags for the engine process (e.g. a smaller young generation). */
+export async function benchLargeWithFlags(runtime: Runtime, holders: number, execArgv: string[]): Promise<DistributeResult> {
+  const chain = await startChainProcess(runtime, { holders });
+  try {
+    return await runWorker<DistributeResult>(runtime, distributeTask(chain), { execArgv });
   } finally {
     await chain.close();
   }
@@ -106,6 +118,54 @@ function busiestMethod(stats: RpcStats): { method: string; requests: number } {
 
 export interface ConsoleLoadResult extends ConsoleResult {
   chainRateLimited: number;
+}
+
+/** Ways to start the app for the idle comparison: as it is, with the proposed lazy imports, and with a small V8 young generation too. */
+export const IDLE_VARIANTS = {
+  'as is': [] as string[],
+  '--max-semi-space-size=1': ['--max-semi-space-size=1'],
+  'lazy platform and localnet imports (prototype)': ['lean'],
+  'lazy imports + --max-semi-space-size=1': ['lean', '--max-semi-space-size=1'],
+} as const;
+
+export interface IdleVariantResult {
+  variant: string;
+  /** Median over the repetitions. */
+  idleRssMb: number;
+  samplesMb: number[];
+  idleHeapUsedMb: number;
+  startMs: number;
+  helpMedianMs: number;
+}
+
+/**
+ * The whole app idle against a plain chain, `reps` fresh processes per variant, medians: the
+ * figure itself and what the proposed changes save. Variants other than "as is" need the compiled
+ * build (their hooks are JavaScript files there).
+ */
+export async function benchIdleVariants(runtime: Runtime, holders: number, opts: { settleMs: number; replies: number; reps: number }): Promise<IdleVariantResult[]> {
+  const chain = await startChainProcess(runtime, { holders });
+  const variants = Object.entries(IDLE_VARIANTS).filter(([name]) => runtime === 'compiled' || name === 'as is');
+  const rows: IdleVariantResult[] = [];
+  try {
+    for (const [variant, flags] of variants) {
+      const execArgv = flags.flatMap((f) => (f === 'lean' ? ['--import', join(BUILD_DIR, 'bench/prototypes/lean/register.js')] : [f]));
+      const task: ConsoleTask = { rpcUrl: chain.rpcUrl, statsUrl: chain.statsUrl, keypairPath: chain.keypairPath, token: chain.baseMint, reward: chain.rewardMint, preset: 'localnet', settleMs: opts.settleMs, replies: opts.replies, queryGapMs: 0, gapMs: 0, idleOnly: true };
+      const runs: ConsoleResult[] = [];
+      for (let i = 0; i < opts.reps; i++) runs.push(await runTaskProcess<ConsoleResult>(runtime, 'bench/workers/console-worker.ts', task, { execArgv }));
+      rows.push({
+        variant,
+        idleRssMb: median(runs.map((r) => r.idleRssMb)),
+        samplesMb: runs.map((r) => r.idleRssMb),
+        idleHeapUsedMb: median(runs.map((r) => r.idleHeapUsedMb)),
+        startMs: median(runs.map((r) => r.startMs)),
+        helpMedianMs: median(runs.flatMap((r) => r.helpMs)),
+      });
+    }
+  } finally {
+    await chain.close();
+  }
+  return rows;
 }
 
 /** The whole app with its console chat, on a chain that enforces the public mainnet-beta limit. */

@@ -28,6 +28,8 @@ export interface ConsoleTask {
   queryGapMs: number;
   /** Wait between preview and confirm, so the run starts on a full rate budget. */
   gapMs: number;
+  /** Stop after the idle figures and the /help and /config show replies (no distribution). */
+  idleOnly?: boolean;
 }
 
 export interface ConsoleResult {
@@ -90,6 +92,15 @@ async function main(): Promise<void> {
   for (let i = 0; i < task.replies; i++) {
     helpMs.push(await ask('/help', /^Options are name:value/m));
     configShowMs.push(await ask('/config show', /^Saved config[-\d]*\.json/m));
+  }
+
+  if (task.idleOnly) {
+    input.end();
+    await app.finished;
+    await app.stop();
+    const partial: ConsoleResult = { idleRssMb: idle.rss / MB, idleHeapUsedMb: idle.heapUsed / MB, startMs, helpMs, configShowMs, rewardsMs: [], rewardsP95Ms: Number.NaN, rewardsMedianMs: Number.NaN, recipients: 0, runMs: 0, gatewayQueuedMsTotal: 0, rateLimited: 0 };
+    await new Promise<void>((resolve, reject) => (process.send ? process.send(partial, (e: Error | null) => (e ? reject(e) : resolve())) : resolve()));
+    return;
   }
 
   const { service, events, gateway } = app.context.engine;

@@ -41,7 +41,8 @@ function cpuModel(): string {
 
 function git(cwd: string, args: string[]): string {
   try {
-    return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+    // Only trailing whitespace: `status --porcelain` lines start with a significant space.
+    return execFileSync('git', args, { cwd, encoding: 'utf8' }).trimEnd();
   } catch {
     return 'unknown';
   }

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import bs58 from 'bs58';
 import type { Connection, Keypair, SignatureStatus, TransactionError } from '@solana/web3.js';
 import type { Logger } from 'pino';
 import type { EngineEventBus, ProgressEvent } from './events.js';
@@ -156,7 +155,7 @@ export class DistributionRun {
       const source = group ?? this.queue;
       if (source.length === 0) break;
       const { blockhash, lastValidBlockHeight } = await this.freshBlockhash();
-      const built = this.builder.build(source, this.plan.recipients, blockhash, lastValidBlockHeight, group?.length);
+      const built = this.builder.build(source, this.plan.recipients, blockhash, group?.length);
       const taken = new Set(built.recipients);
       if (group) {
         const rest = group.filter((i) => !taken.has(i));
@@ -165,10 +164,10 @@ export class DistributionRun {
       } else {
         this.queue = this.queue.slice(built.recipients.length);
       }
-      const wire = built.tx.serialize();
+      const wire = built.wire;
       const record: TxRecord = {
         seq: this.txs.length,
-        signature: toBase58Signature(built.tx.signature),
+        signature: built.signature,
         recipients: built.recipients,
         lastValidBlockHeight,
         wire: wire.toString('base64'),
@@ -413,7 +412,3 @@ export function describeTxError(error: TransactionError): string {
   return typeof error === 'string' ? error : JSON.stringify(error);
 }
 
-function toBase58Signature(sig: Buffer | null): string {
-  if (!sig) throw new Error('transaction was not signed');
-  return bs58.encode(sig);
-}

@@ -233,7 +233,7 @@ function estimatePacking(builder: TransferBuilder, recipients: PlannedRecipient[
   for (const needsAccount of [true, false]) {
     const group = recipients.map((r, i) => ({ r, i })).filter(({ r }) => r.needsAccount === needsAccount);
     if (group.length === 0) continue;
-    const sample = builder.build(group.map(({ i }) => i), recipients, dummyHash, 0);
+    const sample = builder.build(group.map(({ i }) => i), recipients, dummyHash);
     const perTx = sample.recipients.length;
     const count = Math.ceil(group.length / perTx);
     transactions += count;
@@ -257,9 +257,8 @@ function estimateSeconds(transactions: number, limit: RateLimitRule | null): num
 async function simulateFirst(connection: Connection, builder: TransferBuilder, recipients: PlannedRecipient[]): Promise<PlanPreview['simulation']> {
   if (recipients.length === 0) return { ok: true, unitsConsumed: 0 };
   const { blockhash } = await connection.getLatestBlockhash();
-  const built = builder.build(recipients.map((_, i) => i), recipients, blockhash, 0);
-  const vtx = new VersionedTransaction(built.tx.compileMessage());
-  vtx.addSignature(built.tx.feePayer as PublicKey, built.tx.signature as Buffer);
+  const built = builder.build(recipients.map((_, i) => i), recipients, blockhash);
+  const vtx = VersionedTransaction.deserialize(built.wire);
   const res = await connection.simulateTransaction(vtx, { replaceRecentBlockhash: true, sigVerify: false });
   if (res.value.err) return { ok: false, unitsConsumed: res.value.unitsConsumed ?? 0, error: JSON.stringify(res.value.err) };
   return { ok: true, unitsConsumed: res.value.unitsConsumed ?? 0 };

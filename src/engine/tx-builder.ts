@@ -9,10 +9,12 @@ import {
   PACKET_DATA_SIZE,
   PublicKey,
   SystemProgram,
-  Transaction,
   type Keypair,
   type TransactionInstruction,
 } from '@solana/web3.js';
+import bs58 from 'bs58';
+import { compileLegacyMessage, singleSignerWire } from '../solana/legacy-message.js';
+import { nativeSigner } from '../solana/signer.js';
 import type { PlannedRecipient } from './ledger.js';
 import type { RewardAsset } from './types.js';
 
@@ -28,7 +30,10 @@ const MAX_CU_PER_TX = 1_400_000;
 const MAX_ACCOUNTS = 64;
 
 export interface BuiltTransaction {
-  tx: Transaction;
+  /** The signed transaction as broadcast. */
+  wire: Buffer;
+  signature: string;
+  instructions: TransactionInstruction[];
   /** Recipient indexes it pays, in order; instruction i of a recipient is known from `instructionOwner`. */
   recipients: number[];
   /** Which recipient each instruction belongs to (-1 for compute-budget instructions). */
@@ -54,8 +59,11 @@ export class TransferBuilder {
   private readonly source: PublicKey | null;
   private readonly mint: PublicKey | null;
   private readonly programId: PublicKey | null;
+  private readonly base58 = new WeakMap<PublicKey, string>();
+  private readonly sign: (message: Uint8Array) => Buffer;
 
   constructor(private readonly opts: TransferBuilderOptions) {
+    this.sign = nativeSigner(opts.payer);
     const { reward } = opts;
     if (reward.kind === 'spl') {
       this.mint = new PublicKey(reward.mint);
@@ -72,32 +80,55 @@ export class TransferBuilder {
   }
 
   /** Builds one signed transaction from the front of `queue` (recipient indexes); it takes at least one. */
-  build(queue: readonly number[], recipients: readonly PlannedRecipient[], blockhash: string, lastValidBlockHeight: number, limit?: number): BuiltTransaction {
+  build(queue: readonly number[], recipients: readonly PlannedRecipient[], blockhash: string, limit?: number): BuiltTransaction {
     const cap = Math.min(limit ?? Infinity, this.opts.maxRecipients ?? Infinity, queue.length);
+    if (cap < 1) throw new RangeError(`nothing to build: ${queue.length} queued, limit ${limit ?? 'none'}`);
+    // The message size is counted as recipients are added, from the legacy wire format, instead of
+    // compiling the message once per candidate: compiling dominated the cost of a transaction.
+    const budget = this.budgetInstructions(CU.base);
+    const keys = new Set<string>([this.keyString(this.opts.payer.publicKey), this.keyString(ComputeBudgetProgram.programId)]);
+    let instructionCount = budget.length;
+    let instructionBytes = budget.reduce((sum, ix) => sum + compiledInstructionBytes(ix), 0);
     const parts: { index: number; ixs: TransactionInstruction[]; cu: number }[] = [];
     let cu = CU.base;
-    const keys = new Set<string>();
     for (let k = 0; k < cap; k++) {
       const index = queue[k] as number;
       const part = this.instructionsFor(index, recipients[index] as PlannedRecipient);
-      const newKeys = part.ixs.flatMap((ix) => [ix.programId, ...ix.keys.map((m) => m.pubkey)]).map((p) => p.toBase58());
-      const keyCount = new Set([...keys, ...newKeys, this.opts.payer.publicKey.toBase58(), ComputeBudgetProgram.programId.toBase58()]).size;
-      if (parts.length > 0 && (keyCount > MAX_ACCOUNTS || cu + part.cu > MAX_CU_PER_TX)) break;
-      const candidate = [...parts, part];
-      if (parts.length > 0 && this.size(candidate, cu + part.cu, blockhash) > PACKET_DATA_SIZE) break;
+      const added = new Set<string>();
+      for (const ix of part.ixs) {
+        for (const key of [ix.programId, ...ix.keys.map((m) => m.pubkey)]) {
+          const s = this.keyString(key);
+          if (!keys.has(s)) added.add(s);
+        }
+      }
+      const keyCount = keys.size + added.size;
+      const partBytes = part.ixs.reduce((sum, ix) => sum + compiledInstructionBytes(ix), 0);
+      const size = legacyTransactionSize(keyCount, instructionCount + part.ixs.length, instructionBytes + partBytes);
+      if (parts.length > 0 && (keyCount > MAX_ACCOUNTS || cu + part.cu > MAX_CU_PER_TX || size > PACKET_DATA_SIZE)) break;
       parts.push(part);
       cu += part.cu;
-      for (const key of newKeys) keys.add(key);
+      for (const s of added) keys.add(s);
+      instructionCount += part.ixs.length;
+      instructionBytes += partBytes;
     }
-    const tx = this.assemble(parts, cu, blockhash, lastValidBlockHeight);
-    tx.sign(this.opts.payer);
-    const budgetIxs = this.budgetInstructions(cu).length;
+    const instructions = [...this.budgetInstructions(cu), ...parts.flatMap((p) => p.ixs)];
+    const message = compileLegacyMessage(this.opts.payer.publicKey, blockhash, instructions);
+    const signature = this.sign(message);
     return {
-      tx,
+      wire: singleSignerWire(signature, message),
+      signature: bs58.encode(signature),
+      instructions,
       recipients: parts.map((p) => p.index),
-      instructionOwner: [...Array<number>(budgetIxs).fill(-1), ...parts.flatMap((p) => p.ixs.map(() => p.index))],
+      instructionOwner: [...Array<number>(budget.length).fill(-1), ...parts.flatMap((p) => p.ixs.map(() => p.index))],
       computeUnitLimit: cu,
     };
+  }
+
+  /** base58 of a key, computed once: web3.js encodes afresh on every call. */
+  private keyString(key: PublicKey): string {
+    let s = this.base58.get(key);
+    if (s === undefined) this.base58.set(key, (s = key.toBase58()));
+    return s;
   }
 
   private instructionsFor(index: number, r: PlannedRecipient): { index: number; ixs: TransactionInstruction[]; cu: number } {
@@ -126,18 +157,21 @@ export class TransferBuilder {
     return ixs;
   }
 
-  private assemble(parts: { ixs: TransactionInstruction[] }[], cu: number, blockhash: string, lastValidBlockHeight: number): Transaction {
-    return new Transaction({ feePayer: this.opts.payer.publicKey, blockhash, lastValidBlockHeight }).add(
-      ...this.budgetInstructions(cu),
-      ...parts.flatMap((p) => p.ixs),
-    );
-  }
+}
 
-  /** Serialized size with one signature: compact length (1) + 64 bytes + the message. */
-  private size(parts: { ixs: TransactionInstruction[] }[], cu: number, blockhash: string): number {
-    const tx = this.assemble(parts, cu, blockhash, 0);
-    return 1 + 64 + tx.serializeMessage().length;
-  }
+/** Bytes of Solana's compact-u16 length prefix. */
+function compactLength(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : 3;
+}
+
+/** One compiled instruction on the wire: program index, account indexes, data. */
+function compiledInstructionBytes(ix: TransactionInstruction): number {
+  return 1 + compactLength(ix.keys.length) + ix.keys.length + compactLength(ix.data.length) + ix.data.length;
+}
+
+/** A legacy transaction with one signature: signatures, header, keys, blockhash, instructions. */
+function legacyTransactionSize(keyCount: number, instructionCount: number, instructionBytes: number): number {
+  return compactLength(1) + 64 + 3 + compactLength(keyCount) + 32 * keyCount + 32 + compactLength(instructionCount) + instructionBytes;
 }
 
 /** Lamports a transaction costs: 5,000 per signature plus the priority fee, rounded up (FACTS.md). */

@@ -30,5 +30,6 @@ EXPOSE 9464
 # /healthz answers 200 only when the RPC endpoint, the store and the chat adapters are all up.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.TRIBUTARY_HTTP_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+# A 1 MB young generation keeps an idle bot near 100 MB at a cost of a few percent of speed (bench/RESULTS.md).
+ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/src/cli/main.js"]
 CMD ["start"]

@@ -1,10 +1,10 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Config } from '../config/index.js';
-import { startLocalnet, type Localnet } from '../localnet/index.js';
+import type { Localnet } from '../localnet/index.js';
 import { createLogger } from '../log/logger.js';
 import { openStore, type Store } from '../store/index.js';
 import type { AppContext } from './context.js';
@@ -12,7 +12,6 @@ import { createEngine } from './engine.js';
 import { explorerLink, gatewayOptions } from './rpc-options.js';
 import { formatBanner } from './banner.js';
 import { startMonitoring } from './monitoring.js';
-import { writeFileSync } from 'node:fs';
 
 export interface StartOptions {
   config: Config;
@@ -57,6 +56,8 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     let rpcUrl = config.rpc.url;
     let keypairPath = config.keypairPath;
     if (embedded) {
+      // Loaded only here: litesvm and its dependencies are a good part of an idle process's memory.
+      const { startLocalnet } = await import('../localnet/index.js');
       localnet = await startLocalnet({
         holders: config.localnet.holders,
         seed: config.localnet.seed,
@@ -119,16 +120,18 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     const recovered = await engine.service.recoverUnfinished();
     if (recovered.length) logger.info({ recovered }, 'resumed unfinished distributions');
 
-    const platforms = await import('../platforms/index.js');
+    // Each adapter is loaded only when used: discord.js and grammY weigh on a console-only process.
     let finished: Promise<void>;
     if (bots) {
       if (config.discord.token) {
-        const discord = await platforms.startDiscord(context);
+        const { startDiscord } = await import('../platforms/discord/start-discord.js');
+        const discord = await startDiscord(context);
         monitoring.addNotifier('discord', discord.notifier);
         stoppers.unshift(() => discord.stop());
       }
       if (config.telegram.token) {
-        const telegram = await platforms.startTelegram(context);
+        const { startTelegram } = await import('../platforms/telegram/start-telegram.js');
+        const telegram = await startTelegram(context);
         monitoring.addNotifier('telegram', telegram.notifier);
         stoppers.unshift(() => telegram.stop());
       }
@@ -148,7 +151,8 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
         },
       });
       output.write(formatBanner({ context, identity, logFile, embedded, recovered, metricsUrl: monitoring.monitor.http?.url ?? null }));
-      finished = platforms.runConsole(context, { input, output, identity });
+      const { runConsole } = await import('../platforms/console/run-console.js');
+      finished = runConsole(context, { input, output, identity });
     }
 
     let stopped: Promise<void> | null = null;

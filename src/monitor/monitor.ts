@@ -2,7 +2,6 @@ import type Keyv from 'keyv';
 import type { EngineEventBus } from '../engine/events.js';
 import type { RpcEventBus } from '../solana/rpc-events.js';
 import { AlertManager } from './alerts.js';
-import { renderDayChart } from './chart.js';
 import type { MonitorConfig } from './config.js';
 import { MetricHistory } from './history.js';
 import { startMonitorHttp, type HealthReport, type MonitorHttp } from './http.js';
@@ -105,7 +104,8 @@ export async function startMonitor(options: StartMonitorOptions): Promise<Monito
     successRateTarget: config.report.successRateTarget,
     recommend: config.report.recommend,
     checkIntervalMs: config.report.checkIntervalMs,
-    renderChart: (r) => renderDayChart(r, { latencyTargetMs: config.report.recommend.latencyP95Ms }),
+    // The drawing library and its font load on the first report, not at start.
+    renderChart: async (r) => (await import('./chart.js')).renderDayChart(r, { latencyTargetMs: config.report.recommend.latencyP95Ms }),
     now,
     logger,
   });

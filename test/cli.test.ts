@@ -58,6 +58,24 @@ describe('tributary CLI', () => {
     expect(res.stdout).toMatch(/mainnet\.helius-rpc\.com/);
   });
 
+  it('`start` with no token and no RPC URL runs the demo: banner, then answers commands from stdin and exits 0', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tributary-start-'));
+    const res = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'start'], {
+      input: '/help\n/distribute preview token:nope amount:1 reward:SOL\n',
+      encoding: 'utf8',
+      env: { ...process.env, TRIBUTARY_DATA_DIR: dataDir, TRIBUTARY_HTTP_PORT: '0', DISCORD_TOKEN: '', TELEGRAM_TOKEN: '', SOLANA_RPC_URL: '', TRIBUTARY_CONFIG: '' },
+      timeout: 120_000,
+    });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/embedded local chain \(litesvm\) at http:\/\/127\.0\.0\.1:\d+/);
+    expect(res.stdout).toMatch(/demo token +\w{32,44} +\(200 holders/);
+    expect(res.stdout).toMatch(/Try first:\n {2}\/help/);
+    // /help answered with the commands a console admin may run, and bad input named.
+    expect(res.stdout).toContain('/distribute preview token:<token> amount:<amount> reward:<reward>');
+    expect(res.stdout).toContain('/config show');
+    expect(res.stdout).toMatch(/nope/);
+  });
+
   it('`--help` lists the subcommands without loading the chain', () => {
     const res = run(['--help']);
     expect(res.status).toBe(0);

@@ -27,7 +27,7 @@ export interface ExecutorOptions {
 export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = {
   computeUnitPriceCap: 50_000,
   maxRecipientsPerTransaction: null,
-  maxInFlightTransactions: 64,
+  maxInFlightTransactions: 128,
   pollIntervalMs: 400,
   rebroadcastIntervalMs: 2_000,
   assumedSlotMs: 400,

@@ -5,13 +5,15 @@
  *
  * Processes: the chain runs as `tributary localnet` in its own process, each engine measurement in
  * a fresh worker process (bench/workers/), so memory and CPU figures are the engine's own and the
- * two cores are shared as they would be between a node and the bot.
+ * two cores are shared as they would be between a node and the bot. Worker processes run node with
+ * the flags of package.json's "start" script (bench/lib/runtime.ts startFlags()), as `npm start` does.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { machineInfo } from './lib/machine.js';
+import { loadavg } from 'node:os';
+import { busyProcesses, machineInfo } from './lib/machine.js';
 import { RESULT_KEYS, type Results } from './lib/targets.js';
-import { build, REPO_ROOT, type Runtime } from './lib/runtime.js';
+import { build, REPO_ROOT, startFlags, type Runtime } from './lib/runtime.js';
 import { median, round } from './lib/stats.js';
 import { renderResults, type Details } from './report.js';
 import { runBaseline } from './scenarios/baseline.js';
@@ -19,27 +21,30 @@ import { benchCliLatency } from './scenarios/cli-latency.js';
 import { benchConsole, benchIdleVariants, benchLarge, benchLargeWithFlags, benchSmall, benchThrottled } from './scenarios/engine.js';
 import { benchTxBuild } from './scenarios/tx-build.js';
 import { bundleCli } from './prototypes/bundle-cli.js';
-import { prototypeApplicable } from './prototypes/fast-tx-builder.js';
 import { startChainProcess } from './lib/chain-process.js';
 
 export interface BenchOptions {
   quick: boolean;
   outDir: string;
   runtime: Runtime;
-  /** Also run the engine with bench/prototypes/ installed, for before/after figures. */
+  /**
+   * Also run the comparisons: the 10k distribution and the idle app on a plain `node` (without the
+   * start script's flags), and the CLI from the bench/prototypes/bundle-cli.ts bundle.
+   */
   prototypes: boolean;
   log: (line: string) => void;
 }
 
 export const SIZES = {
-  full: { large: 10_000, snapshotRuns: 5, small: 1_000, throttled: 1_000, console: 1_000, baseline: 200, cliRuns: 21, replies: 30, idleSettleMs: 5_000, idleReps: 3, txBuild: 1_000, txRounds: 3 },
+  full: { large: 10_000, snapshotRuns: 5, small: 1_000, throttled: 1_000, console: 1_000, baseline: 200, cliRuns: 21, replies: 30, idleSettleMs: 5_000, idleReps: 3, txBuild: 1_000, txRounds: 5 },
   quick: { large: 300, snapshotRuns: 2, small: 100, throttled: 60, console: 60, baseline: 10, cliRuns: 3, replies: 3, idleSettleMs: 500, idleReps: 1, txBuild: 100, txRounds: 1 },
 } as const;
 
 export async function runBench(opts: BenchOptions): Promise<{ results: Results; details: Details }> {
   const size = opts.quick ? SIZES.quick : SIZES.full;
   const { log, runtime } = opts;
-  const details: Details = { machine: machineInfo(REPO_ROOT), quick: opts.quick, runtime, sizes: size, startedAt: Date.now() } as Details;
+  const details: Details = { machine: machineInfo(REPO_ROOT), quick: opts.quick, runtime, startFlags: startFlags(), sizes: size, startedAt: Date.now() } as Details;
+  if (details.machine.busy.length) log(`other busy processes at start (figures will be disturbed): ${details.machine.busy.map((p) => `${p.pid} ${p.cpu}% ${p.command}`).join('; ')}`);
   if (runtime === 'compiled') {
     log('building src/ and bench/ with tsc into bench/out/dist ...');
     details.build = await build();
@@ -52,16 +57,12 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
   details.large = await benchLarge(runtime, size.large, size.snapshotRuns);
 
   if (opts.prototypes) {
-    log(`distribution: ${size.large} holders, engine with --max-semi-space-size=1`);
-    details.largeSmallYoung = await benchLargeWithFlags(runtime, size.large, ['--max-semi-space-size=1']);
+    log(`distribution: ${size.large} holders, engine on a plain node (without ${startFlags().join(' ')})`);
+    details.largePlainNode = await benchLargeWithFlags(runtime, size.large, []);
   }
 
   log(`distribution: ${size.small} holders, checked on chain; then an idle engine`);
   details.small = await benchSmall(runtime, size.small, size.idleSettleMs);
-  if (opts.prototypes && prototypeApplicable()) {
-    log(`distribution: ${size.small} holders with bench/prototypes/fast-tx-builder installed`);
-    details.smallPrototype = await benchSmall(runtime, size.small, size.idleSettleMs, ['fast-builder']);
-  }
 
   log(`throttled distribution: ${size.throttled} holders under the public-mainnet limit`);
   details.throttled = await benchThrottled(runtime, size.throttled, !opts.quick);
@@ -78,11 +79,13 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
   details.console = await benchConsole(runtime, size.console, { replies: size.replies, settleMs: size.idleSettleMs, waitWindow: !opts.quick });
 
   log(`idle: the whole app against a chain, ${size.idleReps} processes per variant`);
-  details.idle = await benchIdleVariants(runtime, size.small, { settleMs: size.idleSettleMs, replies: size.replies, reps: size.idleReps });
+  details.idle = await benchIdleVariants(runtime, size.small, { settleMs: size.idleSettleMs, replies: size.replies, reps: size.idleReps, withPlainNode: opts.prototypes });
 
   log(`CLI processes: node -e 0, tributary --help, tributary config show x ${size.cliRuns}`);
   details.cli = benchCliLatency(runtime, size.cliRuns, opts.prototypes ? bundleCli() : null);
   details.finishedAt = Date.now();
+  details.loadAverageEnd = loadavg().map((x) => round(x, 2));
+  details.busyAtEnd = busyProcesses();
 
   const d = details as Required<Details>;
   const results: Results = {
@@ -96,7 +99,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
     throttled_1k_seconds: round(d.throttled.seconds, 2),
     throttled_floor_seconds: round(d.throttled.floorSeconds, 2),
     throttled_429: d.throttled.rateLimited,
-    idle_rss_mb: round((d.idle.find((v) => v.variant === 'as is') ?? { idleRssMb: Number.NaN }).idleRssMb, 1),
+    idle_rss_mb: round((d.idle[0] ?? { idleRssMb: Number.NaN }).idleRssMb, 1),
     peak_rss_mb_10k: round(d.large.distribution.maxRssMb, 1),
     rewards_p95_ms_under_load: round(d.console.rewardsP95Ms, 1),
     help_ms: round(d.cli.helpMs, 1),

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +31,23 @@ export function nodeArgs(runtime: Runtime, tsPath: string): string[] {
   const js = join(BUILD_DIR, tsPath.replace(/\.ts$/, '.js'));
   if (!existsSync(js)) throw new Error(`${relative(REPO_ROOT, js)} is missing: the build step did not emit it`);
   return [js];
+}
+
+/**
+ * The node flags of package.json's "start" script (`node --max-semi-space-size=1 dist/src/cli/main.js
+ * start` -> ["--max-semi-space-size=1"]): every process the bench runs the app or its engine in gets
+ * them, so memory and speed are those of `npm start` (and of the Dockerfile, which uses the same).
+ */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const words = (pkg.scripts?.['start'] ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`package.json "start" does not run node directly: ${pkg.scripts?.['start']}`);
+  const flags: string[] = [];
+  for (const w of words.slice(1)) {
+    if (!w.startsWith('-')) break;
+    flags.push(w);
+  }
+  return flags;
 }
 
 /** Compiles src/, commands/ and bench/ into BUILD_DIR with tsc. Type errors elsewhere in the tree do not stop emission. */

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { WorkerResult, WorkerTask } from '../workers/tasks.js';
-import { nodeArgs, REPO_ROOT, stopChild, type Runtime } from './runtime.js';
+import { nodeArgs, REPO_ROOT, startFlags, stopChild, type Runtime } from './runtime.js';
 
 export interface WorkerOptions {
-  /** Extra node flags, e.g. ["--cpu-prof", "--cpu-prof-dir=bench/out/prof"]. */
+  /**
+   * Node flags of the process. Default: those of package.json's "start" script (startFlags()), as
+   * `npm start` and the Dockerfile run the app; [] for a plain `node`.
+   */
   execArgv?: string[];
   timeoutMs?: number;
 }
@@ -15,7 +18,7 @@ export function runWorker<R extends WorkerResult>(runtime: Runtime, task: Worker
 
 /** Runs `tsPath` with the task as its last argument; it reports one result over IPC and exits 0. */
 export async function runTaskProcess<R>(runtime: Runtime, tsPath: string, task: unknown, opts: WorkerOptions = {}): Promise<R> {
-  const args = [...(opts.execArgv ?? []), ...nodeArgs(runtime, tsPath), JSON.stringify(task)];
+  const args = [...(opts.execArgv ?? startFlags()), ...nodeArgs(runtime, tsPath), JSON.stringify(task)];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));

@@ -1,12 +1,11 @@
 import type { RpcStats } from '../../src/localnet/index.js';
 import { PUBLIC_MAINNET_LIMIT } from '../../src/solana/sliding-window.js';
 import { startChainProcess, type ChainProcess } from '../lib/chain-process.js';
-import { join } from 'node:path';
-import { BUILD_DIR, type Runtime } from '../lib/runtime.js';
+import { startFlags, type Runtime } from '../lib/runtime.js';
 import { median } from '../lib/stats.js';
 import { runTaskProcess, runWorker } from '../lib/worker.js';
 import type { ConsoleResult, ConsoleTask } from '../workers/console-worker.js';
-import type { DistributeResult, DistributeTask, IdleResult, PrototypeName, SnapshotResult } from '../workers/tasks.js';
+import type { DistributeResult, DistributeTask, IdleResult, SnapshotResult } from '../workers/tasks.js';
 
 /** Every engine benchmark pays the same kind of distribution: the chain's reward token to every holder (new token accounts). */
 function distributeTask(chain: ChainProcess, extra: Partial<DistributeTask> = {}): DistributeTask {
@@ -43,7 +42,7 @@ export async function benchLarge(runtime: Runtime, holders: number, snapshotRuns
   }
 }
 
-/** One distribution to `holders` with extra node flags for the engine process (e.g. a smaller young generation). */
+/** One distribution to `holders` with other node flags for the engine process than `npm start`'s (e.g. none). */
 export async function benchLargeWithFlags(runtime: Runtime, holders: number, execArgv: string[]): Promise<DistributeResult> {
   const chain = await startChainProcess(runtime, { holders });
   try {
@@ -59,10 +58,10 @@ export interface SmallRunResult {
 }
 
 /** One chain of `holders`: a distribution checked on chain afterwards, then an idle engine against the same chain. */
-export async function benchSmall(runtime: Runtime, holders: number, idleSettleMs: number, prototypes: PrototypeName[] = []): Promise<SmallRunResult> {
+export async function benchSmall(runtime: Runtime, holders: number, idleSettleMs: number): Promise<SmallRunResult> {
   const chain = await startChainProcess(runtime, { holders });
   try {
-    const distribution = await runWorker<DistributeResult>(runtime, distributeTask(chain, { verify: true, prototypes }));
+    const distribution = await runWorker<DistributeResult>(runtime, distributeTask(chain, { verify: true }));
     const idle = await runWorker<IdleResult>(runtime, { kind: 'idle', rpcUrl: chain.rpcUrl, statsUrl: chain.statsUrl, keypairPath: chain.keypairPath, settleMs: idleSettleMs });
     return { distribution, idle };
   } finally {
@@ -120,13 +119,14 @@ export interface ConsoleLoadResult extends ConsoleResult {
   chainRateLimited: number;
 }
 
-/** Ways to start the app for the idle comparison: as it is, with the proposed lazy imports, and with a small V8 young generation too. */
-export const IDLE_VARIANTS = {
-  'as is': [] as string[],
-  '--max-semi-space-size=1': ['--max-semi-space-size=1'],
-  'lazy platform and localnet imports (prototype)': ['lean'],
-  'lazy imports + --max-semi-space-size=1': ['lean', '--max-semi-space-size=1'],
-} as const;
+/**
+ * Ways to start the app for the idle figure: as `npm start` runs it (its node flags, read from
+ * package.json), which is `idle_rss_mb`, and as a plain `node` for comparison.
+ */
+export function idleVariants(withPlainNode: boolean): [string, string[]][] {
+  const flags = startFlags();
+  return [[`as npm start runs it (node ${flags.join(' ')})`, flags], ...(withPlainNode ? [['plain node (no flags)', []] as [string, string[]]] : [])];
+}
 
 export interface IdleVariantResult {
   variant: string;
@@ -134,22 +134,22 @@ export interface IdleVariantResult {
   idleRssMb: number;
   samplesMb: number[];
   idleHeapUsedMb: number;
+  /** Private (anonymous) resident memory and file-backed resident pages (node binary, libraries), from /proc; NaN elsewhere. */
+  idleRssAnonMb: number;
+  idleRssFileMb: number;
   startMs: number;
   helpMedianMs: number;
 }
 
 /**
- * The whole app idle against a plain chain, `reps` fresh processes per variant, medians: the
- * figure itself and what the proposed changes save. Variants other than "as is" need the compiled
- * build (their hooks are JavaScript files there).
+ * The whole app idle against a plain chain, `reps` fresh processes per variant, medians. The first
+ * variant is the figure; the plain-node one shows what `npm start`'s flags save.
  */
-export async function benchIdleVariants(runtime: Runtime, holders: number, opts: { settleMs: number; replies: number; reps: number }): Promise<IdleVariantResult[]> {
+export async function benchIdleVariants(runtime: Runtime, holders: number, opts: { settleMs: number; replies: number; reps: number; withPlainNode: boolean }): Promise<IdleVariantResult[]> {
   const chain = await startChainProcess(runtime, { holders });
-  const variants = Object.entries(IDLE_VARIANTS).filter(([name]) => runtime === 'compiled' || name === 'as is');
   const rows: IdleVariantResult[] = [];
   try {
-    for (const [variant, flags] of variants) {
-      const execArgv = flags.flatMap((f) => (f === 'lean' ? ['--import', join(BUILD_DIR, 'bench/prototypes/lean/register.js')] : [f]));
+    for (const [variant, execArgv] of idleVariants(opts.withPlainNode)) {
       const task: ConsoleTask = { rpcUrl: chain.rpcUrl, statsUrl: chain.statsUrl, keypairPath: chain.keypairPath, token: chain.baseMint, reward: chain.rewardMint, preset: 'localnet', settleMs: opts.settleMs, replies: opts.replies, queryGapMs: 0, gapMs: 0, idleOnly: true };
       const runs: ConsoleResult[] = [];
       for (let i = 0; i < opts.reps; i++) runs.push(await runTaskProcess<ConsoleResult>(runtime, 'bench/workers/console-worker.ts', task, { execArgv }));
@@ -158,6 +158,8 @@ export async function benchIdleVariants(runtime: Runtime, holders: number, opts:
         idleRssMb: median(runs.map((r) => r.idleRssMb)),
         samplesMb: runs.map((r) => r.idleRssMb),
         idleHeapUsedMb: median(runs.map((r) => r.idleHeapUsedMb)),
+        idleRssAnonMb: median(runs.map((r) => r.idleRssAnonMb)),
+        idleRssFileMb: median(runs.map((r) => r.idleRssFileMb)),
         startMs: median(runs.map((r) => r.startMs)),
         helpMedianMs: median(runs.flatMap((r) => r.helpMs)),
       });

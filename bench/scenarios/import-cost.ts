@@ -1,12 +1,13 @@
 /**
  * What each dependency adds to a process's memory just by being loaded: a fresh process per
- * module, RSS after `import()` minus RSS of a bare process. Explains `idle_rss_mb`; not a figure
- * of the issue. Run: node --import tsx bench/scenarios/import-cost.ts (after a build).
+ * module (node with `npm start`'s flags, as the idle figure), RSS after `import()` and a GC minus
+ * RSS of a bare process. Explains `idle_rss_mb`; not a figure of the issue.
+ * Run: node --import tsx bench/scenarios/import-cost.ts (after a full run built bench/out/dist).
  */
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { BUILD_DIR, REPO_ROOT } from '../lib/runtime.js';
+import { BUILD_DIR, REPO_ROOT, startFlags } from '../lib/runtime.js';
 import { median } from '../lib/stats.js';
 
 const built = (p: string) => pathToFileURL(join(BUILD_DIR, p)).href;
@@ -35,7 +36,7 @@ export function importCost(runs = 3): { module: string; rssMb: number; addedMb: 
     const code = `${spec ? `await import(${JSON.stringify(spec)});` : ''} globalThis.gc?.(); process.stdout.write(String(process.memoryUsage.rss()))`;
     const samples: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const res = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], { cwd: REPO_ROOT, encoding: 'utf8' });
+      const res = spawnSync(process.execPath, [...startFlags(), '--expose-gc', '--input-type=module', '-e', code], { cwd: REPO_ROOT, encoding: 'utf8' });
       if (res.status !== 0) throw new Error(`import ${spec}: ${res.stderr}`);
       samples.push(Number(res.stdout) / 1024 / 1024);
     }

@@ -3,7 +3,6 @@ import { Keypair, PublicKey } from '@solana/web3.js';
 import type { PlannedRecipient } from '../../src/engine/ledger.js';
 import { TransferBuilder } from '../../src/engine/tx-builder.js';
 import type { RewardAsset } from '../../src/engine/types.js';
-import { fastBuild, prototypeApplicable } from '../prototypes/fast-tx-builder.js';
 import { median } from '../lib/stats.js';
 
 export interface TxBuildResult {
@@ -11,16 +10,15 @@ export interface TxBuildResult {
   transactions: number;
   recipientsPerTx: number;
   txPerS: number;
-  /** The bench/prototypes builder, same inputs; null when src no longer has the code it replaces. */
-  prototypeTxPerS: number | null;
-  /** Every transaction of the prototype was byte-identical to the engine's; null when not run. */
-  prototypeIdentical: boolean | null;
+  /** Each round's time for all the transactions, ms. */
+  roundsMs: number[];
 }
 
 /**
  * How fast the engine turns planned recipients into signed, serialized transactions: SPL
  * TransferChecked with an idempotent ATA create per recipient (the heaviest common case), no RPC.
- * The executor does exactly this per transaction (build, sign, serialize) before writing it ahead.
+ * The executor does exactly this per transaction (`build` packs, compiles and signs, and hands it
+ * the wire bytes) before writing it ahead.
  */
 export function benchTxBuild(recipientCount: number, rounds: number): TxBuildResult {
   const payer = Keypair.fromSeed(new Uint8Array(32).fill(7));
@@ -34,45 +32,35 @@ export function benchTxBuild(recipientCount: number, rounds: number): TxBuildRes
   }));
   const blockhash = new PublicKey(Uint8Array.from({ length: 32 }, (_, k) => k + 1)).toBase58();
 
-  // Called loosely: build()'s parameters are changing in src (lastValidBlockHeight is going away),
-  // and a blockhash with no height is all either shape needs here.
-  type Built = { recipients: number[]; wire?: Buffer; tx?: { serialize(): Buffer } };
-  type Build = (queue: readonly number[], recipients: readonly PlannedRecipient[], blockhash: string) => Built;
-  const run = (fast: boolean): { ms: number; wires: Buffer[] } => {
+  const run = (): { ms: number; transactions: number } => {
     const builder = new TransferBuilder({ payer, reward, computeUnitPrice: 1_000, maxRecipients: null });
-    const build = (fast ? fastBuild : builder.build).bind(builder) as unknown as Build;
     let queue = recipients.map((_, i) => i);
-    const wires: Buffer[] = [];
+    let transactions = 0;
+    let bytes = 0;
     const t0 = performance.now();
     while (queue.length > 0) {
-      const built = build(queue, recipients, blockhash);
-      // What the executor broadcasts: `wire` where the builder provides it, else the serialized transaction.
-      wires.push(built.wire ?? (built.tx as { serialize(): Buffer }).serialize());
+      const built = builder.build(queue, recipients, blockhash);
+      bytes += built.wire.length; // what the executor broadcasts
+      transactions++;
       queue = queue.slice(built.recipients.length);
     }
-    return { ms: performance.now() - t0, wires };
+    const ms = performance.now() - t0;
+    if (bytes === 0) throw new Error('no transaction bytes');
+    return { ms, transactions };
   };
 
-  const withPrototype = prototypeApplicable();
-  const engineMs: number[] = [];
-  const fastMs: number[] = [];
-  let identical = true;
+  const roundsMs: number[] = [];
   let transactions = 0;
   for (let r = 0; r < rounds; r++) {
-    const a = run(false);
-    engineMs.push(a.ms);
-    transactions = a.wires.length;
-    if (!withPrototype) continue;
-    const b = run(true);
-    fastMs.push(b.ms);
-    identical &&= a.wires.length === b.wires.length && a.wires.every((w, i) => w.equals(b.wires[i] as Buffer));
+    const a = run();
+    roundsMs.push(a.ms);
+    transactions = a.transactions;
   }
   return {
     recipients: recipientCount,
     transactions,
     recipientsPerTx: recipientCount / transactions,
-    txPerS: transactions / (median(engineMs) / 1000),
-    prototypeTxPerS: withPrototype ? transactions / (median(fastMs) / 1000) : null,
-    prototypeIdentical: withPrototype ? identical : null,
+    txPerS: transactions / (median(roundsMs) / 1000),
+    roundsMs,
   };
 }

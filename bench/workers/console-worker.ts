@@ -1,10 +1,11 @@
 /**
  * The whole app as `npm start` runs it (src/app/start.ts: engine, SQLite store, monitoring, console
- * chat) against an external chain, driven through the console adapter's own input and output
- * streams. Measures the app idle, `/help` and `/config show` replies, and `/rewards` replies while a
- * distribution runs under the public-mainnet budget. Reports over IPC.
+ * chat; the runner starts this process with the start script's node flags) against an external
+ * chain, driven through the console adapter's own input and output streams. Measures the app idle,
+ * `/help` and `/config show` replies, and `/rewards` replies while a distribution runs under the
+ * public-mainnet budget. Reports over IPC.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -35,6 +36,9 @@ export interface ConsoleTask {
 export interface ConsoleResult {
   idleRssMb: number;
   idleHeapUsedMb: number;
+  /** RssAnon and RssFile of /proc/self/status at the same moment (NaN where there is no /proc). */
+  idleRssAnonMb: number;
+  idleRssFileMb: number;
   startMs: number;
   helpMs: number[];
   configShowMs: number[];
@@ -49,6 +53,17 @@ export interface ConsoleResult {
 }
 
 const MB = 1024 * 1024;
+
+/** Private (anonymous) and file-backed resident memory of this process, from /proc/self/status. */
+function rssParts(): { anonMb: number; fileMb: number } {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    return { anonMb: kb('RssAnon') / 1024, fileMb: kb('RssFile') / 1024 };
+  } catch {
+    return { anonMb: Number.NaN, fileMb: Number.NaN };
+  }
+}
 
 async function main(): Promise<void> {
   const task = JSON.parse(process.argv[process.argv.length - 1] as string) as ConsoleTask;
@@ -67,6 +82,7 @@ async function main(): Promise<void> {
   const startMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, task.settleMs));
   const idle = process.memoryUsage();
+  const idleParts = rssParts();
 
   /** Writes one command line and resolves with the milliseconds until `done` matches the output after it. */
   const ask = (line: string, done: RegExp): Promise<number> =>
@@ -98,7 +114,7 @@ async function main(): Promise<void> {
     input.end();
     await app.finished;
     await app.stop();
-    const partial: ConsoleResult = { idleRssMb: idle.rss / MB, idleHeapUsedMb: idle.heapUsed / MB, startMs, helpMs, configShowMs, rewardsMs: [], rewardsP95Ms: Number.NaN, rewardsMedianMs: Number.NaN, recipients: 0, runMs: 0, gatewayQueuedMsTotal: 0, rateLimited: 0 };
+    const partial: ConsoleResult = { idleRssMb: idle.rss / MB, idleHeapUsedMb: idle.heapUsed / MB, idleRssAnonMb: idleParts.anonMb, idleRssFileMb: idleParts.fileMb, startMs, helpMs, configShowMs, rewardsMs: [], rewardsP95Ms: Number.NaN, rewardsMedianMs: Number.NaN, recipients: 0, runMs: 0, gatewayQueuedMsTotal: 0, rateLimited: 0 };
     await new Promise<void>((resolve, reject) => (process.send ? process.send(partial, (e: Error | null) => (e ? reject(e) : resolve())) : resolve()));
     return;
   }
@@ -138,6 +154,8 @@ async function main(): Promise<void> {
   const result: ConsoleResult = {
     idleRssMb: idle.rss / MB,
     idleHeapUsedMb: idle.heapUsed / MB,
+    idleRssAnonMb: idleParts.anonMb,
+    idleRssFileMb: idleParts.fileMb,
     startMs,
     helpMs,
     configShowMs,

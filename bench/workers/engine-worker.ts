@@ -10,7 +10,6 @@ import type { RpcStats } from '../../src/localnet/index.js';
 import { startAppEngine } from './app-engine.js';
 import { maxRssBytes, RssSampler } from './memory.js';
 import { wrongBalances } from './verify.js';
-import { installFastBuilder } from '../prototypes/fast-tx-builder.js';
 import type { DistributeResult, DistributeTask, IdleResult, IdleTask, SnapshotResult, SnapshotTask, WorkerResult, WorkerTask } from './tasks.js';
 
 const MB = 1024 * 1024;
@@ -18,7 +17,6 @@ const operator = { platform: 'bench', userId: 'bench', name: 'bench' };
 
 async function main(): Promise<void> {
   const task = JSON.parse(process.argv[process.argv.length - 1] as string) as WorkerTask;
-  if (task.prototypes?.includes('fast-builder')) installFastBuilder();
   let result: WorkerResult;
   if (task.kind === 'idle') result = await idle(task);
   else if (task.kind === 'snapshot') result = await snapshot(task);

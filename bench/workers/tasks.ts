@@ -9,11 +9,7 @@ interface ChainRef {
   statsUrl: string;
   keypairPath: string;
   preset?: RpcPresetName;
-  /** bench/prototypes/ changes to install in the worker before the engine starts (e.g. "fast-builder"). */
-  prototypes?: PrototypeName[];
 }
-
-export type PrototypeName = 'fast-builder';
 
 /** Start the engine as the app does, let it settle, and read its memory. */
 export interface IdleTask extends ChainRef {

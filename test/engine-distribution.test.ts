@@ -271,6 +271,19 @@ describe('distribution engine on the local chain', () => {
     await expect(h.engine.service.resume(preview.plan.id, operator)).rejects.toThrow(/holds 0.000001 .* needs/);
   });
 
+  it('signs only a few transactions ahead of a slow send budget, so none expires waiting to be sent', async () => {
+    // 4 sends a second (a paid plan's sendTransaction limit) and a blockhash that lives 7.5 s:
+    // signing all 40 at once would leave the last ten waiting longer than their blockhash lives.
+    const limit = { requestsPerWindow: 1000, windowMs: 1000, methods: { sendTransaction: { requests: 4, windowMs: 1000 } } };
+    const h = await harness({ holders: 40, seed: 25, slotMs: 50, rateLimit: limit }, { gateway: { limit }, executor: { maxRecipientsPerTransaction: 1, maxOutstandingBroadcasts: 8 } });
+    const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '40', reward: h.net.scenario.rewardMint, includeOffCurve: true });
+    const txs = await h.engine.ledger.transactions(preview.plan.id);
+    expect(completed.paid).toBe(preview.plan.recipients.length);
+    expect(txs.filter((t) => t.status === 'expired')).toEqual([]);
+    expect(txs).toHaveLength(preview.plan.recipients.length);
+    expect(h.net.server.stats().rateLimited).toBe(0);
+  }, 60_000);
+
   it('refuses bad input with a message naming the problem, and sends nothing', async () => {
     const h = await harness({ holders: 10, seed: 17 });
     const s = h.net.scenario;

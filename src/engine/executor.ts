@@ -14,6 +14,8 @@ export interface ExecutorOptions {
   maxRecipientsPerTransaction: number | null;
   /** Broadcast transactions not yet settled, at most. */
   maxInFlightTransactions: number;
+  /** Signed transactions waiting for their sendTransaction answer, at most. */
+  maxOutstandingBroadcasts: number;
   /** Between status polls. */
   pollIntervalMs: number;
   /** A transaction not found yet is sent again (same bytes, same signature) this often until it expires. */
@@ -28,6 +30,7 @@ export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = {
   computeUnitPriceCap: 50_000,
   maxRecipientsPerTransaction: null,
   maxInFlightTransactions: 128,
+  maxOutstandingBroadcasts: 16,
   pollIntervalMs: 400,
   rebroadcastIntervalMs: 2_000,
   assumedSlotMs: 400,
@@ -149,8 +152,11 @@ export class DistributionRun {
   }
 
   private async sendWhileRoom(): Promise<void> {
-    const sends: Promise<void>[] = [];
+    const sends = new Set<Promise<void>>();
     while (!this.stopRequest && this.inflight.size < this.deps.options.maxInFlightTransactions) {
+      // Sign only a few ahead of what the RPC budget lets out: a transaction signed long before it
+      // can be broadcast would spend its blockhash's 150 blocks waiting in the queue.
+      while (sends.size >= this.deps.options.maxOutstandingBroadcasts) await Promise.race(sends);
       const group = this.groups[0];
       const source = group ?? this.queue;
       if (source.length === 0) break;
@@ -179,7 +185,8 @@ export class DistributionRun {
       await this.deps.ledger.writeTx(this.plan.id, record);
       const entry: InFlight = { record, wire, instructionOwner: built.instructionOwner, lastSentAt: Date.now() };
       this.inflight.set(record.signature, entry);
-      sends.push(this.broadcast(entry));
+      const send: Promise<void> = this.broadcast(entry).finally(() => sends.delete(send));
+      sends.add(send);
       this.deps.events.emit('transaction', { distributionId: this.plan.id, signature: record.signature, recipients: record.recipients.length, outcome: 'sent', at: Date.now() });
     }
     await Promise.all(sends);

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { allocate } from '../src/engine/allocate.js';
+import { seededRandom } from '../src/localnet/random.js';
 import { isTributaryError } from '../src/engine/errors.js';
 import type { Allocation, Holder } from '../src/engine/types.js';
 
-/** Deterministic generator (mulberry32) so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic (mulberry32), so a failing case can be replayed from its seed. */
+const prng = seededRandom;
 
 /** A bigint with up to `digits` decimal digits, built digit by digit (no float precision limit). */
 function randomBig(random: () => number, digits: number): bigint {

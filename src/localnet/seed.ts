@@ -4,7 +4,6 @@ import {
   ExtensionType,
   TOKEN_2022_PROGRAM_ID,
   TOKEN_PROGRAM_ID,
-  AccountLayout,
   AccountState,
   MintLayout,
   createInitializeDefaultAccountStateInstruction,
@@ -16,10 +15,9 @@ import {
 import { Keypair, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import type { LocalChain } from './chain.js';
 import { seededRandom } from './random.js';
+import { writeTokenAccount as writeAccount } from './token-accounts.js';
 
 const LAMPORTS_PER_SOL = 1_000_000_000n;
-/** Token-2022 account with the ImmutableOwner extension, as the ATA program creates them. */
-const TOKEN_2022_ACCOUNT_WITH_IMMUTABLE_OWNER = 170;
 
 export interface SeedOptions {
   /** Wallets holding the base token. */
@@ -76,7 +74,6 @@ export function seedScenario(chain: LocalChain, opts: SeedOptions): Scenario {
   const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
   const baseDecimals = opts.baseDecimals ?? 6;
   const rewardDecimals = opts.rewardDecimals ?? 6;
-  const tokenRent = chain.minimumBalanceForRentExemption(AccountLayout.span);
   const mintRent = chain.minimumBalanceForRentExemption(MintLayout.span);
 
   const distributor = Keypair.fromSeed(bytes(32));
@@ -96,31 +93,8 @@ export function seedScenario(chain: LocalChain, opts: SeedOptions): Scenario {
     chain.setAccount({ address: mint.toBase58(), data, lamports: mintRent, owner: program.toBase58() });
     return mint.toBase58();
   };
-  const writeTokenAccount = (address: PublicKey, program: PublicKey, mint: PublicKey | string, owner: PublicKey, amount: bigint): void => {
-    const data = Buffer.alloc(program.equals(TOKEN_2022_PROGRAM_ID) ? TOKEN_2022_ACCOUNT_WITH_IMMUTABLE_OWNER : AccountLayout.span);
-    AccountLayout.encode(
-      {
-        mint: new PublicKey(mint),
-        owner,
-        amount,
-        delegateOption: 0,
-        delegate: PublicKey.default,
-        state: AccountState.Initialized,
-        isNativeOption: 0,
-        isNative: 0n,
-        delegatedAmount: 0n,
-        closeAuthorityOption: 0,
-        closeAuthority: PublicKey.default,
-      },
-      data,
-    );
-    if (data.length > AccountLayout.span) {
-      data[AccountLayout.span] = 2; // AccountType::Account
-      data.writeUInt16LE(ExtensionType.ImmutableOwner, AccountLayout.span + 1);
-      data.writeUInt16LE(0, AccountLayout.span + 3);
-    }
-    chain.setAccount({ address: address.toBase58(), data, lamports: tokenRent, owner: program.toBase58() });
-  };
+  const writeTokenAccount = (address: PublicKey, program: PublicKey, mint: PublicKey | string, owner: PublicKey, amount: bigint): void =>
+    writeAccount(chain, { address, program, mint, owner, amount });
 
   const community = (program: PublicKey, count: number, decimals: number) => {
     const mint = Keypair.fromSeed(bytes(32)).publicKey;

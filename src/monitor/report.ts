@@ -1,6 +1,6 @@
 import { cpuPercent, sumBuckets, type CompletedSummary, type MinuteBucket } from './bucket.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatUnits } from './format.js';
-import { mean, mergeAll, quantile } from './latency-histogram.js';
+import { mean, quantile } from './latency-histogram.js';
 import { HOUR_MS, localDate, localDayRange, localParts } from './time.js';
 
 /**

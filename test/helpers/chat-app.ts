@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccountLayout, AccountState, getAssociatedTokenAddressSync } from '@solana/spl-token';
+import { TOKEN_PROGRAM_ID, getAssociatedTokenAddressSync } from '@solana/spl-token';
+import { writeTokenAccount } from '../../src/localnet/token-accounts.js';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import Keyv from 'keyv';
 import pino from 'pino';
@@ -79,27 +80,5 @@ export async function startChatApp(opts: ChatAppOptions = {}): Promise<ChatApp> 
 /** Writes a base-token account for `owner` straight into the chain, as the seed does for its holders. */
 export function giveBaseTokens(net: Localnet, owner: PublicKey, amount: bigint): void {
   const mint = new PublicKey(net.scenario.baseMint);
-  const data = Buffer.alloc(AccountLayout.span);
-  AccountLayout.encode(
-    {
-      mint,
-      owner,
-      amount,
-      delegateOption: 0,
-      delegate: PublicKey.default,
-      state: AccountState.Initialized,
-      isNativeOption: 0,
-      isNative: 0n,
-      delegatedAmount: 0n,
-      closeAuthorityOption: 0,
-      closeAuthority: PublicKey.default,
-    },
-    data,
-  );
-  net.chain.setAccount({
-    address: getAssociatedTokenAddressSync(mint, owner).toBase58(),
-    data,
-    lamports: net.chain.minimumBalanceForRentExemption(AccountLayout.span),
-    owner: 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA',
-  });
+  writeTokenAccount(net.chain, { address: getAssociatedTokenAddressSync(mint, owner), program: TOKEN_PROGRAM_ID, mint, owner, amount });
 }

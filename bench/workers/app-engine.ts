@@ -2,8 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createEngine, type Engine } from '../../src/app/engine.js';
-import { gatewayOptions } from '../../src/app/rpc-options.js';
+import { createEngine, engineOptionsFromConfig, type Engine } from '../../src/app/engine.js';
 import { loadConfig, type Config, type RpcPresetName } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -37,23 +36,7 @@ export async function startAppEngine(opts: AppEngineOptions): Promise<AppEngine>
   });
   const logger = createLogger({ level: config.log.level, destination: pino.destination({ dest: join(dataDir, 'tributary.log'), sync: false, mkdir: true }) });
   const store = await openStore({ dataDir, redisUrl: config.store.redisUrl });
-  const engine = createEngine({
-    gateway: gatewayOptions(config, opts.rpcUrl),
-    keypairPath: opts.keypairPath,
-    network: config.network,
-    ledgerStore: store.ns('ledger'),
-    cacheStore: store.ns('cache'),
-    logger: logger.child({ component: 'engine' }),
-    executor: {
-      computeUnitPriceCap: config.distribution.computeUnitPriceCapMicroLamports,
-      maxRecipientsPerTransaction: config.distribution.maxRecipientsPerTransaction,
-    },
-    snapshotTtlMs: config.cache.snapshotTtlMs,
-    previewTtlMs: config.distribution.previewTtlMs,
-    snapshotMaxRecipients: config.distribution.snapshotMaxRecipients,
-    largeTotalWarning: config.distribution.largeTotalWarning,
-    manyRecipientsWarning: config.distribution.manyRecipientsWarning,
-  });
+  const engine = createEngine(engineOptionsFromConfig(config, { rpcUrl: opts.rpcUrl, keypairPath: opts.keypairPath, store, logger }));
   await engine.service.recoverUnfinished();
   return {
     config,

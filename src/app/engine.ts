@@ -6,6 +6,8 @@ import { Ledger } from '../engine/ledger.js';
 import { DistributionService } from '../engine/service.js';
 import { RpcGateway, type RpcGatewayOptions } from '../solana/gateway.js';
 import { loadKeypair } from '../solana/keypair.js';
+import type { Config } from '../config/index.js';
+import { gatewayOptions } from './rpc-options.js';
 
 export interface EngineOptions {
   gateway: RpcGatewayOptions;
@@ -69,5 +71,30 @@ export function createEngine(opts: EngineOptions): Engine {
       await service.shutdown();
       await gateway.close();
     },
+  };
+}
+
+/** The engine's options as the configuration sets them; the one mapping of config to engine. */
+export function engineOptionsFromConfig(
+  config: Config,
+  wiring: { rpcUrl: string; keypairPath: string; store: { ns(name: string): Keyv }; logger: Logger; assumedSlotMs?: number },
+): EngineOptions {
+  return {
+    gateway: gatewayOptions(config, wiring.rpcUrl),
+    keypairPath: wiring.keypairPath,
+    network: config.network,
+    ledgerStore: wiring.store.ns('ledger'),
+    cacheStore: wiring.store.ns('cache'),
+    logger: wiring.logger.child({ component: 'engine' }),
+    executor: {
+      computeUnitPriceCap: config.distribution.computeUnitPriceCapMicroLamports,
+      maxRecipientsPerTransaction: config.distribution.maxRecipientsPerTransaction,
+      ...(wiring.assumedSlotMs !== undefined ? { assumedSlotMs: wiring.assumedSlotMs } : {}),
+    },
+    snapshotTtlMs: config.cache.snapshotTtlMs,
+    previewTtlMs: config.distribution.previewTtlMs,
+    snapshotMaxRecipients: config.distribution.snapshotMaxRecipients,
+    largeTotalWarning: config.distribution.largeTotalWarning,
+    manyRecipientsWarning: config.distribution.manyRecipientsWarning,
   };
 }

@@ -8,8 +8,8 @@ import type { Localnet } from '../localnet/index.js';
 import { createLogger } from '../log/logger.js';
 import { openStore, type Store } from '../store/index.js';
 import type { AppContext } from './context.js';
-import { createEngine } from './engine.js';
-import { explorerLink, gatewayOptions } from './rpc-options.js';
+import { createEngine, engineOptionsFromConfig } from './engine.js';
+import { explorerLink } from './rpc-options.js';
 import { formatBanner } from './banner.js';
 import { startMonitoring } from './monitoring.js';
 
@@ -75,24 +75,15 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     const openedStore = store;
     stoppers.unshift(() => openedStore.close());
 
-    const engine = createEngine({
-      gateway: gatewayOptions(config, url),
-      keypairPath,
-      network: config.network,
-      ledgerStore: store.ns('ledger'),
-      cacheStore: store.ns('cache'),
-      logger: logger.child({ component: 'engine' }),
-      executor: {
-        computeUnitPriceCap: config.distribution.computeUnitPriceCapMicroLamports,
-        maxRecipientsPerTransaction: config.distribution.maxRecipientsPerTransaction,
+    const engine = createEngine(
+      engineOptionsFromConfig(config, {
+        rpcUrl: url,
+        keypairPath,
+        store,
+        logger,
         ...(embedded ? { assumedSlotMs: config.localnet.slotMs } : {}),
-      },
-      snapshotTtlMs: config.cache.snapshotTtlMs,
-      previewTtlMs: config.distribution.previewTtlMs,
-      snapshotMaxRecipients: config.distribution.snapshotMaxRecipients,
-      largeTotalWarning: config.distribution.largeTotalWarning,
-      manyRecipientsWarning: config.distribution.manyRecipientsWarning,
-    });
+      }),
+    );
     stoppers.unshift(() => engine.close());
 
     let monitoring;

@@ -206,6 +206,21 @@ describe('distribution engine on the local chain', () => {
     await expect(h.engine.service.resume(id, operator)).rejects.toThrow(/cannot resume/);
   });
 
+  it('starts one run when the same plan is confirmed twice at once, and pays everyone once', async () => {
+    const h = await harness({ holders: 30, seed: 26 });
+    const preview = await h.engine.service.preview({ token: h.net.scenario.baseMint, amount: '30', reward: h.net.scenario.rewardMint }, operator);
+    const done = completion(h, preview.plan.id);
+    const results = await Promise.allSettled([h.engine.service.confirm(preview.plan.id, operator), h.engine.service.confirm(preview.plan.id, operator)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(/only a previewed plan can be confirmed/);
+    await done;
+    await h.engine.service.whenIdle();
+    const txs = await h.engine.ledger.transactions(preview.plan.id);
+    expect(h.net.server.stats().requestsByMethod.sendTransaction).toBe(txs.length);
+    const balances = await onChainBalances(direct(h), preview.plan);
+    for (const r of preview.plan.recipients) expect(balances.get(r.owner)).toBe(r.amount);
+  });
+
   it('refuses a plan confirmed after it expired', async () => {
     const h = await harness({ holders: 10, seed: 20 }, { previewTtlMs: 50 });
     const preview = await h.engine.service.preview({ token: h.net.scenario.baseMint, amount: '1', reward: 'SOL' }, operator);

@@ -49,6 +49,8 @@ const HISTORY_DEFAULT = 10;
  */
 export class DistributionService {
   private readonly runs = new Map<string, { run: DistributionRun; done: Promise<void> }>();
+  /** The tail of each distribution's queue of state changes (see `exclusive`). */
+  private readonly changing = new Map<string, Promise<void>>();
   /** Recipient states of distributions not running, by id; dropped whenever the service changes one. */
   private readonly settledViews = new Map<string, { states: RecipientState[]; byOwner: Map<string, number> }>();
 
@@ -86,89 +88,99 @@ export class DistributionService {
    * (`acknowledgeTotal`), so a confirm button pressed by habit moves no money.
    */
   async confirm(id: string, actor: Actor, opts: { acknowledgeTotal?: string } = {}): Promise<DistributionStatus> {
-    const { plan, record } = await this.load(id);
-    if (record.state !== 'previewed') throw invalidState(record, 'confirm', 'only a previewed plan can be confirmed');
-    if (Date.now() > plan.expiresAt) {
-      await this.deps.ledger.saveDistribution({ ...record, state: 'expired' });
-      throw new TributaryError('PLAN_EXPIRED', `plan ${id} expired; run /distribute preview again`, { details: { id } });
-    }
-    const total = formatAmount(plan.total, plan.reward.decimals);
-    if (plan.network === 'mainnet-beta' && opts.acknowledgeTotal?.trim() !== total) {
-      throw new TributaryError(
-        'CONFIRMATION_REQUIRED',
-        `this is mainnet: confirm again with the total, /distribute confirm id:${id} total:${total}`,
-        { details: { id, total } },
-      );
-    }
-    await this.preflight(plan, plan.recipients.map((_, i) => i));
-    const confirmed: DistributionRecord = { ...record, state: 'confirmed', confirmedBy: actor, confirmedAt: Date.now() };
-    await this.deps.ledger.keepPlan(plan);
-    await this.deps.ledger.saveDistribution(confirmed);
-    await this.deps.ledger.addToIndex(id);
-    this.deps.logger.info({ distributionId: id, by: actor, total, recipients: plan.recipients.length }, 'distribution confirmed');
-    await this.start(plan, confirmed);
-    return this.status(id);
+    return this.exclusive(id, async () => {
+      const { plan, record } = await this.load(id);
+      if (record.state !== 'previewed') throw invalidState(record, 'confirm', 'only a previewed plan can be confirmed');
+      if (Date.now() > plan.expiresAt) {
+        await this.deps.ledger.saveDistribution({ ...record, state: 'expired' });
+        throw new TributaryError('PLAN_EXPIRED', `plan ${id} expired; run /distribute preview again`, { details: { id } });
+      }
+      const total = formatAmount(plan.total, plan.reward.decimals);
+      if (plan.network === 'mainnet-beta' && opts.acknowledgeTotal?.trim() !== total) {
+        throw new TributaryError(
+          'CONFIRMATION_REQUIRED',
+          `this is mainnet: confirm again with the total, /distribute confirm id:${id} total:${total}`,
+          { details: { id, total } },
+        );
+      }
+      await this.preflight(plan, plan.recipients.map((_, i) => i));
+      const confirmed: DistributionRecord = { ...record, state: 'confirmed', confirmedBy: actor, confirmedAt: Date.now() };
+      await this.deps.ledger.keepPlan(plan);
+      await this.deps.ledger.saveDistribution(confirmed);
+      await this.deps.ledger.addToIndex(id);
+      this.deps.logger.info({ distributionId: id, by: actor, total, recipients: plan.recipients.length }, 'distribution confirmed');
+      await this.start(plan, confirmed);
+      return this.status(id);
+    });
   }
 
   async pause(id: string, actor: Actor): Promise<DistributionStatus> {
-    const { record } = await this.load(id);
-    if (record.state !== 'running') throw invalidState(record, 'pause', 'only a running distribution can be paused');
-    await this.deps.ledger.saveDistribution({ ...record, stopRequested: 'pause', pauseReason: `paused by ${actor.name ?? actor.userId}` });
-    this.runs.get(id)?.run.requestStop('pause');
-    await this.runs.get(id)?.done;
-    return this.status(id);
+    return this.exclusive(id, async () => {
+      const { record } = await this.load(id);
+      if (record.state !== 'running') throw invalidState(record, 'pause', 'only a running distribution can be paused');
+      await this.deps.ledger.saveDistribution({ ...record, stopRequested: 'pause', pauseReason: `paused by ${actor.name ?? actor.userId}` });
+      this.runs.get(id)?.run.requestStop('pause');
+      await this.runs.get(id)?.done;
+      return this.status(id);
+    });
   }
 
   async resume(id: string, actor: Actor): Promise<DistributionStatus> {
-    const { plan, record } = await this.load(id);
-    if (record.state !== 'paused') throw invalidState(record, 'resume', 'only a paused distribution can be resumed');
-    const view = await this.view(id, plan);
-    await this.preflight(plan, view.states.flatMap((s, i) => (s.status === 'pending' ? [i] : [])));
-    const { stopRequested: _, pauseReason: __, ...rest } = record;
-    const resumed: DistributionRecord = { ...rest, state: 'running' };
-    this.deps.logger.info({ distributionId: id, by: actor }, 'distribution resumed');
-    await this.start(plan, resumed);
-    return this.status(id);
+    return this.exclusive(id, async () => {
+      const { plan, record } = await this.load(id);
+      if (record.state !== 'paused') throw invalidState(record, 'resume', 'only a paused distribution can be resumed');
+      const view = await this.view(id, plan);
+      await this.preflight(plan, view.states.flatMap((s, i) => (s.status === 'pending' ? [i] : [])));
+      const { stopRequested: _, pauseReason: __, ...rest } = record;
+      const resumed: DistributionRecord = { ...rest, state: 'running' };
+      this.deps.logger.info({ distributionId: id, by: actor }, 'distribution resumed');
+      await this.start(plan, resumed);
+      return this.status(id);
+    });
   }
 
   async cancel(id: string, actor: Actor): Promise<DistributionStatus> {
-    const { plan, record } = await this.load(id);
-    if (record.state === 'previewed') {
-      await this.deps.ledger.saveDistribution({ ...record, state: 'cancelled', finishedAt: Date.now() });
-      return this.status(id);
-    }
-    if (record.state === 'running') {
-      await this.deps.ledger.saveDistribution({ ...record, stopRequested: 'cancel' });
-      this.runs.get(id)?.run.requestStop('cancel');
-      await this.runs.get(id)?.done;
-      return this.status(id);
-    }
-    if (record.state === 'paused' || record.state === 'confirmed') {
-      const failures = await this.deps.ledger.failures(id);
-      const view = await this.view(id, plan);
-      view.states.forEach((s, i) => {
-        if (s.status === 'pending') failures.set(i, { reason: 'cancelled before it was sent', at: Date.now(), round: record.round });
-      });
-      await this.deps.ledger.saveFailures(id, failures);
-      await this.finish(plan, { ...record, state: 'cancelled', finishedAt: Date.now() }, actor);
-      return this.status(id);
-    }
-    throw invalidState(record, 'cancel', 'it has already ended');
+    return this.exclusive(id, async () => {
+      const { plan, record } = await this.load(id);
+      if (record.state === 'previewed') {
+        await this.deps.ledger.saveDistribution({ ...record, state: 'cancelled', finishedAt: Date.now() });
+        return this.status(id);
+      }
+      if (record.state === 'running') {
+        await this.deps.ledger.saveDistribution({ ...record, stopRequested: 'cancel' });
+        this.runs.get(id)?.run.requestStop('cancel');
+        await this.runs.get(id)?.done;
+        return this.status(id);
+      }
+      if (record.state === 'paused' || record.state === 'confirmed') {
+        const failures = await this.deps.ledger.failures(id);
+        const view = await this.view(id, plan);
+        view.states.forEach((s, i) => {
+          if (s.status === 'pending') failures.set(i, { reason: 'cancelled before it was sent', at: Date.now(), round: record.round });
+        });
+        await this.deps.ledger.saveFailures(id, failures);
+        await this.finish(plan, { ...record, state: 'cancelled', finishedAt: Date.now() }, actor);
+        return this.status(id);
+      }
+      throw invalidState(record, 'cancel', 'it has already ended');
+    });
   }
 
   /** Pays the recipients that failed, again: a new round over the same plan. */
   async retryFailed(id: string, actor: Actor): Promise<DistributionStatus> {
-    const { plan, record } = await this.load(id);
-    if (record.state !== 'completed' && record.state !== 'cancelled') throw invalidState(record, 'retry', 'retry-failed is for a distribution that has ended');
-    const failures = await this.deps.ledger.failures(id);
-    if (failures.size === 0) throw new TributaryError('NOTHING_TO_RETRY', `distribution ${id} has no failed recipients`, { details: { id } });
-    await this.preflight(plan, [...failures.keys()]);
-    await this.deps.ledger.saveFailures(id, new Map());
-    this.settledViews.delete(id);
-    const { finishedAt: _, ...rest } = record;
-    this.deps.logger.info({ distributionId: id, by: actor, recipients: failures.size }, 'retrying failed recipients');
-    await this.start(plan, { ...rest, state: 'running', round: record.round + 1 });
-    return this.status(id);
+    return this.exclusive(id, async () => {
+      const { plan, record } = await this.load(id);
+      if (record.state !== 'completed' && record.state !== 'cancelled') throw invalidState(record, 'retry', 'retry-failed is for a distribution that has ended');
+      const failures = await this.deps.ledger.failures(id);
+      if (failures.size === 0) throw new TributaryError('NOTHING_TO_RETRY', `distribution ${id} has no failed recipients`, { details: { id } });
+      await this.preflight(plan, [...failures.keys()]);
+      await this.deps.ledger.saveFailures(id, new Map());
+      this.settledViews.delete(id);
+      const { finishedAt: _, ...rest } = record;
+      this.deps.logger.info({ distributionId: id, by: actor, recipients: failures.size }, 'retrying failed recipients');
+      await this.start(plan, { ...rest, state: 'running', round: record.round + 1 });
+      return this.status(id);
+    });
   }
 
   async status(id: string): Promise<DistributionStatus> {
@@ -229,7 +241,7 @@ export class DistributionService {
       const plan = await this.deps.ledger.getPlan(id);
       if (!plan) continue;
       this.deps.logger.info({ distributionId: id, state: record.state }, 'recovering unfinished distribution');
-      await this.start(plan, record);
+      await this.exclusive(id, () => this.start(plan, record));
       recovered.push(id);
     }
     return recovered;
@@ -252,6 +264,27 @@ export class DistributionService {
   async shutdown(): Promise<void> {
     for (const { run } of this.runs.values()) run.requestStop('shutdown');
     await this.whenIdle();
+  }
+
+  /**
+   * Runs state changes of one distribution one at a time. Two confirms (or a confirm and a
+   * recovery) interleaving at their awaits would otherwise both start a run over the same plan,
+   * and two runs over one ledger would each sign every recipient.
+   */
+  private async exclusive<T>(id: string, change: () => Promise<T>): Promise<T> {
+    const key = id.trim().toLowerCase();
+    const previous = this.changing.get(key) ?? Promise.resolve();
+    const next = previous.then(change, change);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.changing.set(key, settled);
+    try {
+      return await next;
+    } finally {
+      if (this.changing.get(key) === settled) this.changing.delete(key);
+    }
   }
 
   private async start(plan: Plan, record: DistributionRecord): Promise<void> {

@@ -268,7 +268,7 @@ export class DistributionRun {
     const reason = describeTxError(error);
     if (isDistributorFailure(error, entry.instructionOwner)) {
       this.pauseReason = `the distributor cannot pay: ${reason}`;
-      this.stopRequest = 'pause';
+      this.requestStop('pause');
       this.queue.unshift(...recipients);
       return;
     }

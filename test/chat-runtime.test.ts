@@ -18,6 +18,7 @@ import type { ReplyFile, Role } from '../src/chat/types.js';
 import { loadConfig } from '../src/config/index.js';
 import { EngineEventBus, type ProgressEvent } from '../src/engine/events.js';
 import { TributaryError } from '../src/engine/errors.js';
+import { progressEvent } from './helpers/events.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -244,26 +245,8 @@ describe('audit log', () => {
 });
 
 describe('progress message', () => {
-  function progress(paid: number, at = Date.now()): ProgressEvent {
-    return {
-      distributionId: 'd1',
-      reward: 'SOL',
-      decimals: 9,
-      recipients: 10,
-      inFlight: 0,
-      paid,
-      failed: 0,
-      paidAmount: String(paid * 1_000_000_000),
-      plannedAmount: '10000000000',
-      transactionsSent: paid,
-      transactionsConfirmed: paid,
-      transactionsFailed: 0,
-      recipientsPerSecond: 0,
-      etaSeconds: null,
-      state: 'running',
-      at,
-    };
-  }
+  const progress = (paid: number, at = Date.now()): ProgressEvent =>
+    progressEvent({ paid, paidAmount: String(paid * 1_000_000_000), plannedAmount: '10000000000', transactionsSent: paid, transactionsConfirmed: paid, at });
 
   it('is edited at most once per interval, never with the same text, and ends with the summary and the CSV', async () => {
     const status = { record: { id: 'd1', state: 'running' }, plan: { reward: { symbol: 'SOL', decimals: 9 } }, progress: progress(0) };

@@ -7,6 +7,7 @@ import { monitorConfigSchema, type AlertRule } from '../src/monitor/config.js';
 import { MetricHistory } from '../src/monitor/history.js';
 import type { OpsMessage, OpsNotifier, OpsTarget } from '../src/monitor/notifier.js';
 import { HistoryRecorder } from '../src/monitor/recorder.js';
+import { progressEvent } from './helpers/events.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2025-09-18T03:00:00Z');
@@ -50,27 +51,7 @@ async function harness(rules: AlertRule[], alertStore = new Keyv(), historyStore
   return { clock, now, history, recorder, rpc, engine, inbox, alerts, alertStore, historyStore, calls };
 }
 
-function progress(over: Partial<ProgressEvent>): ProgressEvent {
-  return {
-    distributionId: 'd1',
-    reward: 'SOL',
-    decimals: 9,
-    recipients: 1000,
-    inFlight: 0,
-    paid: 0,
-    failed: 0,
-    paidAmount: '0',
-    plannedAmount: '1000000000000',
-    transactionsSent: 0,
-    transactionsConfirmed: 0,
-    transactionsFailed: 0,
-    recipientsPerSecond: 0,
-    etaSeconds: null,
-    state: 'running',
-    at: T0,
-    ...over,
-  };
-}
+const progress = (over: Partial<ProgressEvent>): ProgressEvent => progressEvent({ recipients: 1000, plannedAmount: '1000000000000', at: T0, ...over });
 
 describe('alert manager', () => {
   afterEach(() => {

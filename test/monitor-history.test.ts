@@ -5,33 +5,14 @@ import { sumBuckets } from '../src/monitor/bucket.js';
 import { MetricHistory } from '../src/monitor/history.js';
 import { emptyHistogram, observe, quantile } from '../src/monitor/latency-histogram.js';
 import { HistoryRecorder } from '../src/monitor/recorder.js';
+import { progressEvent } from './helpers/events.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const T0 = Date.parse('2025-09-18T00:00:00Z');
 
-function progress(over: Partial<ProgressEvent>): ProgressEvent {
-  return {
-    distributionId: 'd1',
-    reward: 'So11111111111111111111111111111111111111112',
-    decimals: 9,
-    recipients: 10,
-    inFlight: 0,
-    paid: 0,
-    failed: 0,
-    paidAmount: '0',
-    plannedAmount: '0',
-    transactionsSent: 0,
-    transactionsConfirmed: 0,
-    transactionsFailed: 0,
-    recipientsPerSecond: 0,
-    etaSeconds: null,
-    state: 'running',
-    at: 0,
-    ...over,
-  };
-}
+const progress = (over: Partial<ProgressEvent>): ProgressEvent => progressEvent({ reward: 'So11111111111111111111111111111111111111112', ...over });
 
 describe('latency histogram', () => {
   it('gives percentiles within 4 % above the true value, and exact min and max', () => {

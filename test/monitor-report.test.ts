@@ -12,6 +12,7 @@ import type { OpsMessage, OpsNotifier, OpsTarget } from '../src/monitor/notifier
 import { HistoryRecorder } from '../src/monitor/recorder.js';
 import { buildDailyReport, renderReportText, type DailyReport } from '../src/monitor/report.js';
 import { ReportScheduler } from '../src/monitor/report-scheduler.js';
+import { progressEvent } from './helpers/events.js';
 
 const MIN = 60_000;
 const TZ = 'Asia/Tokyo';
@@ -21,27 +22,7 @@ const DAY_START = Date.parse('2025-09-17T15:00:00Z');
 const at = (hh: number, mm = 0) => DAY_START + hh * 60 * MIN + mm * MIN;
 const USDC = 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';
 
-function progress(over: Partial<ProgressEvent>): ProgressEvent {
-  return {
-    distributionId: 'd1',
-    reward: 'SOL',
-    decimals: 9,
-    recipients: 0,
-    inFlight: 0,
-    paid: 0,
-    failed: 0,
-    paidAmount: '0',
-    plannedAmount: '0',
-    transactionsSent: 0,
-    transactionsConfirmed: 0,
-    transactionsFailed: 0,
-    recipientsPerSecond: 0,
-    etaSeconds: null,
-    state: 'running',
-    at: 0,
-    ...over,
-  };
-}
+const progress = (over: Partial<ProgressEvent>): ProgressEvent => progressEvent({ recipients: 0, ...over });
 
 /**
  * A synthetic day: two distributions, 1,000 RPC calls with known latencies, cache lookups, three busy hours

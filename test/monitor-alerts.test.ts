@@ -1,13 +1,13 @@
 import Keyv from 'keyv';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EngineEventBus, type ProgressEvent } from '../src/engine/events.js';
-import { RpcEventBus } from '../src/solana/rpc-events.js';
 import { AlertManager } from '../src/monitor/alerts.js';
 import { monitorConfigSchema, type AlertRule } from '../src/monitor/config.js';
 import { MetricHistory } from '../src/monitor/history.js';
 import type { OpsMessage, OpsNotifier, OpsTarget } from '../src/monitor/notifier.js';
 import { HistoryRecorder } from '../src/monitor/recorder.js';
 import { progressEvent } from './helpers/events.js';
+import { recordingHistory } from './helpers/monitor.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2025-09-18T03:00:00Z');
@@ -32,14 +32,7 @@ function rule(id: string): AlertRule {
 /** A clock, a history on an in-memory Keyv, a recorder fed by real event buses, and an alert store. */
 async function harness(rules: AlertRule[], alertStore = new Keyv(), historyStore = new Keyv(), clock = { t: T0 }) {
   const now = () => clock.t;
-  const history = new MetricHistory(historyStore, { now });
-  await history.start();
-  const recorder = new HistoryRecorder(history, { now, sampleProcess: false });
-  await recorder.start();
-  const rpc = new RpcEventBus();
-  const engine = new EngineEventBus();
-  recorder.bindRpc(rpc);
-  recorder.bindEngine(engine);
+  const { history, recorder, engine, rpc } = await recordingHistory(historyStore, now);
   const inbox = new Inbox();
   const alerts = new AlertManager({ rules, history, store: alertStore, notifier: inbox, now, onFired: (a) => recorder.recordAlert(a.ruleId, a.severity) });
   alerts.bindEngine(engine);

@@ -4,15 +4,14 @@ import { inflateSync } from 'node:zlib';
 import Keyv from 'keyv';
 import * as PImage from 'pureimage';
 import { describe, expect, it } from 'vitest';
-import { EngineEventBus, type ProgressEvent } from '../src/engine/events.js';
-import { RpcEventBus } from '../src/solana/rpc-events.js';
+import type { ProgressEvent } from '../src/engine/events.js';
 import { renderDayChart } from '../src/monitor/chart.js';
 import { MetricHistory } from '../src/monitor/history.js';
 import type { OpsMessage, OpsNotifier, OpsTarget } from '../src/monitor/notifier.js';
-import { HistoryRecorder } from '../src/monitor/recorder.js';
 import { buildDailyReport, renderReportText, type DailyReport } from '../src/monitor/report.js';
 import { ReportScheduler } from '../src/monitor/report-scheduler.js';
 import { progressEvent } from './helpers/events.js';
+import { recordingHistory } from './helpers/monitor.js';
 
 const MIN = 60_000;
 const TZ = 'Asia/Tokyo';
@@ -31,14 +30,7 @@ const progress = (over: Partial<ProgressEvent>): ProgressEvent => progressEvent(
 async function syntheticDay(store = new Keyv()) {
   const clock = { t: DAY_START - 10 * MIN };
   const now = () => clock.t;
-  const history = new MetricHistory(store, { now });
-  await history.start();
-  const recorder = new HistoryRecorder(history, { now, sampleProcess: false });
-  await recorder.start();
-  const engine = new EngineEventBus();
-  const rpc = new RpcEventBus();
-  recorder.bindEngine(engine);
-  recorder.bindRpc(rpc);
+  const { history, recorder, engine, rpc } = await recordingHistory(store, now);
   const call = (durationMs: number, ok = true, rateLimited = 0) =>
     rpc.emit('call', { method: 'getMultipleAccounts', endpoint: 'primary', lane: 'read', queuedMs: 2, durationMs, ok, rateLimited, attempts: 1 + rateLimited, at: now() });
 

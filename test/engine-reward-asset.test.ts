@@ -17,10 +17,10 @@ import {
   getTypeLen,
 } from '@solana/spl-token';
 import { Connection, Keypair, PublicKey, Transaction, sendAndConfirmTransaction } from '@solana/web3.js';
-import { isTributaryError, type TributaryError } from '../src/engine/errors.js';
 import { resolveRewardAsset } from '../src/engine/reward-asset.js';
 import type { RewardAsset } from '../src/engine/types.js';
 import { startLocalnet, type Localnet } from '../src/localnet/index.js';
+import { rejection } from './helpers/rejection.js';
 
 let net: Localnet;
 let connection: Connection;
@@ -32,16 +32,6 @@ beforeAll(async () => {
   distributor = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(readFileSync(net.scenario.keypairPath, 'utf8')) as number[]));
 });
 afterAll(async () => net?.close());
-
-async function rejection(promise: Promise<unknown>): Promise<TributaryError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isTributaryError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a TributaryError, the call succeeded');
-}
 
 const short = (address: string) => `${address.slice(0, 4)}…${address.slice(-4)}`;
 

@@ -7,6 +7,7 @@ import { isTributaryError, type TributaryError } from '../src/engine/errors.js';
 import { applyFilters, takeSnapshot } from '../src/engine/snapshot.js';
 import type { Holder, Snapshot } from '../src/engine/types.js';
 import { startLocalnet, type Localnet, type SeededHolder } from '../src/localnet/index.js';
+import { rejection } from './helpers/rejection.js';
 
 let net: Localnet;
 let connection: Connection;
@@ -22,16 +23,6 @@ function expectedHolders(seeded: SeededHolder[]): Holder[] {
   return seeded
     .map((h) => ({ owner: h.owner, amount: h.amount, offCurve: h.offCurve, tokenAccounts: h.tokenAccounts.length }))
     .sort((a, b) => (a.amount !== b.amount ? (a.amount > b.amount ? -1 : 1) : a.owner < b.owner ? -1 : 1));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TributaryError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isTributaryError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a TributaryError, the call succeeded');
 }
 
 const requests = (method: string) => net.server.stats().requestsByMethod[method] ?? 0;

@@ -41,6 +41,17 @@ export interface ReceivedReward {
 }
 
 const HISTORY_DEFAULT = 10;
+/**
+ * Distributions whose plan and recipient states are kept in memory for /rewards and status. A
+ * 10,000-recipient view is a few MB, so the least recently used ones are dropped past this many.
+ */
+const SETTLED_VIEWS_KEPT = 32;
+
+interface SettledView {
+  plan: Plan;
+  states: RecipientState[];
+  byOwner: Map<string, number>;
+}
 
 /**
  * The engine's front door: preview, confirm, pause, resume, cancel, retry-failed, status, history,
@@ -52,7 +63,7 @@ export class DistributionService {
   /** The tail of each distribution's queue of state changes (see `exclusive`). */
   private readonly changing = new Map<string, Promise<void>>();
   /** Recipient states of distributions not running, by id; dropped whenever the service changes one. */
-  private readonly settledViews = new Map<string, { states: RecipientState[]; byOwner: Map<string, number> }>();
+  private readonly settledViews = new Map<string, SettledView>();
 
   constructor(private readonly deps: DistributionServiceDeps) {}
 
@@ -214,7 +225,7 @@ export class DistributionService {
     const out: ReceivedReward[] = [];
     const ids = await this.deps.ledger.distributionIds();
     for (const id of [...ids].reverse()) {
-      const plan = await this.deps.ledger.getPlan(id);
+      const plan = this.settledViews.get(id)?.plan ?? (await this.deps.ledger.getPlan(id));
       if (!plan) continue;
       const view = await this.view(id, plan);
       const index = view.byOwner.get(wallet);
@@ -395,12 +406,19 @@ export class DistributionService {
   private async view(id: string, plan: Plan): Promise<{ states: RecipientState[]; byOwner: Map<string, number> }> {
     const active = this.runs.get(id);
     const byOwner = () => new Map(plan.recipients.map((r, i) => [r.owner, i]));
-    if (active) return { states: active.run.view().states, byOwner: this.settledViews.get(id)?.byOwner ?? byOwner() };
+    if (active) return { states: active.run.view().states, byOwner: byOwner() };
     const cached = this.settledViews.get(id);
-    if (cached) return cached;
+    if (cached) {
+      // Re-inserted so the Map's order is least recently used first.
+      this.settledViews.delete(id);
+      this.settledViews.set(id, cached);
+      return cached;
+    }
     const [txs, failures] = await Promise.all([this.deps.ledger.transactions(id), this.deps.ledger.failures(id)]);
-    const view = { states: recipientStates(plan.recipients.length, txs, failures).states, byOwner: byOwner() };
+    const view: SettledView = { plan, states: recipientStates(plan.recipients.length, txs, failures).states, byOwner: byOwner() };
     this.settledViews.set(id, view);
+    const oldest = this.settledViews.keys().next();
+    if (this.settledViews.size > SETTLED_VIEWS_KEPT && !oldest.done) this.settledViews.delete(oldest.value);
     return view;
   }
 }

@@ -6,6 +6,7 @@ import KeyvRedis, { createClient } from '@keyv/redis';
 import { maskUrl } from '../log/redact.js';
 import { StoreError } from './errors.js';
 import { NamespaceView, type NamespaceOps } from './namespace-view.js';
+import { checkRedisDurability, SQLITE_DURABILITY, type StoreDurability } from './redis-durability.js';
 import { deserialize, serialize } from './serialize.js';
 
 /*
@@ -33,6 +34,12 @@ export interface Store {
   readonly backend: 'sqlite' | 'redis';
   /** The SQLite file, or the Redis URL without credentials: safe to log. */
   readonly location: string;
+  /**
+   * Whether an acknowledged write survives a crash or restart of the backend and is never evicted,
+   * read when the store was opened. SQLite (WAL, synchronous=FULL) always is; Redis only with
+   * AOF fsynced on every write and maxmemory-policy noeviction. Money must not move when false.
+   */
+  readonly durability: StoreDurability;
   /** The Keyv of one namespace; the same instance for the same name. Names are [a-z0-9-]. */
   ns(name: string): Keyv;
   /** Delete expired entries now; resolves to how many went (Redis expires its own: 0). */
@@ -50,6 +57,7 @@ const PAGE = 500;
 interface Backend {
   kind: Store['backend'];
   location: string;
+  durability: StoreDurability;
   view(fullName: string): NamespaceView;
   /** Keyv adds `<namespace>:` to keys itself (SQLite), or the adapter does (Redis). */
   keyvPrefixes: boolean;
@@ -90,6 +98,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   return {
     backend: backend.kind,
     location: backend.location,
+    durability: backend.durability,
     ns(name: string): Keyv {
       if (closed) throw new StoreError('STORE_CLOSED', `ns("${name}") after close()`);
       checkName(name, 'namespace name');
@@ -154,6 +163,7 @@ async function openSqlite(dataDir: string, busyTimeoutMs: number): Promise<Backe
   return {
     kind: 'sqlite',
     location: file,
+    durability: SQLITE_DURABILITY,
     keyvPrefixes: true,
     view(fullName) {
       const [from, to] = keyRange(fullName);
@@ -200,6 +210,8 @@ async function openRedis(url: string): Promise<Backend> {
   let started = false;
   const client = createClient({
     url,
+    // While disconnected, a command fails at once instead of waiting in a queue for as long as the outage lasts.
+    disableOfflineQueue: true,
     socket: {
       connectTimeout: 5_000,
       // At start, give up after a few tries so a wrong URL fails openStore; once running, keep
@@ -218,9 +230,12 @@ async function openRedis(url: string): Promise<Backend> {
     if (client.isOpen) client.destroy();
     throw new StoreError('STORE_OPEN_FAILED', `cannot connect to Redis at ${location}: ${err instanceof Error ? maskUrl(err.message) : 'no answer'}`, { cause: err });
   }
+  // Redis acknowledges writes from memory: whether they survive a restart depends on its settings.
+  const durability = await checkRedisDurability(client);
   return {
     kind: 'redis',
     location,
+    durability,
     keyvPrefixes: false,
     view(fullName) {
       // One adapter per namespace over the shared client: the Redis adapter prefixes keys with

@@ -4,6 +4,7 @@ import { Keyv } from 'keyv';
 import { KeyvSqlite } from '@keyv/sqlite';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import { maskUrl } from '../log/redact.js';
+import { redisAtomic, sqliteAtomic, type AtomicOps, type RedisEval } from './atomic.js';
 import { StoreError } from './errors.js';
 import { NamespaceView, type NamespaceOps } from './namespace-view.js';
 import { checkRedisDurability, SQLITE_DURABILITY, type StoreDurability } from './redis-durability.js';
@@ -42,6 +43,8 @@ export interface Store {
   readonly durability: StoreDurability;
   /** The Keyv of one namespace; the same instance for the same name. Names are [a-z0-9-]. */
   ns(name: string): Keyv;
+  /** Atomic operations (write-if-absent, leases, fenced writes) on the keys of namespace `name`. */
+  atomic(name: string): AtomicOps;
   /** Delete expired entries now; resolves to how many went (Redis expires its own: 0). */
   sweepExpired(): Promise<number>;
   /** Stop the sweep and close the connection. Idempotent. */
@@ -59,6 +62,7 @@ interface Backend {
   location: string;
   durability: StoreDurability;
   view(fullName: string): NamespaceView;
+  atomic(fullName: string): AtomicOps;
   /** Keyv adds `<namespace>:` to keys itself (SQLite), or the adapter does (Redis). */
   keyvPrefixes: boolean;
   sweep(root: string): Promise<number>;
@@ -117,6 +121,11 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       }
       return keyv;
     },
+    atomic(name: string): AtomicOps {
+      if (closed) throw new StoreError('STORE_CLOSED', `atomic("${name}") after close()`);
+      checkName(name, 'namespace name');
+      return backend.atomic(`${root}.${name}`);
+    },
     sweepExpired,
     async close(): Promise<void> {
       if (closed) return;
@@ -165,6 +174,7 @@ async function openSqlite(dataDir: string, busyTimeoutMs: number): Promise<Backe
     location: file,
     durability: SQLITE_DURABILITY,
     keyvPrefixes: true,
+    atomic: (fullName) => sqliteAtomic(query, TABLE, fullName),
     view(fullName) {
       const [from, to] = keyRange(fullName);
       const ops: NamespaceOps = {
@@ -237,6 +247,7 @@ async function openRedis(url: string): Promise<Backend> {
     location,
     durability,
     keyvPrefixes: false,
+    atomic: (fullName) => redisAtomic(client as unknown as RedisEval, fullName),
     view(fullName) {
       // One adapter per namespace over the shared client: the Redis adapter prefixes keys with
       // its own namespace, and its clear() and iterator() stay within it.

@@ -1,5 +1,6 @@
 import { Connection, type Commitment } from '@solana/web3.js';
 import { withFailover, type CircuitBreakerOptions } from './failover.js';
+import type { BudgetAtStart } from './pacing-window.js';
 import { RateGate } from './rate-gate.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import { RpcEventBus } from './rpc-events.js';
@@ -21,6 +22,8 @@ export interface RpcGatewayOptions {
   /** Default 5 failures, 30 s. */
   circuitBreaker?: CircuitBreakerOptions;
   commitment?: Commitment;
+  /** What each endpoint's window held when the gateway started (PacingWindow): default 'full', so a restart draws no 429s; 'empty' only for an endpoint known to be fresh, such as a local chain just started. */
+  budgetAtStart?: BudgetAtStart;
 }
 
 export interface RpcGatewayStats {
@@ -47,7 +50,7 @@ export class RpcGateway {
     this.commitment = opts.commitment ?? 'confirmed';
     const retry = opts.retry ?? { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 8_000 };
     const endpoint = (url: string, label: string): RpcTransport => {
-      const gate = new RateGate({ limit: opts.limit ?? null, maxConcurrent: opts.maxConcurrent ?? 8 });
+      const gate = new RateGate({ limit: opts.limit ?? null, maxConcurrent: opts.maxConcurrent ?? 8, budgetAtStart: opts.budgetAtStart ?? 'full' });
       this.gates.push(gate);
       return withRetry(gate.wrap(httpTransport(url, label, opts.timeoutMs ?? 10_000)), retry, {
         onRateLimited: (waitMs) => gate.pause(waitMs),

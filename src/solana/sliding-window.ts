@@ -14,18 +14,15 @@ export const PUBLIC_MAINNET_LIMIT: RateLimitRule = { requestsPerWindow: 100, per
 
 /**
  * Sliding-window log, as providers enforce their limits: a request is admitted when fewer than the
- * budget were admitted in the last window. The local chain uses it to refuse, the RPC gateway to
- * pace itself so that it is never refused. Refused requests do not count.
+ * budget were admitted in the last window. The local chain uses it to refuse. Refused requests do
+ * not count. The RPC gateway paces against the same rule from the client's side (PacingWindow),
+ * which cannot see when the provider counted a request.
  */
 export class SlidingWindowLimiter {
   private readonly all: number[] = [];
   private readonly byMethod = new Map<string, number[]>();
 
-  /** `marginMs` widens every window: the client's clock and the server's see a request at slightly different times. */
-  constructor(
-    readonly rule: RateLimitRule,
-    private readonly marginMs = 0,
-  ) {}
+  constructor(readonly rule: RateLimitRule) {}
 
   /**
    * Admits all of `methods` (one HTTP request, maybe a JSON-RPC batch) or none.
@@ -46,16 +43,16 @@ export class SlidingWindowLimiter {
   /** Milliseconds until `methods` would be admitted; 0 when they would be now. */
   waitMs(methods: string[], now = Date.now()): number {
     const { rule } = this;
-    let wait = waitFor(this.all, methods.length, rule.requestsPerWindow, rule.windowMs + this.marginMs, now);
+    let wait = waitFor(this.all, methods.length, rule.requestsPerWindow, rule.windowMs, now);
     const counts = new Map<string, number>();
     for (const m of methods) counts.set(m, (counts.get(m) ?? 0) + 1);
     for (const [method, n] of counts) {
       const log = this.byMethod.get(method) ?? [];
       if (rule.perMethodPerWindow !== undefined) {
-        wait = Math.max(wait, waitFor(log, n, rule.perMethodPerWindow, rule.windowMs + this.marginMs, now));
+        wait = Math.max(wait, waitFor(log, n, rule.perMethodPerWindow, rule.windowMs, now));
       }
       const specific = rule.methods?.[method];
-      if (specific) wait = Math.max(wait, waitFor(log, n, specific.requests, specific.windowMs + this.marginMs, now));
+      if (specific) wait = Math.max(wait, waitFor(log, n, specific.requests, specific.windowMs, now));
     }
     return wait;
   }

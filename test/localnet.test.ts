@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction, sendAndConfirmTransaction } from '@solana/web3.js';
 import {
@@ -9,6 +11,9 @@ import {
   getAssociatedTokenAddressSync,
 } from '@solana/spl-token';
 import { startLocalnet, type Localnet } from '../src/localnet/index.js';
+import { LocalChain } from '../src/localnet/chain.js';
+import { PubSubServer } from '../src/localnet/pubsub.js';
+import { RpcServer } from '../src/localnet/rpc-server.js';
 
 let net: Localnet;
 let connection: Connection;
@@ -147,6 +152,81 @@ describe('emulated provider limits and faults', () => {
       expect(faulty.server.stats().transactionsDropped).toBe(1);
     } finally {
       await faulty.close();
+    }
+  });
+});
+
+describe('RPC + PubSub port pair', () => {
+  /** A plain HTTP server holding a port the OS picked. */
+  async function occupy(): Promise<{ server: Server; port: number }> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, port: (server.address() as AddressInfo).port };
+  }
+  const release = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+  it('PubSub on a taken port rejects with EADDRINUSE instead of crashing the process, and can listen again', async () => {
+    const chain = new LocalChain({ slotMs: 3_600_000 });
+    const pubsub = new PubSubServer(chain);
+    const blocker = await occupy();
+    try {
+      await expect(pubsub.listen(blocker.port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      await pubsub.listen(0, '127.0.0.1');
+    } finally {
+      await pubsub.close();
+      await release(blocker.server);
+      chain.close();
+    }
+  });
+
+  it('when the port after the picked one is taken, releases the pair and tries a new one', async () => {
+    const chain = new LocalChain({ slotMs: 3_600_000 });
+    const server = new RpcServer(chain);
+    const blocker = await occupy();
+    // The first PubSub attempt lands on a port that is really taken, whatever the OS picked for RPC.
+    const pubsub = (server as unknown as { pubsub: PubSubServer }).pubsub;
+    const listen = pubsub.listen.bind(pubsub);
+    const tried: number[] = [];
+    pubsub.listen = (port, host) => {
+      tried.push(port);
+      return listen(tried.length === 1 ? blocker.port : port, host);
+    };
+    try {
+      const url = await server.listen();
+      expect(tried).toHaveLength(2);
+      const port = Number(new URL(url).port);
+      expect(server.wsUrl).toBe(`ws://127.0.0.1:${port + 1}`);
+      const res = await fetch(url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getHealth' }) });
+      expect(((await res.json()) as { result: string }).result).toBe('ok');
+    } finally {
+      await server.close();
+      await release(blocker.server);
+      chain.close();
+    }
+  });
+
+  it('on a port the caller fixed, fails with EADDRINUSE when the neighbour is taken instead of moving elsewhere', async () => {
+    const chain = new LocalChain({ slotMs: 3_600_000 });
+    const blocker = await occupy();
+    const server = new RpcServer(chain, { port: blocker.port - 1 });
+    try {
+      await expect(server.listen()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      await server.close();
+      await release(blocker.server);
+      chain.close();
+    }
+  });
+
+  it('gives the lagging endpoint its own pair', async () => {
+    const pair = await startLocalnet({ holders: 0, laggingEndpointSlots: 5 });
+    try {
+      const ports = [pair.rpcUrl, pair.wsUrl, pair.laggingRpcUrl, pair.laggingWsUrl].map((u) => Number(new URL(String(u)).port));
+      expect(new Set(ports).size).toBe(4);
+      expect(ports[1]).toBe((ports[0] as number) + 1);
+      expect(ports[3]).toBe((ports[2] as number) + 1);
+    } finally {
+      await pair.close();
     }
   });
 });

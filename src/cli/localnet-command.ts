@@ -14,12 +14,19 @@ export async function runLocalnet(flags: LocalnetFlags): Promise<void> {
     keypairDir: resolve(flags.keypairDir),
     rateLimit: flags.rateLimit ? parseRateLimit(flags.rateLimit) : null,
     faults: flags.faults ? parseFaults(flags.faults) : {},
+    statusCacheSlots: flags.statusCacheSlots,
+    confirmedLagSlots: flags.confirmedLagSlots,
+    forkSlots: flags.forkSlots,
+    forkRelandSlots: flags.forkRelandSlots,
+    transactionHistory: flags.history,
+    ...(flags.laggingEndpointSlots !== undefined ? { laggingEndpointSlots: flags.laggingEndpointSlots } : {}),
   });
   const s = net.scenario;
   process.stdout.write(
     `${JSON.stringify({
       rpcUrl: net.rpcUrl,
-      wsUrl: net.rpcUrl.replace(/^http/, 'ws').replace(/:(\d+)$/, (_m, p: string) => `:${Number(p) + 1}`),
+      wsUrl: net.wsUrl,
+      ...(net.laggingRpcUrl ? { laggingRpcUrl: net.laggingRpcUrl, laggingWsUrl: net.laggingWsUrl } : {}),
       baseMint: s.baseMint,
       baseMint2022: s.baseMint2022,
       rewardMint: s.rewardMint,

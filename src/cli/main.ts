@@ -23,8 +23,14 @@ program
   .option('--seed <n>', 'seed of everything generated', integer, 42)
   .option('--slot-ms <ms>', 'milliseconds per slot (a blockhash lives 150 slots)', integer, 400)
   .option('--rate-limit <spec>', 'provider-like limit, e.g. public-mainnet or 100/10s,method=40')
-  .option('--faults <spec>', 'injected faults, e.g. 429=0.1,5xx=0.05,timeout=0.01,drop=0.05,fail=0.01')
+  .option('--faults <spec>', 'injected faults, e.g. 429=0.1,5xx=0.05,timeout=0.01,drop=0.05,fail=0.01,fork=0.05')
   .option('--keypair-dir <dir>', 'where the distributor keypair is written', '.localnet')
+  .option('--status-cache-slots <n>', 'slots getSignatureStatuses finds a signature without searchTransactionHistory', integer, 300)
+  .option('--confirmed-lag-slots <n>', 'slots from processed to confirmed (finalized is 32)', integer, 2)
+  .option('--fork-slots <n>', 'slots a fork-failed transaction shows failed at processed before its fork is dropped', integer, 4)
+  .option('--fork-reland-slots <n>', 'slots after the fork is dropped at which the same transaction lands', integer, 2)
+  .option('--no-history', 'no transaction history: searchTransactionHistory and getTransaction answer -32011')
+  .option('--lagging-endpoint-slots <n>', 'also serve a second endpoint this many slots behind the tip (laggingRpcUrl)', integer)
   .action(async (opts: LocalnetFlags) => {
     const { runLocalnet } = await import('./localnet-command.js');
     await runLocalnet(opts);
@@ -67,6 +73,13 @@ export interface LocalnetFlags {
   rateLimit?: string;
   faults?: string;
   keypairDir: string;
+  statusCacheSlots: number;
+  confirmedLagSlots: number;
+  forkSlots: number;
+  forkRelandSlots: number;
+  /** false with --no-history. */
+  history: boolean;
+  laggingEndpointSlots?: number;
 }
 
 function integer(value: string): number {

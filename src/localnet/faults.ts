@@ -12,6 +12,11 @@ export interface FaultRates {
   dropTransaction?: number;
   /** Per sendTransaction: land the transaction as failed (a program error), so nobody in it is paid. */
   failTransaction?: number;
+  /**
+   * Per sendTransaction: show the transaction failed at `processed` on a fork that is then
+   * abandoned, after which the same bytes land for real (docs/solana-rpc-behaviour.md, Forks).
+   */
+  forkFail?: number;
   /** How long a timed-out request hangs before its socket is destroyed. Default 15 s. */
   timeoutMs?: number;
 }
@@ -44,6 +49,11 @@ export class FaultInjector {
     return rate > 0 && this.random() < rate;
   }
 
+  shouldForkFail(): boolean {
+    const rate = this.rates.forkFail ?? 0;
+    return rate > 0 && this.random() < rate;
+  }
+
   shouldDropTransaction(): boolean {
     const rate = this.rates.dropTransaction ?? 0;
     return rate > 0 && this.random() < rate;
@@ -54,7 +64,7 @@ export class FaultInjector {
   }
 }
 
-/** Parses `429=0.1,5xx=0.05,timeout=0.02,drop=0.05` (the `--faults` flag). */
+/** Parses `429=0.1,5xx=0.05,timeout=0.02,drop=0.05,fail=0.01,fork=0.05` (the `--faults` flag). */
 export function parseFaults(spec: string): FaultRates {
   const keys: Record<string, keyof FaultRates> = {
     '429': 'rateLimited',
@@ -62,6 +72,7 @@ export function parseFaults(spec: string): FaultRates {
     timeout: 'timeout',
     drop: 'dropTransaction',
     fail: 'failTransaction',
+    fork: 'forkFail',
     timeoutMs: 'timeoutMs',
   };
   const rates: FaultRates = {};
@@ -70,7 +81,7 @@ export function parseFaults(spec: string): FaultRates {
     const key = name ? keys[name] : undefined;
     const n = Number(value);
     if (!key || value === undefined || !Number.isFinite(n) || n < 0 || (key !== 'timeoutMs' && n > 1)) {
-      throw new Error(`--faults: "${part}" is not NAME=RATE with NAME one of 429, 5xx, timeout, drop, fail (rates 0..1) or timeoutMs=MS`);
+      throw new Error(`--faults: "${part}" is not NAME=RATE with NAME one of 429, 5xx, timeout, drop, fail, fork (rates 0..1) or timeoutMs=MS`);
     }
     rates[key] = n;
   }

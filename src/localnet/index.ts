@@ -1,13 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalChain } from './chain.js';
+import { LocalChain, type ChainTuning } from './chain.js';
 import type { FaultRates } from './faults.js';
 import type { RateLimitRule } from '../solana/sliding-window.js';
 import { RpcServer } from './rpc-server.js';
 import { seedScenario, type Scenario } from './seed.js';
 
-export interface LocalnetOptions {
+export interface LocalnetOptions extends Partial<ChainTuning> {
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -20,48 +20,89 @@ export interface LocalnetOptions {
   rateLimit?: RateLimitRule | null;
   faults?: FaultRates;
   prioritizationFee?: number;
+  /** Serve history lookups (`searchTransactionHistory`, `getTransaction`); false answers -32011. Default true. */
+  transactionHistory?: boolean;
+  /**
+   * Also serve a second endpoint over the same chain that answers this many slots behind the tip
+   * (`laggingRpcUrl`); unset = no second endpoint. It has the same rate limit, faults and history
+   * setting as the first, with its own counters.
+   */
+  laggingEndpointSlots?: number;
 }
 
 export interface Localnet {
   rpcUrl: string;
+  /** PubSub (WebSocket) of `rpcUrl`. */
+  wsUrl: string;
   chain: LocalChain;
   server: RpcServer;
+  /** The endpoint `laggingEndpointSlots` behind, when asked for. */
+  laggingRpcUrl?: string;
+  laggingWsUrl?: string;
+  laggingServer?: RpcServer;
   scenario: Scenario;
   close(): Promise<void>;
 }
 
 /** An in-process Solana chain (litesvm) behind JSON-RPC on 127.0.0.1, seeded with a demo community. */
 export async function startLocalnet(opts: LocalnetOptions = {}): Promise<Localnet> {
-  const chain = new LocalChain({
-    ...(opts.slotMs !== undefined ? { slotMs: opts.slotMs } : {}),
-    ...(opts.prioritizationFee !== undefined ? { prioritizationFee: opts.prioritizationFee } : {}),
-  });
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const chain = new LocalChain(
+    defined({
+      slotMs: opts.slotMs,
+      prioritizationFee: opts.prioritizationFee,
+      statusCacheSlots: opts.statusCacheSlots,
+      confirmedLagSlots: opts.confirmedLagSlots,
+      forkSlots: opts.forkSlots,
+      forkRelandSlots: opts.forkRelandSlots,
+    }),
+  );
   const scenario = seedScenario(chain, {
     holders: opts.holders ?? 200,
     seed: opts.seed ?? 42,
     keypairDir: opts.keypairDir ?? mkdtempSync(join(tmpdir(), 'tributary-localnet-')),
   });
-  const server = new RpcServer(chain, {
-    ...(opts.host !== undefined ? { host: opts.host } : {}),
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
+  // The seed is the genesis state: a first block on top of it, so nothing sent afterwards shares its slot.
+  chain.advance(1);
+  const node = {
     rateLimit: opts.rateLimit ?? null,
     faults: opts.faults ?? {},
     faultSeed: opts.seed ?? 42,
-  });
-  const rpcUrl = await server.listen();
-  return {
-    rpcUrl,
-    chain,
-    server,
-    scenario,
-    async close() {
-      await server.close();
-      chain.close();
-    },
+    transactionHistory: opts.transactionHistory ?? true,
   };
+  const servers: RpcServer[] = [];
+  const close = async () => {
+    for (const s of servers) await s.close();
+    chain.close();
+  };
+  try {
+    const server = new RpcServer(chain, { ...node, ...defined({ host: opts.host, port: opts.port }) });
+    servers.push(server);
+    const rpcUrl = await server.listen();
+    let lagging: RpcServer | undefined;
+    if (opts.laggingEndpointSlots !== undefined) {
+      lagging = new RpcServer(chain, { ...node, ...defined({ host: opts.host }), faultSeed: node.faultSeed + 1, lagSlots: opts.laggingEndpointSlots });
+      servers.push(lagging);
+      await lagging.listen();
+    }
+    return {
+      rpcUrl,
+      wsUrl: server.wsUrl,
+      chain,
+      server,
+      ...(lagging ? { laggingRpcUrl: lagging.url, laggingWsUrl: lagging.wsUrl, laggingServer: lagging } : {}),
+      scenario,
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
 
 export type { Scenario, SeededHolder } from './seed.js';
 export type { FaultRates } from './faults.js';
 export type { RateLimitRule } from '../solana/sliding-window.js';
 export type { RpcStats } from './rpc-server.js';
+export type { ChainTuning, Commitment } from './chain.js';
+export type { NodeSettings } from './rpc-methods.js';

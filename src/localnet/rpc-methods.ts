@@ -1,8 +1,9 @@
 import bs58 from 'bs58';
 import { AccountLayout, MintLayout, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import type { EncodedAccount, ReadonlyUint8Array } from '@solana/kit';
-import { ChainRejection, type LocalChain } from './chain.js';
+import { ChainRejection, type Commitment, type LocalChain, type SendOutcome, type ViewPoint } from './chain.js';
 import type { FaultInjector } from './faults.js';
+import { decodeTransaction, encodeTransaction, tokenAmount } from './transactions.js';
 
 export class RpcError extends Error {
   constructor(
@@ -28,83 +29,158 @@ const TOKEN_PROGRAMS = new Set([TOKEN_PROGRAM_ID.toBase58(), TOKEN_2022_PROGRAM_
 const TOKEN_ACCOUNT_SIZE = 165;
 const MINT_SIZE = 82;
 
-/** The JSON-RPC methods the local chain answers, with Solana's request and response shapes. */
-export function createRpcMethods(chain: LocalChain, faults: FaultInjector): Map<string, Handler> {
-  const ctx = () => ({ slot: chain.slot, apiVersion: '2.2.0' });
-  const withContext = (value: unknown) => ({ context: ctx(), value });
+/** What one RPC node is: how far behind the tip it answers, and whether it keeps transaction history. */
+export interface NodeSettings {
+  lagSlots: number;
+  transactionHistory: boolean;
+}
+
+/** Error codes of Solana's RPC that the local chain answers (docs/solana-rpc-behaviour.md). */
+export const RPC_ERRORS = {
+  transactionHistoryNotAvailable: -32011,
+  unsupportedTransactionVersion: -32015,
+  minContextSlotNotReached: -32016,
+} as const;
+
+interface CommitmentConfig {
+  commitment?: unknown;
+  minContextSlot?: unknown;
+}
+
+const COMMITMENTS: Record<string, Commitment> = {
+  processed: 'processed',
+  confirmed: 'confirmed',
+  finalized: 'finalized',
+  // Names older clients still send.
+  recent: 'processed',
+  single: 'confirmed',
+  singleGossip: 'confirmed',
+  root: 'finalized',
+  max: 'finalized',
+};
+
+/**
+ * The JSON-RPC methods one node answers, with Solana's request and response shapes. Every answer
+ * is as of the node's view (docs/solana-rpc-behaviour.md): `node.lagSlots` behind the tip, at the
+ * request's commitment, `finalized` when the request names none (Agave's default).
+ */
+export function createRpcMethods(
+  chain: LocalChain,
+  faults: FaultInjector,
+  node: NodeSettings,
+  hooks: { onSend?: (outcome: SendOutcome) => void } = {},
+): Map<string, Handler> {
+  /** The view a request reads, from its config object; refuses a minContextSlot the view has not reached. */
+  const viewOf = (config: unknown, fallback: Commitment = 'finalized'): ViewPoint => {
+    const cfg = (config && typeof config === 'object' ? config : {}) as CommitmentConfig;
+    let commitment = fallback;
+    if (cfg.commitment !== undefined) {
+      const named = typeof cfg.commitment === 'string' ? COMMITMENTS[cfg.commitment] : undefined;
+      if (!named) throw new RpcError(-32602, `Invalid params: unknown commitment ${JSON.stringify(cfg.commitment)}`);
+      commitment = named;
+    }
+    const view: ViewPoint = { lagSlots: node.lagSlots, commitment };
+    if (typeof cfg.minContextSlot === 'number') {
+      const contextSlot = chain.bankSlot(view);
+      if (contextSlot < cfg.minContextSlot) {
+        throw new RpcError(RPC_ERRORS.minContextSlotNotReached, 'Minimum context slot has not been reached', { contextSlot });
+      }
+    }
+    return view;
+  };
+  const ctx = (view: ViewPoint) => ({ slot: chain.bankSlot(view), apiVersion: '2.2.0' });
+  const withContext = (view: ViewPoint, value: unknown) => ({ context: ctx(view), value });
+  const processedView = (): ViewPoint => ({ lagSlots: node.lagSlots, commitment: 'processed' });
+  const requireHistory = () => {
+    if (!node.transactionHistory) throw new RpcError(RPC_ERRORS.transactionHistoryNotAvailable, 'Transaction history is not available from this node');
+  };
 
   const methods: Record<string, Handler> = {
     getHealth: () => 'ok',
     getVersion: () => ({ 'solana-core': '2.2.0-litesvm', 'feature-set': 0 }),
     getGenesisHash: () => 'Tributary1ocaLnet111111111111111111111111111',
-    getSlot: () => chain.slot,
-    getBlockHeight: () => chain.blockHeight,
-    getEpochInfo: () => ({
-      absoluteSlot: chain.slot,
-      blockHeight: chain.blockHeight,
-      epoch: 0,
-      slotIndex: chain.slot,
-      slotsInEpoch: 432_000,
-      transactionCount: null,
-    }),
-    getLatestBlockhash: () => withContext(chain.latestBlockhash()),
-    isBlockhashValid: ([hash]) => withContext(chain.isBlockhashValid(String(hash))),
-    getFeeForMessage: () => withContext(5000),
-    getBalance: ([pubkey]) => withContext(Number(chain.getBalance(asPubkey(pubkey)))),
+    getSlot: ([config]) => chain.bankSlot(viewOf(config)),
+    getBlockHeight: ([config]) => chain.bankHeight(viewOf(config)),
+    getEpochInfo: ([config]) => {
+      const view = viewOf(config);
+      const slot = chain.bankSlot(view);
+      return { absoluteSlot: slot, blockHeight: chain.bankHeight(view), epoch: 0, slotIndex: slot, slotsInEpoch: 432_000, transactionCount: chain.transactionCount(view) };
+    },
+    getLatestBlockhash: ([config]) => {
+      const view = viewOf(config);
+      return withContext(view, chain.latestBlockhash(view));
+    },
+    isBlockhashValid: ([hash, config]) => {
+      const view = viewOf(config);
+      return withContext(view, chain.isBlockhashValid(String(hash), view));
+    },
+    getFeeForMessage: ([, config]) => withContext(viewOf(config), 5000),
+    getBalance: ([pubkey, config]) => {
+      const view = viewOf(config);
+      return withContext(view, Number(chain.getBalance(asPubkey(pubkey), view)));
+    },
     getMinimumBalanceForRentExemption: ([size]) => Number(chain.minimumBalanceForRentExemption(Number(size ?? 0))),
     getAccountInfo: ([pubkey, config]) => {
-      const acc = chain.getAccount(asPubkey(pubkey));
-      return withContext(acc ? encodeAccount(acc, (config ?? {}) as AccountQueryConfig) : null);
+      const view = viewOf(config);
+      const acc = chain.getAccount(asPubkey(pubkey), view);
+      return withContext(view, acc ? encodeAccount(acc, (config ?? {}) as AccountQueryConfig) : null);
     },
     getMultipleAccounts: ([keys, config]) => {
       if (!Array.isArray(keys)) throw new RpcError(-32602, 'Invalid params: expected an array of public keys');
       if (keys.length > 100) throw new RpcError(-32602, 'Too many inputs provided; max 100');
+      const view = viewOf(config);
       return withContext(
+        view,
         keys.map((k) => {
-          const acc = chain.getAccount(asPubkey(k));
+          const acc = chain.getAccount(asPubkey(k), view);
           return acc ? encodeAccount(acc, (config ?? {}) as AccountQueryConfig) : null;
         }),
       );
     },
     getProgramAccounts: ([programId, config]) => {
       const cfg = (config ?? {}) as AccountQueryConfig;
-      const accounts = chain.getProgramAccounts(asPubkey(programId)).filter((acc) => matchesFilters(acc.data, cfg.filters));
+      const view = viewOf(config);
+      const accounts = chain.getProgramAccounts(asPubkey(programId), view).filter((acc) => matchesFilters(acc.data, cfg.filters));
       const value = accounts.map((acc) => ({ pubkey: acc.address, account: encodeAccount(acc, cfg) }));
-      return cfg.withContext ? withContext(value) : value;
+      return cfg.withContext ? withContext(view, value) : value;
     },
-    getTokenAccountBalance: ([pubkey]) => {
-      const acc = chain.getAccount(asPubkey(pubkey));
+    getTokenAccountBalance: ([pubkey, config]) => {
+      const view = viewOf(config);
+      const acc = chain.getAccount(asPubkey(pubkey), view);
       if (!acc || !TOKEN_PROGRAMS.has(acc.programAddress) || acc.data.length < TOKEN_ACCOUNT_SIZE) {
         throw new RpcError(-32602, 'Invalid param: not a Token account');
       }
       const info = AccountLayout.decode(Uint8Array.from(acc.data.subarray(0, TOKEN_ACCOUNT_SIZE)));
-      const decimals = mintDecimals(chain, info.mint.toBase58());
-      return withContext(tokenAmount(info.amount, decimals));
+      const decimals = mintDecimals(chain, info.mint.toBase58(), view);
+      return withContext(view, tokenAmount(info.amount, decimals));
     },
-    getTokenSupply: ([mint]) => {
-      const acc = chain.getAccount(asPubkey(mint));
+    getTokenSupply: ([mint, config]) => {
+      const view = viewOf(config);
+      const acc = chain.getAccount(asPubkey(mint), view);
       if (!acc || !TOKEN_PROGRAMS.has(acc.programAddress) || acc.data.length < MINT_SIZE) {
         throw new RpcError(-32602, 'Invalid param: not a Token mint');
       }
       const info = MintLayout.decode(Uint8Array.from(acc.data.subarray(0, MINT_SIZE)));
-      return withContext(tokenAmount(info.supply, info.decimals));
+      return withContext(view, tokenAmount(info.supply, info.decimals));
     },
     getTokenAccountsByOwner: ([owner, filter, config]) => {
       const ownerKey = asPubkey(owner);
       const f = (filter ?? {}) as { mint?: string; programId?: string };
       const programs = f.programId ? [f.programId] : [...TOKEN_PROGRAMS];
       const cfg = (config ?? {}) as AccountQueryConfig;
+      const view = viewOf(config);
       const ownerBytes = bs58.decode(ownerKey);
       const value = programs
-        .flatMap((p) => chain.getProgramAccounts(p))
+        .flatMap((p) => chain.getProgramAccounts(p, view))
         .filter((acc) => acc.data.length >= TOKEN_ACCOUNT_SIZE && bytesEqual(acc.data.subarray(32, 64), ownerBytes))
         .filter((acc) => !f.mint || bs58.encode(acc.data.subarray(0, 32)) === f.mint)
-        .map((acc) => ({ pubkey: acc.address, account: encodeAccount(acc, cfg, chain) }));
-      return withContext(value);
+        .map((acc) => ({ pubkey: acc.address, account: encodeAccount(acc, cfg, chain, view) }));
+      return withContext(view, value);
     },
     getRecentPrioritizationFees: () => {
+      const tip = chain.bankSlot(processedView());
       const fees = [];
-      for (let i = 0; i < 150; i++) fees.push({ slot: chain.slot - i, prioritizationFee: chain.prioritizationFee });
+      for (let i = 0; i < 150; i++) fees.push({ slot: tip - i, prioritizationFee: chain.prioritizationFee });
       return fees;
     },
     requestAirdrop: ([pubkey, amount]) => {
@@ -116,7 +192,8 @@ export function createRpcMethods(chain: LocalChain, faults: FaultInjector): Map<
       const wire = decodeWire(encoded, cfg.encoding);
       const preflight = !cfg.skipPreflight;
       if (preflight) {
-        const sim = safeSimulate(chain, wire);
+        // Preflight runs on this node's own bank: a lagging node does not know the newest blockhashes.
+        const sim = safeSimulate(chain, wire, { at: processedView() });
         if (sim.err) {
           throw new RpcError(-32002, `Transaction simulation failed: ${describeErr(sim.err)}`, {
             err: sim.err,
@@ -127,10 +204,14 @@ export function createRpcMethods(chain: LocalChain, faults: FaultInjector): Map<
           });
         }
       }
+      // The node forwards the transaction to the leader, which works at the tip.
       const execute = !faults.shouldDropTransaction();
-      const fail = execute && faults.shouldFailTransaction();
+      const fork = execute && faults.shouldForkFail();
+      const fail = execute && !fork && faults.shouldFailTransaction();
       try {
-        return chain.send(wire, { rejectExpired: preflight, execute, fail }).signature;
+        const outcome = chain.send(wire, { rejectExpired: preflight, execute, fail, fork });
+        hooks.onSend?.(outcome);
+        return outcome.signature;
       } catch (e) {
         if (e instanceof ChainRejection) throw new RpcError(-32002, `Transaction simulation failed: ${e.message}`, { err: e.err, logs: e.logs });
         throw e;
@@ -138,15 +219,20 @@ export function createRpcMethods(chain: LocalChain, faults: FaultInjector): Map<
     },
     simulateTransaction: ([encoded, config]) => {
       const cfg = (config ?? {}) as { encoding?: string; replaceRecentBlockhash?: boolean };
-      const sim = safeSimulate(chain, decodeWire(encoded, cfg.encoding), cfg.replaceRecentBlockhash);
-      return withContext({ ...sim, accounts: null, returnData: null });
+      const view = viewOf(config);
+      const sim = safeSimulate(chain, decodeWire(encoded, cfg.encoding), { replaceRecentBlockhash: cfg.replaceRecentBlockhash === true, at: processedView() });
+      return withContext(view, { ...sim, accounts: null, returnData: null });
     },
-    getSignatureStatuses: ([signatures]) => {
+    getSignatureStatuses: ([signatures, config]) => {
       if (!Array.isArray(signatures)) throw new RpcError(-32602, 'Invalid params: expected an array of signatures');
       if (signatures.length > 256) throw new RpcError(-32602, 'Too many inputs provided; max 256');
+      const searchTransactionHistory = (config as { searchTransactionHistory?: unknown } | undefined)?.searchTransactionHistory === true;
+      if (searchTransactionHistory) requireHistory();
+      // Statuses come from the node's processed bank, whatever the client's commitment.
       return withContext(
+        processedView(),
         signatures.map((sig) => {
-          const status = chain.signatureStatus(String(sig));
+          const status = chain.signatureStatus(String(sig), { lagSlots: node.lagSlots, searchTransactionHistory });
           if (!status) return null;
           return {
             slot: status.slot,
@@ -158,13 +244,45 @@ export function createRpcMethods(chain: LocalChain, faults: FaultInjector): Map<
         }),
       );
     },
+    getTransaction: ([signature, config]) => {
+      const cfg = (typeof config === 'string' ? { encoding: config } : (config ?? {})) as {
+        encoding?: unknown;
+        maxSupportedTransactionVersion?: unknown;
+        commitment?: unknown;
+      };
+      const sig = asSignature(signature);
+      const view = viewOf(cfg);
+      if (view.commitment === 'processed') throw new RpcError(-32602, 'Method does not support commitment below `confirmed`');
+      const encoding = cfg.encoding ?? 'json';
+      if (encoding !== 'json' && encoding !== 'jsonParsed' && encoding !== 'base64' && encoding !== 'base58') {
+        throw new RpcError(-32602, `Invalid params: unsupported encoding ${JSON.stringify(encoding)}`);
+      }
+      const maxVersion = cfg.maxSupportedTransactionVersion;
+      if (maxVersion !== undefined && maxVersion !== null && (typeof maxVersion !== 'number' || !Number.isInteger(maxVersion) || maxVersion < 0)) {
+        throw new RpcError(-32602, 'Invalid params: maxSupportedTransactionVersion must be a whole number');
+      }
+      requireHistory();
+      const record = chain.transaction(sig, view);
+      if (!record) return null;
+      const encoded = encodeTransaction(record, decodeTransaction(record.wire), {
+        encoding,
+        ...(typeof maxVersion === 'number' ? { maxSupportedTransactionVersion: maxVersion } : {}),
+      });
+      if ('unsupportedVersion' in encoded) {
+        throw new RpcError(
+          RPC_ERRORS.unsupportedTransactionVersion,
+          `Transaction version (${encoded.unsupportedVersion}) is not supported by the requesting client. Please try the request again with the following configuration parameter: "maxSupportedTransactionVersion": ${encoded.unsupportedVersion}`,
+        );
+      }
+      return encoded.value;
+    },
   };
   return new Map(Object.entries(methods));
 }
 
-function safeSimulate(chain: LocalChain, wire: Uint8Array, replaceRecentBlockhash = false) {
+function safeSimulate(chain: LocalChain, wire: Uint8Array, opts: { replaceRecentBlockhash?: boolean; at: ViewPoint }) {
   try {
-    return chain.simulate(wire, { replaceRecentBlockhash });
+    return chain.simulate(wire, opts);
   } catch (e) {
     if (e instanceof ChainRejection) return { err: e.err, logs: e.logs, unitsConsumed: 0 };
     throw e;
@@ -195,6 +313,17 @@ function asPubkey(value: unknown): string {
   return value;
 }
 
+function asSignature(value: unknown): string {
+  let bytes: Uint8Array | null = null;
+  try {
+    bytes = typeof value === 'string' ? bs58.decode(value) : null;
+  } catch {
+    bytes = null;
+  }
+  if (!bytes || bytes.length !== 64) throw new RpcError(-32602, `Invalid param: ${JSON.stringify(value)} is not a signature`);
+  return value as string;
+}
+
 function decodeWire(encoded: unknown, encoding = 'base58'): Uint8Array {
   if (typeof encoded !== 'string') throw new RpcError(-32602, 'Invalid params: expected an encoded transaction string');
   return encoding === 'base64' ? new Uint8Array(Buffer.from(encoded, 'base64')) : bs58.decode(encoded);
@@ -221,7 +350,8 @@ function bytesEqual(a: ReadonlyUint8Array, b: ReadonlyUint8Array): boolean {
   return true;
 }
 
-function encodeAccount(acc: EncodedAccount, cfg: AccountQueryConfig, chain?: LocalChain) {
+/** Base64 or base58 data; token accounts as `jsonParsed` when a chain and view are given to read their mint. */
+function encodeAccount(acc: EncodedAccount, cfg: AccountQueryConfig, chain?: LocalChain, view?: ViewPoint) {
   const base = {
     executable: acc.executable,
     lamports: Number(acc.lamports),
@@ -229,9 +359,9 @@ function encodeAccount(acc: EncodedAccount, cfg: AccountQueryConfig, chain?: Loc
     rentEpoch: 0,
     space: acc.data.length,
   };
-  if (cfg.encoding === 'jsonParsed' && chain && TOKEN_PROGRAMS.has(acc.programAddress) && acc.data.length >= TOKEN_ACCOUNT_SIZE) {
+  if (cfg.encoding === 'jsonParsed' && chain && view && TOKEN_PROGRAMS.has(acc.programAddress) && acc.data.length >= TOKEN_ACCOUNT_SIZE) {
     const info = AccountLayout.decode(Uint8Array.from(acc.data.subarray(0, TOKEN_ACCOUNT_SIZE)));
-    const decimals = mintDecimals(chain, info.mint.toBase58());
+    const decimals = mintDecimals(chain, info.mint.toBase58(), view);
     const state = ['uninitialized', 'initialized', 'frozen'][info.state] ?? 'initialized';
     return {
       ...base,
@@ -251,15 +381,7 @@ function encodeAccount(acc: EncodedAccount, cfg: AccountQueryConfig, chain?: Loc
   return { ...base, data: [Buffer.from(data).toString('base64'), 'base64'] };
 }
 
-function mintDecimals(chain: LocalChain, mint: string): number {
-  const acc = chain.getAccount(mint);
+function mintDecimals(chain: LocalChain, mint: string, view: ViewPoint): number {
+  const acc = chain.getAccount(mint, view);
   return acc && acc.data.length >= MINT_SIZE ? (acc.data[44] as number) : 0;
-}
-
-function tokenAmount(amount: bigint, decimals: number) {
-  const s = amount.toString().padStart(decimals + 1, '0');
-  const whole = s.slice(0, s.length - decimals);
-  const frac = s.slice(s.length - decimals).replace(/0+$/, '');
-  const uiAmountString = frac ? `${whole}.${frac}` : whole;
-  return { amount: amount.toString(), decimals, uiAmount: Number(uiAmountString), uiAmountString };
 }

@@ -1,19 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LocalChain } from './chain.js';
-import { PubSubServer } from './pubsub.js';
+import { checkLag, type ChainTuning, type LocalChain, type SendOutcome } from './chain.js';
+import { listenOnce, PubSubServer } from './pubsub.js';
 import { FaultInjector, type FaultRates } from './faults.js';
 import { SlidingWindowLimiter, type RateLimitRule } from '../solana/sliding-window.js';
-import { createRpcMethods, RpcError } from './rpc-methods.js';
+import { createRpcMethods, RpcError, type NodeSettings } from './rpc-methods.js';
 
 export interface RpcServerOptions {
   host?: string;
-  /** 0 picks a free port. */
+  /** 0 picks a free port pair (RPC on an OS-picked port, PubSub on the next one). */
   port?: number;
   rateLimit?: RateLimitRule | null;
   faults?: FaultRates;
   faultSeed?: number;
+  /** Answer as a node this many slots behind the tip (docs/solana-rpc-behaviour.md, Lagging nodes). Default 0. */
+  lagSlots?: number;
+  /** Serve history lookups (`searchTransactionHistory`, `getTransaction`); false answers -32011. Default true. */
+  transactionHistory?: boolean;
 }
+
+/** Attempts at finding a free RPC + PubSub port pair when the OS picks the port. */
+const PORT_PAIR_ATTEMPTS = 20;
 
 /** What the local chain counted; tests and benchmarks read it to measure RPC efficiency. */
 export interface RpcStats {
@@ -28,6 +35,8 @@ export interface RpcStats {
   timeouts: number;
   transactionsLanded: number;
   transactionsDropped: number;
+  /** Sends that went to a fork that is abandoned (they may land later: see forkFail). */
+  transactionsForked: number;
 }
 
 interface JsonRpcRequest {
@@ -47,7 +56,10 @@ export class RpcServer {
   private statsValue: RpcStats = emptyStats();
   private readonly hanging = new Set<ServerResponse>();
   private readonly pubsub: PubSubServer;
+  private readonly node: NodeSettings;
   url = '';
+  /** The PubSub (WebSocket) endpoint, on the port after the RPC port. */
+  wsUrl = '';
 
   constructor(
     readonly chain: LocalChain,
@@ -55,30 +67,50 @@ export class RpcServer {
   ) {
     this.faults = new FaultInjector(opts.faults ?? {}, opts.faultSeed ?? 1);
     this.limiter = opts.rateLimit ? new SlidingWindowLimiter(opts.rateLimit) : null;
-    this.methods = createRpcMethods(chain, this.faults);
+    this.node = { lagSlots: checkLag(opts.lagSlots ?? 0), transactionHistory: opts.transactionHistory ?? true };
+    chain.reserveViewLag(this.node.lagSlots);
+    this.methods = createRpcMethods(chain, this.faults, this.node, { onSend: (outcome) => this.countSend(outcome) });
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
-    this.pubsub = new PubSubServer(chain);
+    this.pubsub = new PubSubServer(chain, this.node);
   }
 
-  /** Listens on the RPC port and, as a validator does, PubSub on the next port up. */
+  /**
+   * Listens on the RPC port and, as a validator does, PubSub on the next port up. With port 0 the
+   * OS picks the RPC port; when the next one is taken (another process, or another chain's pair)
+   * both are released and a new pair is tried, a bounded number of times.
+   */
   async listen(): Promise<string> {
     const host = this.opts.host ?? '127.0.0.1';
-    for (let attempt = 0; ; attempt++) {
-      await new Promise<void>((resolve, reject) => {
-        this.server.once('error', reject);
-        this.server.listen(this.opts.port ?? 0, host, () => resolve());
-      });
+    const fixed = this.opts.port ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      await listenOnce(this.server, fixed, host);
       const addr = this.server.address() as AddressInfo;
       try {
         await this.pubsub.listen(addr.port + 1, host);
         this.url = `http://${addr.address}:${addr.port}`;
+        this.wsUrl = `ws://${addr.address}:${addr.port + 1}`;
         return this.url;
       } catch (e) {
         await new Promise<void>((resolve) => this.server.close(() => resolve()));
-        if (this.opts.port || attempt >= 20) throw e;
+        if (fixed !== 0 || attempt >= PORT_PAIR_ATTEMPTS || !isPortTaken(e)) throw e;
       }
     }
+  }
+
+  /** What this node is: how far behind it answers, and whether it serves history. */
+  get settings(): NodeSettings {
+    return { ...this.node };
+  }
+
+  /** Changes this node at run time; unnamed fields keep their value. */
+  configure(settings: Partial<NodeSettings>): NodeSettings {
+    if (settings.lagSlots !== undefined) {
+      this.chain.reserveViewLag(checkLag(settings.lagSlots));
+      this.node.lagSlots = settings.lagSlots;
+    }
+    if (settings.transactionHistory !== undefined) this.node.transactionHistory = settings.transactionHistory === true;
+    return this.settings;
   }
 
   stats(): RpcStats {
@@ -100,8 +132,20 @@ export class RpcServer {
   async close(): Promise<void> {
     for (const res of this.hanging) res.destroy();
     await this.pubsub.close();
+    if (!this.server.listening) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The chain's tuning and this node's settings, as `GET /localnet/config` shows them. */
+  config(): ChainTuning & NodeSettings {
+    return { ...this.chain.tuning, ...this.settings };
+  }
+
+  private countSend(outcome: SendOutcome): void {
+    if (outcome.landed) this.statsValue.transactionsLanded += 1;
+    else if (outcome.forked) this.statsValue.transactionsForked += 1;
+    else this.statsValue.transactionsDropped += 1;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -111,7 +155,13 @@ export class RpcServer {
     } catch (e) {
       return sendJson(res, 413, { error: (e as Error).message });
     }
-    if (req.url?.startsWith('/localnet/')) return this.handleControl(req, res, body);
+    if (req.url?.startsWith('/localnet/')) {
+      try {
+        return this.handleControl(req, res, body);
+      } catch (e) {
+        return sendJson(res, 400, { error: (e as Error).message });
+      }
+    }
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'JSON-RPC takes POST' });
 
     let payload: unknown;
@@ -169,11 +219,6 @@ export class RpcServer {
     const params = Array.isArray(request.params) ? request.params : [];
     try {
       const result = handler(params);
-      if (method === 'sendTransaction') {
-        const landed = this.chain.signatureStatus(String(result)) !== null;
-        if (landed) this.statsValue.transactionsLanded += 1;
-        else this.statsValue.transactionsDropped += 1;
-      }
       return { jsonrpc: '2.0', id, result };
     } catch (e) {
       if (e instanceof RpcError) {
@@ -183,6 +228,7 @@ export class RpcServer {
     }
   }
 
+  /** `/localnet/...` routes; a throw (bad JSON, a value out of range) is answered 400 by the caller. */
   private handleControl(req: IncomingMessage, res: ServerResponse, body: string): void {
     const path = req.url ?? '';
     if (req.method === 'GET' && path === '/localnet/stats') return sendJson(res, 200, this.stats());
@@ -199,8 +245,29 @@ export class RpcServer {
       this.chain.advance(blocks);
       return sendJson(res, 200, { ok: true, blockHeight: this.chain.blockHeight });
     }
+    if (req.method === 'GET' && path === '/localnet/config') return sendJson(res, 200, this.config());
+    if (req.method === 'POST' && path === '/localnet/config') {
+      // Chain settings are shared by every endpoint of the chain; node settings are this endpoint's.
+      const asked = JSON.parse(body || '{}') as Partial<ChainTuning & NodeSettings>;
+      const { statusCacheSlots, confirmedLagSlots, forkSlots, forkRelandSlots, lagSlots, transactionHistory } = asked;
+      if (lagSlots !== undefined) checkLag(lagSlots);
+      this.chain.configure({ statusCacheSlots, confirmedLagSlots, forkSlots, forkRelandSlots } as Partial<ChainTuning>);
+      this.configure({ lagSlots, transactionHistory } as Partial<NodeSettings>);
+      return sendJson(res, 200, { ok: true, ...this.config() });
+    }
+    if (req.method === 'POST' && path.startsWith('/localnet/fork-fail-next')) {
+      const count = Number(new URL(path, 'http://x').searchParams.get('count') ?? '1');
+      this.chain.forkFailNext(count);
+      return sendJson(res, 200, { ok: true, count });
+    }
     sendJson(res, 404, { error: `unknown control route ${req.method} ${path}` });
   }
+}
+
+function isPortTaken(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  // ERR_SOCKET_BAD_PORT: the OS picked 65535, so there is no port after it.
+  return code === 'EADDRINUSE' || code === 'EACCES' || code === 'ERR_SOCKET_BAD_PORT';
 }
 
 function emptyStats(): RpcStats {
@@ -214,6 +281,7 @@ function emptyStats(): RpcStats {
     timeouts: 0,
     transactionsLanded: 0,
     transactionsDropped: 0,
+    transactionsForked: 0,
   };
 }
 

@@ -39,7 +39,27 @@ export interface ChainProcess extends ChainInfo {
  * The local chain in its own process, started with the product's own `tributary localnet`, so the
  * engine's CPU and memory figures are the engine's and the chain works on the other core.
  */
-export async function startChainProcess(runtime: Runtime, opts: ChainProcessOptions): Promise<ChainProcess> {
+export function startChainProcess(runtime: Runtime, opts: ChainProcessOptions): Promise<ChainProcess> {
+  return retryOnAddressInUse(() => startChainProcessOnce(runtime, opts));
+}
+
+/**
+ * Runs `start` again when it failed with EADDRINUSE, up to `attempts` times in all. `--port 0` lets
+ * the system pick the RPC port, but PubSub then listens on the next port up, which another process
+ * (the machine is shared, and CI runs suites side by side) may hold or take first: a fresh start picks
+ * another pair. Any other failure is thrown at once.
+ */
+export async function retryOnAddressInUse<T>(start: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (attempt >= attempts || !/EADDRINUSE/.test(String((e as Error)?.message ?? e))) throw e;
+    }
+  }
+}
+
+async function startChainProcessOnce(runtime: Runtime, opts: ChainProcessOptions): Promise<ChainProcess> {
   const keypairDir = mkdtempSync(join(tmpdir(), 'tributary-bench-chain-'));
   const args = [
     ...nodeArgs(runtime, 'src/cli/main.ts'),
@@ -77,10 +97,11 @@ export async function startChainProcess(runtime: Runtime, opts: ChainProcessOpti
 function firstLine(child: ChildProcess, stderr: () => string): Promise<ChainInfo> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    const onExit = (code: number | null) => reject(new Error(`tributary localnet exited (${code}) before it was ready:\n${stderr()}`));
-    child.once('exit', onExit);
+    // 'close', not 'exit': it comes after stderr has been read to the end, so the error names its cause.
+    const onClose = (code: number | null) => reject(new Error(`tributary localnet exited (${code}) before it was ready:\n${stderr()}`));
+    child.once('close', onClose);
     lines.once('line', (line) => {
-      child.off('exit', onExit);
+      child.off('close', onClose);
       try {
         resolve(JSON.parse(line) as ChainInfo);
       } catch (e) {

@@ -258,13 +258,14 @@ describe('progress message', () => {
       finish: async (text, files) => void seen.push({ at: Date.now(), text, files }),
     };
     const done = hub.follow('d1', 'test', surface);
-    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    await vi.waitFor(() => expect(seen).toHaveLength(1), { timeout: 10_000 });
     for (let paid = 1; paid <= 9; paid++) {
       app.engine.events.emit('progress', progress(paid));
       app.engine.events.emit('progress', progress(paid)); // the same counts again: no edit
       await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 250));
+    // The trailing edit (at most one interval after the last count) is shown before the run ends.
+    await vi.waitFor(() => expect(seen.at(-1)?.text).toContain('9/10 paid'), { timeout: 10_000 });
     app.engine.events.emit('completed', { ...progress(10), state: 'completed', successRate: 1, durationMs: 1_000 });
     await done;
     hub.stop();
@@ -292,9 +293,9 @@ describe('progress message', () => {
       },
       finish: async (text) => void finished.push(text),
     });
-    await vi.waitFor(() => expect(calls).toBe(1));
+    await vi.waitFor(() => expect(calls).toBe(1), { timeout: 10_000 });
     app.engine.events.emit('progress', progress(5));
-    await vi.waitFor(() => expect(calls).toBe(2));
+    await vi.waitFor(() => expect(calls).toBe(2), { timeout: 10_000 });
     expect(() => app.engine.events.emit('completed', { ...progress(10), state: 'completed', successRate: 1, durationMs: 10 })).not.toThrow();
     await done;
     hub.stop();
@@ -308,7 +309,7 @@ describe('progress message', () => {
     const hub = new ProgressHub(app, app.logger, 60_000);
     const shown: string[] = [];
     const done = hub.follow('d1', 'console', { update: async (t) => void shown.push(t), finish: async (t) => void shown.push(t) });
-    await vi.waitFor(() => expect(shown).toHaveLength(1));
+    await vi.waitFor(() => expect(shown).toHaveLength(1), { timeout: 10_000 });
     app.engine.events.emit('progress', { ...progress(4), state: 'paused', note: 'paused by ops' });
     hub.settle();
     await done;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Keyv from 'keyv';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EngineEventBus } from '../src/engine/events.js';
 import { RpcEventBus } from '../src/solana/rpc-events.js';
 import { fanOutNotifier, monitorConfigSchema, startMonitor, type MonitorLogger, type OpsMessage, type OpsNotifier, type OpsTarget } from '../src/monitor/index.js';
@@ -74,8 +74,7 @@ describe('startMonitor', () => {
       expect(await health.json()).toEqual({ ok: true, checks: { store: { ok: true }, monitor_history: { ok: true } } });
 
       // The evaluation loop (250 ms) sees a 50 % error rate and posts one alert.
-      await new Promise((r) => setTimeout(r, 700));
-      expect(inbox.posts.filter((p) => p.message.text.includes('rpc_error_rate'))).toHaveLength(1);
+      await vi.waitFor(() => expect(inbox.posts.filter((p) => p.message.text.includes('rpc_error_rate'))).toHaveLength(1), { timeout: 10_000 });
       expect(monitor.alerts.list().map((a) => a.ruleId)).toEqual(['rpc_error_rate']);
     } finally {
       await monitor.stop();

@@ -289,7 +289,7 @@ describe('Discord bot with the real discord.js client', () => {
     const { answer, planId, buttons } = await preview(w);
     const press = w.discord.dispatchInteraction({ customId: buttons['Confirm'] as string, user: 'alice', messageId: answer.id });
     expect((await answerTo(w.discord, press.id)).current.content).toContain('confirmed');
-    await vi.waitFor(() => expect(w.discord.calls.some((c) => c.path === '/channels/123456789012345678' && c.status === 404)).toBe(true));
+    await vi.waitFor(() => expect(w.discord.calls.some((c) => c.path === '/channels/123456789012345678' && c.status === 404)).toBe(true), { timeout: 20_000, interval: 20 });
     await w.chat.harness.engine.service.whenIdle();
     const { record, progress } = await w.chat.harness.engine.service.status(planId);
     expect(record.state).toBe('completed');

@@ -105,7 +105,7 @@ describe('Telegram bot with the real grammY bot', () => {
       const m = w.telegram.messagesIn(w.group).find((x) => x.fromBot && x.current.text.includes(`Distribution ${planId} confirmed by alice (telegram)`));
       if (!m) throw new Error('not yet');
       return m;
-    });
+    }, { timeout: 20_000, interval: 20 });
     expect(confirmed.replyToMessageId).toBe(answer.messageId);
     // The used buttons are taken off the preview.
     expect(answer.current.replyMarkup?.inline_keyboard ?? []).toEqual([]);
@@ -125,7 +125,7 @@ describe('Telegram bot with the real grammY bot', () => {
       const d = w.telegram.documents.find((x) => x.filename === `tributary-${planId}.csv`);
       if (!d) throw new Error('no document yet');
       return d;
-    });
+    }, { timeout: 20_000, interval: 20 });
     expect(csv.chatId).toBe(w.group);
     expect(csv.bytes?.toString()).toContain(w.chat.holder.publicKey.toBase58());
     expect(w.chat.sent()).toBeGreaterThan(0);
@@ -176,7 +176,7 @@ describe('Telegram bot with the real grammY bot', () => {
         const q = w.telegram.callbackQueries.get(id);
         if (q?.answeredAt === undefined) throw new Error('not answered');
         return q;
-      });
+      }, { timeout: 20_000, interval: 20 });
     };
     expect((await forge('b:0000000000zz', { id: w.group, type: 'supergroup' })).answer?.text).toContain('this button is not one I issued');
     say(w.telegram, '/help', 'alice', alice.id); // opens the private chat
@@ -203,7 +203,7 @@ describe('Telegram bot with the real grammY bot', () => {
     const w = await world();
     const { answer, buttons: keys } = await preview(w);
     await pressed(w.telegram, keys['Confirm'] as string, 'alice', answer.messageId);
-    await vi.waitFor(() => expect(w.chat.harness.engine.service.activeIds().length + w.chat.sent()).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(w.chat.harness.engine.service.activeIds().length + w.chat.sent()).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });
     await w.chat.harness.engine.service.whenIdle();
 
     const bob = w.telegram.fixture.user('bob');

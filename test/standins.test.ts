@@ -309,7 +309,7 @@ describe('Telegram stand-in with the real grammY bot', () => {
     telegram.sendText({ text: 'hello' });
     await seen;
     // Let grammY go back to a held getUpdates, so that stop() has a poll to abort.
-    await vi.waitFor(() => expect(telegram.isPolling()).toBe(true));
+    await vi.waitFor(() => expect(telegram.isPolling()).toBe(true), { timeout: 10_000 });
     await b.stop();
     await polling;
 
@@ -328,7 +328,7 @@ describe('Telegram stand-in with the real grammY bot', () => {
     expect((await api.getUpdates({ offset: second.update_id })).map((u) => u.update_id)).toEqual([second.update_id]);
     expect(await api.getUpdates({ offset: second.update_id + 1, timeout: 0 })).toEqual([]);
     const held = api.getUpdates({ timeout: 5 });
-    await vi.waitFor(() => expect(standin?.isPolling()).toBe(true));
+    await vi.waitFor(() => expect(standin?.isPolling()).toBe(true), { timeout: 10_000 });
     const third = standin.sendText({ text: '/status@tributary_test_bot now', from: 'bob' });
     const [delivered] = await held;
     expect(delivered?.update_id).toBe(third.update_id);

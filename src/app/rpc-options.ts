@@ -1,4 +1,5 @@
 import { resolveRpcLimits, type Config } from '../config/index.js';
+import { urlCarriesSecret } from '../log/url-secrets.js';
 import type { RpcGatewayOptions } from '../solana/gateway.js';
 import type { RateLimitRule } from '../solana/sliding-window.js';
 
@@ -26,13 +27,18 @@ export function gatewayOptions(config: Config, url: string): RpcGatewayOptions {
   };
 }
 
-/** A link a person can open for a transaction, or null where no public explorer can show it. */
+/**
+ * A link a person can open for a transaction, or null where no public explorer can show it. On a
+ * custom cluster the explorer reads the RPC endpoint from the viewer's browser, so the endpoint goes
+ * into the link whole; an endpoint that carries anything secret by url-secrets.ts's rule (userinfo,
+ * a query value, a key-like path segment on any host) gives no link at all: a link with only its
+ * scheme, host and port would point the explorer at an endpoint that does not answer, and chat shows
+ * the signature instead.
+ */
 export function explorerLink(network: string, rpcUrl: string, signature: string): string | null {
   const base = `https://explorer.solana.com/tx/${signature}`;
   if (network === 'mainnet-beta') return base;
   if (network === 'devnet' || network === 'testnet') return `${base}?cluster=${network}`;
-  // The explorer can read a custom RPC from the viewer's browser; only a URL without credentials may be shown.
-  const url = new URL(rpcUrl);
-  if (url.username || url.password || url.search) return null;
+  if (urlCarriesSecret(rpcUrl)) return null;
   return `${base}?cluster=custom&customUrl=${encodeURIComponent(rpcUrl)}`;
 }

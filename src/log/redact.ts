@@ -1,11 +1,12 @@
 /**
  * The one place that decides what a secret looks like (DESIGN.md invariant 6). Config masking, the
  * logger and anything that renders an error for a human call into this module, so a new secret
- * shape is added once and hidden everywhere.
+ * shape is added once and hidden everywhere. What is secret in a URL is url-secrets.ts's rule, which
+ * explorer links use too.
  */
+import { maskUrl as maskUrlParts, REDACTED } from './url-secrets.js';
 
-/** What a hidden secret is replaced with. */
-export const REDACTED = '***';
+export { REDACTED, urlCarriesSecret } from './url-secrets.js';
 
 /**
  * Property names whose value is a secret whatever it looks like. Compared after lower-casing and
@@ -46,50 +47,12 @@ export function isSecretKey(key: string): boolean {
 }
 
 /**
- * Query parameters that are safe to show. Every other parameter's value is hidden: providers put
- * API keys in the query under many names (api-key, apikey, key, token, auth...).
- */
-const PUBLIC_QUERY_PARAMS = new Set(['cluster']);
-
-/** Hosts whose long path segments are signatures and addresses, not keys. */
-const EXPLORER_HOSTS = new Set(['explorer.solana.com', 'solscan.io', 'solana.fm', 'orb.helius.dev']);
-
-/**
- * A path segment that looks like an API key (QuickNode `/<token>/`, Alchemy `/v2/<key>`): long,
- * URL-safe, with both letters and digits. Plain words such as `mainnet-beta` have no digits.
- */
-function looksLikeKeySegment(segment: string): boolean {
-  return segment.length >= 16 && /^[A-Za-z0-9_-]+$/.test(segment) && /\d/.test(segment) && /[A-Za-z]/.test(segment);
-}
-
-/**
- * Hides the credentials of one URL and keeps what an operator needs to tell endpoints apart:
- * scheme, host, port and the shape of the path. `https://user:pw@rpc.example/abc123...?api-key=x`
- * becomes `https://***@rpc.example/***?api-key=***`. A string that does not parse is returned as is
- * (redactString still scrubs token shapes inside it).
+ * Hides the credentials of one URL (the rule is url-secrets.ts's) and scrubs token shapes from the
+ * path segments it shows. A string that does not parse is returned as is (redactString still scrubs
+ * token shapes inside it).
  */
 export function maskUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return raw;
-  }
-  if (url.host === '') return raw;
-  const userinfo = url.username !== '' || url.password !== '' ? `${REDACTED}@` : '';
-  const explorer = EXPLORER_HOSTS.has(url.hostname);
-  const path = url.pathname
-    .split('/')
-    .map((segment) => (!explorer && looksLikeKeySegment(segment) ? REDACTED : scrubTokens(segment)))
-    .join('/');
-  const params: string[] = [];
-  for (const [name, value] of url.searchParams) {
-    params.push(`${name}=${PUBLIC_QUERY_PARAMS.has(name) ? value : REDACTED}`);
-  }
-  const query = params.length > 0 ? `?${params.join('&')}` : '';
-  // The URL class would re-add a trailing slash to a bare host; keep the text close to the input.
-  const showPath = path === '/' && !raw.replace(/[?#].*$/, '').endsWith('/') ? '' : path;
-  return `${url.protocol}//${userinfo}${url.host}${showPath}${query}`;
+  return maskUrlParts(raw, scrubTokens);
 }
 
 // A URL inside free text: scheme://, then anything up to whitespace, a quote or a bracket.

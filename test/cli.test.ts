@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { Connection } from '@solana/web3.js';
+import { Connection, Keypair } from '@solana/web3.js';
+import { checkKeypairFile } from '../src/solana/keypair.js';
 
 const CLI = join(import.meta.dirname, '../src/cli/main.ts');
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -74,6 +75,62 @@ describe('tributary CLI', () => {
     expect(res.stdout).toContain('/distribute preview token:<token> amount:<amount> reward:<reward>');
     expect(res.stdout).toContain('/config show');
     expect(res.stdout).toMatch(/nope/);
+  });
+
+  it('`start` creates the data directory\'s files for this user only, warns about a keypair file others can read, and prints no native-binding notice', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tributary-private-'));
+    // A data directory made by an earlier version or by hand, with the usual 022 umask.
+    const dataDir = join(root, 'data');
+    mkdirSync(dataDir);
+    chmodSync(dataDir, 0o755);
+    const keypairPath = join(root, 'distributor.json');
+    writeFileSync(keypairPath, JSON.stringify(Array.from(Keypair.generate().secretKey)));
+    chmodSync(keypairPath, 0o644);
+    const res = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'start'], {
+      input: '/help\n/distribute preview token:nope amount:1 reward:SOL\n',
+      encoding: 'utf8',
+      env: { ...process.env, TRIBUTARY_DATA_DIR: dataDir, TRIBUTARY_HTTP_PORT: '0', TRIBUTARY_KEYPAIR: keypairPath, DISCORD_TOKEN: '', TELEGRAM_TOKEN: '', SOLANA_RPC_URL: '', TRIBUTARY_CONFIG: '' },
+      timeout: 120_000,
+    });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toContain(`⚠ keypair    keypair file ${keypairPath} can be read by other users (mode 0644); make it private: chmod 600 ${keypairPath}`);
+    expect(res.stdout).toMatch(/a new chain and ledger at every start, the same demo token and holders each time \(localnet\.seed 42\)/);
+    expect(res.stderr).not.toContain('Failed to load bindings');
+    expect(readFileSync(join(dataDir, 'tributary.log'), 'utf8')).toContain('can be read by other users (mode 0644)');
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          expect(statSync(path).mode & 0o777, path).toBe(0o700);
+          walk(path);
+        } else files.push(path);
+      }
+    };
+    walk(dataDir);
+    expect(files.map((f) => f.slice(dataDir.length))).toEqual(expect.arrayContaining(['/tributary.log', '/embedded/tributary.sqlite']));
+    for (const file of files) expect(statSync(file).mode & 0o777, file).toBe(0o600);
+  });
+
+  it('`start` refuses a keypair file others can read on mainnet-beta, unless allowInsecureKeypairFile is set', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tributary-mainnet-'));
+    const keypairPath = join(root, 'distributor.json');
+    writeFileSync(keypairPath, JSON.stringify(Array.from(Keypair.generate().secretKey)));
+    chmodSync(keypairPath, 0o640);
+    const config = join(root, 'mainnet.json');
+    writeFileSync(config, JSON.stringify({ network: 'mainnet-beta', rpc: { preset: 'public-mainnet' } }));
+    const env = { TRIBUTARY_DATA_DIR: join(root, 'data'), TRIBUTARY_HTTP_PORT: '0', TRIBUTARY_KEYPAIR: keypairPath, TRIBUTARY_CONFIG: config, SOLANA_RPC_URL: 'https://api.mainnet-beta.solana.com', DISCORD_TOKEN: '', TELEGRAM_TOKEN: '' };
+    const refused = run(['start'], env);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`keypair file ${keypairPath} can be read by other users (mode 0640); make it private: chmod 600 ${keypairPath}. Refusing to start on mainnet-beta`);
+    expect(refused.stderr).toContain('"allowInsecureKeypairFile": true');
+    expect(refused.stdout).toBe('');
+    // With the flag it is a warning, as on every other network; a private file is not mentioned at all.
+    expect(checkKeypairFile(keypairPath, { network: 'mainnet-beta', allowInsecure: true })).toContain('(mode 0640)');
+    expect(checkKeypairFile(keypairPath, { network: 'devnet', allowInsecure: false })).toContain('(mode 0640)');
+    chmodSync(keypairPath, 0o600);
+    expect(checkKeypairFile(keypairPath, { network: 'mainnet-beta', allowInsecure: false })).toBeNull();
   });
 
   it('`--help` lists the subcommands without loading the chain', () => {

@@ -1,4 +1,5 @@
 import { formatAmount } from '../engine/amounts.js';
+import { keypairFileAccess, openKeypairFileWarning } from '../solana/keypair.js';
 import type { AppContext } from './context.js';
 
 /** What is running and what to type first: the first thing `npm start` shows. */
@@ -17,7 +18,8 @@ export function formatBanner(opts: {
     const s = net.scenario;
     const held = s.holders.reduce((sum, h) => sum + h.amount, 0n);
     lines.push(
-      `  chain        embedded local chain (litesvm) at ${net.rpcUrl}; demo data is new at every start`,
+      // The chain and its ledger are new at every start; the seed makes the demo community the same each time.
+      `  chain        embedded local chain (litesvm) at ${net.rpcUrl}; a new chain and ledger at every start, the same demo token and holders each time (localnet.seed ${context.config.localnet.seed})`,
       `  demo token   ${s.baseMint}  (${s.holders.length} holders, ${formatAmount(held, s.baseDecimals)} held)`,
       `  reward token ${s.rewardMint}  (the distributor holds the supply), or SOL`,
       `  distributor  ${s.distributor}`,
@@ -31,6 +33,10 @@ export function formatBanner(opts: {
     `  metrics      ${metricsUrl ? `${metricsUrl}/metrics and ${metricsUrl}/healthz` : 'off (port in use)'}`,
   );
   if (recovered.length) lines.push(`  resumed      ${recovered.join(', ')}`);
+  // As ssh does: a key that others can read is said at once (the CLI refuses it on mainnet-beta).
+  const keypairPath = context.config.keypairPath ?? net?.scenario.keypairPath;
+  const access = keypairPath ? keypairFileAccess(keypairPath) : null;
+  if (access?.open) lines.push(`  ⚠ keypair    ${openKeypairFileWarning(access)}`);
   lines.push('', 'Try first:', '  /help');
   if (net) {
     lines.push(`  /holders snapshot token:${net.scenario.baseMint}`, `  /distribute preview token:${net.scenario.baseMint} amount:1000 reward:${net.scenario.rewardMint}`);

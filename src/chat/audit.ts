@@ -1,10 +1,16 @@
 /**
  * The audit log: who did what, when, to which plan, for every money-moving command and every
  * role-relevant change (wallet links), whether it went through, was refused or failed. Kept in the
- * store's "audit" namespace, one entry per key, plus a bounded index of the newest for reading back.
+ * store's "audit" namespace, one entry per key written with the retention as its TTL, plus a bounded
+ * index of the newest for reading back.
+ *
+ * It keeps what was decided, not what was typed: an option value shaped like a private key (pasted
+ * by mistake as a mint, an amount, an exclude list) is replaced by a marker before anything is
+ * written, and long values are cut, so an entry stays small whatever was pasted.
  */
 import { randomBytes } from 'node:crypto';
 import type Keyv from 'keyv';
+import { KEY_MATERIAL_MARKER, looksLikeKeyMaterial } from '../log/key-material.js';
 import type { Actor } from '../engine/ledger.js';
 import type { ChatRef, Role } from './types.js';
 
@@ -17,7 +23,10 @@ export interface AuditEntry {
   action: string;
   outcome: 'done' | 'refused' | 'failed';
   planId?: string;
-  /** The options as validated (never secrets: no command takes one). */
+  /**
+   * The options as validated, or as typed when they were refused; values shaped like key material
+   * are replaced by a marker and long ones cut (see AuditLog.record).
+   */
   options?: Record<string, unknown>;
   /** Error or precondition code when not done. */
   code?: string;
@@ -27,18 +36,46 @@ export interface AuditEntry {
 
 const INDEX = 'index:recent';
 const INDEX_SIZE = 1_000;
+const DAY_MS = 86_400_000;
+
+/** Longest option value kept, in characters; longer ones are cut and say how long they were. */
+export const AUDIT_VALUE_MAX = 200;
+const PLAN_ID_MAX = 64;
+
+export interface AuditLogOptions {
+  /** How long an entry is kept. Default 90 days (config `audit.retentionDays`). */
+  retentionMs?: number;
+  /** Clock for tests. Default Date.now. */
+  now?: () => number;
+}
 
 export class AuditLog {
   // One writer at a time in this process, so the index is never rewritten from a stale read.
   private writing: Promise<unknown> = Promise.resolve();
+  private readonly retentionMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly kv: Keyv) {}
+  constructor(
+    private readonly kv: Keyv,
+    opts: AuditLogOptions = {},
+  ) {
+    this.retentionMs = opts.retentionMs ?? 90 * DAY_MS;
+    this.now = opts.now ?? Date.now;
+  }
 
   record(entry: AuditEntry): Promise<void> {
     const next = this.writing.then(async () => {
       const key = `entry:${String(entry.at).padStart(15, '0')}:${randomBytes(3).toString('hex')}`;
-      await this.kv.set(key, stripUndefined(entry));
-      const index = ((await this.kv.get(INDEX)) as string[] | undefined) ?? [];
+      const kept = stripUndefined({
+        ...entry,
+        // A plan id comes from the typed `id:` when the command was refused: it is input like any option.
+        ...(entry.planId !== undefined ? { planId: keptText(entry.planId, PLAN_ID_MAX) } : {}),
+        ...(entry.options ? { options: keptOptions(entry.options) } : {}),
+      });
+      // The entry's own retention: it expires at `at` + retention, whenever it is written.
+      await this.kv.set(key, kept, Math.max(1, entry.at + this.retentionMs - this.now()));
+      const oldest = this.now() - this.retentionMs;
+      const index = (((await this.kv.get(INDEX)) as string[] | undefined) ?? []).filter((k) => entryTime(k) >= oldest);
       index.push(key);
       await this.kv.set(INDEX, index.slice(-INDEX_SIZE));
     });
@@ -54,6 +91,30 @@ export class AuditLog {
     const values = (await Promise.all(keys.map((k) => this.kv.get(k)))) as (AuditEntry | undefined)[];
     return values.filter((v): v is AuditEntry => v !== undefined);
   }
+}
+
+/** The options as stored: no key material, no value longer than AUDIT_VALUE_MAX. */
+function keptOptions(options: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    out[cut(name, 40)] = typeof value === 'string' ? keptText(value) : typeof value === 'number' || typeof value === 'boolean' ? value : keptText(String(value));
+  }
+  return { ...out };
+}
+
+function keptText(value: string, max = AUDIT_VALUE_MAX): string {
+  if (looksLikeKeyMaterial(value)) return KEY_MATERIAL_MARKER;
+  return cut(value, max);
+}
+
+function cut(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters, cut)`;
+}
+
+/** The time in an entry key `entry:<15-digit ms>:<random>`. */
+function entryTime(key: string): number {
+  return Number(key.split(':')[1] ?? 0);
 }
 
 function stripUndefined<T extends object>(value: T): T {

@@ -57,7 +57,7 @@ export class ChatRuntime {
   ) {
     const previewTtlMs = app.config.distribution.previewTtlMs;
     this.logger = app.logger.child({ component: 'chat' });
-    this.audit = new AuditLog(app.store.ns('audit'));
+    this.audit = new AuditLog(app.store.ns('audit'), { retentionMs: app.config.audit.retentionDays * 86_400_000 });
     this.wallets = new WalletLinks(app.store.ns('wallets'));
     // Kept as long as the engine keeps an unconfirmed plan, so a late confirm hears "expired".
     this.plans = new PlanOrigins(app.store.ns('chat-plans'), previewTtlMs * 2 + 60_000);
@@ -181,9 +181,13 @@ export class ChatRuntime {
   }
 }
 
-/** The options as the audit log keeps them: private ones only say that they were given. */
+/**
+ * The options handed to the audit log: private ones only say that they were given. The audit log
+ * itself drops key material and cuts long values. A null-prototype object: a typed `__proto__:x`
+ * is an option name like any other here.
+ */
 function auditable(command: AnyCommand, options: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined) continue;
     out[name] = command.options.find((o) => o.name === name)?.private ? '(given)' : value;

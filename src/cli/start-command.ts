@@ -1,5 +1,8 @@
+import './pure-js-bigint.js';
 import { isConfigError, loadConfig } from '../config/index.js';
 import { startApp } from '../app/start.js';
+import { checkKeypairFile } from '../solana/keypair.js';
+import { createFilesPrivately, protectDataDir } from './private-files.js';
 
 export async function runStart(): Promise<void> {
   let config;
@@ -10,7 +13,24 @@ export async function runStart(): Promise<void> {
     process.stderr.write(`${e.message}\n`);
     process.exit(1);
   }
+  // Before anything is written: the store, the log and exports are created 0600 (private-files.ts).
+  createFilesPrivately();
+  const dataDirWarning = protectDataDir(config.dataDir);
+  // The embedded chain's own keypair is written 0600 by the local chain; a configured one is checked
+  // here, before anything starts, so a refusal leaves nothing half-started.
+  let keypairWarning: string | null = null;
+  if (config.keypairPath !== null) {
+    try {
+      keypairWarning = checkKeypairFile(config.keypairPath, { network: config.network, allowInsecure: config.allowInsecureKeypairFile });
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message}\n`);
+      process.exit(1);
+    }
+  }
   const app = await startApp({ config });
+  // The console banner shows the keypair warning too (banner.ts); the log keeps both for the bots.
+  if (keypairWarning !== null) app.context.logger.warn({ keypairPath: config.keypairPath }, keypairWarning);
+  if (dataDirWarning !== null) app.context.logger.warn({ dataDir: config.dataDir }, dataDirWarning);
   const stop = async (signal: string) => {
     process.stderr.write(`\n${signal}: stopping (transactions in flight are settled first)…\n`);
     await app.stop();

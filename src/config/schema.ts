@@ -191,8 +191,13 @@ const telegramSchema = section({
   apiRoot: baseUrl('http://localhost:8081').nullable().default(null),
 });
 
+const auditSchema = section({
+  /** Days an audit entry is kept; each entry is written with this as its expiry. Default 90. */
+  retentionDays: positiveInt().default(90),
+});
+
 const httpSchema = section({
-  /** Interface the /metrics and /healthz server listens on. Default "127.0.0.1": not exposed. */
+  /** Interface the /metrics and /healthz server listens on. Default "127.0.0.1": not exposed. Env TRIBUTARY_HTTP_HOST (the image sets "0.0.0.0"). */
   host: text('a host name or IP address, e.g. "127.0.0.1" or "0.0.0.0"').default('127.0.0.1'),
   /** Port of that server; 0 picks any free port. Default 9464. Env TRIBUTARY_HTTP_PORT. */
   port: z
@@ -226,9 +231,16 @@ export const configSchema = z
     rpc: rpcSchema,
     /** Distributor keypair JSON (solana-keygen format). Default null: a generated keypair on localnet. Env TRIBUTARY_KEYPAIR. */
     keypairPath: text('a path to a keypair JSON file').nullable().default(null),
+    /**
+     * Start on mainnet-beta even when the keypair file can be read by its group or others (mode & 077),
+     * as ssh refuses such a key. Elsewhere such a file is only warned about. Default false: chmod 600 it.
+     */
+    allowInsecureKeypairFile: bool().default(false),
     /** Directory of the SQLite store and other state. Default "./data". Env TRIBUTARY_DATA_DIR. */
     dataDir: text('a directory path, e.g. "./data"').default('./data'),
     store: storeSchema,
+    /** The audit log of money-moving commands and wallet links. */
+    audit: auditSchema,
     cache: cacheSchema,
     distribution: distributionSchema,
     roles: rolesSchema,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Keypair } from '@solana/web3.js';
 
 /**
@@ -26,4 +26,49 @@ export function loadKeypair(path: string): Keypair {
   } catch {
     throw new Error(`keypair file ${path} does not hold a valid ed25519 keypair`);
   }
+}
+
+/** What the permissions of a keypair file say about who else can read the key. */
+export interface KeypairFileAccess {
+  path: string;
+  /** Permission bits, e.g. 0o644. */
+  mode: number;
+  /** The group or others may read or write it (mode & 0o077): anyone with an account here may take the key. */
+  open: boolean;
+}
+
+/**
+ * The keypair file's permission bits; null where they mean nothing (the file cannot be read, which
+ * loadKeypair reports, or Windows, where modes are not POSIX permissions).
+ */
+export function keypairFileAccess(path: string): KeypairFileAccess | null {
+  if (process.platform === 'win32') return null;
+  let mode: number;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {
+    return null;
+  }
+  return { path, mode, open: (mode & 0o077) !== 0 };
+}
+
+/** One sentence about an open keypair file, with the fix; names the path and mode, never the content. */
+export function openKeypairFileWarning(access: KeypairFileAccess): string {
+  return `keypair file ${access.path} can be read by other users (mode ${access.mode.toString(8).padStart(4, '0')}); make it private: chmod 600 ${access.path}`;
+}
+
+/**
+ * The start-up check of the distributor's keypair file, as ssh checks a private key: a file that
+ * its group or others can read is warned about (the returned sentence is for the log and the
+ * banner), and refused on mainnet-beta unless `allowInsecure` (config `allowInsecureKeypairFile`).
+ * Throws with the fix in the message when refused.
+ */
+export function checkKeypairFile(path: string, opts: { network: string; allowInsecure: boolean }): string | null {
+  const access = keypairFileAccess(path);
+  if (access === null || !access.open) return null;
+  const warning = openKeypairFileWarning(access);
+  if (opts.network === 'mainnet-beta' && !opts.allowInsecure) {
+    throw new Error(`${warning}. Refusing to start on mainnet-beta with it; to start anyway, set "allowInsecureKeypairFile": true in the config file`);
+  }
+  return warning;
 }

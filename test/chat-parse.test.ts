@@ -83,8 +83,13 @@ describe('option validation, the same for typed text and Discord options', () =>
     expect(validateOptions(sample, { id: 'x', mode: 'EQUAL' })['mode']).toBe('equal');
   });
 
-  it('fills options from positional values in order, after the named ones', () => {
-    expect(validateOptions(sample, { mode: 'equal' }, ['ab12', '3'])).toEqual({ id: 'ab12', mode: 'equal', max: 3 });
+  it('takes one bare value for the first option, and names stray words instead of reading them as other options', () => {
+    expect(validateOptions(sample, { mode: 'equal' }, ['ab12'])).toEqual({ id: 'ab12', mode: 'equal' });
+    expect(refusal(() => validateOptions(sample, { mode: 'equal' }, ['ab12', '3']))).toEqual({
+      code: 'BAD_SYNTAX',
+      message: '/sample: "ab12", "3" are not name:value; write options as name:value: /sample id:<id> [mode:<proportional|equal>] [max:<number>] [offcurve:<true|false>]',
+    });
+    expect(refusal(() => validateOptions(sample, { id: 'ab12' }, ['3'])).message).toMatch(/^\/sample: "3" is not name:value; /);
   });
 
   it('names every problem at once', () => {
@@ -95,6 +100,6 @@ describe('option validation, the same for typed text and Discord options', () =>
 
   it('refuses options the command does not take, and extra positional values', () => {
     expect(refusal(() => validateOptions(sample, { id: 'x', amount: '5' }))).toEqual({ code: 'UNKNOWN_OPTION', message: '/sample has no option amount:; it takes id: mode: max: offcurve:' });
-    expect(refusal(() => validateOptions(sample, {}, ['a', 'b', '3', 'true', 'extra'])).message).toBe('/sample: did not expect "extra"; write options as name:value (see /help)');
+    expect(refusal(() => validateOptions(sample, {}, ['a', 'b', '3', 'true', 'extra'])).message).toMatch(/^\/sample: "a", "b", "3", … are not name:value; write options as name:value: \/sample id:<id> /);
   });
 });

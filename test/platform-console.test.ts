@@ -112,6 +112,44 @@ describe('console chat', () => {
   });
 });
 
+describe('console chat, hostile input', () => {
+  it('names the actual problem of each bad line, shows invisible characters escaped, cuts echoes and pollutes no prototype', async () => {
+    const c = await chatApp();
+    const mint = c.harness.net.scenario.baseMint;
+    const base = `token:${mint} amount:1 reward:SOL`;
+    const lines = [
+      `/distribute preview __proto__:x ${base}`,
+      `/distribute preview constructor:x ${base}`,
+      `/distribute preview ${'a'.repeat(33)}:x ${base}`,
+      `/distribute preview ${base} \`exclude:${mint}\``,
+      `/distribute preview amount:1 reward:SOL \uFEFFtoken:${mint}`,
+      '/distribute preview without slash',
+      `/distribute preview ${base} max:99999999999999999`,
+      `/distribute preview token:${mint} amount:1\u200b0 reward:SOL`,
+      `/${'x'.repeat(300_000)}`,
+    ];
+    const printed = await pipe(c, lines.join('\n'));
+    const replies = printed.split('\n').filter((l) => l.startsWith('✖ '));
+    expect(replies).toEqual([
+      expect.stringMatching(/^✖ \/distribute preview has no option __proto__:; it takes token: amount: reward: /),
+      expect.stringMatching(/^✖ \/distribute preview has no option constructor:; it takes token: /),
+      expect.stringMatching(/^✖ \/distribute preview has no option a{31}…:; it takes token: /),
+      expect.stringMatching(/^✖ backticks are not quotes here: "`exclude:\w{10,}…"; write name:value without them/),
+      expect.stringMatching(/^✖ "\\ufefftoken:\w{10,}…" contains an invisible character \(\\ufeff\)/),
+      '✖ /distribute preview: "without", "slash" are not name:value; write options as name:value: /distribute preview token:<token> amount:<amount> reward:<reward> [mode:<proportional|equal>] [min:<min>] [exclude:<exclude>] [max:<number>] [offcurve:<true|false>] [refresh:<true|false>]',
+      '✖ /distribute preview: max is too large; it must be a whole number from -9007199254740991 to 9007199254740991',
+      expect.stringMatching(/^✖ "amount:1\\u200b0" contains an invisible character \(\\u200b\), often left by copying/),
+      `✖ there is no command /${'x'.repeat(39)}…; /help lists the commands you may run`,
+    ]);
+    // A 300 KB line comes back as a few hundred characters, in the transcript too.
+    expect(printed.length).toBeLessThan(6_000);
+    expect(printed).not.toContain('\u200b');
+    expect(Object.prototype).not.toHaveProperty('x');
+    expect(c.sent()).toBe(0);
+    expect(await c.harness.engine.ledger.distributionIds()).toEqual([]);
+  });
+});
+
 async function waitFor<T>(read: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {

@@ -4,6 +4,7 @@
  * its option specs, so a value is accepted or refused the same way on every platform.
  */
 import { z } from 'zod';
+import { echo, findInvisible, invisibleProblem } from './echo.js';
 import { CommandError } from './errors.js';
 import type { AnyCommand, OptionSpec } from './types.js';
 
@@ -11,29 +12,44 @@ export type RawOptions = Record<string, string | number | boolean>;
 
 /** Longer text is nobody's address or amount; refused before anything else looks at it. */
 const MAX_TEXT = 2_000;
+/** Largest integer option (counts, never money): the largest a JavaScript number holds exactly. */
+const MAX_INTEGER = Number.MAX_SAFE_INTEGER;
 
 const schemas = new WeakMap<AnyCommand, z.ZodType<Record<string, unknown>>>();
 
 /**
- * Named options plus positional values (assigned in order to the options not given by name) ->
- * the handler's options. Throws CommandError naming every problem at once; nothing has run yet.
+ * Named options plus positional values -> the handler's options. Throws CommandError naming every
+ * problem at once; nothing has run yet.
+ *
+ * One bare value is taken for the command's first option when that is not given by name
+ * (`/distribute status ab12cd34`, `/rewards <wallet>`); anything else must be name:value. Filling
+ * several options by position would read `/distribute preview without slash` as a token and an
+ * amount and answer "reward is required", which is not the problem.
  */
 export function validateOptions(command: AnyCommand, named: RawOptions, positional: readonly string[] = []): Record<string, unknown> {
   const known = new Map(command.options.map((o) => [o.name, o]));
-  const unknown = Object.keys(named).filter((name) => !known.has(name));
+  const given = Object.keys(named);
+  const unknown = given.filter((name) => !known.has(name));
   if (unknown.length > 0) {
     const valid = command.options.length ? `; it takes ${command.options.map((o) => `${o.name}:`).join(' ')}` : '; it takes no options';
-    throw new CommandError('UNKNOWN_OPTION', `/${command.name} has no option ${unknown.map((n) => `${n}:`).join(', ')}${valid}`);
+    const shown = unknown.slice(0, 3).map((n) => `${echo(n, 32)}:`);
+    const more = unknown.length > 3 ? ` and ${unknown.length - 3} more` : '';
+    throw new CommandError('UNKNOWN_OPTION', `/${command.name} has no option ${shown.join(', ')}${more}${valid}`);
   }
-  const input: Record<string, unknown> = { ...named };
-  const open = command.options.filter((o) => !(o.name in input));
-  if (positional.length > open.length) {
-    const extra = positional.slice(open.length).map((p) => `"${shorten(p)}"`).join(', ');
-    throw new CommandError('BAD_SYNTAX', `/${command.name}: did not expect ${extra}; write options as name:value (see /help)`);
+  const input = Object.create(null) as Record<string, unknown>;
+  for (const name of given) input[name] = named[name];
+  const first = command.options[0];
+  if (positional.length > 0) {
+    if (positional.length > 1 || first === undefined || first.name in input) {
+      const words = positional.slice(0, 3).map((p) => `"${echo(p, 24)}"`).join(', ') + (positional.length > 3 ? ', …' : '');
+      throw new CommandError('BAD_SYNTAX', `/${command.name}: ${words} ${positional.length > 1 ? 'are' : 'is'} not name:value; write options as name:value: ${usage(command)}`);
+    }
+    input[first.name] = positional[0];
   }
-  positional.forEach((value, i) => {
-    input[(open[i] as OptionSpec).name] = value;
-  });
+  for (const [name, value] of Object.entries(input)) {
+    const found = typeof value === 'string' ? findInvisible(value) : null;
+    if (found) throw new CommandError('INVALID_OPTION', `/${command.name}: ${name}:${echo(value as string)} ${invisibleProblem(found.char)}`);
+  }
 
   const result = schemaOf(command).safeParse(input);
   if (result.success) return result.data;
@@ -78,9 +94,16 @@ function fieldSchema(spec: OptionSpec): z.ZodType {
     }
     case 'integer': {
       const bad = `${spec.name} must be a whole number, e.g. ${spec.name}:100`;
+      const outOfRange = (n: number) => `${spec.name} is too ${n < 0 ? 'small' : 'large'}; it must be a whole number from -${MAX_INTEGER} to ${MAX_INTEGER}`;
       const base = z.preprocess(
-        (v) => (typeof v === 'string' && /^\s*[+-]?\d{1,15}\s*$/.test(v) ? Number(v) : v),
-        z.int({ error: (issue) => (issue.input === undefined ? missing : bad) }),
+        (v) => (typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : v),
+        z.int({
+          error: (issue) => {
+            if (issue.input === undefined) return missing;
+            // Digits only, but past what a number holds exactly: say so rather than "not a whole number".
+            return typeof issue.input === 'number' && Number.isInteger(issue.input) ? outOfRange(issue.input) : bad;
+          },
+        }),
       );
       const choices = spec.choices as readonly number[] | undefined;
       field = choices
@@ -114,6 +137,3 @@ export function usage(command: AnyCommand): string {
   return [`/${command.name}`, ...parts].join(' ');
 }
 
-function shorten(text: string): string {
-  return text.length > 24 ? `${text.slice(0, 21)}...` : text;
-}

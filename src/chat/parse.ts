@@ -4,28 +4,42 @@
  *   /distribute preview token:<mint> amount:1000 reward:SOL mode:proportional min:10 exclude:<a>,<b>
  *
  * Words before the options name the command; `name:value` pairs are options; a value with spaces is
- * quoted (`memo:"two words"` or `"memo:two words"`); bare values after the command words are
- * positional (`/distribute status ab12cd34`). This file only splits text: which names exist and
- * what values mean is the dispatcher's and options.ts's business.
+ * quoted (`memo:"two words"` or `"memo:two words"`); a bare value after the command words is
+ * positional (`/distribute status ab12cd34`: options.ts gives it to the first option). This file only
+ * splits text: which names exist and what values mean is the dispatcher's and options.ts's business.
+ * Backticks and invisible characters are refused here, each with a message that shows them.
  */
+import { echo, findInvisible, invisibleProblem } from './echo.js';
 import { CommandError } from './errors.js';
 
 export interface ParsedText {
   /** Command words, e.g. ["distribute", "preview"], then positional values; all as typed. */
   words: string[];
-  /** Options in the order typed; names lowercased. */
+  /**
+   * Options in the order typed; names lowercased. A null-prototype object: `__proto__:x` and
+   * `constructor:x` are option names like any other (and unknown to every command), never the
+   * object's own machinery.
+   */
   named: Record<string, string>;
 }
 
-const OPTION = /^([a-z][a-z0-9_-]{0,31}):/i;
+/**
+ * `name:value`: whatever comes before the first colon is the name, so a name no command takes
+ * (`__proto__`, one of 33 characters, a typo) is reported as an unknown option rather than read as a
+ * stray value. A value can therefore not contain a colon when it is given positionally, which no
+ * address, amount or id does.
+ */
+const OPTION = /^([^\s:]+):/;
 
 /**
  * Splits a line; null when it is not a command for this bot: empty, a comment (`#`), or
  * `/cmd@otherbot` in a Telegram group. A leading slash is optional (the console accepts `help`).
  */
 export function parseCommandText(line: string, botUsername?: string): ParsedText | null {
+  // trim() also drops a byte order mark at the start, as a file piped into the console has.
   const trimmed = line.trim();
   if (trimmed === '' || trimmed.startsWith('#')) return null;
+  refuseInvisible(trimmed);
   const tokens = tokenize(trimmed);
   const first = tokens[0];
   if (first === undefined) return null;
@@ -37,20 +51,36 @@ export function parseCommandText(line: string, botUsername?: string): ParsedText
     head = head.slice(0, at);
   }
   const words: string[] = [];
-  const named: Record<string, string> = {};
+  const named = Object.create(null) as Record<string, string>;
   for (const token of [head, ...tokens.slice(1)]) {
-    // `"memo:two words"` is an option like `memo:"two words"`: people quote either way. A positional
-    // value can therefore not contain a colon, which no address, amount or id does.
+    if (token.includes('`')) {
+      throw new CommandError('BAD_SYNTAX', `backticks are not quotes here: "${echo(token)}"; write name:value without them, and put a value with spaces in double quotes: name:"two words"`);
+    }
+    // `"memo:two words"` is an option like `memo:"two words"`: people quote either way.
     const option = OPTION.exec(token);
     if (option) {
       const name = (option[1] as string).toLowerCase();
-      if (name in named) throw new CommandError('BAD_SYNTAX', `${name}: is given twice`);
+      if (Object.hasOwn(named, name)) throw new CommandError('BAD_SYNTAX', `${echo(name)}: is given twice`);
       named[name] = token.slice(option[0].length);
       continue;
     }
     words.push(token);
   }
   return { words, named };
+}
+
+/**
+ * A zero-width space, a joiner or a byte order mark inside a line would otherwise split a word
+ * silently (a BOM is whitespace to JavaScript) or stay inside a value where nobody can see it
+ * (`amount:1\u200b0`); the word that holds it is named with the character escaped.
+ */
+function refuseInvisible(line: string): void {
+  const found = findInvisible(line);
+  if (found === null) return;
+  const start = line.lastIndexOf(' ', found.index) + 1;
+  const end = line.indexOf(' ', found.index + 1);
+  const word = line.slice(start, end === -1 ? undefined : end);
+  throw new CommandError('BAD_SYNTAX', `"${echo(word)}" ${invisibleProblem(found.char)}`);
 }
 
 /** Shell-like splitting: whitespace separates, single or double quotes group, backslash escapes a quote. */
@@ -99,6 +129,7 @@ export interface ResolvedName {
  */
 export function resolveName(words: readonly string[], names: ReadonlySet<string>): ResolvedName {
   const first = words[0]?.toLowerCase();
+  const typed = echo(first ?? '');
   const expanded = first?.includes('_') && !names.has(first) ? [...first.split('_'), ...words.slice(1)] : [...words];
   for (let n = Math.min(3, expanded.length); n >= 1; n--) {
     const candidate = expanded.slice(0, n).join(' ').toLowerCase();
@@ -107,8 +138,9 @@ export function resolveName(words: readonly string[], names: ReadonlySet<string>
   const head = expanded[0]?.toLowerCase() ?? '';
   const subcommands = [...names].filter((name) => name.startsWith(`${head} `)).map((name) => name.slice(head.length + 1));
   if (subcommands.length > 0) {
-    const given = expanded[1] ? `has no "${expanded[1]}"; ` : 'needs one more word: ';
+    const given = expanded[1] ? `has no "${echo(expanded[1])}"; ` : 'needs one more word: ';
     throw new CommandError('UNKNOWN_COMMAND', `/${head} ${given}${subcommands.map((s) => `/${head} ${s}`).join(', ')}`);
   }
-  throw new CommandError('UNKNOWN_COMMAND', `there is no command /${head || '(nothing)'}; /help lists the commands you may run`);
+  // The word as typed (not as split at underscores), cut: a 300 KB line is not echoed whole.
+  throw new CommandError('UNKNOWN_COMMAND', `there is no command /${typed || '(nothing)'}; /help lists the commands you may run`);
 }

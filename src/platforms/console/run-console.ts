@@ -11,6 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { AppContext } from '../../app/context.js';
 import { ProgressHub } from '../../chat/progress.js';
 import { resolveRole } from '../../chat/roles.js';
+import { echo } from '../../chat/echo.js';
 import { chatRuntime, type CallerSource, type DispatchResult } from '../../chat/runtime.js';
 import type { Role } from '../../chat/types.js';
 import { ConsoleProgress, ConsoleWriter } from './output.js';
@@ -34,6 +35,8 @@ export interface ConsoleOptions {
 }
 
 const CHAT = { platform: 'console', id: 'console' } as const;
+/** Longest command echoed in a script's transcript; a preview line with three addresses fits. */
+const TRANSCRIPT_MAX = 400;
 
 export async function runConsole(app: AppContext, opts: ConsoleOptions): Promise<void> {
   const logger = app.logger.child({ component: 'console' });
@@ -67,7 +70,8 @@ export async function runConsole(app: AppContext, opts: ConsoleOptions): Promise
       const text = line.trim();
       if (interactive && (text === 'exit' || text === 'quit')) break;
       // A script's output reads like a transcript: each command, then its reply.
-      if (!interactive && text !== '' && !text.startsWith('#')) out.line(`> ${text}`);
+      // Cut and escaped like any echo: a pasted 300 KB line is not printed back whole.
+      if (!interactive && text !== '' && !text.startsWith('#')) out.line(`> ${echo(text, TRANSCRIPT_MAX)}`);
       const result = await runtime.runText(text, source);
       if (result) await show(result);
       prompt();

@@ -1,6 +1,7 @@
 import { defineCommand } from '../src/chat/define.js';
 import { CommandError } from '../src/chat/errors.js';
 import { renderReportText } from '../src/monitor/report.js';
+import { isDate } from '../src/monitor/time.js';
 import type { ReplyFile } from '../src/chat/types.js';
 
 export default defineCommand({
@@ -12,10 +13,19 @@ export default defineCommand({
     const monitoring = ctx.app.monitoring;
     if (!monitoring) throw new CommandError('MONITORING_OFF', 'monitoring is not running in this process');
     const { reports } = monitoring.monitor;
+    const example = `e.g. date:${reports.latestFullDay()}`;
     if (o.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.date)) {
-      throw new CommandError('INVALID_OPTION', 'date must be written YYYY-MM-DD, e.g. date:2025-01-31');
+      throw new CommandError('INVALID_OPTION', `date must be written YYYY-MM-DD, ${example}`);
     }
-    const date = o.date ?? reports.dueDate();
+    if (o.date !== undefined && !isDate(o.date)) {
+      throw new CommandError('INVALID_OPTION', `date ${o.date} is not a day of the calendar; write YYYY-MM-DD with a month from 01 to 12 and a day that month has, ${example}`);
+    }
+    if (o.date !== undefined && o.date > reports.today()) {
+      throw new CommandError('INVALID_OPTION', `date ${o.date} has not come yet; the latest full day is ${reports.latestFullDay()}`);
+    }
+    // Without a date: the latest day that has ended, whatever the hour (the posting time only
+    // decides when the scheduled report goes out).
+    const date = o.date ?? reports.latestFullDay();
     const report = await reports.build(date);
     const files: ReplyFile[] = [];
     if (report.minutesRecorded > 0) {

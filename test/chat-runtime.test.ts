@@ -18,6 +18,9 @@ import type { ReplyFile, Role } from '../src/chat/types.js';
 import { loadConfig } from '../src/config/index.js';
 import { EngineEventBus, type ProgressEvent } from '../src/engine/events.js';
 import { TributaryError } from '../src/engine/errors.js';
+import { ReportScheduler } from '../src/monitor/report-scheduler.js';
+import { runConsole } from '../src/platforms/console/run-console.js';
+import { PassThrough, Readable } from 'node:stream';
 import { progressEvent } from './helpers/events.js';
 
 const dirs: string[] = [];
@@ -208,7 +211,8 @@ describe('alerts and reports', () => {
           list: () => [alert],
           ack: async (id: string, by: string) => (id === 'a3f9c1' ? (acked.push([id, by]), { ...alert, acknowledgedBy: by }) : undefined),
         },
-        reports: { dueDate: () => '2025-09-17', build: async (date: string) => ({ date, timeZone: 'UTC', minutesRecorded: 0 }) },
+        // The scheduler posts at 09:00; the command is asked at 06:03 on 2026-12-02.
+        reports: new ReportScheduler({ history: { range: async () => [] }, store: new Keyv(), notifier: { post: async () => undefined }, time: '09:00', timeZone: 'UTC', targets: [], now: () => Date.UTC(2026, 11, 2, 6, 3) }),
         observeCommand: (command: string, platform: string) => observed.push(`${platform}:${command}`),
       },
       addNotifier: () => undefined,
@@ -222,8 +226,24 @@ describe('alerts and reports', () => {
     expect((await runtime.runText('/alerts ack id:A3F9C1x', source('operator')))?.code).toBe('ALERT_NOT_FOUND');
     expect((await runtime.runText('/alerts ack a3f9c1', source('operator')))?.reply.text).toBe('Alert a3f9c1 (success-rate) acknowledged by u1 (test).');
     expect(acked).toEqual([['a3f9c1', 'u1 (test)']]);
-    expect((await runtime.runText('/report', source('operator')))?.reply.text).toContain('Daily report 2025-09-17 (UTC)');
-    expect((await runtime.runText('/report date:yesterday', source('operator')))?.reply.text).toContain('date must be written YYYY-MM-DD');
+    // The latest full day, whatever the hour: before the posting time too.
+    expect((await runtime.runText('/report', source('operator')))?.reply.text).toContain('Daily report 2026-12-01 (UTC)');
+    expect((await runtime.runText('/report date:2026-11-30', source('operator')))?.reply.text).toContain('Daily report 2026-11-30 (UTC)');
+    expect((await runtime.runText('/report date:yesterday', source('operator')))?.reply.text).toBe('✖ date must be written YYYY-MM-DD, e.g. date:2026-12-01');
+    for (const date of ['2026-13-45', '2026-02-30', '0000-00-00']) {
+      const refused = await runtime.runText(`/report date:${date}`, source('operator'));
+      expect(refused?.code, date).toBe('INVALID_OPTION');
+      expect(refused?.reply.text).toBe(`✖ date ${date} is not a day of the calendar; write YYYY-MM-DD with a month from 01 to 12 and a day that month has, e.g. date:2026-12-01`);
+    }
+    expect((await runtime.runText('/report date:2026-12-03', source('operator')))?.reply.text).toBe('✖ date 2026-12-03 has not come yet; the latest full day is 2026-12-01');
+    // The same through the console adapter, as typed.
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+    const consoleApp = { ...app, monitoring: monitoring as never, engine: { ...app.engine, service: { whenIdle: async () => undefined, activeIds: () => [] } } as unknown as Engine };
+    await runConsole(consoleApp, { input: Readable.from(['/report\n/report date:2026-02-30\n']), output, identity: { userId: 'ops', role: 'operator' } });
+    expect(printed).toContain('Daily report 2026-12-01 (UTC)');
+    expect(printed).toContain('✖ date 2026-02-30 is not a day of the calendar');
     expect((await runtime.runText('/alerts list', source('holder')))?.code).toBe('RequireOperator');
     expect(observed).toContain('test:alerts ack');
   });

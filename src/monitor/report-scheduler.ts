@@ -72,6 +72,20 @@ export class ReportScheduler {
     return addDays(today, now >= postAt ? -1 : -2);
   }
 
+  /**
+   * The latest local day that has ended at `now`: yesterday in the report's time zone, whatever the
+   * hour. What someone asking for "the report" wants; `dueDate` is the posting schedule's (before the
+   * posting time, yesterday's report is not due yet).
+   */
+  latestFullDay(now = this.now()): string {
+    return addDays(localDate(now, this.options.timeZone), -1);
+  }
+
+  /** Today's local date in the report's time zone. */
+  today(now = this.now()): string {
+    return localDate(now, this.options.timeZone);
+  }
+
   /** Posts the due report if it has not been posted. Never throws; checks never overlap. */
   check(): Promise<void> {
     this.checking ??= this.checkOnce()

@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/chat/define.js';
 import { confirmCommand, renderPreview } from '../src/chat/format.js';
-import { splitList } from '../src/chat/holders.js';
+import { refuseNegativeMin, splitList } from '../src/chat/holders.js';
 
 export default defineCommand({
   name: 'distribute preview',
@@ -19,6 +19,7 @@ export default defineCommand({
     { name: 'refresh', description: 'Take a new snapshot even if a recent one is cached', type: 'boolean' },
   ],
   async handler(ctx, o) {
+    if (o.min !== undefined) refuseNegativeMin(o.min);
     const preview = await ctx.app.engine.service.preview(
       {
         token: o.token,

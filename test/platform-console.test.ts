@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import bs58 from 'bs58';
 import nacl from 'tweetnacl';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runConsole } from '../src/platforms/console/run-console.js';
 import { startChatApp, type ChatApp } from './helpers/chat-app.js';
 
@@ -109,6 +109,43 @@ describe('console chat', () => {
     expect(printed).toContain('there is no command /frobnicate');
     expect(c.sent()).toBe(0);
     expect(await c.harness.engine.ledger.distributionIds()).toEqual([]);
+  });
+});
+
+describe('console chat, small things said right', () => {
+  it('says that min must be zero or more, and that an expired wallet message expired', async () => {
+    const c = await chatApp();
+    const mint = c.harness.net.scenario.baseMint;
+    const printed = await pipe(c, `/distribute preview token:${mint} amount:1 reward:SOL min:-1\n/holders snapshot token:${mint} min:-0.5\n/holders snapshot token:${mint} min:0\n`);
+    expect(printed).toContain('✖ min -1 is negative; it must be zero or more (min:0 counts every holder)');
+    expect(printed).toContain('✖ min -0.5 is negative; it must be zero or more');
+    expect(printed).toMatch(/Holders of \S+ at slot \d+/);
+    expect(printed).not.toContain('more than zero');
+
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let said = '';
+    output.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+    const done = runConsole(c.app, { input, output, identity: { userId: 'holder-1', role: 'holder' } });
+    input.write('/wallet link\n');
+    const message = await waitFor(() => /^(Tributary wallet link \| .+)$/m.exec(said)?.[1]);
+    const signature = bs58.encode(nacl.sign.detached(new TextEncoder().encode(message), c.holder.secretKey));
+    // Eleven minutes later: the message (valid for ten) has expired.
+    const realNow = Date.now.bind(Date);
+    const later = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 11 * 60_000);
+    try {
+      input.write(`/wallet verify address:${c.holder.publicKey.toBase58()} signature:${signature}\n`);
+      await waitFor(() => (said.includes('✖ the message') ? true : undefined));
+    } finally {
+      later.mockRestore();
+    }
+    input.write('/wallet verify address:' + c.holder.publicKey.toBase58() + ' signature:' + signature + '\n');
+    input.end();
+    await done;
+    expect(said).toContain('✖ the message to sign has expired; run /wallet link again for a new one, and sign it within 10 minutes');
+    // Once told, the expired message is gone: a second try is told to ask for one.
+    expect(said).toContain('✖ there is no message for you to sign; run /wallet link first');
+    expect(said).not.toContain('Linked ');
   });
 });
 

@@ -134,6 +134,31 @@ describe('Discord bot with the real discord.js client', () => {
     ]);
   });
 
+  it('answers /help with the right article, and splits an operator\'s long /help between entries, never inside one', async () => {
+    const w = await world();
+    const bob = w.discord.dispatchInteraction({ name: 'help', user: 'bob' });
+    expect((await answerTo(w.discord, bob.id)).current.content).toMatch(/^You are a holder here\. Commands you may run:/);
+
+    const alice = w.discord.dispatchInteraction({ name: 'help', user: 'alice' });
+    await answerTo(w.discord, alice.id);
+    const parts = await vi.waitFor(
+      () => {
+        const found = [...w.discord.messages.values()].filter((m) => m.interactionId === alice.id && m.deletedAt === undefined && m.current.content !== '');
+        if (!found.some((m) => m.current.content.includes('Options are name:value'))) throw new Error('not all parts yet');
+        return found.map((m) => m.current.content);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts[0]).toMatch(/^You are an operator here\. Commands you may run:/);
+    for (const part of parts) {
+      expect(part.length).toBeLessThanOrEqual(2_000);
+      // Each part starts with a usage line, and each usage line has its description with it.
+      expect(part, part).toMatch(/^(You are|\/)/);
+      expect(part.split('\n').at(-1), part).toMatch(/^ {4}\S|^Options are/);
+    }
+  });
+
   it('acknowledges every interaction within 3 seconds', async () => {
     const w = await world();
     const { sent } = await preview(w);

@@ -124,18 +124,30 @@ export function csvFileName(distributionId: string): string {
 }
 
 /**
- * Splits text for a platform's message limit at line ends where it can: Discord takes 2,000
- * characters, Telegram 4,096.
+ * Splits text for a platform's message limit (Discord takes 2,000 characters, Telegram 4,096)
+ * between entries where it can: before a line that does not start with whitespace, since an
+ * indented line continues the entry above it (a /help usage line and its description, a wallet and
+ * its rewards). Failing that, at any line end; failing that, at the limit.
  */
 export function splitText(text: string, limit: number): string[] {
   const chunks: string[] = [];
   let rest = text;
   while (rest.length > limit) {
-    let cut = rest.lastIndexOf('\n', limit);
+    let cut = lastEntryStart(rest, limit);
+    if (cut <= 0) cut = rest.lastIndexOf('\n', limit);
     if (cut <= 0) cut = limit;
     chunks.push(rest.slice(0, cut));
     rest = rest.slice(cut).replace(/^\n/, '');
   }
   if (rest.length > 0 || chunks.length === 0) chunks.push(rest);
   return chunks;
+}
+
+/** The last line end at or before `limit` that is followed by an unindented line; -1 if none. */
+function lastEntryStart(text: string, limit: number): number {
+  for (let at = text.lastIndexOf('\n', limit); at > 0; at = text.lastIndexOf('\n', at - 1)) {
+    const next = text[at + 1];
+    if (next !== undefined && !/\s/.test(next)) return at;
+  }
+  return -1;
 }

@@ -61,7 +61,8 @@ export class WalletLinks {
     // One line: chat clients keep it intact when it is copied into a wallet's "sign message".
     const message = `Tributary wallet link | ${actor.platform}:${actor.userId} | nonce ${nonce} | expires ${new Date(expiresAt).toISOString()}`;
     const stored: StoredChallenge = { message, expiresAt, attempts: 0 };
-    await this.kv.set(challengeKey(actor), stored, this.ttlMs);
+    // Kept past its expiry, so a late /wallet verify hears "expired" rather than "no message".
+    await this.kv.set(challengeKey(actor), stored, this.ttlMs + EXPIRED_KEPT_MS);
     return { message, expiresAt };
   }
 
@@ -74,13 +75,13 @@ export class WalletLinks {
       if (!pending) throw new CommandError('NO_CHALLENGE', 'there is no message for you to sign; run /wallet link first');
       if (Date.now() > pending.expiresAt) {
         await this.kv.delete(challengeKey(actor));
-        throw new CommandError('CHALLENGE_EXPIRED', 'the message to sign has expired; run /wallet link again');
+        throw new CommandError('CHALLENGE_EXPIRED', `the message to sign has expired; run /wallet link again for a new one, and sign it within ${minutes(this.ttlMs)}`);
       }
       const ok = nacl.sign.detached.verify(new TextEncoder().encode(pending.message), signature, new PublicKey(address).toBytes());
       if (!ok) {
         const attempts = pending.attempts + 1;
         if (attempts >= this.maxAttempts) await this.kv.delete(challengeKey(actor));
-        else await this.kv.set(challengeKey(actor), { ...pending, attempts }, Math.max(1, pending.expiresAt - Date.now()));
+        else await this.kv.set(challengeKey(actor), { ...pending, attempts }, Math.max(1, pending.expiresAt - Date.now()) + EXPIRED_KEPT_MS);
         throw new CommandError(
           'BAD_SIGNATURE',
           `that signature is not ${shortAddress(address)}'s signature of the message from /wallet link; sign the exact message with that wallet`,
@@ -119,6 +120,14 @@ export class WalletLinks {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** How long an expired message is remembered, to tell "expired" from "never asked for". */
+const EXPIRED_KEPT_MS = 24 * 60 * 60_000;
+
+function minutes(ms: number): string {
+  const n = Math.max(1, Math.round(ms / 60_000));
+  return `${n} minute${n === 1 ? '' : 's'}`;
 }
 
 const challengeKey = (actor: Actor) => `challenge:${actor.platform}:${actor.userId}`;

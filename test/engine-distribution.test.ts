@@ -154,7 +154,9 @@ describe('distribution engine on the local chain', () => {
     const sendsBefore = h.net.server.stats().requestsByMethod.sendTransaction ?? 0;
     const record = (await h.engine.ledger.getDistribution(preview.plan.id))!;
     // As if the process died after the last confirmation but before recording the end.
-    await h.engine.ledger.saveDistribution({ ...record, state: 'running' });
+    const lease = await h.engine.leases.take(record.id);
+    await h.engine.ledger.write(lease.fence, { distribution: { ...record, state: 'running' } });
+    await lease.release();
     const done = completion(h, preview.plan.id);
     expect(await h.engine.service.recoverUnfinished()).toEqual([preview.plan.id]);
     const second = await done;

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import Keyv from 'keyv';
-import { Ledger, type TxRecord } from '../src/engine/ledger.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ledger, type Fence, type Plan, type TxRecord } from '../src/engine/ledger.js';
+import { openStore, type Store } from '../src/store/index.js';
 import { owedRecipients, recipientStates } from '../src/engine/owed.js';
 import { settle } from '../src/engine/settle.js';
 
@@ -56,58 +59,121 @@ describe('recipient states derived from the ledger', () => {
 
 describe('settling a broadcast transaction', () => {
   const record = { lastValidBlockHeight: 100 };
+  /** A poll of one endpoint: finalized height 101 read at slot 140, statuses answered from slot 150, history searched. */
+  const past = { finalized: { slot: 140, blockHeight: 101 }, statusContextSlot: 150, historySearched: true };
 
   it('is confirmed when the chain reports it confirmed without error', () => {
-    expect(settle(record, { slot: 5, confirmations: 1, err: null, confirmationStatus: 'confirmed' }, null)).toEqual({ outcome: 'confirmed', slot: 5 });
+    expect(settle(record, { slot: 5, err: null, confirmationStatus: 'confirmed' }, past, 'not-asked')).toEqual({ outcome: 'confirmed', slot: 5 });
   });
 
-  it('is failed when it landed with an error', () => {
+  it('is failed when it landed with an error seen at confirmed', () => {
     const err = { InstructionError: [1, { Custom: 1 }] };
-    expect(settle(record, { slot: 5, confirmations: 1, err, confirmationStatus: 'confirmed' }, null)).toEqual({ outcome: 'failed', error: err, slot: 5 });
+    expect(settle(record, { slot: 5, err, confirmationStatus: 'confirmed' }, past, 'not-asked')).toEqual({ outcome: 'failed', error: err, slot: 5 });
   });
 
-  it('stays unknown while only processed: a fork could still drop it', () => {
-    expect(settle(record, { slot: 5, confirmations: 0, err: null, confirmationStatus: 'processed' }, 200).outcome).toBe('unknown');
+  it('stays unknown while only processed, a failure included: that fork can be abandoned and the bytes land elsewhere', () => {
+    expect(settle(record, { slot: 5, err: null, confirmationStatus: 'processed' }, past, 'absent')).toEqual({ outcome: 'unknown', missing: 'may-still-land' });
+    const err = { InstructionError: [0, 'ProgramFailedToComplete'] };
+    expect(settle(record, { slot: 5, err, confirmationStatus: 'processed' }, past, 'absent')).toEqual({ outcome: 'unknown', missing: 'seen-only-at-processed' });
   });
 
-  it('stays unknown while not found and the block height has not passed lastValidBlockHeight', () => {
-    expect(settle(record, null, 100).outcome).toBe('unknown');
-    expect(settle(record, null, null).outcome).toBe('unknown');
+  it('stays unknown while not found and the finalized height has not passed lastValidBlockHeight', () => {
+    expect(settle(record, null, { ...past, finalized: { slot: 140, blockHeight: 100 } }, 'absent').outcome).toBe('unknown');
+    expect(settle(record, null, { ...past, finalized: null }, 'absent')).toEqual({ outcome: 'unknown', missing: 'no-height-reading' });
   });
 
-  it('expires only when not found after the chain passed lastValidBlockHeight', () => {
-    expect(settle(record, null, 101).outcome).toBe('expired');
+  it('stays unknown when the node searched only its recent status cache (no history, -32011)', () => {
+    expect(settle(record, null, { ...past, historySearched: false }, 'absent')).toEqual({ outcome: 'unknown', missing: 'no-history' });
+  });
+
+  it('stays unknown when the status lookup answered from a bank older than the height reading (a lagging node)', () => {
+    expect(settle(record, null, { ...past, statusContextSlot: 139 }, 'absent')).toEqual({ outcome: 'unknown', missing: 'status-behind-height' });
+  });
+
+  it('stays unknown unless getTransaction, asked in the same poll, also found nothing', () => {
+    for (const lookup of ['not-asked', 'unavailable', 'found'] as const) {
+      expect(settle(record, null, past, lookup)).toEqual({ outcome: 'unknown', missing: 'transaction-lookup' });
+    }
+  });
+
+  it('expires only with all the evidence: past the height, not in history from a bank at or after it, not found by getTransaction', () => {
+    expect(settle(record, null, past, 'absent')).toEqual({ outcome: 'expired' });
+    expect(settle(record, null, { ...past, statusContextSlot: 140 }, 'absent')).toEqual({ outcome: 'expired' });
   });
 });
 
 describe('ledger storage', () => {
+  let store: Store;
+  let ledger: Ledger;
+  let fence: Fence;
+  beforeEach(async () => {
+    store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'tributary-ledger-')), sweepIntervalMs: 0 });
+    ledger = new Ledger(store.ns('ledger'), store.atomic('ledger'), { kv: store.ns('ledger-index'), atomic: store.atomic('ledger-index') });
+    const lease = await ledger.acquireLease('d1', { instance: 'a', host: 'h', pid: 1 }, 60_000);
+    fence = { distributionId: 'd1', token: lease.lease.token };
+  });
+  afterEach(async () => store.close());
+
   it('finds every transaction record, including one written past a page boundary', async () => {
-    const ledger = new Ledger(new Keyv());
-    for (let seq = 0; seq < 300; seq++) await ledger.writeTx('d1', tx(seq, [seq], 'signed'));
+    for (let seq = 0; seq < 300; seq++) await ledger.writeTx(fence, tx(seq, [seq], 'signed'));
     const all = await ledger.transactions('d1');
     expect(all.map((t) => t.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 
+  it('refuses a write from a process whose lease was taken over, and keeps what the new owner wrote', async () => {
+    await ledger.writeTx(fence, tx(0, [0], 'signed'));
+    // The lease lapses (its holder stalled) and another process takes it over.
+    await ledger.releaseLease(fence);
+    const other = await ledger.acquireLease('d1', { instance: 'b', host: 'h', pid: 2 }, 60_000);
+    expect(other.acquired).toBe(true);
+    const newFence = { distributionId: 'd1', token: other.lease.token };
+    await ledger.writeTx(newFence, tx(1, [1], 'signed'));
+    await expect(ledger.writeTx(fence, { ...tx(1, [2], 'signed'), signature: 'stale' })).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    expect((await ledger.transactions('d1')).map((t) => t.signature)).toEqual(['sig0', 'sig1']);
+  });
+
+  it('tells a second process who holds a live lease', async () => {
+    const second = await ledger.acquireLease('d1', { instance: 'b', host: 'other-host', pid: 77 }, 60_000);
+    expect(second).toMatchObject({ acquired: false, lease: { holder: { host: 'h', pid: 1 }, token: fence.token } });
+  });
+
+  it('never overwrites an existing plan id', async () => {
+    const p = plan('p2', 5n);
+    const record = { id: 'p2', state: 'previewed' as const, createdBy: p.createdBy, createdAt: 0, round: 0 };
+    expect(await ledger.createPlan(p, record, 60_000)).toBe(true);
+    expect(await ledger.createPlan(plan('p2', 9n), record, 60_000)).toBe(false);
+    expect((await ledger.getPlan('p2'))?.total).toBe(5n);
+  });
+
+  it('indexes distributions added by two writers at once without losing one', async () => {
+    await Promise.all(['a', 'b', 'c', 'd'].map((id, i) => ledger.addToIndex(id, 1000 + i)));
+    expect(await ledger.distributionIds()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('keeps plan amounts exact through the store, beyond 2^53', async () => {
-    const ledger = new Ledger(new Keyv());
     const big = 2n ** 60n + 7n;
-    await ledger.savePlan({
-      id: 'p1',
-      network: 'localnet',
-      baseMint: 'm',
-      snapshotSlot: 1,
-      reward: { kind: 'sol', decimals: 9, symbol: 'SOL' },
-      mode: 'proportional',
-      total: big,
-      recipients: [{ owner: 'o', amount: big, holding: big, offCurve: false, needsAccount: true }],
-      estimatedFeeLamports: 5000n,
-      estimatedRentLamports: 0n,
-      createdBy: { platform: 'test', userId: 'u' },
-      createdAt: 0,
-      expiresAt: 1,
-    });
-    const plan = await ledger.getPlan('p1');
-    expect(plan?.total).toBe(big);
-    expect(plan?.recipients[0]?.amount).toBe(big);
+    const p = plan('p1', big);
+    await ledger.createPlan(p, { id: 'p1', state: 'previewed', createdBy: p.createdBy, createdAt: 0, round: 0 }, 60_000);
+    const stored = await ledger.getPlan('p1');
+    expect(stored?.total).toBe(big);
+    expect(stored?.recipients[0]?.amount).toBe(big);
   });
 });
+
+function plan(id: string, total: bigint): Plan {
+  return {
+    id,
+    network: 'localnet',
+    baseMint: 'm',
+    snapshotSlot: 1,
+    reward: { kind: 'sol', decimals: 9, symbol: 'SOL' },
+    mode: 'proportional',
+    total,
+    recipients: [{ owner: 'o', amount: total, holding: total, offCurve: false, needsAccount: true }],
+    estimatedFeeLamports: 5000n,
+    estimatedRentLamports: 0n,
+    createdBy: { platform: 'test', userId: 'u' },
+    createdAt: 0,
+    expiresAt: 1,
+  };
+}

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { EngineEventBus } from '../engine/events.js';
 import { DEFAULT_EXECUTOR_OPTIONS, type ExecutorOptions } from '../engine/executor.js';
 import { Ledger } from '../engine/ledger.js';
+import { DEFAULT_LEASE_OPTIONS, LeaseTaker, processHolder, type LeaseOptions } from '../engine/lease.js';
+import type { Store } from '../store/index.js';
 import { DistributionService } from '../engine/service.js';
 import { RpcGateway, type RpcGatewayOptions } from '../solana/gateway.js';
 import { loadKeypair } from '../solana/keypair.js';
@@ -13,8 +15,10 @@ export interface EngineOptions {
   gateway: RpcGatewayOptions;
   keypairPath: string;
   network: string;
-  ledgerStore: Keyv;
+  /** Where the ledger lives: its namespaces, their atomic operations, and whether writes survive a restart. */
+  store: Pick<Store, 'ns' | 'atomic' | 'durability'>;
   cacheStore?: Keyv;
+  lease?: Partial<LeaseOptions>;
   logger: Logger;
   executor?: Partial<ExecutorOptions>;
   snapshotTtlMs?: number;
@@ -29,6 +33,7 @@ export interface Engine {
   service: DistributionService;
   events: EngineEventBus;
   ledger: Ledger;
+  leases: LeaseTaker;
   payer: string;
   close(): Promise<void>;
 }
@@ -38,10 +43,15 @@ export function createEngine(opts: EngineOptions): Engine {
   const gateway = new RpcGateway(opts.gateway);
   const payer = loadKeypair(opts.keypairPath);
   const events = new EngineEventBus();
-  const ledger = new Ledger(opts.ledgerStore);
+  const ledger = new Ledger(opts.store.ns('ledger'), opts.store.atomic('ledger'), { kv: opts.store.ns('ledger-index'), atomic: opts.store.atomic('ledger-index') });
   const executor = { ...DEFAULT_EXECUTOR_OPTIONS, ...opts.executor };
+  const holder = processHolder();
+  const leases = new LeaseTaker(ledger, holder, { ...DEFAULT_LEASE_OPTIONS, ...opts.lease }, opts.logger);
   const service = new DistributionService({
     connection: gateway.connection('bulk'),
+    rpc: (calls) => gateway.batch(calls, 'bulk'),
+    leases,
+    storeProblems: [...opts.store.durability.problems],
     interactiveConnection: gateway.connection('interactive'),
     ledger,
     ...(opts.cacheStore ? { snapshotCache: opts.cacheStore } : {}),
@@ -66,6 +76,7 @@ export function createEngine(opts: EngineOptions): Engine {
     service,
     events,
     ledger,
+    leases,
     payer: payer.publicKey.toBase58(),
     async close() {
       await service.shutdown();
@@ -77,13 +88,13 @@ export function createEngine(opts: EngineOptions): Engine {
 /** The engine's options as the configuration sets them; the one mapping of config to engine. */
 export function engineOptionsFromConfig(
   config: Config,
-  wiring: { rpcUrl: string; keypairPath: string; store: { ns(name: string): Keyv }; logger: Logger; assumedSlotMs?: number },
+  wiring: { rpcUrl: string; keypairPath: string; store: Pick<Store, 'ns' | 'atomic' | 'durability'>; logger: Logger; assumedSlotMs?: number },
 ): EngineOptions {
   return {
     gateway: gatewayOptions(config, wiring.rpcUrl),
     keypairPath: wiring.keypairPath,
     network: config.network,
-    ledgerStore: wiring.store.ns('ledger'),
+    store: wiring.store,
     cacheStore: wiring.store.ns('cache'),
     logger: wiring.logger.child({ component: 'engine' }),
     executor: {

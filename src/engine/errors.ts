@@ -28,7 +28,12 @@ export type TributaryErrorCode =
   | 'PLAN_EXPIRED'
   | 'CONFIRMATION_REQUIRED'
   | 'INVALID_STATE'
-  | 'NOTHING_TO_RETRY';
+  | 'NOTHING_TO_RETRY'
+  // who may run a distribution, and where its records are kept
+  | 'DISTRIBUTION_BUSY'
+  | 'LEASE_LOST'
+  | 'READ_ONLY'
+  | 'STORE_NOT_DURABLE';
 
 export interface TributaryErrorOptions {
   /** Machine-readable context for logs and tests (addresses, limits); shown to nobody. */

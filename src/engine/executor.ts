@@ -1,10 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Connection, Keypair, SignatureStatus, TransactionError } from '@solana/web3.js';
+import type { Connection, Keypair, TransactionError } from '@solana/web3.js';
 import type { Logger } from 'pino';
 import type { EngineEventBus, ProgressEvent } from './events.js';
 import type { DistributionRecord, Ledger, Plan, RecipientFailure, TxRecord } from './ledger.js';
 import { owedRecipients, recipientStates, type RecipientState } from './owed.js';
-import { settle } from './settle.js';
+import { settle, type MissingEvidence, type ObservedStatus, type PollEvidence, type TransactionLookup } from './settle.js';
+import { isTributaryError } from './errors.js';
+import type { HeldLease } from './lease.js';
+import type { RpcBatch, RpcCall } from '../solana/gateway.js';
 import { TransferBuilder } from './tx-builder.js';
 
 export interface ExecutorOptions {
@@ -24,6 +27,14 @@ export interface ExecutorOptions {
   assumedSlotMs: number;
   /** Between progress events. */
   progressIntervalMs: number;
+  /**
+   * How long a transaction past its last valid block height may stay without proof of its fate
+   * before the run pauses itself (and says which evidence is missing). It goes on asking, and
+   * resumes by itself when the evidence comes.
+   */
+  evidenceTimeoutMs: number;
+  /** Longest wait between attempts while the RPC endpoint does not answer. */
+  outageBackoffMaxMs: number;
 }
 
 export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = {
@@ -35,36 +46,60 @@ export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = {
   rebroadcastIntervalMs: 2_000,
   assumedSlotMs: 400,
   progressIntervalMs: 1_000,
+  evidenceTimeoutMs: 120_000,
+  outageBackoffMaxMs: 15_000,
 };
+
+/** Transactions whose fate the chain cannot prove yet, and what is missing. */
+export interface EvidenceStall {
+  transactions: { signature: string; missing: MissingEvidence }[];
+  since: number;
+}
 
 export interface ExecutorDeps {
   connection: Connection;
+  /** One JSON-RPC batch to one endpoint: how the run asks what became of its transactions. */
+  rpc: RpcBatch;
   ledger: Ledger;
+  /** This process's lease on the distribution; every ledger write names it. */
+  lease: HeldLease;
   payer: Keypair;
   events: EngineEventBus;
   logger: Logger;
   options: ExecutorOptions;
+  /** Told when the run starts or stops waiting for evidence (null: it has it all again). */
+  onStall?: (stall: EvidenceStall | null) => Promise<void>;
 }
 
-/** `interrupted`: the process is shutting down; the distribution stays running and resumes at the next start. */
-export type RunOutcome = 'completed' | 'paused' | 'cancelled' | 'interrupted';
+/**
+ * `interrupted`: the process is shutting down; the distribution stays running and resumes at the next start.
+ * `lost`: another process took the lease over; this one wrote nothing more.
+ */
+export type RunOutcome = 'completed' | 'paused' | 'cancelled' | 'interrupted' | 'lost';
 
 interface InFlight {
   record: TxRecord;
   wire: Buffer;
   instructionOwner: number[] | null;
   lastSentAt: number;
+  /** When a poll first showed the chain past the transaction's last valid block height. */
+  pastHeightSince?: number;
+  missing?: MissingEvidence;
 }
 
 /** Blocks a blockhash is used for before a fresh one is fetched (of 150 it lives). */
 const BLOCKHASH_REUSE_BLOCKS = 60;
 const STATUS_BATCH = 256;
+/** getTransaction cross-checks per poll: a public endpoint allows about 40 per method in 10 s. */
+const LOOKUPS_PER_POLL = 8;
+/** JSON-RPC error of a node that keeps no transaction history. */
+const NO_HISTORY = -32011;
 
 /**
  * Pays what a plan still owes, exactly once. The run reads as a straight line: load the ledger,
  * settle what was broadcast before, then sign (writing each transaction ahead), broadcast, and
  * settle, until nothing is owed or an operator stops it. What is owed is derived from the ledger
- * (owed.ts), never kept as a separate truth.
+ * (owed.ts), never kept as a separate truth; what became of a transaction is decided in settle.ts.
  */
 export class DistributionRun {
   private stopRequest: 'pause' | 'cancel' | 'shutdown' | null = null;
@@ -79,8 +114,10 @@ export class DistributionRun {
   private lastProgressAt = 0;
   private startedAt = Date.now();
   private settledAtStart = 0;
-  private builder!: TransferBuilder;
+  private builder: TransferBuilder | null = null;
   private pauseReason: string | null = null;
+  private stall: EvidenceStall | null = null;
+  private outage: { since: number; failures: number; last: string } | null = null;
 
   constructor(
     private readonly deps: ExecutorDeps,
@@ -103,40 +140,59 @@ export class DistributionRun {
   }
 
   async run(): Promise<RunOutcome> {
-    const { ledger, logger } = this.deps;
+    const { ledger, logger, lease } = this.deps;
     this.txs = await ledger.transactions(this.plan.id);
     this.failures = await ledger.failures(this.plan.id);
     for (const tx of this.txs) {
       if (tx.status === 'signed') this.inflight.set(tx.signature, { record: tx, wire: Buffer.from(tx.wire, 'base64'), instructionOwner: null, lastSentAt: 0 });
     }
+    this.settledAtStart = this.countSettled();
     if (this.inflight.size > 0) {
       logger.info({ distributionId: this.plan.id, unsettled: this.inflight.size }, 'settling transactions recorded before the restart');
-      // Ask the chain about every recorded signature before signing anything new (DESIGN.md invariant 3).
-      await this.poll(true);
     }
-    this.queue = owedRecipients(this.view().states);
-    this.settledAtStart = this.countSettled();
     this.startedAt = Date.now();
-    this.builder = new TransferBuilder({
-      payer: this.deps.payer,
-      reward: this.plan.reward,
-      computeUnitPrice: await this.priorityFee(),
-      maxRecipients: this.deps.options.maxRecipientsPerTransaction,
-    });
 
+    // One loop for the whole run: an RPC that does not answer is waited out, never a reason to stop.
+    let settledBefore = this.inflight.size === 0;
     while (true) {
-      if (!this.stopRequest) await this.sendWhileRoom();
-      if (this.inflight.size === 0 && (this.stopRequest || (this.queue.length === 0 && this.groups.length === 0))) break;
-      await sleep(this.deps.options.pollIntervalMs);
-      await this.poll(false);
-      this.emitProgress(false);
+      if (lease.lost) return 'lost';
+      try {
+        if (!settledBefore) {
+          // Ask the chain about every recorded signature before signing anything new (DESIGN.md invariant 3).
+          await this.poll(true);
+          settledBefore = true;
+          this.queue = owedRecipients(this.view().states);
+        } else if (this.builder === null) {
+          this.queue = owedRecipients(this.view().states);
+        }
+        this.builder ??= new TransferBuilder({
+          payer: this.deps.payer,
+          reward: this.plan.reward,
+          computeUnitPrice: await this.priorityFee(),
+          maxRecipients: this.deps.options.maxRecipientsPerTransaction,
+        });
+        if (!this.stopRequest && !this.stall) await this.sendWhileRoom();
+        const nothingOwed = this.queue.length === 0 && this.groups.length === 0;
+        if (this.inflight.size === 0 && (this.stopRequest || nothingOwed)) {
+          if (this.stopRequest || (await this.recheckExpired())) break;
+          continue;
+        }
+        await sleep(this.stall ? Math.max(this.deps.options.pollIntervalMs, 2_000) : this.deps.options.pollIntervalMs);
+        await this.poll(false);
+        this.endOutage();
+        await this.checkStall();
+        this.emitProgress(false);
+      } catch (e) {
+        if (isTributaryError(e, 'LEASE_LOST')) return 'lost';
+        await this.waitOutOutage(e);
+      }
     }
 
     if (this.stopRequest === 'cancel') {
       for (const i of [...this.queue, ...this.groups.flat()]) {
         this.failures.set(i, { reason: 'cancelled before it was sent', at: Date.now(), round: this.record.round });
       }
-      await ledger.saveFailures(this.plan.id, this.failures);
+      await ledger.saveFailures(lease.fence, this.failures);
       this.queue = [];
       this.groups = [];
     }
@@ -151,45 +207,65 @@ export class DistributionRun {
     return recipientStates(this.plan.recipients.length, this.txs, this.failures);
   }
 
+  /** The RPC endpoint is not answering: say so, wait (longer each time), and go on. */
+  private async waitOutOutage(e: unknown): Promise<void> {
+    const message = e instanceof Error ? e.message : String(e);
+    const now = Date.now();
+    this.outage = this.outage ? { ...this.outage, failures: this.outage.failures + 1, last: message } : { since: now, failures: 1, last: message };
+    const delay = Math.min(this.deps.options.outageBackoffMaxMs, this.deps.options.pollIntervalMs * 2 ** Math.min(this.outage.failures, 10));
+    this.deps.logger.warn({ distributionId: this.plan.id, err: message, failures: this.outage.failures, retryInMs: delay }, 'RPC or store not answering; the run waits and tries again');
+    this.deps.events.emit('progress', { ...this.progress('running'), note: `waiting for the RPC endpoint since ${new Date(this.outage.since).toISOString()}: ${message}` });
+    await sleep(delay);
+  }
+
+  private endOutage(): void {
+    if (!this.outage) return;
+    this.deps.logger.info({ distributionId: this.plan.id, downMs: Date.now() - this.outage.since }, 'RPC answering again; the run goes on');
+    this.outage = null;
+  }
+
   private async sendWhileRoom(): Promise<void> {
     const sends = new Set<Promise<void>>();
-    while (!this.stopRequest && this.inflight.size < this.deps.options.maxInFlightTransactions) {
-      // Sign only a few ahead of what the RPC budget lets out: a transaction signed long before it
-      // can be broadcast would spend its blockhash's 150 blocks waiting in the queue.
-      while (sends.size >= this.deps.options.maxOutstandingBroadcasts) await Promise.race(sends);
-      const group = this.groups[0];
-      const source = group ?? this.queue;
-      if (source.length === 0) break;
-      const { blockhash, lastValidBlockHeight } = await this.freshBlockhash();
-      const built = this.builder.build(source, this.plan.recipients, blockhash, group?.length);
-      const taken = new Set(built.recipients);
-      if (group) {
-        const rest = group.filter((i) => !taken.has(i));
-        if (rest.length) this.groups[0] = rest;
-        else this.groups.shift();
-      } else {
-        this.queue = this.queue.slice(built.recipients.length);
+    try {
+      while (!this.stopRequest && !this.deps.lease.lost && this.inflight.size < this.deps.options.maxInFlightTransactions) {
+        // Sign only a few ahead of what the RPC budget lets out: a transaction signed long before it
+        // can be broadcast would spend its blockhash's 150 blocks waiting in the queue.
+        while (sends.size >= this.deps.options.maxOutstandingBroadcasts) await Promise.race(sends);
+        const group = this.groups[0];
+        const source = group ?? this.queue;
+        if (source.length === 0) break;
+        const { blockhash, lastValidBlockHeight } = await this.freshBlockhash();
+        const built = (this.builder as TransferBuilder).build(source, this.plan.recipients, blockhash, group?.length);
+        const record: TxRecord = {
+          seq: this.txs.length,
+          signature: built.signature,
+          recipients: built.recipients,
+          lastValidBlockHeight,
+          wire: built.wire.toString('base64'),
+          status: 'signed',
+          signedAt: Date.now(),
+        };
+        // Written before broadcast: after a crash the signature is known and asked about. A write
+        // that fails leaves the recipients owed; bytes never broadcast cannot land.
+        await this.deps.ledger.writeTx(this.deps.lease.fence, record);
+        const taken = new Set(built.recipients);
+        if (group) {
+          const rest = group.filter((i) => !taken.has(i));
+          if (rest.length) this.groups[0] = rest;
+          else this.groups.shift();
+        } else {
+          this.queue = this.queue.filter((i) => !taken.has(i));
+        }
+        this.txs.push(record);
+        const entry: InFlight = { record, wire: built.wire, instructionOwner: built.instructionOwner, lastSentAt: Date.now() };
+        this.inflight.set(record.signature, entry);
+        const send: Promise<void> = this.broadcast(entry).finally(() => sends.delete(send));
+        sends.add(send);
+        this.deps.events.emit('transaction', { distributionId: this.plan.id, signature: record.signature, recipients: record.recipients.length, outcome: 'sent', at: Date.now() });
       }
-      const wire = built.wire;
-      const record: TxRecord = {
-        seq: this.txs.length,
-        signature: built.signature,
-        recipients: built.recipients,
-        lastValidBlockHeight,
-        wire: wire.toString('base64'),
-        status: 'signed',
-        signedAt: Date.now(),
-      };
-      this.txs.push(record);
-      // Written before broadcast: after a crash the signature is known and asked about.
-      await this.deps.ledger.writeTx(this.plan.id, record);
-      const entry: InFlight = { record, wire, instructionOwner: built.instructionOwner, lastSentAt: Date.now() };
-      this.inflight.set(record.signature, entry);
-      const send: Promise<void> = this.broadcast(entry).finally(() => sends.delete(send));
-      sends.add(send);
-      this.deps.events.emit('transaction', { distributionId: this.plan.id, signature: record.signature, recipients: record.recipients.length, outcome: 'sent', at: Date.now() });
+    } finally {
+      await Promise.all(sends);
     }
-    await Promise.all(sends);
   }
 
   private async broadcast(entry: InFlight): Promise<void> {
@@ -202,48 +278,71 @@ export class DistributionRun {
     }
   }
 
-  /** Settles what it can of the transactions in flight; `atStart` also settles ones never found. */
+  /**
+   * Asks one endpoint, in one batch, for the finalized height and the statuses of every
+   * transaction in flight (searching history), plus getTransaction for those that may have
+   * expired; then settles what the evidence proves (settle.ts). `atStart`: after a restart or a
+   * resume, every unsettled transaction is a candidate for the cross-check.
+   */
   private async poll(atStart: boolean): Promise<void> {
     if (this.inflight.size === 0) return;
     const entries = [...this.inflight.values()];
-    const mayHaveExpired = atStart || entries.some((e) => this.estimatedHeight() > e.record.lastValidBlockHeight);
-    // Read the height BEFORE the statuses: a transaction not found after that height can never land.
-    const height = mayHaveExpired ? await this.deps.connection.getBlockHeight('finalized') : null;
-    if (height !== null) this.observeHeight(height);
-    const statuses: (SignatureStatus | null)[] = [];
-    for (let i = 0; i < entries.length; i += STATUS_BATCH) {
-      const batch = entries.slice(i, i + STATUS_BATCH).map((e) => e.record.signature);
-      const res = await this.deps.connection.getSignatureStatuses(batch);
-      statuses.push(...res.value);
-    }
+    const estimated = this.estimatedHeight();
+    const mayHaveExpired = (e: InFlight) => atStart || e.pastHeightSince !== undefined || estimated > e.record.lastValidBlockHeight;
+    const askHeight = entries.some(mayHaveExpired);
+    const lookups = askHeight ? entries.filter(mayHaveExpired).slice(0, LOOKUPS_PER_POLL) : [];
+
+    let reading = await this.read(entries, askHeight, lookups, true);
+    if (reading.noHistory) reading = await this.read(entries, askHeight, [], false);
+    const { evidence, statuses, lookup } = reading;
+    if (evidence.finalized) this.observeHeight(evidence.finalized.blockHeight);
+
     const rebroadcasts: Promise<void>[] = [];
     let changed = false;
     for (const [k, entry] of entries.entries()) {
-      const outcome = settle(entry.record, statuses[k] ?? null, height);
+      const status = statuses[k] ?? null;
+      const outcome = settle(entry.record, status, evidence, lookup.get(entry.record.signature) ?? 'not-asked');
       if (outcome.outcome === 'unknown') {
-        const stillValid = this.estimatedHeight() <= entry.record.lastValidBlockHeight;
-        if (!statuses[k] && stillValid && Date.now() - entry.lastSentAt >= this.deps.options.rebroadcastIntervalMs) {
+        const past = evidence.finalized !== null && evidence.finalized.blockHeight > entry.record.lastValidBlockHeight;
+        if (past) entry.pastHeightSince ??= Date.now();
+        entry.missing = outcome.missing;
+        const stillValid = !past && this.estimatedHeight() <= entry.record.lastValidBlockHeight;
+        if (!status && stillValid && Date.now() - entry.lastSentAt >= this.deps.options.rebroadcastIntervalMs) {
           rebroadcasts.push(this.broadcast(entry));
         }
         continue;
       }
-      changed = true;
-      this.inflight.delete(entry.record.signature);
-      const record = entry.record;
-      record.settledAt = Date.now();
+      const record: TxRecord = { ...entry.record, settledAt: Date.now() };
       if (outcome.outcome === 'confirmed') {
         record.status = 'confirmed';
         record.slot = outcome.slot;
       } else if (outcome.outcome === 'expired') {
         record.status = 'expired';
-        this.queue.unshift(...record.recipients);
       } else {
         record.status = 'failed';
         record.slot = outcome.slot;
         record.error = describeTxError(outcome.error);
-        this.handleFailure(entry, outcome.error);
       }
-      await this.deps.ledger.writeTx(this.plan.id, record);
+      // The settled record and what it means for its recipients are one write: a crash in
+      // between would otherwise lose a failure or keep a recipient in flight.
+      const failuresBefore = this.failures;
+      const queueBefore = this.queue;
+      const groupsBefore = this.groups;
+      if (outcome.outcome === 'expired') this.queue = [...record.recipients, ...this.queue];
+      if (outcome.outcome === 'failed') this.handleFailure(entry, outcome.error);
+      const failuresChanged = this.failures !== failuresBefore;
+      try {
+        await this.deps.ledger.write(this.deps.lease.fence, { tx: record, ...(failuresChanged ? { failures: this.failures } : {}) });
+      } catch (e) {
+        this.failures = failuresBefore;
+        this.queue = queueBefore;
+        this.groups = groupsBefore;
+        throw e;
+      }
+      changed = true;
+      this.inflight.delete(entry.record.signature);
+      this.txs[record.seq] = record;
+      entry.record = record;
       this.deps.events.emit('transaction', {
         distributionId: this.plan.id,
         signature: record.signature,
@@ -254,14 +353,106 @@ export class DistributionRun {
       });
     }
     await Promise.all(rebroadcasts);
-    if (changed) await this.deps.ledger.saveFailures(this.plan.id, this.failures);
+    if (changed) this.lastProgressAt = 0;
+  }
+
+  /** One batch to one endpoint; `noHistory` when the node refused to search its history (-32011). */
+  private async read(
+    entries: InFlight[],
+    askHeight: boolean,
+    lookups: InFlight[],
+    searchHistory: boolean,
+  ): Promise<{ evidence: PollEvidence; statuses: (ObservedStatus | null)[]; lookup: Map<string, TransactionLookup>; noHistory: boolean }> {
+    const calls: RpcCall[] = [];
+    if (askHeight) calls.push({ method: 'getEpochInfo', params: [{ commitment: 'finalized' }] });
+    const firstStatus = calls.length;
+    for (let i = 0; i < entries.length; i += STATUS_BATCH) {
+      const signatures = entries.slice(i, i + STATUS_BATCH).map((e) => e.record.signature);
+      calls.push({ method: 'getSignatureStatuses', params: searchHistory ? [signatures, { searchTransactionHistory: true }] : [signatures] });
+    }
+    const firstLookup = calls.length;
+    for (const e of lookups) {
+      calls.push({ method: 'getTransaction', params: [e.record.signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0, encoding: 'base64' }] });
+    }
+    const { answers } = await this.deps.rpc(calls);
+
+    let finalized: PollEvidence['finalized'] = null;
+    if (askHeight) {
+      const info = answers[0]?.result as { absoluteSlot?: unknown; blockHeight?: unknown } | undefined;
+      if (info && typeof info.absoluteSlot === 'number' && typeof info.blockHeight === 'number') finalized = { slot: info.absoluteSlot, blockHeight: info.blockHeight };
+    }
+    const statuses: (ObservedStatus | null)[] = [];
+    let statusContextSlot = Number.POSITIVE_INFINITY;
+    for (let c = firstStatus; c < firstLookup; c++) {
+      const answer = answers[c];
+      if (answer?.error) {
+        if (answer.error.code === NO_HISTORY && searchHistory) return { evidence: { finalized, statusContextSlot: 0, historySearched: false }, statuses: [], lookup: new Map(), noHistory: true };
+        throw new Error(`getSignatureStatuses: ${answer.error.message} (${answer.error.code})`);
+      }
+      const value = answer?.result as { context?: { slot?: number }; value?: (ObservedStatus | null)[] } | undefined;
+      const expected = Math.min(STATUS_BATCH, entries.length - (c - firstStatus) * STATUS_BATCH);
+      if (!value || !Array.isArray(value.value) || value.value.length !== expected || typeof value.context?.slot !== 'number') {
+        throw new Error('getSignatureStatuses: a short or malformed answer');
+      }
+      statusContextSlot = Math.min(statusContextSlot, value.context.slot);
+      statuses.push(...value.value);
+    }
+    const lookup = new Map<string, TransactionLookup>();
+    lookups.forEach((e, k) => {
+      const answer = answers[firstLookup + k];
+      lookup.set(e.record.signature, !answer || answer.error ? 'unavailable' : answer.result === null ? 'absent' : 'found');
+    });
+    return { evidence: { finalized, statusContextSlot, historySearched: searchHistory }, statuses, lookup, noHistory: false };
+  }
+
+  /**
+   * Transactions past their last valid block height without proof for longer than the bound pause
+   * the run (it stops signing, keeps asking); when the proof comes the run goes on by itself.
+   */
+  private async checkStall(): Promise<void> {
+    const now = Date.now();
+    const stuck = [...this.inflight.values()].filter((e) => e.pastHeightSince !== undefined && now - e.pastHeightSince >= this.deps.options.evidenceTimeoutMs);
+    if (stuck.length > 0 && !this.stall) {
+      this.stall = { since: now, transactions: stuck.map((e) => ({ signature: e.record.signature, missing: e.missing ?? 'transaction-lookup' })) };
+      this.deps.logger.warn({ distributionId: this.plan.id, stall: this.stall }, 'paused: the chain cannot yet prove what became of some transactions');
+      await this.deps.onStall?.(this.stall);
+    } else if (stuck.length === 0 && this.stall) {
+      this.stall = null;
+      this.deps.logger.info({ distributionId: this.plan.id }, 'evidence arrived; the run goes on');
+      await this.deps.onStall?.(null);
+    }
+  }
+
+  /**
+   * Before the run is called completed, every transaction recorded as expired is looked up in the
+   * chain's history once more. One found there landed after all: its record is corrected (so the
+   * ledger shows the truth, a double payment included) and the run says so loudly.
+   */
+  private async recheckExpired(): Promise<boolean> {
+    const expired = this.txs.filter((t) => t.status === 'expired');
+    for (let i = 0; i < expired.length; i += STATUS_BATCH) {
+      const chunk = expired.slice(i, i + STATUS_BATCH);
+      const { answers } = await this.deps.rpc([{ method: 'getSignatureStatuses', params: [chunk.map((t) => t.signature), { searchTransactionHistory: true }] }]);
+      const answer = answers[0];
+      if (!answer || answer.error) throw new Error(`re-checking expired transactions: ${answer?.error?.message ?? 'no answer'}`);
+      const statuses = (answer.result as { value: (ObservedStatus | null)[] }).value;
+      for (const [k, tx] of chunk.entries()) {
+        const status = statuses[k];
+        if (!status) continue;
+        const corrected: TxRecord = { ...tx, status: status.err ? 'failed' : 'confirmed', slot: status.slot, ...(status.err ? { error: describeTxError(status.err) } : {}) };
+        await this.deps.ledger.writeTx(this.deps.lease.fence, corrected);
+        this.txs[tx.seq] = corrected;
+        this.deps.logger.error({ distributionId: this.plan.id, signature: tx.signature, status }, 'a transaction recorded as expired is in the chain history: the ledger is corrected');
+      }
+    }
+    return true;
   }
 
   /**
    * A transaction failed on chain, so none of its transfers happened. A lone recipient fails with
    * the program's reason; otherwise the recipient whose instruction failed is retried alone and the
    * others go back to be paid, or, when the error names no instruction, the group is split in halves.
-   * A failure on the distributor's side (out of funds) pauses the run instead of blaming recipients.
+   * A failure on the distributor's side (out of funds, its own rent) pauses the run instead of blaming recipients.
    */
   private handleFailure(entry: InFlight, error: TransactionError): void {
     const { recipients } = entry.record;
@@ -269,21 +460,21 @@ export class DistributionRun {
     if (isDistributorFailure(error, entry.instructionOwner)) {
       this.pauseReason = `the distributor cannot pay: ${reason}`;
       this.requestStop('pause');
-      this.queue.unshift(...recipients);
+      this.queue = [...recipients, ...this.queue];
       return;
     }
     if (recipients.length === 1) {
-      this.failures.set(recipients[0] as number, { reason, at: Date.now(), round: this.record.round, signature: entry.record.signature });
+      this.failures = new Map(this.failures).set(recipients[0] as number, { reason, at: Date.now(), round: this.record.round, signature: entry.record.signature });
       return;
     }
     const culprit = blamedRecipient(error, entry.instructionOwner);
     if (culprit !== null && recipients.includes(culprit)) {
-      this.groups.push([culprit]);
-      this.queue.unshift(...recipients.filter((i) => i !== culprit));
+      this.groups = [...this.groups, [culprit]];
+      this.queue = [...recipients.filter((i) => i !== culprit), ...this.queue];
       return;
     }
     const half = Math.ceil(recipients.length / 2);
-    this.groups.push(recipients.slice(0, half), recipients.slice(half));
+    this.groups = [...this.groups, recipients.slice(0, half), recipients.slice(half)];
   }
 
   private async freshBlockhash(): Promise<{ blockhash: string; lastValidBlockHeight: number }> {
@@ -333,7 +524,7 @@ export class DistributionRun {
     const now = Date.now();
     if (!force && now - this.lastProgressAt < this.deps.options.progressIntervalMs) return;
     this.lastProgressAt = now;
-    this.deps.events.emit('progress', this.progress('running'));
+    this.deps.events.emit('progress', this.progress(this.stall ? 'paused' : 'running'));
   }
 }
 
@@ -384,12 +575,21 @@ const TOKEN_INSUFFICIENT_FUNDS = 1;
 /** Errors that say the payer, not a recipient, is the problem: retrying recipients cannot help. */
 function isDistributorFailure(error: TransactionError, instructionOwner: number[] | null): boolean {
   if (typeof error === 'string') return error === 'InsufficientFundsForFee' || error === 'AccountNotFound' || error === 'InvalidAccountForFee';
+  // Account index 0 is the fee payer, the distributor: e.g. InsufficientFundsForRent { account_index: 0 }.
+  if (payerAccountError(error)) return true;
   const ix = instructionError(error);
   if (!ix) return false;
   // Token program "insufficient funds" on a transfer and the system program's: the source ran dry.
   const custom = typeof ix.detail === 'object' && ix.detail !== null && 'Custom' in ix.detail ? (ix.detail as { Custom: number }).Custom : null;
   if (custom === TOKEN_INSUFFICIENT_FUNDS && instructionOwner && (instructionOwner[ix.index] ?? -1) >= 0) return true;
   return false;
+}
+
+function payerAccountError(error: TransactionError): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  return Object.values(error as Record<string, unknown>).some(
+    (detail) => typeof detail === 'object' && detail !== null && (detail as { account_index?: unknown }).account_index === 0,
+  );
 }
 
 function blamedRecipient(error: TransactionError, instructionOwner: number[] | null): number | null {

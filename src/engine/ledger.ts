@@ -1,4 +1,7 @@
 import type Keyv from 'keyv';
+import { entries } from '../store/iterate.js';
+import type { AtomicOps, FencedEntry, Lease, LeaseAttempt, LeaseHolder } from '../store/atomic.js';
+import { TributaryError } from './errors.js';
 import type { DistributionState } from './events.js';
 import type { DistributionMode, RewardAsset } from './types.js';
 
@@ -31,6 +34,8 @@ export interface Plan {
   /** Lamports the run is expected to spend on fees and new-account rent. */
   estimatedFeeLamports: bigint;
   estimatedRentLamports: bigint;
+  /** SOL the distributor keeps back for its own rent and extra fees (preview.ts payerReserve); absent on old plans. */
+  reserveLamports?: bigint;
   createdBy: Actor;
   createdAt: number;
   expiresAt: number;
@@ -47,6 +52,11 @@ export interface DistributionRecord {
   finishedAt?: number;
   /** Why the run is paused (an operator, or the engine itself when funds ran out). */
   pauseReason?: string;
+  /**
+   * `evidence`: the engine paused itself because the chain could not yet say what became of some
+   * transactions; it resumes by itself, after a restart too, once it can.
+   */
+  pauseCode?: 'operator' | 'distributor' | 'evidence';
   /** An operator asked to stop; written first so a restart in between does not send again. */
   stopRequested?: 'pause' | 'cancel';
   /** Incremented by retry-failed: failures of earlier rounds are kept for the record. */
@@ -83,29 +93,46 @@ type Stored<T> = T extends bigint ? string : T extends (infer U)[] ? Stored<U>[]
 
 const TX_PAGE = 256;
 
+/** The lease of one distribution and its token: every write of the run that holds it names both. */
+export interface Fence {
+  distributionId: string;
+  token: number;
+}
+
+/** One atomic change to a distribution's records; what is absent is left as it is. */
+export interface LedgerChange {
+  distribution?: DistributionRecord;
+  /** A confirmed plan, kept without expiry. */
+  plan?: Plan;
+  tx?: TxRecord;
+  failures?: Map<number, RecipientFailure>;
+}
+
 /**
  * The distribution ledger: plans, distribution records, the write-ahead transaction log and
- * recipient failures, in one Keyv namespace. Nothing else reads or writes these keys.
+ * recipient failures, in one store namespace, and the index of confirmed distributions in another.
+ * Nothing else reads or writes these keys.
+ *
+ * Every change to a confirmed distribution is fenced (DESIGN.md invariant 3b): it names the lease
+ * of the distribution and its token, and the store refuses it unless that token holds the live
+ * lease. A process that lost its lease cannot record a transaction, so it cannot broadcast one.
  */
 export class Ledger {
-  constructor(private readonly kv: Keyv) {}
+  constructor(
+    private readonly kv: Keyv,
+    private readonly atomic: AtomicOps,
+    private readonly index: { kv: Keyv; atomic: AtomicOps },
+  ) {}
 
-  async savePlan(plan: Plan, ttlMs?: number): Promise<void> {
-    await this.kv.set(`plan:${plan.id}`, toStoredPlan(plan), ttlMs);
+  /** Writes a new plan and its `previewed` record; never overwrites an existing id. */
+  async createPlan(plan: Plan, record: DistributionRecord, ttlMs: number): Promise<boolean> {
+    if (!(await this.atomic.setIfAbsent(`plan:${plan.id}`, toStoredPlan(plan), ttlMs))) return false;
+    return this.atomic.setIfAbsent(`dist:${record.id}`, record);
   }
 
   async getPlan(id: string): Promise<Plan | undefined> {
     const stored = (await this.kv.get(`plan:${id}`)) as Stored<Plan> | undefined;
     return stored ? fromStoredPlan(stored) : undefined;
-  }
-
-  /** A confirmed plan must outlive its preview's expiry. */
-  async keepPlan(plan: Plan): Promise<void> {
-    await this.kv.set(`plan:${plan.id}`, toStoredPlan(plan));
-  }
-
-  async saveDistribution(record: DistributionRecord): Promise<void> {
-    await this.kv.set(`dist:${record.id}`, record);
   }
 
   async getDistribution(id: string): Promise<DistributionRecord | undefined> {
@@ -114,17 +141,38 @@ export class Ledger {
 
   /** Ids of confirmed distributions, oldest first. */
   async distributionIds(): Promise<string[]> {
-    return ((await this.kv.get('index:distributions')) as string[] | undefined) ?? [];
+    const found: { id: string; at: number }[] = [];
+    for await (const [key, value] of entries<{ at: number }>(this.index.kv)) found.push({ id: key.replace(/^d:/, ''), at: value.at });
+    found.sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+    // Stores written before the index had a key per distribution kept one list.
+    const legacy = ((await this.kv.get('index:distributions')) as string[] | undefined) ?? [];
+    const listed = new Set(found.map((f) => f.id));
+    return [...legacy.filter((id) => !listed.has(id)), ...found.map((f) => f.id)];
   }
 
-  async addToIndex(id: string): Promise<void> {
-    const ids = await this.distributionIds();
-    if (!ids.includes(id)) await this.kv.set('index:distributions', [...ids, id]);
+  /** One key per distribution: two processes adding at once cannot lose each other's entry. */
+  async addToIndex(id: string, at: number): Promise<void> {
+    await this.index.atomic.setIfAbsent(`d:${id}`, { at });
+  }
+
+  /** Writes every part of `change` in one atomic step, or nothing if `fence` no longer holds the lease. */
+  async write(fence: Fence, change: LedgerChange): Promise<void> {
+    const id = fence.distributionId;
+    const entries: FencedEntry[] = [];
+    if (change.plan) entries.push({ key: `plan:${id}`, value: toStoredPlan(change.plan) });
+    if (change.distribution) entries.push({ key: `dist:${id}`, value: change.distribution });
+    if (change.tx) entries.push({ key: `tx:${id}:${change.tx.seq}`, value: change.tx });
+    if (change.failures) entries.push({ key: `fail:${id}`, value: [...change.failures] });
+    if (!(await this.atomic.fencedSet(leaseKey(id), fence.token, entries))) {
+      throw new TributaryError('LEASE_LOST', `distribution ${id} is no longer run by this process: another process took it over, so this one stopped writing`, {
+        details: { id, token: fence.token },
+      });
+    }
   }
 
   /** Written before the transaction is broadcast (DESIGN.md invariant 3). */
-  async writeTx(distributionId: string, tx: TxRecord): Promise<void> {
-    await this.kv.set(`tx:${distributionId}:${tx.seq}`, tx);
+  async writeTx(fence: Fence, tx: TxRecord): Promise<void> {
+    await this.write(fence, { tx });
   }
 
   /**
@@ -148,9 +196,29 @@ export class Ledger {
     return new Map(stored ?? []);
   }
 
-  async saveFailures(distributionId: string, failures: Map<number, RecipientFailure>): Promise<void> {
-    await this.kv.set(`fail:${distributionId}`, [...failures]);
+  async saveFailures(fence: Fence, failures: Map<number, RecipientFailure>): Promise<void> {
+    await this.write(fence, { failures });
   }
+
+  acquireLease(id: string, holder: LeaseHolder, ttlMs: number): Promise<LeaseAttempt> {
+    return this.atomic.acquireLease(leaseKey(id), holder, ttlMs);
+  }
+
+  renewLease(fence: Fence, ttlMs: number): Promise<boolean> {
+    return this.atomic.renewLease(leaseKey(fence.distributionId), fence.token, ttlMs);
+  }
+
+  releaseLease(fence: Fence): Promise<void> {
+    return this.atomic.releaseLease(leaseKey(fence.distributionId), fence.token);
+  }
+
+  readLease(id: string): Promise<Lease | null> {
+    return this.atomic.readLease(leaseKey(id));
+  }
+}
+
+function leaseKey(id: string): string {
+  return `lease:${id}`;
 }
 
 function toStoredPlan(plan: Plan): Stored<Plan> {
@@ -159,6 +227,7 @@ function toStoredPlan(plan: Plan): Stored<Plan> {
     total: plan.total.toString(),
     estimatedFeeLamports: plan.estimatedFeeLamports.toString(),
     estimatedRentLamports: plan.estimatedRentLamports.toString(),
+    ...(plan.reserveLamports !== undefined ? { reserveLamports: plan.reserveLamports.toString() } : {}),
     recipients: plan.recipients.map((r) => ({ ...r, amount: r.amount.toString(), holding: r.holding.toString() })),
   } as Stored<Plan>;
 }
@@ -169,6 +238,7 @@ function fromStoredPlan(stored: Stored<Plan>): Plan {
     total: BigInt(stored.total),
     estimatedFeeLamports: BigInt(stored.estimatedFeeLamports),
     estimatedRentLamports: BigInt(stored.estimatedRentLamports),
+    ...(stored.reserveLamports !== undefined ? { reserveLamports: BigInt(stored.reserveLamports) } : {}),
     recipients: stored.recipients.map((r) => ({ ...r, amount: BigInt(r.amount), holding: BigInt(r.holding) })),
   };
 }

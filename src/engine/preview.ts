@@ -117,7 +117,8 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   const newAccounts = reward.kind === 'spl' ? recipients.filter((r) => r.needsAccount).length : 0;
   const feeLamports = BigInt(packing.transactions) * transactionFee(packing.averageComputeUnits, fees);
   const rentLamports = BigInt(newAccounts) * accountRent;
-  const solNeededLamports = feeLamports + rentLamports + (reward.kind === 'sol' ? total : 0n);
+  const reserveLamports = payerReserve(BigInt(systemRent), feeLamports);
+  const solNeededLamports = feeLamports + rentLamports + reserveLamports + (reward.kind === 'sol' ? total : 0n);
   const balances = await distributorBalances(connection, ctx.payer.publicKey, reward);
   const simulation = await simulateFirst(connection, builder, recipients);
 
@@ -133,6 +134,7 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
     recipients,
     estimatedFeeLamports: feeLamports,
     estimatedRentLamports: rentLamports,
+    reserveLamports,
     createdBy: actor,
     createdAt: now,
     expiresAt: now + ctx.previewTtlMs,
@@ -156,7 +158,7 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   const rewardShort = balances.rewardAvailable < (reward.kind === 'sol' ? 0n : total);
   const solShort = balances.solAvailable < solNeededLamports;
   if (rewardShort) riskFlags.push(`distributor holds ${formatAmount(balances.rewardAvailable, reward.decimals)} ${reward.symbol}, needs ${formatAmount(total, reward.decimals)}`);
-  if (solShort) riskFlags.push(`distributor holds ${formatAmount(balances.solAvailable, 9)} SOL, needs ${formatAmount(solNeededLamports, 9)} for the total, fees and rent`);
+  if (solShort) riskFlags.push(`distributor holds ${formatAmount(balances.solAvailable, 9)} SOL, needs ${formatAmount(solNeededLamports, 9)} for the total, fees, rent and its own reserve`);
 
   return {
     plan,
@@ -175,6 +177,16 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
     riskFlags,
     simulation,
   };
+}
+
+/**
+ * SOL the distributor keeps back: its own account must stay rent-exempt (a transaction that would
+ * leave it below the minimum fails with InsufficientFundsForRent on account 0), and retries and
+ * the splitting of failed transactions cost fees beyond the estimate.
+ */
+export function payerReserve(systemAccountRent: bigint, feeLamports: bigint): bigint {
+  const RETRY_FEE_MARGIN = 20n * 5_000n;
+  return systemAccountRent + feeLamports / 4n + RETRY_FEE_MARGIN;
 }
 
 /** The account a recipient is paid into: the wallet for SOL, its associated token account otherwise. */

@@ -1,21 +1,27 @@
 import type { Connection, Keypair } from '@solana/web3.js';
 import type Keyv from 'keyv';
+import type { RpcBatch } from '../solana/gateway.js';
 import type { Logger } from 'pino';
 import { formatAmount } from './amounts.js';
-import { TributaryError } from './errors.js';
+import { isTributaryError, TributaryError } from './errors.js';
 import type { EngineEventBus, ProgressEvent } from './events.js';
-import { DistributionRun, progressOf, type ExecutorOptions } from './executor.js';
-import type { Actor, DistributionRecord, Ledger, Plan } from './ledger.js';
+import { DistributionRun, progressOf, type EvidenceStall, type ExecutorOptions } from './executor.js';
+import type { HeldLease, LeaseTaker } from './lease.js';
+import type { Actor, DistributionRecord, Fence, Ledger, Plan } from './ledger.js';
 import { recipientStates, type RecipientState } from './owed.js';
-import { buildPreview, distributorBalances, type PlanPreview, type PreviewContext, type PreviewRequest } from './preview.js';
+import { buildPreview, distributorBalances, payerReserve, type PlanPreview, type PreviewContext, type PreviewRequest } from './preview.js';
 import { recipientReport, reportCsv, type RecipientReportRow } from './report.js';
 
 export interface DistributionServiceDeps {
   /** Bulk lane: the distribution's own traffic. */
   connection: Connection;
+  /** Bulk lane, as JSON-RPC batches answered by one endpoint: status polls. */
+  rpc: RpcBatch;
   /** Interactive lane: previews and holders' questions, served ahead of bulk traffic. */
   interactiveConnection: Connection;
   ledger: Ledger;
+  /** Takes the per-distribution leases of this process. */
+  leases: LeaseTaker;
   snapshotCache?: Keyv;
   payer: Keypair;
   events: EngineEventBus;
@@ -23,6 +29,8 @@ export interface DistributionServiceDeps {
   network: string;
   executor: ExecutorOptions;
   preview: Omit<PreviewContext, 'connection' | 'payer' | 'network' | 'cache'>;
+  /** Why the store cannot be trusted with a ledger (settings to change); empty when it can. */
+  storeProblems?: string[];
 }
 
 export interface DistributionStatus {
@@ -59,15 +67,30 @@ interface SettledView {
  * runs at most one DistributionRun per distribution.
  */
 export class DistributionService {
-  private readonly runs = new Map<string, { run: DistributionRun; done: Promise<void> }>();
+  private readonly runs = new Map<string, { run: DistributionRun; lease: HeldLease; done: Promise<void> }>();
   /** The tail of each distribution's queue of state changes (see `exclusive`). */
   private readonly changing = new Map<string, Promise<void>>();
   /** Recipient states of distributions not running, by id; dropped whenever the service changes one. */
   private readonly settledViews = new Map<string, SettledView>();
+  /** Set while another process runs distributions on this store: this one only reads. */
+  private readOnlyReason: string | null = null;
 
   constructor(private readonly deps: DistributionServiceDeps) {}
 
+  /**
+   * Makes this process a reader (`reason` says who runs things instead) or, with null, a runner
+   * again. A reader answers status, history, rewards and exports, and refuses everything else.
+   */
+  setReadOnly(reason: string | null): void {
+    this.readOnlyReason = reason;
+  }
+
+  get readOnly(): string | null {
+    return this.readOnlyReason;
+  }
+
   async preview(req: PreviewRequest, actor: Actor): Promise<PlanPreview> {
+    this.assertMayRun();
     const preview = await buildPreview(
       {
         ...this.deps.preview,
@@ -81,16 +104,18 @@ export class DistributionService {
       actor,
     );
     const { plan } = preview;
+    // Kept a while past expiry so a late confirm is told "expired", not "unknown".
+    const keepMs = this.deps.preview.previewTtlMs * 2 + 60_000;
+    const record: DistributionRecord = { id: plan.id, state: 'previewed', createdBy: actor, createdAt: plan.createdAt, round: 0 };
+    if (!(await this.deps.ledger.createPlan(plan, record, keepMs))) {
+      throw new TributaryError('INVALID_STATE', `plan id ${plan.id} is taken; run /distribute preview again`, { details: { id: plan.id } });
+    }
     this.deps.events.emit('planned', {
       distributionId: plan.id,
       solAvailableLamports: preview.balances.solAvailable,
       solNeededLamports: preview.solNeededLamports,
       at: Date.now(),
     });
-    // Kept a while past expiry so a late confirm is told "expired", not "unknown".
-    const keepMs = this.deps.preview.previewTtlMs * 2 + 60_000;
-    await this.deps.ledger.savePlan(plan, keepMs);
-    await this.deps.ledger.saveDistribution({ id: plan.id, state: 'previewed', createdBy: actor, createdAt: plan.createdAt, round: 0 });
     return preview;
   }
 
@@ -100,106 +125,152 @@ export class DistributionService {
    */
   async confirm(id: string, actor: Actor, opts: { acknowledgeTotal?: string } = {}): Promise<DistributionStatus> {
     return this.exclusive(id, async () => {
+      this.assertMayRun();
       const { plan, record } = await this.load(id);
       if (record.state !== 'previewed') throw invalidState(record, 'confirm', 'only a previewed plan can be confirmed');
-      if (Date.now() > plan.expiresAt) {
-        await this.deps.ledger.saveDistribution({ ...record, state: 'expired' });
-        throw new TributaryError('PLAN_EXPIRED', `plan ${id} expired; run /distribute preview again`, { details: { id } });
+      const lease = await this.deps.leases.take(plan.id);
+      try {
+        const current = await this.deps.ledger.getDistribution(plan.id);
+        if (current?.state !== 'previewed') throw invalidState(current ?? record, 'confirm', 'only a previewed plan can be confirmed');
+        if (Date.now() > plan.expiresAt) {
+          await this.deps.ledger.write(lease.fence, { distribution: { ...current, state: 'expired' } });
+          throw new TributaryError('PLAN_EXPIRED', `plan ${id} expired; run /distribute preview again`, { details: { id } });
+        }
+        const total = formatAmount(plan.total, plan.reward.decimals);
+        if (plan.network === 'mainnet-beta' && opts.acknowledgeTotal?.trim() !== total) {
+          throw new TributaryError('CONFIRMATION_REQUIRED', `this is mainnet: confirm again with the total, /distribute confirm id:${id} total:${total}`, {
+            details: { id, total },
+          });
+        }
+        await this.preflight(plan, plan.recipients.map((_, i) => i));
+        const now = Date.now();
+        const confirmed: DistributionRecord = { ...current, state: 'confirmed', confirmedBy: actor, confirmedAt: now };
+        await this.deps.ledger.write(lease.fence, { plan, distribution: confirmed });
+        await this.deps.ledger.addToIndex(plan.id, now);
+        this.deps.logger.info({ distributionId: id, by: actor, total, recipients: plan.recipients.length }, 'distribution confirmed');
+        await this.start(plan, confirmed, lease);
+      } catch (e) {
+        if (!this.runs.has(plan.id)) await lease.release();
+        throw e;
       }
-      const total = formatAmount(plan.total, plan.reward.decimals);
-      if (plan.network === 'mainnet-beta' && opts.acknowledgeTotal?.trim() !== total) {
-        throw new TributaryError(
-          'CONFIRMATION_REQUIRED',
-          `this is mainnet: confirm again with the total, /distribute confirm id:${id} total:${total}`,
-          { details: { id, total } },
-        );
-      }
-      await this.preflight(plan, plan.recipients.map((_, i) => i));
-      const confirmed: DistributionRecord = { ...record, state: 'confirmed', confirmedBy: actor, confirmedAt: Date.now() };
-      await this.deps.ledger.keepPlan(plan);
-      await this.deps.ledger.saveDistribution(confirmed);
-      await this.deps.ledger.addToIndex(id);
-      this.deps.logger.info({ distributionId: id, by: actor, total, recipients: plan.recipients.length }, 'distribution confirmed');
-      await this.start(plan, confirmed);
       return this.status(id);
     });
   }
 
   async pause(id: string, actor: Actor): Promise<DistributionStatus> {
-    return this.exclusive(id, async () => {
+    const wait = await this.exclusive(id, async () => {
+      this.assertMayRun();
       const { record } = await this.load(id);
       if (record.state !== 'running') throw invalidState(record, 'pause', 'only a running distribution can be paused');
-      await this.deps.ledger.saveDistribution({ ...record, stopRequested: 'pause', pauseReason: `paused by ${actor.name ?? actor.userId}` });
-      this.runs.get(id)?.run.requestStop('pause');
-      await this.runs.get(id)?.done;
-      return this.status(id);
+      const reason = `paused by ${actor.name ?? actor.userId}`;
+      const active = this.runs.get(record.id);
+      if (active) {
+        await this.deps.ledger.write(active.lease.fence, { distribution: { ...record, stopRequested: 'pause', pauseReason: reason, pauseCode: 'operator' } });
+        active.run.requestStop('pause');
+        return { wait: active.done };
+      }
+      // Nobody runs it here; the lease says whether anybody does elsewhere.
+      await this.withLease(record.id, (fence) =>
+        this.deps.ledger.write(fence, { distribution: { ...withoutStop(record), state: 'paused', pauseReason: reason, pauseCode: 'operator' } }),
+      );
+      return { wait: Promise.resolve() };
     });
+    // Waited outside the queue of changes: the run's own end is one of them.
+    await wait.wait;
+    return this.status(id);
   }
 
   async resume(id: string, actor: Actor): Promise<DistributionStatus> {
     return this.exclusive(id, async () => {
+      this.assertMayRun();
       const { plan, record } = await this.load(id);
       if (record.state !== 'paused') throw invalidState(record, 'resume', 'only a paused distribution can be resumed');
-      const view = await this.view(id, plan);
-      await this.preflight(plan, view.states.flatMap((s, i) => (s.status === 'pending' ? [i] : [])));
-      const { stopRequested: _, pauseReason: __, ...rest } = record;
-      const resumed: DistributionRecord = { ...rest, state: 'running' };
-      this.deps.logger.info({ distributionId: id, by: actor }, 'distribution resumed');
-      await this.start(plan, resumed);
+      if (this.runs.has(record.id)) return this.status(id);
+      const lease = await this.deps.leases.take(record.id);
+      try {
+        const view = await this.view(record.id, plan);
+        await this.preflight(plan, view.states.flatMap((s, i) => (s.status === 'pending' ? [i] : [])));
+        this.deps.logger.info({ distributionId: id, by: actor }, 'distribution resumed');
+        await this.start(plan, { ...withoutStop(record), state: 'running' }, lease);
+      } catch (e) {
+        if (!this.runs.has(record.id)) await lease.release();
+        throw e;
+      }
       return this.status(id);
     });
   }
 
   async cancel(id: string, actor: Actor): Promise<DistributionStatus> {
-    return this.exclusive(id, async () => {
+    const wait = await this.exclusive(id, async () => {
+      this.assertMayRun();
       const { plan, record } = await this.load(id);
+      const active = this.runs.get(record.id);
+      if (record.state === 'running' && active) {
+        await this.deps.ledger.write(active.lease.fence, { distribution: { ...record, stopRequested: 'cancel' } });
+        active.run.requestStop('cancel');
+        return { wait: active.done };
+      }
       if (record.state === 'previewed') {
-        await this.deps.ledger.saveDistribution({ ...record, state: 'cancelled', finishedAt: Date.now() });
-        return this.status(id);
+        await this.withLease(record.id, (fence) => this.deps.ledger.write(fence, { distribution: { ...record, state: 'cancelled', finishedAt: Date.now() } }));
+        return { wait: Promise.resolve() };
       }
-      if (record.state === 'running') {
-        await this.deps.ledger.saveDistribution({ ...record, stopRequested: 'cancel' });
-        this.runs.get(id)?.run.requestStop('cancel');
-        await this.runs.get(id)?.done;
-        return this.status(id);
-      }
-      if (record.state === 'paused' || record.state === 'confirmed') {
-        const failures = await this.deps.ledger.failures(id);
-        const view = await this.view(id, plan);
-        view.states.forEach((s, i) => {
-          if (s.status === 'pending') failures.set(i, { reason: 'cancelled before it was sent', at: Date.now(), round: record.round });
+      if (record.state === 'paused' || record.state === 'confirmed' || record.state === 'running') {
+        await this.withLease(record.id, async (fence) => {
+          const failures = await this.deps.ledger.failures(record.id);
+          const view = await this.view(record.id, plan);
+          if (view.states.some((s) => s.status === 'in-flight')) {
+            throw new TributaryError('INVALID_STATE', `cannot cancel ${record.id} yet: some of its transactions are still in flight; resume it, then cancel`, {
+              details: { id: record.id },
+            });
+          }
+          view.states.forEach((s, i) => {
+            if (s.status === 'pending') failures.set(i, { reason: 'cancelled before it was sent', at: Date.now(), round: record.round });
+          });
+          const cancelled: DistributionRecord = { ...withoutStop(record), state: 'cancelled', finishedAt: Date.now() };
+          await this.deps.ledger.write(fence, { failures, distribution: cancelled });
+          this.settledViews.delete(record.id);
+          await this.announceEnd(plan, cancelled, actor);
         });
-        await this.deps.ledger.saveFailures(id, failures);
-        await this.finish(plan, { ...record, state: 'cancelled', finishedAt: Date.now() }, actor);
-        return this.status(id);
+        return { wait: Promise.resolve() };
       }
       throw invalidState(record, 'cancel', 'it has already ended');
     });
+    await wait.wait;
+    return this.status(id);
   }
 
   /** Pays the recipients that failed, again: a new round over the same plan. */
   async retryFailed(id: string, actor: Actor): Promise<DistributionStatus> {
     return this.exclusive(id, async () => {
+      this.assertMayRun();
       const { plan, record } = await this.load(id);
       if (record.state !== 'completed' && record.state !== 'cancelled') throw invalidState(record, 'retry', 'retry-failed is for a distribution that has ended');
-      const failures = await this.deps.ledger.failures(id);
+      const failures = await this.deps.ledger.failures(record.id);
       if (failures.size === 0) throw new TributaryError('NOTHING_TO_RETRY', `distribution ${id} has no failed recipients`, { details: { id } });
-      await this.preflight(plan, [...failures.keys()]);
-      await this.deps.ledger.saveFailures(id, new Map());
-      this.settledViews.delete(id);
-      const { finishedAt: _, ...rest } = record;
-      this.deps.logger.info({ distributionId: id, by: actor, recipients: failures.size }, 'retrying failed recipients');
-      await this.start(plan, { ...rest, state: 'running', round: record.round + 1 });
+      const lease = await this.deps.leases.take(record.id);
+      try {
+        await this.preflight(plan, [...failures.keys()]);
+        const { finishedAt: _, ...rest } = record;
+        const running: DistributionRecord = { ...rest, state: 'running', round: record.round + 1, startedAt: Date.now() };
+        // One write: the failures are forgotten exactly when the new round is recorded as running.
+        await this.deps.ledger.write(lease.fence, { failures: new Map(), distribution: running });
+        this.settledViews.delete(record.id);
+        this.deps.logger.info({ distributionId: id, by: actor, recipients: failures.size }, 'retrying failed recipients');
+        await this.start(plan, running, lease);
+      } catch (e) {
+        if (!this.runs.has(record.id)) await lease.release();
+        throw e;
+      }
       return this.status(id);
     });
   }
 
   async status(id: string): Promise<DistributionStatus> {
     const { plan, record } = await this.load(id);
-    const active = this.runs.get(id);
+    const active = this.runs.get(record.id);
     if (active) return { record, plan, progress: active.run.progress(record.state) };
-    const txs = await this.deps.ledger.transactions(id);
-    const view = await this.view(id, plan);
+    const txs = await this.deps.ledger.transactions(record.id);
+    const view = await this.view(record.id, plan);
     return { record, plan, progress: progressOf(plan, view.states, txs, { state: record.state, since: record.startedAt ?? Date.now(), settledAtStart: 0 }) };
   }
 
@@ -210,8 +281,8 @@ export class DistributionService {
 
   async report(id: string): Promise<RecipientReportRow[]> {
     const { plan } = await this.load(id);
-    const txs = await this.deps.ledger.transactions(id);
-    const failures = await this.deps.ledger.failures(id);
+    const txs = await this.deps.ledger.transactions(plan.id);
+    const failures = await this.deps.ledger.failures(plan.id);
     return recipientReport(plan, recipientStates(plan.recipients.length, txs, failures).states);
   }
 
@@ -243,17 +314,46 @@ export class DistributionService {
     return out;
   }
 
-  /** Starts runs that a crash or restart interrupted; paused ones stay paused. */
+  /**
+   * Starts the runs that a crash, a restart or a lost lease left unfinished, and those the engine
+   * paused itself for want of evidence; an operator's pause stays a pause. A distribution whose
+   * lease another live process holds is left to it. Safe to call again at any time.
+   */
   async recoverUnfinished(): Promise<string[]> {
+    if (this.readOnlyReason !== null) return [];
     const recovered: string[] = [];
     for (const id of await this.deps.ledger.distributionIds()) {
+      if (this.runs.has(id)) continue;
       const record = await this.deps.ledger.getDistribution(id);
-      if (!record || (record.state !== 'running' && record.state !== 'confirmed')) continue;
+      if (!record) continue;
+      const unfinished = record.state === 'running' || record.state === 'confirmed' || (record.state === 'paused' && record.pauseCode === 'evidence');
+      if (!unfinished) continue;
       const plan = await this.deps.ledger.getPlan(id);
       if (!plan) continue;
-      this.deps.logger.info({ distributionId: id, state: record.state }, 'recovering unfinished distribution');
-      await this.exclusive(id, () => this.start(plan, record));
-      recovered.push(id);
+      const started = await this.exclusive(id, async () => {
+        if (this.runs.has(id)) return false;
+        let lease: HeldLease;
+        try {
+          lease = await this.deps.leases.take(id);
+        } catch (e) {
+          if (isTributaryError(e, 'DISTRIBUTION_BUSY')) {
+            this.deps.logger.info({ distributionId: id, owner: e.details }, 'unfinished distribution is run by another process');
+            return false;
+          }
+          throw e;
+        }
+        // Read again under the lease: the previous owner may have finished it meanwhile.
+        const current = await this.deps.ledger.getDistribution(id);
+        if (!current || !(current.state === 'running' || current.state === 'confirmed' || (current.state === 'paused' && current.pauseCode === 'evidence'))) {
+          await lease.release();
+          return false;
+        }
+        this.deps.logger.info({ distributionId: id, state: current.state }, 'recovering unfinished distribution');
+        const resumed = current.state === 'paused' ? { ...withoutStop(current), state: 'running' as const } : current;
+        await this.start(plan, resumed, lease);
+        return true;
+      });
+      if (started) recovered.push(id);
     }
     return recovered;
   }
@@ -278,9 +378,9 @@ export class DistributionService {
   }
 
   /**
-   * Runs state changes of one distribution one at a time. Two confirms (or a confirm and a
-   * recovery) interleaving at their awaits would otherwise both start a run over the same plan,
-   * and two runs over one ledger would each sign every recipient.
+   * Runs state changes of one distribution one at a time within this process (across processes,
+   * the lease does that). Two confirms (or a confirm and a recovery) interleaving at their awaits
+   * would otherwise both start a run over the same plan.
    */
   private async exclusive<T>(id: string, change: () => Promise<T>): Promise<T> {
     const key = id.trim().toLowerCase();
@@ -298,25 +398,72 @@ export class DistributionService {
     }
   }
 
-  private async start(plan: Plan, record: DistributionRecord): Promise<void> {
+  /** Runs `change` under the distribution's lease, taken and released around it. */
+  private async withLease<T>(id: string, change: (fence: Fence) => Promise<T>): Promise<T> {
+    const lease = await this.deps.leases.take(id);
+    try {
+      return await change(lease.fence);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private assertMayRun(): void {
+    if (this.readOnlyReason !== null) throw new TributaryError('READ_ONLY', this.readOnlyReason);
+    const problems = this.deps.storeProblems ?? [];
+    if (problems.length > 0) {
+      throw new TributaryError('STORE_NOT_DURABLE', `distributions are refused: the store could lose ledger writes (${problems.join('; ')})`, { details: { problems } });
+    }
+  }
+
+  private async start(plan: Plan, record: DistributionRecord, lease: HeldLease): Promise<void> {
     if (this.runs.has(plan.id)) return;
     const running: DistributionRecord = { ...record, state: 'running', startedAt: record.startedAt ?? Date.now() };
-    await this.deps.ledger.saveDistribution(running);
+    await this.deps.ledger.write(lease.fence, { distribution: running });
     this.settledViews.delete(plan.id);
     const run = new DistributionRun(
-      { connection: this.deps.connection, ledger: this.deps.ledger, payer: this.deps.payer, events: this.deps.events, logger: this.deps.logger, options: this.deps.executor },
+      {
+        connection: this.deps.connection,
+        rpc: this.deps.rpc,
+        ledger: this.deps.ledger,
+        lease,
+        payer: this.deps.payer,
+        events: this.deps.events,
+        logger: this.deps.logger,
+        options: this.deps.executor,
+        onStall: (stall) => this.onStall(plan, lease, stall),
+      },
       plan,
       running,
     );
     if (record.stopRequested) run.requestStop(record.stopRequested);
-    const done = this.drive(run, plan).finally(() => {
+    const done = this.drive(run, plan, lease).finally(() => {
       this.runs.delete(plan.id);
       this.settledViews.delete(plan.id);
     });
-    this.runs.set(plan.id, { run, done });
+    this.runs.set(plan.id, { run, lease, done });
   }
 
-  private async drive(run: DistributionRun, plan: Plan): Promise<void> {
+  /** The run waits for evidence (the record says paused, and why), or has it again (running). */
+  private async onStall(plan: Plan, lease: HeldLease, stall: EvidenceStall | null): Promise<void> {
+    await this.exclusive(plan.id, async () => {
+      const record = await this.deps.ledger.getDistribution(plan.id);
+      if (!record) return;
+      if (stall) {
+        const reason = `waiting for proof of what became of ${stall.transactions.length} transaction(s): ${stall.transactions
+          .slice(0, 5)
+          .map((t) => `${t.signature} (${t.missing})`)
+          .join(', ')}; it resumes by itself when the RPC node can tell`;
+        await this.deps.ledger.write(lease.fence, { distribution: { ...record, state: 'paused', pauseReason: reason, pauseCode: 'evidence' } });
+        const run = this.runs.get(plan.id)?.run;
+        if (run) this.deps.events.emit('progress', { ...run.progress('paused'), note: reason });
+      } else if (record.state === 'paused' && record.pauseCode === 'evidence') {
+        await this.deps.ledger.write(lease.fence, { distribution: { ...withoutStop(record), state: 'running' } });
+      }
+    });
+  }
+
+  private async drive(run: DistributionRun, plan: Plan, lease: HeldLease): Promise<void> {
     const { ledger, logger } = this.deps;
     let outcome: Awaited<ReturnType<DistributionRun['run']>>;
     let reason: string | null = null;
@@ -326,23 +473,37 @@ export class DistributionService {
     } catch (e) {
       // Nothing is lost: the ledger has every signed transaction; resume settles them first.
       logger.error({ distributionId: plan.id, err: e }, 'distribution run stopped by an error; paused');
-      outcome = 'paused';
-      reason = `stopped by an error: ${(e as Error).message}`;
+      outcome = isTributaryError(e, 'LEASE_LOST') ? 'lost' : 'paused';
+      reason = `stopped by an error: ${(e as Error).message}; /distribute resume id:${plan.id} continues it`;
     }
-    const record = (await ledger.getDistribution(plan.id)) as DistributionRecord;
-    if (outcome === 'interrupted') return;
-    const { stopRequested: _, ...rest } = record;
-    if (outcome === 'paused') {
-      await ledger.saveDistribution({ ...rest, state: 'paused', pauseReason: reason ?? record.pauseReason ?? 'paused' });
-      this.deps.events.emit('progress', { ...run.progress('paused'), ...(reason ? { note: reason } : {}) });
-      return;
+    try {
+      if (outcome === 'interrupted' || outcome === 'lost') {
+        if (outcome === 'lost') logger.warn({ distributionId: plan.id }, 'another process runs this distribution now; this one stopped');
+        return;
+      }
+      const final = outcome;
+      await this.exclusive(plan.id, async () => {
+        const record = (await ledger.getDistribution(plan.id)) as DistributionRecord;
+        const rest = withoutStop(record);
+        if (final === 'paused') {
+          const pauseReason = reason ?? record.pauseReason ?? 'paused';
+          await ledger.write(lease.fence, { distribution: { ...rest, state: 'paused', pauseReason, pauseCode: reason ? 'distributor' : (record.pauseCode ?? 'operator') } });
+          this.deps.events.emit('progress', { ...run.progress('paused'), ...(reason ? { note: reason } : {}) });
+          return;
+        }
+        const ended: DistributionRecord = { ...rest, state: final, finishedAt: Date.now() };
+        await ledger.write(lease.fence, { distribution: ended });
+        this.settledViews.delete(plan.id);
+        await this.announceEnd(plan, ended, null, run.progress(final));
+      });
+    } catch (e) {
+      logger.error({ distributionId: plan.id, err: e }, 'could not record the end of a run; the next start settles it again');
+    } finally {
+      await lease.release();
     }
-    await this.finish(plan, { ...rest, state: outcome, finishedAt: Date.now() }, null, run.progress(outcome));
   }
 
-  private async finish(plan: Plan, record: DistributionRecord, actor: Actor | null, progress?: ProgressEvent): Promise<void> {
-    await this.deps.ledger.saveDistribution(record);
-    this.settledViews.delete(plan.id);
+  private async announceEnd(plan: Plan, record: DistributionRecord, actor: Actor | null, progress?: ProgressEvent): Promise<void> {
     const final = progress ?? (await this.status(plan.id)).progress;
     const attempted = final.paid + final.failed;
     this.deps.events.emit('completed', {
@@ -356,7 +517,8 @@ export class DistributionService {
 
   /**
    * The distributor's balances before the first transfer (DESIGN.md invariant 5): the reward still
-   * owed and SOL for fees and rent. A shortfall names required vs available and sends nothing.
+   * owed and SOL for fees, rent and the distributor's own reserve. A shortfall names required vs
+   * available and sends nothing.
    */
   private async preflight(plan: Plan, owed: number[]): Promise<void> {
     const { reward } = plan;
@@ -370,10 +532,10 @@ export class DistributionService {
     }
     const share = plan.recipients.length === 0 ? 0n : BigInt(owed.length);
     const perRecipientFees = plan.recipients.length === 0 ? 0n : (plan.estimatedFeeLamports * share) / BigInt(plan.recipients.length) + 5_000n;
-    const rentPerAccount = plan.recipients.filter((r) => r.needsAccount).length
-      ? plan.estimatedRentLamports / BigInt(plan.recipients.filter((r) => r.needsAccount).length)
-      : 0n;
-    const solNeeded = perRecipientFees + (reward.kind === 'spl' ? rentPerAccount * newAccounts : 0n) + (reward.kind === 'sol' ? rewardNeeded : 0n);
+    const planned = plan.recipients.filter((r) => r.needsAccount).length;
+    const rentPerAccount = planned ? plan.estimatedRentLamports / BigInt(planned) : 0n;
+    const reserve = plan.reserveLamports ?? payerReserve(SYSTEM_ACCOUNT_RENT_FALLBACK, plan.estimatedFeeLamports);
+    const solNeeded = perRecipientFees + reserve + (reward.kind === 'spl' ? rentPerAccount * newAccounts : 0n) + (reward.kind === 'sol' ? rewardNeeded : 0n);
     const balances = await distributorBalances(this.deps.interactiveConnection, this.deps.payer.publicKey, reward);
     if (reward.kind === 'spl' && balances.sourceFrozen) {
       throw new TributaryError('SOURCE_FROZEN', `the distributor's ${reward.symbol} account is frozen by the mint's freeze authority: nothing can be paid from it`, {
@@ -390,7 +552,7 @@ export class DistributionService {
     if (balances.solAvailable < solNeeded) {
       throw new TributaryError(
         'INSUFFICIENT_BALANCE',
-        `the distributor holds ${formatAmount(balances.solAvailable, 9)} SOL but this needs ${formatAmount(solNeeded, 9)} SOL${reward.kind === 'sol' ? ' (total, fees and rent)' : ' for fees and new-account rent'}`,
+        `the distributor holds ${formatAmount(balances.solAvailable, 9)} SOL but this needs ${formatAmount(solNeeded, 9)} SOL (${reward.kind === 'sol' ? 'the total, ' : ''}fees${reward.kind === 'spl' ? ', new-account rent' : ''} and ${formatAmount(reserve, 9)} SOL kept for its own rent and retries)`,
         { details: { required: solNeeded.toString(), available: balances.solAvailable.toString(), asset: 'SOL' } },
       );
     }
@@ -422,6 +584,15 @@ export class DistributionService {
     return view;
   }
 }
+
+/** A record without the marks of a stop that has been carried out. */
+function withoutStop(record: DistributionRecord): DistributionRecord {
+  const { stopRequested: _, pauseReason: __, pauseCode: ___, ...rest } = record;
+  return rest;
+}
+
+/** The rent-exempt minimum of an empty system account today, for plans made before the reserve was stored. */
+const SYSTEM_ACCOUNT_RENT_FALLBACK = 890_880n;
 
 function invalidState(record: DistributionRecord, action: string, why: string): TributaryError {
   return new TributaryError('INVALID_STATE', `cannot ${action} ${record.id}: it is ${record.state}; ${why}`, { details: { id: record.id, state: record.state } });

@@ -26,6 +26,22 @@ export interface RpcGatewayOptions {
   budgetAtStart?: BudgetAtStart;
 }
 
+export interface RpcCall {
+  method: string;
+  params: unknown[];
+}
+
+export type RpcCallAnswer = { result: unknown; error?: undefined } | { error: { code: number; message: string }; result?: undefined };
+
+export interface RpcBatchAnswer {
+  /** Which endpoint answered every call of the batch ("primary" or "fallback"). */
+  endpoint: string;
+  answers: RpcCallAnswer[];
+}
+
+/** Sends calls as one batch to one endpoint: what the engine needs of the gateway to judge transactions. */
+export type RpcBatch = (calls: readonly RpcCall[]) => Promise<RpcBatchAnswer>;
+
 export interface RpcGatewayStats {
   requestsByMethod: Record<string, number>;
   errorsByMethod: Record<string, number>;
@@ -78,7 +94,7 @@ export class RpcGateway {
   }
 
   /** Sends a raw JSON-RPC payload through every layer; answers like fetch would. */
-  async request(body: string, lane: RpcLane, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+  async request(body: string, lane: RpcLane, signal?: AbortSignal): Promise<{ status: number; text: string; endpoint: string }> {
     const methods = methodsOf(body);
     const trace: RpcTrace = { attempts: 0, rateLimited: 0, queuedMs: 0 };
     const started = Date.now();
@@ -91,10 +107,29 @@ export class RpcGateway {
       endpoint = res.endpoint;
       // JSON-RPC errors inside a 200 are answers (a refused preflight, say); errors here mean no usable answer.
       ok = res.status >= 200 && res.status < 300;
-      return { status: res.status, text: res.text };
+      return { status: res.status, text: res.text, endpoint: res.endpoint };
     } finally {
       this.record(methods, lane, trace, started, ok, status, endpoint);
     }
+  }
+
+  /**
+   * Several calls in one JSON-RPC batch: one HTTP exchange, so every answer comes from the same
+   * endpoint (the failover layer cannot split them), which the caller learns. Answers come back in
+   * the order of `calls`, each a result or the node's error.
+   */
+  async batch(calls: readonly RpcCall[], lane: RpcLane = 'bulk'): Promise<RpcBatchAnswer> {
+    const body = JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params })));
+    const res = await this.request(body, lane);
+    if (res.status < 200 || res.status >= 300) throw new Error(`RPC batch ${calls.map((c) => c.method).join(',')}: HTTP ${res.status}`);
+    const parsed = JSON.parse(res.text) as unknown;
+    if (!Array.isArray(parsed)) throw new Error(`RPC batch ${calls.map((c) => c.method).join(',')}: the endpoint did not answer with a batch`);
+    const answers: RpcCallAnswer[] = calls.map(() => ({ error: { code: -32603, message: 'no answer in the batch' } }));
+    for (const item of parsed as { id?: unknown; result?: unknown; error?: { code: number; message: string } }[]) {
+      if (typeof item?.id !== 'number' || item.id < 0 || item.id >= calls.length) continue;
+      answers[item.id] = item.error ? { error: { code: item.error.code, message: item.error.message } } : { result: item.result };
+    }
+    return { endpoint: res.endpoint, answers };
   }
 
   stats(): RpcGatewayStats {

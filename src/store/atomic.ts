@@ -26,6 +26,8 @@ export interface Lease {
   since: number;
   /** It lapses at this time unless renewed (ms since epoch). */
   expiresAt: number;
+  /** How long its holder keeps it without renewing: how long another process waits after the holder stops. */
+  ttlMs: number;
 }
 
 export type LeaseAttempt = { acquired: true; lease: Lease } | { acquired: false; lease: Lease };
@@ -103,8 +105,8 @@ export function sqliteAtomic(query: Query, table: string, prefix: string): Atomi
         if (current && current.expiresAt >= now && current.holder.instance !== holder.instance) return { acquired: false, lease: current };
         const mine = current !== null && current.expiresAt >= now;
         const lease: Lease = mine
-          ? { ...current, expiresAt: now + ttlMs }
-          : { holder, token: (current?.token ?? 0) + 1, since: now, expiresAt: now + ttlMs };
+          ? { ...current, expiresAt: now + ttlMs, ttlMs }
+          : { holder, token: (current?.token ?? 0) + 1, since: now, expiresAt: now + ttlMs, ttlMs };
         const rows =
           raw === null
             ? await query(`INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING RETURNING key`, k(key), stored(lease))
@@ -166,12 +168,13 @@ if cur then
   local data = cjson.decode(cur)
   if data.value.holder.instance ~= ARGV[1] then return {0, cur} end
   data.value.expiresAt = now + ttl
+  data.value.ttlMs = ttl
   local text = cjson.encode(data)
   redis.call('SET', KEYS[1], text, 'PX', ttl)
   return {1, text}
 end
 local token = redis.call('INCR', KEYS[2])
-local text = cjson.encode({ value = { holder = cjson.decode(ARGV[4]), token = token, since = now, expiresAt = now + ttl } })
+local text = cjson.encode({ value = { holder = cjson.decode(ARGV[4]), token = token, since = now, expiresAt = now + ttl, ttlMs = ttl } })
 redis.call('SET', KEYS[1], text, 'PX', ttl)
 return {1, text}
 `;

@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Keyv from 'keyv';
+import { openStore, type Store } from '../../src/store/index.js';
 import pino from 'pino';
 import { PublicKey, type Connection } from '@solana/web3.js';
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
@@ -11,26 +15,27 @@ export const operator: Actor = { platform: 'test', userId: 'op-1', name: 'Operat
 export interface EngineHarness {
   net: Localnet;
   engine: Engine;
-  ledgerStore: Keyv;
+  store: Store;
   close(): Promise<void>;
 }
 
-/** A local chain and an engine on it; everything in memory unless a store is passed. */
+/** A local chain and an engine on it, with a SQLite store in a new temporary folder unless a store is passed. */
 export async function startHarness(
   chain: LocalnetOptions = {},
-  engine: Partial<Omit<EngineOptions, 'gateway' | 'keypairPath' | 'ledgerStore' | 'logger' | 'network'>> & {
+  engine: Partial<Omit<EngineOptions, 'gateway' | 'keypairPath' | 'store' | 'logger' | 'network'>> & {
     gateway?: Partial<EngineOptions['gateway']>;
-    ledgerStore?: Keyv;
+    store?: Store;
   } = {},
 ): Promise<EngineHarness> {
   const net = await startLocalnet({ holders: 40, slotMs: 50, ...chain });
-  const ledgerStore = engine.ledgerStore ?? new Keyv();
+  const ownStore = engine.store === undefined;
+  const store = engine.store ?? (await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'tributary-harness-')), sweepIntervalMs: 0 }));
   const e = createEngine({
     ...engine,
     gateway: { url: net.rpcUrl, timeoutMs: 2_000, retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 300 }, ...engine.gateway },
     keypairPath: net.scenario.keypairPath,
     network: 'localnet',
-    ledgerStore,
+    store,
     cacheStore: engine.cacheStore ?? new Keyv(),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     executor: { pollIntervalMs: 50, rebroadcastIntervalMs: 300, assumedSlotMs: chain.slotMs ?? 50, progressIntervalMs: 100, ...engine.executor },
@@ -38,10 +43,11 @@ export async function startHarness(
   return {
     net,
     engine: e,
-    ledgerStore,
+    store,
     async close() {
       await e.close();
       await net.close();
+      if (ownStore) await store.close();
     },
   };
 }

@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
+# Node 24, the current LTS (Node 20 reached end of life on 2026-04-30; package.json still allows
+# >=20.18 for those who run it from source, and the suite runs on both: npm test, npm run test:node24).
 # Build: compile TypeScript and the native SQLite binding with the toolchain; ship only the result.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -14,9 +16,13 @@ COPY src ./src
 COPY commands ./commands
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
+# /metrics and /healthz listen on every interface of the container, so Prometheus in another
+# container can scrape them (outside a container the default stays 127.0.0.1). Publish the port
+# only to networks that should read it: deploy/compose.yaml keeps it on the compose network.
 ENV NODE_ENV=production \
     TRIBUTARY_DATA_DIR=/data \
+    TRIBUTARY_HTTP_HOST=0.0.0.0 \
     TRIBUTARY_HTTP_PORT=9464
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -25,6 +25,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'TELEGRAM_TOKEN', path: ['telegram', 'token'] },
   { name: 'TELEGRAM_API_ROOT', path: ['telegram', 'apiRoot'] },
   { name: 'REDIS_URL', path: ['store', 'redisUrl'] },
+  { name: 'TRIBUTARY_HTTP_HOST', path: ['http', 'host'] },
   { name: 'TRIBUTARY_HTTP_PORT', path: ['http', 'port'], parse: integer },
   { name: 'LOG_LEVEL', path: ['log', 'level'] },
 ];

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type ELDHistogram } from 'node:perf_hooks';
 
 /** One reading of the process since the previous one. */
 export interface ProcessSample {
@@ -18,7 +18,7 @@ export interface ProcessSample {
  * so 100 % means one core busy (the figure `top` shows), whatever the machine's core count.
  */
 export class ProcessSampler {
-  private readonly loop: IntervalHistogram;
+  private readonly loop: ELDHistogram;
   private prevCpu = process.cpuUsage();
   private prevWall = performance.now();
 

@@ -1,3 +1,4 @@
+import './pure-js-bigint.js';
 import { resolve } from 'node:path';
 import { startLocalnet } from '../localnet/index.js';
 import { parseFaults, parseRateLimit } from '../localnet/faults.js';

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Connection, PublicKey } from '@solana/web3.js';
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
-import { operator, onChainBalances, startHarness, type EngineHarness } from './helpers/engine.js';
-import type { CompletedEvent } from '../src/engine/events.js';
+import { completion, operator, onChainBalances, runToEnd, startHarness, type EngineHarness } from './helpers/engine.js';
 import { isTributaryError } from '../src/engine/errors.js';
 
 const harnesses: EngineHarness[] = [];
@@ -14,25 +13,6 @@ async function harness(...args: Parameters<typeof startHarness>): Promise<Engine
   const h = await startHarness(...args);
   harnesses.push(h);
   return h;
-}
-
-function completion(h: EngineHarness, id: string): Promise<CompletedEvent> {
-  return new Promise((resolve) => {
-    const on = (e: CompletedEvent) => {
-      if (e.distributionId !== id) return;
-      h.engine.events.off('completed', on);
-      resolve(e);
-    };
-    h.engine.events.on('completed', on);
-  });
-}
-
-async function runToEnd(h: EngineHarness, req: Parameters<EngineHarness['engine']['service']['preview']>[0]) {
-  const preview = await h.engine.service.preview(req, operator);
-  const done = completion(h, preview.plan.id);
-  await h.engine.service.confirm(preview.plan.id, operator);
-  const completed = await done;
-  return { preview, completed };
 }
 
 function direct(h: EngineHarness): Connection {

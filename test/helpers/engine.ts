@@ -9,6 +9,7 @@ import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { createEngine, type Engine, type EngineOptions } from '../../src/app/engine.js';
 import { startLocalnet, type Localnet, type LocalnetOptions } from '../../src/localnet/index.js';
 import type { Actor, Plan } from '../../src/engine/ledger.js';
+import type { CompletedEvent } from '../../src/engine/events.js';
 
 export const operator: Actor = { platform: 'test', userId: 'op-1', name: 'Operator' };
 
@@ -23,7 +24,8 @@ export interface EngineHarness {
 export async function startHarness(
   chain: LocalnetOptions = {},
   engine: Partial<Omit<EngineOptions, 'gateway' | 'keypairPath' | 'store' | 'logger' | 'network'>> & {
-    gateway?: Partial<EngineOptions['gateway']>;
+    /** Gateway options, or a function of the chain (for a fallback that is one of its endpoints). */
+    gateway?: Partial<EngineOptions['gateway']> | ((net: Localnet) => Partial<EngineOptions['gateway']>);
     store?: Store;
   } = {},
 ): Promise<EngineHarness> {
@@ -32,7 +34,12 @@ export async function startHarness(
   const store = engine.store ?? (await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'tributary-harness-')), sweepIntervalMs: 0 }));
   const e = createEngine({
     ...engine,
-    gateway: { url: net.rpcUrl, timeoutMs: 2_000, retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 300 }, ...engine.gateway },
+    gateway: {
+      url: net.rpcUrl,
+      timeoutMs: 2_000,
+      retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
+      ...(typeof engine.gateway === 'function' ? engine.gateway(net) : engine.gateway),
+    },
     keypairPath: net.scenario.keypairPath,
     network: 'localnet',
     store,
@@ -70,3 +77,25 @@ export async function onChainBalances(connection: Connection, plan: Plan): Promi
   }
   return out;
 }
+
+/** The `completed` event of distribution `id`. */
+export function completion(h: EngineHarness, id: string): Promise<CompletedEvent> {
+  return new Promise((resolve) => {
+    const on = (e: CompletedEvent) => {
+      if (e.distributionId !== id) return;
+      h.engine.events.off('completed', on);
+      resolve(e);
+    };
+    h.engine.events.on('completed', on);
+  });
+}
+
+/** Previews and confirms a plan, and waits for its end. */
+export async function runToEnd(h: EngineHarness, req: Parameters<EngineHarness['engine']['service']['preview']>[0]) {
+  const preview = await h.engine.service.preview(req, operator);
+  const done = completion(h, preview.plan.id);
+  await h.engine.service.confirm(preview.plan.id, operator);
+  const completed = await done;
+  return { preview, completed };
+}
+

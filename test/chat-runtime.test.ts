@@ -143,6 +143,19 @@ describe('dispatching a command', () => {
     expect(TributaryError).toBeDefined();
   });
 
+  it('masks an RPC key, a bot token or keypair bytes that a reply or a user error lets through, and keeps explorer links whole', async () => {
+    const link = 'https://explorer.solana.com/tx/5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW?cluster=custom&customUrl=http%3A%2F%2F127.0.0.1%3A8899';
+    const errors = JSON.stringify(new URL('../src/engine/errors.ts', import.meta.url).href);
+    const dir = commandsDir({
+      'say.js': command('say', 'holder', `async () => ({ text: "endpoint http://127.0.0.1:18899/SEKRETAPIKEY0123456789abcdef token 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw paid ${link}" })`),
+      'oops.js': `import { TributaryError } from ${errors};\n${command('oops', 'holder', 'async () => { throw new TributaryError("RPC_UNAVAILABLE", "https://mainnet.helius-rpc.com/?api-key=abc123 is not answering"); }')}`,
+    });
+    const { app } = fakeApp();
+    const runtime = await ChatRuntime.create(app, { commandsDir: dir });
+    expect((await runtime.runText('/say', source('holder')))?.reply.text).toBe(`endpoint http://127.0.0.1:18899/*** token *** paid ${link}`);
+    expect((await runtime.runText('/oops', source('holder')))?.reply.text).toBe('✖ https://mainnet.helius-rpc.com/?api-key=*** is not answering');
+  });
+
   it('shows an internal error only as an id, which the log has next to the real error', async () => {
     const dir = commandsDir({ 'boom.js': command('boom', 'holder', 'async () => { throw new Error("connect ECONNREFUSED https://rpc.example/?api-key=SECRET"); }') });
     const { app, logs } = fakeApp();

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
 import { isTributaryError } from '../engine/errors.js';
+import { redactString } from '../log/redact.js';
 import type { Actor } from '../engine/ledger.js';
 import { AuditLog } from './audit.js';
 import { ButtonRegistry } from './buttons.js';
@@ -119,6 +120,7 @@ export class ChatRuntime {
     } catch (err) {
       result = this.failure(err, command, caller);
     }
+    result = withoutSecrets(result);
     const ms = Date.now() - started;
     this.logger.info({ command: command.name, platform: source.chat.platform, userId: source.actor.userId, outcome: result.outcome, code: result.code, ms }, 'command');
     this.app.monitoring?.monitor.observeCommand(command.name, source.chat.platform, ms);
@@ -151,7 +153,7 @@ export class ChatRuntime {
   private failure(err: unknown, command: AnyCommand | undefined, caller: Caller | undefined): DispatchResult {
     const base = command ? { command: command.name } : {};
     if (isCommandError(err) || isTributaryError(err)) {
-      return { ...base, outcome: 'refused', code: err.code, reply: { text: `✖ ${err.userMessage}`, ephemeral: true } };
+      return withoutSecrets({ ...base, outcome: 'refused', code: err.code, reply: { text: `✖ ${err.userMessage}`, ephemeral: true } });
     }
     const errorId = newErrorId();
     this.logger.error({ err, errorId, command: command?.name, userId: caller?.actor.userId }, 'command failed with an internal error');
@@ -179,6 +181,16 @@ export class ChatRuntime {
       this.logger.error({ err, command: command.name, planId, userId: source.actor.userId }, 'audit entry not written');
     }
   }
+}
+
+/**
+ * Every reply passes the logger's scrubber on its way to a chat (DESIGN.md invariant 6): an RPC URL
+ * with a key (url-secrets.ts's rule), a bot token or keypair bytes that a handler or an error message
+ * let through are masked here, once for every platform. Explorer links stay whole.
+ */
+function withoutSecrets(result: DispatchResult): DispatchResult {
+  const text = redactString(result.reply.text);
+  return text === result.reply.text ? result : { ...result, reply: { ...result.reply, text } };
 }
 
 /**

@@ -58,8 +58,17 @@ export function urlParts(raw: string): UrlParts | null {
     host: url.host,
     hasUserinfo: url.username !== '' || url.password !== '',
     segments: url.pathname.split('/').map((text) => ({ text, secret: !explorer && looksLikeKeySegment(decodeSafely(text)) })),
-    params: [...url.searchParams].map(([name, value]) => ({ name, value, secret: !PUBLIC_QUERY_PARAMS.has(name) })),
+    params: [...url.searchParams].map(([name, value]) => ({ name, value, secret: !isPublicParam(explorer, name, value) })),
   };
+}
+
+/**
+ * A query parameter that may be shown: `cluster`, and on an explorer link the custom cluster's
+ * endpoint (`customUrl`) when that endpoint, by this same rule, carries nothing secret.
+ */
+function isPublicParam(explorer: boolean, name: string, value: string): boolean {
+  if (PUBLIC_QUERY_PARAMS.has(name)) return true;
+  return explorer && name === 'customUrl' && !urlCarriesSecret(value);
 }
 
 /**
@@ -81,9 +90,11 @@ export function urlCarriesSecret(raw: string): boolean {
 export function maskUrl(raw: string, scrubSegment: (segment: string) => string = (s) => s): string {
   const parts = urlParts(raw);
   if (parts === null) return raw;
-  const userinfo = parts.hasUserinfo ? `${REDACTED}@` : '';
   const path = parts.segments.map((s) => (s.secret ? REDACTED : scrubSegment(s.text))).join('/');
-  const query = parts.params.length > 0 ? `?${parts.params.map((p) => `${p.name}=${p.secret ? REDACTED : p.value}`).join('&')}` : '';
+  // Nothing to hide: the text stays exactly as it was (an explorer link keeps its encoding).
+  if (!parts.hasUserinfo && !parts.params.some((p) => p.secret) && path === parts.segments.map((s) => s.text).join('/')) return raw;
+  const userinfo = parts.hasUserinfo ? `${REDACTED}@` : '';
+  const query = parts.params.length > 0 ? `?${parts.params.map((p) => `${p.name}=${p.secret ? REDACTED : encodeURIComponent(p.value)}`).join('&')}` : '';
   // The URL class would re-add a trailing slash to a bare host; keep the text close to the input.
   const showPath = path === '/' && !raw.replace(/[?#].*$/, '').endsWith('/') ? '' : path;
   return `${parts.protocol}//${userinfo}${parts.host}${showPath}${query}`;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import bs58 from 'bs58';
 import nacl from 'tweetnacl';
+import { Keypair } from '@solana/web3.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runConsole } from '../src/platforms/console/run-console.js';
 import { startChatApp, type ChatApp } from './helpers/chat-app.js';
@@ -154,6 +155,7 @@ describe('console chat, hostile input', () => {
     const c = await chatApp();
     const mint = c.harness.net.scenario.baseMint;
     const base = `token:${mint} amount:1 reward:SOL`;
+    const secretKey = bs58.encode(Keypair.generate().secretKey);
     const lines = [
       `/distribute preview __proto__:x ${base}`,
       `/distribute preview constructor:x ${base}`,
@@ -164,6 +166,10 @@ describe('console chat, hostile input', () => {
       `/distribute preview ${base} max:99999999999999999`,
       `/distribute preview token:${mint} amount:1\u200b0 reward:SOL`,
       `/${'x'.repeat(300_000)}`,
+      // A secret key pasted where an echo would show it: with an invisible character, and as stray words.
+      `/distribute preview token:${secretKey.slice(0, 40)}\u200b${secretKey.slice(40)} amount:1 reward:SOL`,
+      `/distribute preview ${secretKey} ${secretKey}`,
+      secretKey,
     ];
     const printed = await pipe(c, lines.join('\n'));
     const replies = printed.split('\n').filter((l) => l.startsWith('✖ '));
@@ -177,7 +183,11 @@ describe('console chat, hostile input', () => {
       '✖ /distribute preview: max is too large; it must be a whole number from -9007199254740991 to 9007199254740991',
       expect.stringMatching(/^✖ "amount:1\\u200b0" contains an invisible character \(\\u200b\), often left by copying/),
       `✖ there is no command /${'x'.repeat(39)}…; /help lists the commands you may run`,
+      '✖ "(not shown: it looks like a private key)" contains an invisible character (\\u200b), often left by copying from a web page or a document; type it again without it',
+      expect.stringMatching(/^✖ \/distribute preview: "\(not shown: it looks like a private key\)", "\(not shown: it looks like a private key\)" are not name:value/),
+      '✖ there is no command /(not shown: it looks like a private key); /help lists the commands you may run',
     ]);
+    for (const reply of replies) expect(reply).not.toContain(secretKey.slice(0, 12));
     // A 300 KB line comes back as a few hundred characters, in the transcript too.
     expect(printed.length).toBeLessThan(6_000);
     expect(printed).not.toContain('\u200b');

@@ -4,6 +4,8 @@
  * escapes, so `amount:1\u200b0` reads as the problem it is instead of as `amount:10`.
  */
 
+import { looksLikeKeyMaterial } from '../log/key-material.js';
+
 /** Characters that print as nothing or move text around: format characters (zero-width space, joiners, BOM, bidi controls), controls, variation selectors, Hangul fillers. */
 const INVISIBLE = /[\p{Cf}\p{Cc}\u115F\u1160\u3164\uFFA0\uFE00-\uFE0F]/u;
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'gu');
@@ -17,8 +19,15 @@ export function escapeChar(ch: string): string {
   return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
-/** The text as it may be shown back: invisible characters escaped, cut to `max` characters with an ellipsis. */
+/** What an echo says instead of text shaped like a private key: not even its first characters are shown. */
+export const NOT_SHOWN = '(not shown: it looks like a private key)';
+
+/**
+ * The text as it may be shown back: invisible characters escaped, cut to `max` characters with an
+ * ellipsis; a pasted private key (key-material.ts's shapes, invisible characters ignored) not at all.
+ */
 export function echo(text: string, max = ECHO_MAX): string {
+  if (looksLikeKeyMaterial(text.replace(INVISIBLE_ALL, ''))) return NOT_SHOWN;
   const chars = Array.from(text);
   const shown = chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
   return shown.replace(INVISIBLE_ALL, escapeChar);

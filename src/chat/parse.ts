@@ -129,7 +129,7 @@ export interface ResolvedName {
  */
 export function resolveName(words: readonly string[], names: ReadonlySet<string>): ResolvedName {
   const first = words[0]?.toLowerCase();
-  const typed = echo(first ?? '');
+  const typed = echo(words[0] ?? '');
   const expanded = first?.includes('_') && !names.has(first) ? [...first.split('_'), ...words.slice(1)] : [...words];
   for (let n = Math.min(3, expanded.length); n >= 1; n--) {
     const candidate = expanded.slice(0, n).join(' ').toLowerCase();

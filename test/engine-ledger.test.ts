@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger, type Fence, type Plan, type TxRecord } from '../src/engine/ledger.js';
+import { ledgerOf, type Fence, type Ledger, type Plan, type TxRecord } from '../src/engine/ledger.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { owedRecipients, recipientStates } from '../src/engine/owed.js';
 import { settle } from '../src/engine/settle.js';
@@ -108,7 +108,7 @@ describe('ledger storage', () => {
   let fence: Fence;
   beforeEach(async () => {
     store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'tributary-ledger-')), sweepIntervalMs: 0 });
-    ledger = new Ledger(store.ns('ledger'), store.atomic('ledger'), { kv: store.ns('ledger-index'), atomic: store.atomic('ledger-index') });
+    ledger = ledgerOf(store);
     const lease = await ledger.acquireLease('d1', { instance: 'a', host: 'h', pid: 1 }, 60_000);
     fence = { distributionId: 'd1', token: lease.lease.token };
   });

@@ -7,7 +7,7 @@ import { Connection, PublicKey } from '@solana/web3.js';
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { startLocalnet, type Localnet } from '../src/localnet/index.js';
 import { openStore, type Store } from '../src/store/index.js';
-import { Ledger, type Plan } from '../src/engine/ledger.js';
+import { ledgerOf, type Ledger, type Plan } from '../src/engine/ledger.js';
 import { recipientStates } from '../src/engine/owed.js';
 import { seededRandom } from '../src/localnet/random.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
@@ -52,7 +52,7 @@ function spec(where: ReturnType<Backend['where']>, mode: WorkerSpec['mode'], ext
 
 async function openLedger(where: ReturnType<Backend['where']>): Promise<{ store: Store; ledger: Ledger }> {
   const store = await openStore({ dataDir: where.dataDir, ...(where.redisUrl ? { redisUrl: where.redisUrl } : {}), ...(where.namespace ? { namespace: where.namespace } : {}), sweepIntervalMs: 0 });
-  return { store, ledger: new Ledger(store.ns('ledger'), store.atomic('ledger'), { kv: store.ns('ledger-index'), atomic: store.atomic('ledger-index') }) };
+  return { store, ledger: ledgerOf(store) };
 }
 
 /** What each owner holds of the reward on chain now: ATA balance, or lamports for SOL. */

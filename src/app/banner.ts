@@ -9,6 +9,8 @@ export function formatBanner(opts: {
   logFile: string;
   embedded: boolean;
   recovered: string[];
+  /** Why this process only reads distributions (another one runs them), if it does. */
+  readOnly?: string | null;
   metricsUrl: string | null;
 }): string {
   const { context, identity, logFile, embedded, recovered, metricsUrl } = opts;
@@ -33,6 +35,7 @@ export function formatBanner(opts: {
     `  metrics      ${metricsUrl ? `${metricsUrl}/metrics and ${metricsUrl}/healthz` : 'off (port in use)'}`,
   );
   if (recovered.length) lines.push(`  resumed      ${recovered.join(', ')}`);
+  if (opts.readOnly) lines.push(`  read-only    ${opts.readOnly}`);
   // As ssh does: a key that others can read is said at once (the CLI refuses it on mainnet-beta).
   const keypairPath = context.config.keypairPath ?? net?.scenario.keypairPath;
   const access = keypairPath ? keypairFileAccess(keypairPath) : null;

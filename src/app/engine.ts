@@ -2,7 +2,7 @@ import type Keyv from 'keyv';
 import type { Logger } from 'pino';
 import { EngineEventBus } from '../engine/events.js';
 import { DEFAULT_EXECUTOR_OPTIONS, type ExecutorOptions } from '../engine/executor.js';
-import { Ledger } from '../engine/ledger.js';
+import { ledgerOf, type Ledger } from '../engine/ledger.js';
 import { DEFAULT_LEASE_OPTIONS, LeaseTaker, processHolder, type LeaseOptions } from '../engine/lease.js';
 import type { Store } from '../store/index.js';
 import { DistributionService } from '../engine/service.js';
@@ -43,7 +43,7 @@ export function createEngine(opts: EngineOptions): Engine {
   const gateway = new RpcGateway(opts.gateway);
   const payer = loadKeypair(opts.keypairPath);
   const events = new EngineEventBus();
-  const ledger = new Ledger(opts.store.ns('ledger'), opts.store.atomic('ledger'), { kv: opts.store.ns('ledger-index'), atomic: opts.store.atomic('ledger-index') });
+  const ledger = ledgerOf(opts.store);
   const executor = { ...DEFAULT_EXECUTOR_OPTIONS, ...opts.executor };
   const holder = processHolder();
   const leases = new LeaseTaker(ledger, holder, { ...DEFAULT_LEASE_OPTIONS, ...opts.lease }, opts.logger);
@@ -102,6 +102,8 @@ export function engineOptionsFromConfig(
       maxRecipientsPerTransaction: config.distribution.maxRecipientsPerTransaction,
       ...(wiring.assumedSlotMs !== undefined ? { assumedSlotMs: wiring.assumedSlotMs } : {}),
     },
+    // Renewed six times a lease period, so a slow store or a busy event loop does not lose it.
+    lease: { ttlMs: config.distribution.leaseTtlMs, renewEveryMs: Math.max(100, Math.floor(config.distribution.leaseTtlMs / 6)) },
     snapshotTtlMs: config.cache.snapshotTtlMs,
     previewTtlMs: config.distribution.previewTtlMs,
     snapshotMaxRecipients: config.distribution.snapshotMaxRecipients,

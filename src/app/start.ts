@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -6,12 +6,14 @@ import { pino } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Localnet } from '../localnet/index.js';
 import { createLogger } from '../log/logger.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, SQLITE_FILE, type Store } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { createEngine, engineOptionsFromConfig } from './engine.js';
 import { explorerLink } from './rpc-options.js';
 import { formatBanner } from './banner.js';
 import { startMonitoring } from './monitoring.js';
+import { claimRunnerRole, runnerElsewhere } from './runner-role.js';
+import { ledgerOf } from '../engine/ledger.js';
 
 export interface StartOptions {
   config: Config;
@@ -39,7 +41,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   const dataDir = resolve(config.dataDir);
   // The embedded chain is new at every start, so its ledger must be too: a ledger of a chain that
   // is gone would have the engine settle signatures nobody can find.
-  const storeDir = embedded ? join(dataDir, 'embedded') : dataDir;
+  const storeDir = embedded ? await freeEmbeddedDir(dataDir) : dataDir;
   if (embedded) rmSync(storeDir, { recursive: true, force: true });
   mkdirSync(storeDir, { recursive: true });
 
@@ -84,7 +86,8 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
         ...(embedded ? { assumedSlotMs: config.localnet.slotMs } : {}),
       }),
     );
-    stoppers.unshift(() => engine.close());
+    const stopEngine = () => engine.close();
+    stoppers.unshift(stopEngine);
 
     let monitoring;
     try {
@@ -108,7 +111,10 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       explorerUrl: (signature) => explorerLink(config.network, url, signature),
     };
 
-    const recovered = await engine.service.recoverUnfinished();
+    // One process runs the store's distributions; any other only reads until the runner stops.
+    const role = await claimRunnerRole({ leases: engine.leases, service: engine.service, logger });
+    stoppers.splice(stoppers.indexOf(stopEngine) + 1, 0, () => role.stop());
+    const recovered = role.recoveredAtStart;
     if (recovered.length) logger.info({ recovered }, 'resumed unfinished distributions');
 
     // Each adapter is loaded only when used: discord.js and grammY weigh on a console-only process.
@@ -141,7 +147,9 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
           output.write(`\n[${target}] ${message.text}${paths.length ? `\n${paths.join('\n')}` : ''}\n`);
         },
       });
-      output.write(formatBanner({ context, identity, logFile, embedded, recovered, metricsUrl: monitoring.monitor.http?.url ?? null }));
+      output.write(
+        formatBanner({ context, identity, logFile, embedded, recovered, readOnly: engine.service.readOnly, metricsUrl: monitoring.monitor.http?.url ?? null }),
+      );
       const { runConsole } = await import('../platforms/console/run-console.js');
       finished = runConsole(context, { input, output, identity });
     }
@@ -167,5 +175,23 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   } catch (e) {
     for (const stop of stoppers) await stop().catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * The embedded chain is new at every start, and so must its ledger be; but a second `npm start`
+ * beside a running one must not delete the store that one is using. The first of
+ * `embedded`, `embedded-2`, ... that no live process runs is the one to use.
+ */
+async function freeEmbeddedDir(dataDir: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const dir = join(dataDir, n === 1 ? 'embedded' : `embedded-${n}`);
+    if (!existsSync(join(dir, SQLITE_FILE))) return dir;
+    const store = await openStore({ dataDir: dir, sweepIntervalMs: 0 });
+    try {
+      if (!(await runnerElsewhere(ledgerOf(store)))) return dir;
+    } finally {
+      await store.close();
+    }
   }
 }

@@ -128,6 +128,11 @@ const distributionSchema = section({
   progressEditIntervalMs: positiveInt().default(3_000),
   /** A snapshot with more holders than this is refused: narrow it with `min:`. Default 10000. */
   snapshotMaxRecipients: positiveInt().default(10_000),
+  /**
+   * A process that runs distributions holds a lease on them; if it stops (a crash, a lost host) for
+   * this long, another process on the same store takes over from the ledger. Default 30000 ms.
+   */
+  leaseTtlMs: positiveInt().default(30_000),
 });
 
 const roleMembers = {

@@ -1,5 +1,6 @@
 import type Keyv from 'keyv';
 import { entries } from '../store/iterate.js';
+import type { Store } from '../store/open.js';
 import type { AtomicOps, FencedEntry, Lease, LeaseAttempt, LeaseHolder } from '../store/atomic.js';
 import { TributaryError } from './errors.js';
 import type { DistributionState } from './events.js';
@@ -215,6 +216,11 @@ export class Ledger {
   readLease(id: string): Promise<Lease | null> {
     return this.atomic.readLease(leaseKey(id));
   }
+}
+
+/** The ledger of a store: its two namespaces and their atomic operations. */
+export function ledgerOf(store: Pick<Store, 'ns' | 'atomic'>): Ledger {
+  return new Ledger(store.ns('ledger'), store.atomic('ledger'), { kv: store.ns('ledger-index'), atomic: store.atomic('ledger-index') });
 }
 
 function leaseKey(id: string): string {

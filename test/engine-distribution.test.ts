@@ -3,6 +3,7 @@ import { Connection, PublicKey } from '@solana/web3.js';
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { completion, operator, onChainBalances, runToEnd, startHarness, type EngineHarness } from './helpers/engine.js';
 import { isTributaryError } from '../src/engine/errors.js';
+import { rejection } from './helpers/rejection.js';
 
 const harnesses: EngineHarness[] = [];
 afterEach(async () => {
@@ -233,16 +234,33 @@ describe('distribution engine on the local chain', () => {
     for (const r of preview.plan.recipients) expect(balances.get(r.owner)).toBe(r.amount);
   });
 
-  it('flags SOL shares below the rent-exempt minimum in the preview, and ends them failed with the reason while paying the rest', async () => {
+  it('refuses to confirm a plan whose SOL shares to new wallets are below the rent-exempt minimum, saying what to change, and sends nothing', async () => {
     const h = await harness({ holders: 40, seed: 23 });
-    // 0.01 SOL over ~40 holders proportionally: the small holders' shares are below 890,880 lamports.
-    const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '0.05', reward: 'SOL' });
+    // 0.05 SOL over ~40 holders proportionally: the small holders' shares are below 890,880 lamports.
+    const preview = await h.engine.service.preview({ token: h.net.scenario.baseMint, amount: '0.05', reward: 'SOL' }, operator);
     expect(preview.belowRentExemption.length).toBeGreaterThan(0);
     expect(preview.riskFlags.join('\n')).toMatch(/below the rent-exempt minimum/);
-    expect(completed.failed).toBe(preview.belowRentExemption.length);
-    expect(completed.paid).toBe(preview.plan.recipients.length - preview.belowRentExemption.length);
-    const report = await h.engine.service.report(preview.plan.id);
-    for (const owner of preview.belowRentExemption) expect(report.find((r) => r.recipient === owner)?.error).toMatch(/InsufficientFundsForRent/);
+    const refused = await rejection(h.engine.service.confirm(preview.plan.id, operator));
+    expect(refused.code).toBe('PLAN_BLOCKED');
+    expect(refused.userMessage).toContain(`${preview.belowRentExemption.length} SOL share(s) to new wallets are below the rent-exempt minimum of 890880 lamports`);
+    expect(refused.userMessage).toMatch(/raise the amount, set min:/);
+    expect(h.net.server.stats().requestsByMethod.sendTransaction ?? 0).toBe(0);
+    expect((await h.engine.ledger.getDistribution(preview.plan.id))?.state).toBe('previewed');
+  });
+
+  it('refuses to confirm a plan whose first transaction fails in simulation', async () => {
+    const h = await harness({ holders: 10, seed: 25 });
+    const req = { token: h.net.scenario.baseMint, amount: '5', reward: h.net.scenario.rewardMint };
+    const first = (await h.engine.service.preview(req, operator)).plan.recipients[0]!;
+    // Someone else's program owns the address the first recipient's token account would have.
+    const ata = getAssociatedTokenAddressSync(new PublicKey(h.net.scenario.rewardMint), new PublicKey(first.owner), true);
+    h.net.chain.setAccount({ address: ata.toBase58(), data: new Uint8Array(10), lamports: 1_000_000n, owner: PublicKey.unique().toBase58() });
+    const preview = await h.engine.service.preview({ ...req, refreshSnapshot: true }, operator);
+    expect(preview.simulation.ok).toBe(false);
+    const refused = await rejection(h.engine.service.confirm(preview.plan.id, operator));
+    expect(refused.code).toBe('PLAN_BLOCKED');
+    expect(refused.userMessage).toMatch(/its first transaction fails in simulation/);
+    expect(h.net.server.stats().requestsByMethod.sendTransaction ?? 0).toBe(0);
   });
 
   it('pauses with the reason, blaming no recipient, when the distributor runs out of reward tokens mid-run', async () => {

@@ -38,7 +38,7 @@ export function parseAmount(text: string, decimals: number, what = 'amount', opt
 
   if (raw === '') throw new TributaryError('AMOUNT_INVALID', `${what} is empty; write a number such as 1000 or 0.5`, { details: { what } });
   if (/^-\s*[\d.]/.test(raw)) {
-    throw new TributaryError('AMOUNT_NOT_POSITIVE', `${what} ${shown} is negative; it must be more than zero`, { details: { what } });
+    throw new TributaryError('AMOUNT_NOT_POSITIVE', `${what} ${shown} is negative; it must be ${opts.allowZero ? 'zero or more' : 'more than zero'}`, { details: { what } });
   }
   if (/^\+?[\d.]+[eE][+-]?\d+$/.test(raw)) throw invalid('uses exponent notation; write the number out in full, e.g. 1000000');
   if (/^[\d.]+([,_\s'][\d.]+)+$/.test(raw)) {

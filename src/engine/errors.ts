@@ -23,6 +23,7 @@ export type TributaryErrorCode =
   | 'NO_RECIPIENTS'
   | 'INSUFFICIENT_BALANCE'
   | 'SOURCE_FROZEN'
+  | 'PLAN_BLOCKED'
   // distributions and their states
   | 'PLAN_NOT_FOUND'
   | 'PLAN_EXPIRED'

@@ -22,6 +22,16 @@ export interface PlannedRecipient {
   needsAccount: boolean;
 }
 
+/** Why a plan cannot be confirmed as it is: the preview already knows its transfers would fail. */
+export interface PlanBlocker {
+  /** `simulation-failed`: the first transaction fails in simulation. `below-rent-exemption`: SOL shares to new wallets below the rent-exempt minimum. */
+  code: 'simulation-failed' | 'below-rent-exemption';
+  /** Recipients or transactions concerned. */
+  count: number;
+  /** The simulation's error, or the minimum a new wallet must receive. */
+  detail: string;
+}
+
 /** A plan as shown to the operator. Immutable once confirmed: the plan id is the distribution id. */
 export interface Plan {
   id: string;
@@ -37,6 +47,8 @@ export interface Plan {
   estimatedRentLamports: bigint;
   /** SOL the distributor keeps back for its own rent and extra fees (preview.ts payerReserve); absent on old plans. */
   reserveLamports?: bigint;
+  /** Set when the plan cannot be confirmed as it is. */
+  blockers?: PlanBlocker[];
   createdBy: Actor;
   createdAt: number;
   expiresAt: number;

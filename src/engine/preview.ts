@@ -4,7 +4,7 @@ import { PublicKey, VersionedTransaction, type Connection, type Keypair } from '
 import type Keyv from 'keyv';
 import { allocate } from './allocate.js';
 import { formatAmount, parseAmount } from './amounts.js';
-import type { Actor, Plan, PlannedRecipient } from './ledger.js';
+import type { Actor, Plan, PlanBlocker, PlannedRecipient } from './ledger.js';
 import { resolveRewardAsset } from './reward-asset.js';
 import { applyFilters, takeSnapshot } from './snapshot.js';
 import { TransferBuilder, transactionFee } from './tx-builder.js';
@@ -122,6 +122,10 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   const balances = await distributorBalances(connection, ctx.payer.publicKey, reward);
   const simulation = await simulateFirst(connection, builder, recipients);
 
+  // What the preview already knows will fail cannot be confirmed as it is (the chat says what to change).
+  const blockers: PlanBlocker[] = [];
+  if (!simulation.ok) blockers.push({ code: 'simulation-failed', count: 1, detail: simulation.error ?? 'unknown error' });
+  if (belowRentExemption.length > 0) blockers.push({ code: 'below-rent-exemption', count: belowRentExemption.length, detail: `${systemRent} lamports` });
   const now = Date.now();
   const plan: Plan = {
     id: newPlanId(),
@@ -135,6 +139,7 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
     estimatedFeeLamports: feeLamports,
     estimatedRentLamports: rentLamports,
     reserveLamports,
+    ...(blockers.length ? { blockers } : {}),
     createdBy: actor,
     createdAt: now,
     expiresAt: now + ctx.previewTtlMs,
@@ -145,7 +150,7 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
 
   const riskFlags: string[] = [];
   if (ctx.network === 'mainnet-beta') riskFlags.push('MAINNET: real funds move; confirming asks you to repeat the total');
-  if (ctx.largeTotalWarning !== null && total >= parseAmount(ctx.largeTotalWarning, reward.decimals, 'largeTotalWarning')) {
+  if (ctx.largeTotalWarning !== null && total > parseAmount(ctx.largeTotalWarning, reward.decimals, 'largeTotalWarning')) {
     riskFlags.push(`large total: ${formatAmount(total, reward.decimals)} ${reward.symbol}`);
   }
   if (recipients.length >= ctx.manyRecipientsWarning) riskFlags.push(`many recipients: ${recipients.length}`);

@@ -142,7 +142,9 @@ export class DistributionService {
             details: { id, total },
           });
         }
+        // Balances first: a shortfall says more than the simulation that failed because of it.
         await this.preflight(plan, plan.recipients.map((_, i) => i));
+        if (plan.blockers?.length) throw planBlocked(plan);
         const now = Date.now();
         const confirmed: DistributionRecord = { ...current, state: 'confirmed', confirmedBy: actor, confirmedAt: now };
         await this.deps.ledger.write(lease.fence, { plan, distribution: confirmed });
@@ -593,6 +595,21 @@ function withoutStop(record: DistributionRecord): DistributionRecord {
 
 /** The rent-exempt minimum of an empty system account today, for plans made before the reserve was stored. */
 const SYSTEM_ACCOUNT_RENT_FALLBACK = 890_880n;
+
+/** A plan the preview showed would fail: moving money on it would only pay fees for failures. */
+function planBlocked(plan: Plan): TributaryError {
+  const reasons = (plan.blockers ?? []).map((b) =>
+    b.code === 'simulation-failed'
+      ? `its first transaction fails in simulation (${b.detail})`
+      : `${b.count} SOL share(s) to new wallets are below the rent-exempt minimum of ${b.detail} and would fail`,
+  );
+  const fix = (plan.blockers ?? []).some((b) => b.code === 'below-rent-exemption')
+    ? 'raise the amount, set min: to leave out the smallest holders, or exclude: them, then preview again'
+    : 'fix what the simulation names (funds, accounts), then preview again';
+  return new TributaryError('PLAN_BLOCKED', `plan ${plan.id} cannot be confirmed: ${reasons.join('; ')}; ${fix}`, {
+    details: { id: plan.id, blockers: plan.blockers },
+  });
+}
 
 function invalidState(record: DistributionRecord, action: string, why: string): TributaryError {
   return new TributaryError('INVALID_STATE', `cannot ${action} ${record.id}: it is ${record.state}; ${why}`, { details: { id: record.id, state: record.state } });

@@ -5,7 +5,7 @@ import { DEFAULT_EXECUTOR_OPTIONS, type ExecutorOptions } from '../engine/execut
 import { ledgerOf, type Ledger } from '../engine/ledger.js';
 import { DEFAULT_LEASE_OPTIONS, LeaseTaker, processHolder, type LeaseOptions } from '../engine/lease.js';
 import type { Store } from '../store/index.js';
-import { DistributionService } from '../engine/service.js';
+import { DistributionService, type SpendGuard } from '../engine/service.js';
 import { RpcGateway, type RpcGatewayOptions } from '../solana/gateway.js';
 import { loadKeypair } from '../solana/keypair.js';
 import type { Config } from '../config/index.js';
@@ -19,6 +19,8 @@ export interface EngineOptions {
   store: Pick<Store, 'ns' | 'atomic' | 'durability'>;
   cacheStore?: Keyv;
   lease?: Partial<LeaseOptions>;
+  /** Spending limits checked at every confirm; none when absent. */
+  guard?: SpendGuard;
   logger: Logger;
   executor?: Partial<ExecutorOptions>;
   snapshotTtlMs?: number;
@@ -52,6 +54,7 @@ export function createEngine(opts: EngineOptions): Engine {
     rpc: (calls) => gateway.batch(calls, 'bulk'),
     leases,
     storeProblems: [...opts.store.durability.problems],
+    ...(opts.guard ? { guard: opts.guard } : {}),
     interactiveConnection: gateway.connection('interactive'),
     ledger,
     ...(opts.cacheStore ? { snapshotCache: opts.cacheStore } : {}),

@@ -31,7 +31,28 @@ export interface DistributionServiceDeps {
   preview: Omit<PreviewContext, 'connection' | 'payer' | 'network' | 'cache'>;
   /** Why the store cannot be trusted with a ledger (settings to change); empty when it can. */
   storeProblems?: string[];
+  /** Spending limits; none when absent. */
+  guard?: SpendGuard;
 }
+
+export interface ConfirmOptions {
+  /** On mainnet, the total the operator typed again. */
+  acknowledgeTotal?: string;
+  /** A second operator who approved the plan (spending guards may require one). */
+  approvedBy?: Actor;
+}
+
+/**
+ * Spending limits checked at confirm (src/engine/guards.ts or similar): refuses a plan with a
+ * TributaryError naming the guard, the limit and what has been spent. Called once per confirm,
+ * one confirm at a time, right before the confirmed record is written.
+ */
+export interface SpendGuard {
+  admit(plan: Plan, actor: Actor, confirm: ConfirmOptions & { now: number }): Promise<void>;
+}
+
+/** The queue that serializes guard verdicts with the records they admit (not a distribution id). */
+const SPEND_QUEUE = '~spend';
 
 export interface DistributionStatus {
   record: DistributionRecord;
@@ -123,7 +144,7 @@ export class DistributionService {
    * Confirms the plan shown under `id`. On mainnet the operator repeats the total
    * (`acknowledgeTotal`), so a confirm button pressed by habit moves no money.
    */
-  async confirm(id: string, actor: Actor, opts: { acknowledgeTotal?: string } = {}): Promise<DistributionStatus> {
+  async confirm(id: string, actor: Actor, opts: ConfirmOptions = {}): Promise<DistributionStatus> {
     return this.exclusive(id, async () => {
       this.assertMayRun();
       const { plan, record } = await this.load(id);
@@ -147,8 +168,13 @@ export class DistributionService {
         if (plan.blockers?.length) throw planBlocked(plan);
         const now = Date.now();
         const confirmed: DistributionRecord = { ...current, state: 'confirmed', confirmedBy: actor, confirmedAt: now };
-        await this.deps.ledger.write(lease.fence, { plan, distribution: confirmed });
-        await this.deps.ledger.addToIndex(plan.id, now);
+        // The guard's verdict and the confirmed record are one step for this process: two plans
+        // confirmed at once cannot both fit under a cap that has room for one.
+        await this.exclusive(SPEND_QUEUE, async () => {
+          await this.deps.guard?.admit(plan, actor, { ...opts, now });
+          await this.deps.ledger.write(lease.fence, { plan, distribution: confirmed });
+          await this.deps.ledger.addToIndex(plan.id, now);
+        });
         this.deps.logger.info({ distributionId: id, by: actor, total, recipients: plan.recipients.length }, 'distribution confirmed');
         await this.start(plan, confirmed, lease);
       } catch (e) {

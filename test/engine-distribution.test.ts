@@ -234,6 +234,18 @@ describe('distribution engine on the local chain', () => {
     for (const r of preview.plan.recipients) expect(balances.get(r.owner)).toBe(r.amount);
   });
 
+  it('shows recipients paid while the rest of a large run is still being sent', async () => {
+    const limit = { requestsPerWindow: 30, windowMs: 1_000 };
+    const h = await harness({ holders: 60, seed: 26 }, { gateway: { limit, budgetAtStart: 'empty' }, executor: { maxRecipientsPerTransaction: 1, pollIntervalMs: 100 } });
+    const seen: { paid: number; sent: number }[] = [];
+    h.engine.events.on('progress', (e) => seen.push({ paid: e.paid, sent: e.transactionsSent }));
+    const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '60', reward: h.net.scenario.rewardMint });
+    const total = preview.plan.recipients.length;
+    expect(completed.paid).toBe(total);
+    // Before every transaction was sent, the progress already counted some recipients paid.
+    expect(seen.some((p) => p.paid > 0 && p.sent < total)).toBe(true);
+  });
+
   it('refuses to confirm a plan whose SOL shares to new wallets are below the rent-exempt minimum, saying what to change, and sends nothing', async () => {
     const h = await harness({ holders: 40, seed: 23 });
     // 0.05 SOL over ~40 holders proportionally: the small holders' shares are below 890,880 lamports.

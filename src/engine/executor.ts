@@ -92,6 +92,8 @@ const BLOCKHASH_REUSE_BLOCKS = 60;
 const STATUS_BATCH = 256;
 /** getTransaction cross-checks per poll: a public endpoint allows about 40 per method in 10 s. */
 const LOOKUPS_PER_POLL = 8;
+/** Without a settlement for this long, the progress shows no ETA. */
+const STALLED_ETA_MS = 5_000;
 /** JSON-RPC error of a node that keeps no transaction history. */
 const NO_HISTORY = -32011;
 
@@ -118,6 +120,9 @@ export class DistributionRun {
   private pauseReason: string | null = null;
   private stall: EvidenceStall | null = null;
   private outage: { since: number; failures: number; last: string } | null = null;
+  private lastPollAt = 0;
+  /** When a transaction last settled: an ETA is only shown while the run is moving. */
+  private lastSettledAt = Date.now();
 
   constructor(
     private readonly deps: ExecutorDeps,
@@ -151,6 +156,7 @@ export class DistributionRun {
       logger.info({ distributionId: this.plan.id, unsettled: this.inflight.size }, 'settling transactions recorded before the restart');
     }
     this.startedAt = Date.now();
+    this.lastPollAt = Date.now();
 
     // One loop for the whole run: an RPC that does not answer is waited out, never a reason to stop.
     let settledBefore = this.inflight.size === 0;
@@ -171,13 +177,17 @@ export class DistributionRun {
           computeUnitPrice: await this.priorityFee(),
           maxRecipients: this.deps.options.maxRecipientsPerTransaction,
         });
-        if (!this.stopRequest && !this.stall) await this.sendWhileRoom();
+        // Sending stops at the next poll's time, so progress moves while a large run is being sent.
+        if (!this.stopRequest && !this.stall) await this.sendWhileRoom(this.lastPollAt + this.deps.options.pollIntervalMs);
         const nothingOwed = this.queue.length === 0 && this.groups.length === 0;
         if (this.inflight.size === 0 && (this.stopRequest || nothingOwed)) {
           if (this.stopRequest || (await this.recheckExpired())) break;
           continue;
         }
-        await sleep(this.stall ? Math.max(this.deps.options.pollIntervalMs, 2_000) : this.deps.options.pollIntervalMs);
+        const interval = this.stall ? Math.max(this.deps.options.pollIntervalMs, 2_000) : this.deps.options.pollIntervalMs;
+        const wait = this.lastPollAt + interval - Date.now();
+        if (wait > 0) await sleep(wait);
+        this.lastPollAt = Date.now();
         await this.poll(false);
         this.endOutage();
         await this.checkStall();
@@ -224,10 +234,10 @@ export class DistributionRun {
     this.outage = null;
   }
 
-  private async sendWhileRoom(): Promise<void> {
+  private async sendWhileRoom(until: number): Promise<void> {
     const sends = new Set<Promise<void>>();
     try {
-      while (!this.stopRequest && !this.deps.lease.lost && this.inflight.size < this.deps.options.maxInFlightTransactions) {
+      while (!this.stopRequest && !this.deps.lease.lost && this.inflight.size < this.deps.options.maxInFlightTransactions && Date.now() < until) {
         // Sign only a few ahead of what the RPC budget lets out: a transaction signed long before it
         // can be broadcast would spend its blockhash's 150 blocks waiting in the queue.
         while (sends.size >= this.deps.options.maxOutstandingBroadcasts) await Promise.race(sends);
@@ -340,6 +350,7 @@ export class DistributionRun {
         throw e;
       }
       changed = true;
+      this.lastSettledAt = Date.now();
       this.inflight.delete(entry.record.signature);
       this.txs[record.seq] = record;
       entry.record = record;
@@ -517,7 +528,7 @@ export class DistributionRun {
 
   /** Counts as of now, for the final event the service emits with the outcome's state. */
   progress(state: ProgressEvent['state']): ProgressEvent {
-    return progressOf(this.plan, this.view().states, this.txs, { state, since: this.startedAt, settledAtStart: this.settledAtStart });
+    return progressOf(this.plan, this.view().states, this.txs, { state, since: this.startedAt, settledAtStart: this.settledAtStart, lastSettledAt: this.lastSettledAt });
   }
 
   private emitProgress(force: boolean): void {
@@ -532,7 +543,7 @@ export function progressOf(
   plan: Plan,
   states: readonly RecipientState[],
   txs: readonly TxRecord[],
-  run: { state: ProgressEvent['state']; since: number; settledAtStart: number },
+  run: { state: ProgressEvent['state']; since: number; settledAtStart: number; lastSettledAt?: number },
 ): ProgressEvent {
   let paid = 0;
   let failed = 0;
@@ -564,7 +575,9 @@ export function progressOf(
     transactionsConfirmed: txs.filter((t) => t.status === 'confirmed').length,
     transactionsFailed: txs.filter((t) => t.status === 'failed').length,
     recipientsPerSecond: Math.round(rate * 10) / 10,
-    etaSeconds: remaining === 0 ? 0 : rate > 0 ? Math.ceil(remaining / rate) : null,
+    // Unknown while nothing settles (waiting for dropped transactions to expire): an ETA from the
+    // average rate would promise seconds for a wait of a minute.
+    etaSeconds: remaining === 0 ? 0 : rate > 0 && now - (run.lastSettledAt ?? now) < STALLED_ETA_MS ? Math.ceil(remaining / rate) : null,
     state: run.state,
     at: now,
   };

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../src/app/start.js';
 import { loadConfig } from '../src/config/index.js';
-import { startLocalnet } from '../src/localnet/index.js';
+import { appOnLocalnet } from './helpers/app-config.js';
 import { SQLITE_FILE } from '../src/store/index.js';
 
 /*
@@ -51,21 +51,7 @@ async function consoleApp(config: ReturnType<typeof loadConfig>): Promise<Consol
 
 describe('two processes on one data directory', () => {
   it('lets one run distributions; the other reads, names who runs them, and takes over when it stops', async () => {
-    const net = await startLocalnet({ holders: 6, seed: 12, slotMs: 50 });
-    cleanups.push(() => net.close());
-    const dataDir = mkdtempSync(join(tmpdir(), 'tributary-runner-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        rpc: { url: net.rpcUrl },
-        keypairPath: net.scenario.keypairPath,
-        dataDir,
-        http: { port: 0 },
-        log: { level: 'silent' },
-        distribution: { progressEditIntervalMs: 150, leaseTtlMs: 1_000 },
-      },
-    });
+    const { net, config } = await appOnLocalnet({ holders: 6, seed: 12, slotMs: 50 }, cleanups, () => ({ distribution: { leaseTtlMs: 1_000 } }));
     const bot = await consoleApp(config);
     expect(bot.printed()).not.toContain('read-only');
     bot.type(`/distribute preview token:${net.scenario.baseMint} amount:5 reward:SOL`);

@@ -2,16 +2,15 @@
  * Secrets in the RPC URL (issue 11, point 1), through the app as `npm start` wires it: a local chain
  * behind an endpoint whose path carries an API key, the console chat, the log file and `config show`.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { explorerLink } from '../src/app/rpc-options.js';
 import { startApp } from '../src/app/start.js';
-import { loadConfig } from '../src/config/index.js';
 import { maskUrl, redactString, urlCarriesSecret } from '../src/log/redact.js';
-import { startLocalnet, type Localnet } from '../src/localnet/index.js';
+import type { Localnet } from '../src/localnet/index.js';
+import { appOnLocalnet } from './helpers/app-config.js';
 
 const KEY = 'SEKRETAPIKEY0123456789abcdef';
 const SIG = '5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW';
@@ -52,21 +51,7 @@ describe('one rule for what is secret in a URL', () => {
 
 describe('an RPC key in the URL path', () => {
   it('reaches neither /rewards, /config show nor the log when the app runs against such an endpoint', async () => {
-    const net = await startLocalnet({ holders: 6, seed: 11, slotMs: 50 });
-    cleanups.push(() => net.close());
-    const dataDir = mkdtempSync(join(tmpdir(), 'tributary-secrets-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        rpc: { url: `${net.rpcUrl}/${KEY}` },
-        keypairPath: net.scenario.keypairPath,
-        dataDir,
-        http: { port: 0 },
-        log: { level: 'debug' },
-        distribution: { progressEditIntervalMs: 150 },
-      },
-    });
+    const { net, dataDir, config } = await appOnLocalnet({ holders: 6, seed: 11, slotMs: 50 }, cleanups, (n) => ({ rpc: { url: `${n.rpcUrl}/${KEY}` }, log: { level: 'debug' } }));
     const input = new PassThrough();
     const output = new PassThrough();
     let printed = '';

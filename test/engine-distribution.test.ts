@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Connection, PublicKey } from '@solana/web3.js';
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
-import { completion, operator, onChainBalances, runToEnd, startHarness, type EngineHarness } from './helpers/engine.js';
+import { completion, operator, onChainBalances, runToEnd, harnessPerTest, type EngineHarness } from './helpers/engine.js';
 import { isTributaryError } from '../src/engine/errors.js';
 import { rejection } from './helpers/rejection.js';
 
-const harnesses: EngineHarness[] = [];
-afterEach(async () => {
-  while (harnesses.length) await harnesses.pop()?.close();
-});
-
-async function harness(...args: Parameters<typeof startHarness>): Promise<EngineHarness> {
-  const h = await startHarness(...args);
-  harnesses.push(h);
-  return h;
-}
+const harness = harnessPerTest();
 
 function direct(h: EngineHarness): Connection {
   return new Connection(h.net.rpcUrl, { commitment: 'confirmed', disableRetryOnRateLimit: true });
@@ -64,7 +55,6 @@ describe('distribution engine on the local chain', () => {
       const balances = await onChainBalances(direct(h), preview.plan);
       results.push(JSON.stringify([...balances].sort(), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
       txCounts.push((await h.engine.ledger.transactions(preview.plan.id)).length);
-      await harnesses.pop()?.close();
     }
     expect(results[1]).toBe(results[0]);
     expect(results[2]).toBe(results[0]);

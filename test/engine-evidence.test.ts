@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '@solana/web3.js';
 import { openStore } from '../src/store/index.js';
 import type { ProgressEvent } from '../src/engine/events.js';
-import { completion, onChainBalances, operator, runToEnd, startHarness, type EngineHarness } from './helpers/engine.js';
+import { completion, onChainBalances, operator, runToEnd, harnessPerTest, type EngineHarness } from './helpers/engine.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
 import { rejection } from './helpers/rejection.js';
 
@@ -12,15 +12,7 @@ import { rejection } from './helpers/rejection.js';
  * Each scenario ends with raw on-chain balances: every recipient paid exactly once.
  */
 
-const harnesses: EngineHarness[] = [];
-afterEach(async () => {
-  while (harnesses.length) await harnesses.pop()?.close();
-});
-async function harness(...args: Parameters<typeof startHarness>): Promise<EngineHarness> {
-  const h = await startHarness(...args);
-  harnesses.push(h);
-  return h;
-}
+const harness = harnessPerTest();
 
 async function expectEachPaidOnce(h: EngineHarness, planId: string): Promise<void> {
   const plan = (await h.engine.ledger.getPlan(planId))!;
@@ -168,7 +160,6 @@ describe('a store that could lose ledger writes', () => {
       expect(refused.userMessage).toMatch(/appendfsync/);
       expect(refused.userMessage).toMatch(/maxmemory-policy/);
     } finally {
-      await harnesses.pop()?.close();
       await store.close();
     }
   });

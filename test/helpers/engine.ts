@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Keyv from 'keyv';
+import { afterEach } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
 import pino from 'pino';
 import { PublicKey, type Connection } from '@solana/web3.js';
@@ -99,3 +100,16 @@ export async function runToEnd(h: EngineHarness, req: Parameters<EngineHarness['
   return { preview, completed };
 }
 
+
+/** startHarness, with every harness it made closed after each test of the file that calls this. */
+export function harnessPerTest(): typeof startHarness {
+  const open: EngineHarness[] = [];
+  afterEach(async () => {
+    while (open.length) await open.pop()?.close();
+  });
+  return async (...args) => {
+    const h = await startHarness(...args);
+    open.push(h);
+    return h;
+  };
+}

@@ -107,7 +107,14 @@ describe('settling transactions on a chain that behaves like real validators', (
     expect(record).toMatchObject({ state: 'paused', pauseCode: 'evidence' });
     // Nothing was signed again: the dropped transactions hold their recipients.
     expect((await h.engine.ledger.transactions(preview.plan.id)).every((t) => t.status === 'signed')).toBe(true);
+    // An operator may pause it meanwhile: answered although the transactions are still unsettled.
+    const status = await h.engine.service.pause(preview.plan.id, operator);
+    expect(status.record).toMatchObject({ state: 'paused', pauseCode: 'operator' });
     h.net.server.configure({ transactionHistory: true });
+    // The evidence settles what was sent; the operator's pause holds until they resume.
+    await progressUntil(h, (e) => e.state === 'paused' && e.inFlight === 0);
+    expect((await h.engine.ledger.getDistribution(preview.plan.id))?.state).toBe('paused');
+    await h.engine.service.resume(preview.plan.id, operator);
     const completed = await done;
     expect(completed.paid).toBe(preview.plan.recipients.length);
     await expectEachPaidOnce(h, preview.plan.id);

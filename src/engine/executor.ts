@@ -258,13 +258,13 @@ export class DistributionRun {
         // Written before broadcast: after a crash the signature is known and asked about. A write
         // that fails leaves the recipients owed; bytes never broadcast cannot land.
         await this.deps.ledger.writeTx(this.deps.lease.fence, record);
-        const taken = new Set(built.recipients);
+        // The builder packs a prefix of its source.
         if (group) {
-          const rest = group.filter((i) => !taken.has(i));
+          const rest = group.slice(built.recipients.length);
           if (rest.length) this.groups[0] = rest;
           else this.groups.shift();
         } else {
-          this.queue = this.queue.filter((i) => !taken.has(i));
+          this.queue = this.queue.slice(built.recipients.length);
         }
         this.txs.push(record);
         const entry: InFlight = { record, wire: built.wire, instructionOwner: built.instructionOwner, lastSentAt: Date.now() };

@@ -32,6 +32,7 @@ export class HeldLease {
     lease: Lease,
     private readonly opts: LeaseOptions,
     private readonly logger: Logger,
+    private readonly onEnd: () => void = () => undefined,
   ) {
     this.expiresAt = lease.expiresAt;
     this.timer = setInterval(() => void this.renew(), opts.renewEveryMs);
@@ -81,11 +82,15 @@ export class HeldLease {
   private stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.onEnd();
   }
 }
 
 /** Takes leases for this process: one owner per distribution, across processes (DESIGN.md invariant 3b). */
 export class LeaseTaker {
+  /** Leases this process holds now: a second taker in the same process would release the first's. */
+  private readonly held = new Map<string, HeldLease>();
+
   constructor(
     private readonly ledger: Ledger,
     readonly holder: LeaseHolder,
@@ -95,9 +100,17 @@ export class LeaseTaker {
 
   /** The lease of `id`, or DISTRIBUTION_BUSY naming the process that runs it. */
   async take(id: string): Promise<HeldLease> {
+    const mine = this.held.get(id);
+    if (mine && !mine.lost) {
+      throw new TributaryError('DISTRIBUTION_BUSY', `distribution ${id} is already being run by this process`, { details: { id, pid: this.holder.pid } });
+    }
     const attempt = await this.ledger.acquireLease(id, this.holder, this.opts.ttlMs);
     if (!attempt.acquired) throw busy(id, attempt.lease, this.opts.ttlMs);
-    return new HeldLease(this.ledger, { distributionId: id, token: attempt.lease.token }, attempt.lease, this.opts, this.logger);
+    const lease: HeldLease = new HeldLease(this.ledger, { distributionId: id, token: attempt.lease.token }, attempt.lease, this.opts, this.logger, () => {
+      if (this.held.get(id) === lease) this.held.delete(id);
+    });
+    this.held.set(id, lease);
+    return lease;
   }
 
   /** Another live process holding `id`, if one does. */

@@ -51,6 +51,17 @@ export interface SpendGuard {
   admit(plan: Plan, actor: Actor, confirm: ConfirmOptions & { now: number }): Promise<void>;
 }
 
+/** How long pause and cancel wait for the run to stop before they answer with its state as it is. */
+const STOP_WAIT_MS = 15_000;
+
+function settleWithin(done: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([done.then(() => undefined), late]).finally(() => clearTimeout(timer));
+}
+
 /** The queue that serializes guard verdicts with the records they admit (not a distribution id). */
 const SPEND_QUEUE = '~spend';
 
@@ -189,9 +200,11 @@ export class DistributionService {
     const wait = await this.exclusive(id, async () => {
       this.assertMayRun();
       const { record } = await this.load(id);
-      if (record.state !== 'running') throw invalidState(record, 'pause', 'only a running distribution can be paused');
-      const reason = `paused by ${actor.name ?? actor.userId}`;
       const active = this.runs.get(record.id);
+      // A run waiting for evidence is recorded paused but still alive here: an operator's pause turns it into theirs.
+      const waiting = active !== undefined && record.state === 'paused' && record.pauseCode === 'evidence';
+      if (record.state !== 'running' && !waiting) throw invalidState(record, 'pause', 'only a running distribution can be paused');
+      const reason = `paused by ${actor.name ?? actor.userId}`;
       if (active) {
         await this.deps.ledger.write(active.lease.fence, { distribution: { ...record, stopRequested: 'pause', pauseReason: reason, pauseCode: 'operator' } });
         active.run.requestStop('pause');
@@ -203,8 +216,9 @@ export class DistributionService {
       );
       return { wait: Promise.resolve() };
     });
-    // Waited outside the queue of changes: the run's own end is one of them.
-    await wait.wait;
+    // Waited outside the queue of changes (the run's own end is one of them), and not for ever:
+    // transactions in flight are settled first, and the chain may take its time to tell.
+    await settleWithin(wait.wait, STOP_WAIT_MS);
     return this.status(id);
   }
 
@@ -233,7 +247,7 @@ export class DistributionService {
       this.assertMayRun();
       const { plan, record } = await this.load(id);
       const active = this.runs.get(record.id);
-      if (record.state === 'running' && active) {
+      if (active && (record.state === 'running' || record.state === 'paused')) {
         await this.deps.ledger.write(active.lease.fence, { distribution: { ...record, stopRequested: 'cancel' } });
         active.run.requestStop('cancel');
         return { wait: active.done };
@@ -263,7 +277,7 @@ export class DistributionService {
       }
       throw invalidState(record, 'cancel', 'it has already ended');
     });
-    await wait.wait;
+    await settleWithin(wait.wait, STOP_WAIT_MS);
     return this.status(id);
   }
 
@@ -273,6 +287,8 @@ export class DistributionService {
       this.assertMayRun();
       const { plan, record } = await this.load(id);
       if (record.state !== 'completed' && record.state !== 'cancelled') throw invalidState(record, 'retry', 'retry-failed is for a distribution that has ended');
+      // The run that ended may still be letting go of its lease.
+      await this.runs.get(record.id)?.done;
       const failures = await this.deps.ledger.failures(record.id);
       if (failures.size === 0) throw new TributaryError('NOTHING_TO_RETRY', `distribution ${id} has no failed recipients`, { details: { id } });
       const lease = await this.deps.leases.take(record.id);

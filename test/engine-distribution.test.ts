@@ -240,11 +240,11 @@ describe('distribution engine on the local chain', () => {
     const h = await harness({ holders: 40, seed: 23 });
     // 0.05 SOL over ~40 holders proportionally: the small holders' shares are below 890,880 lamports.
     const preview = await h.engine.service.preview({ token: h.net.scenario.baseMint, amount: '0.05', reward: 'SOL' }, operator);
-    expect(preview.belowRentExemption.length).toBeGreaterThan(0);
-    expect(preview.riskFlags.join('\n')).toMatch(/below the rent-exempt minimum/);
+    expect(preview.belowRentExemptionCount).toBeGreaterThan(0);
+    expect(preview.risks).toContainEqual({ code: 'below-rent-exemption', count: preview.belowRentExemptionCount });
     const refused = await rejection(h.engine.service.confirm(preview.plan.id, operator));
     expect(refused.code).toBe('PLAN_BLOCKED');
-    expect(refused.userMessage).toContain(`${preview.belowRentExemption.length} SOL share(s) to new wallets are below the rent-exempt minimum of 890880 lamports`);
+    expect(refused.userMessage).toContain(`${preview.belowRentExemptionCount} SOL share(s) to new wallets are below the rent-exempt minimum of 890880 lamports`);
     expect(refused.userMessage).toMatch(/raise the amount, set min:/);
     expect(h.net.server.stats().requestsByMethod.sendTransaction ?? 0).toBe(0);
     expect((await h.engine.ledger.getDistribution(preview.plan.id))?.state).toBe('previewed');
@@ -329,7 +329,7 @@ describe('distribution engine on the local chain', () => {
     frozen[108] = 2;
     h.net.chain.setAccount({ address: source.toBase58(), data: frozen, lamports: acc.lamports, owner: acc.programAddress });
     const blocked = await h.engine.service.preview({ token: s.baseMint, amount: '1', reward: s.rewardMint }, operator);
-    expect(blocked.riskFlags.join('\n')).toMatch(/frozen/);
+    expect(blocked.risks).toContainEqual({ code: 'source-frozen' });
     await expect(h.engine.service.confirm(blocked.plan.id, operator)).rejects.toThrow(/frozen/);
     expect(h.net.server.stats().requestsByMethod.sendTransaction ?? 0).toBe(0);
   });

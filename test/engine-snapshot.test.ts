@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import bs58 from 'bs58';
 import { createHash } from 'node:crypto';
 import { Connection, Keypair, PublicKey } from '@solana/web3.js';
 import { isOnCurve } from '../src/engine/curve.js';
 import Keyv from 'keyv';
 import { isTributaryError, type TributaryError } from '../src/engine/errors.js';
 import { applyFilters, takeSnapshot } from '../src/engine/snapshot.js';
-import type { Holder, Snapshot } from '../src/engine/types.js';
+import type { Holder } from '../src/engine/types.js';
+import { HolderMerger } from '../src/engine/holder-table.js';
+import { runNow } from '../src/engine/work.js';
+import { writeTokenAccount } from '../src/localnet/token-accounts.js';
+import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { startLocalnet, type Localnet, type SeededHolder } from '../src/localnet/index.js';
 import { rejection } from './helpers/rejection.js';
 
@@ -18,11 +23,11 @@ beforeAll(async () => {
 });
 afterAll(async () => net?.close());
 
-/** What a correct snapshot reports for the seeded community: largest first, ties by owner. */
+/** What a correct snapshot reports for the seeded community: largest first, ties by owner bytes. */
 function expectedHolders(seeded: SeededHolder[]): Holder[] {
   return seeded
     .map((h) => ({ owner: h.owner, amount: h.amount, offCurve: h.offCurve, tokenAccounts: h.tokenAccounts.length }))
-    .sort((a, b) => (a.amount !== b.amount ? (a.amount > b.amount ? -1 : 1) : a.owner < b.owner ? -1 : 1));
+    .sort((a, b) => (a.amount !== b.amount ? (a.amount > b.amount ? -1 : 1) : Buffer.compare(bs58.decode(a.owner), bs58.decode(b.owner))));
 }
 
 const requests = (method: string) => net.server.stats().requestsByMethod[method] ?? 0;
@@ -36,7 +41,7 @@ describe('takeSnapshot', () => {
     expect(scenario.zeroBalanceAccounts.length).toBeGreaterThan(0);
 
     const snapshot = await takeSnapshot(connection, scenario.baseMint);
-    expect(snapshot.holders).toEqual(expectedHolders(scenario.holders));
+    expect(snapshot.holders.toArray()).toEqual(expectedHolders(scenario.holders));
     expect(snapshot.program).toBe('spl-token');
     expect(snapshot.decimals).toBe(scenario.baseDecimals);
     expect(snapshot.totalAmount).toBe(scenario.holders.reduce((s, h) => s + h.amount, 0n));
@@ -46,7 +51,7 @@ describe('takeSnapshot', () => {
   it('lists Token-2022 holders, whose accounts are larger than 165 bytes', async () => {
     const snapshot = await takeSnapshot(connection, net.scenario.baseMint2022);
     expect(snapshot.program).toBe('spl-token-2022');
-    expect(snapshot.holders).toEqual(expectedHolders(net.scenario.holders2022));
+    expect(snapshot.holders.toArray()).toEqual(expectedHolders(net.scenario.holders2022));
   });
 
   it('takes the same snapshot through the public web3.js API when the internal raw request is not there', async () => {
@@ -57,7 +62,7 @@ describe('takeSnapshot', () => {
       getProgramAccounts: connection.getProgramAccounts.bind(connection),
     } as unknown as Connection;
     const viaPublic = await takeSnapshot(publicOnly, net.scenario.baseMint);
-    expect(viaPublic.holders).toEqual(expectedHolders(net.scenario.holders));
+    expect(viaPublic.holders.toArray()).toEqual(expectedHolders(net.scenario.holders));
     expect(viaPublic.slot).toBeGreaterThan(0);
   });
 
@@ -76,7 +81,8 @@ describe('takeSnapshot', () => {
     net.server.resetStats();
     const first = await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 60_000, onCacheResult });
     const second = await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 60_000, onCacheResult });
-    expect(requests('getProgramAccounts')).toBe(1);
+    // A few hundred holders: the first part (owners starting 0x00) tells the whole is small, the rest comes in one request.
+    expect(requests('getProgramAccounts')).toBe(2);
     expect(requests('getAccountInfo')).toBe(1);
     expect(hits).toEqual([false, true]);
     expect(second).toEqual(first);
@@ -87,15 +93,15 @@ describe('takeSnapshot', () => {
     net.server.resetStats();
     await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 60_000 });
     const refreshed = await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 60_000, refresh: true });
-    expect(requests('getProgramAccounts')).toBe(2);
+    expect(requests('getProgramAccounts')).toBe(4);
     // The refreshed snapshot replaced the cached one.
     expect((await takeSnapshot(connection, net.scenario.baseMint, { cache })).takenAt).toBe(refreshed.takenAt);
-    expect(requests('getProgramAccounts')).toBe(2);
+    expect(requests('getProgramAccounts')).toBe(4);
 
     await takeSnapshot(connection, net.scenario.baseMint2022, { cache, ttlMs: 30 });
     await new Promise((resolve) => setTimeout(resolve, 60));
     await takeSnapshot(connection, net.scenario.baseMint2022, { cache, ttlMs: 30 });
-    expect(requests('getProgramAccounts')).toBe(4);
+    expect(requests('getProgramAccounts')).toBe(8);
   });
 
   it('refuses a TTL of zero, which the cache would read as keep forever', async () => {
@@ -106,7 +112,7 @@ describe('takeSnapshot', () => {
     const cache = new Keyv();
     await takeSnapshot(connection, net.scenario.baseMint, { cache });
     const cached = await takeSnapshot(connection, net.scenario.baseMint, { cache });
-    expect(cached.holders).toEqual(expectedHolders(net.scenario.holders));
+    expect(cached.holders.toArray()).toEqual(expectedHolders(net.scenario.holders));
     expect(typeof cached.totalAmount).toBe('bigint');
   });
 
@@ -140,11 +146,120 @@ describe('takeSnapshot', () => {
   });
 });
 
+describe('takeSnapshot of a large mint', () => {
+  let big: Localnet;
+  let bigConnection: Connection;
+  beforeAll(async () => {
+    big = await startLocalnet({ holders: 5, seed: 9, slotMs: 100, bulkHolders: 3_000 });
+    bigConnection = new Connection(big.rpcUrl, { commitment: 'confirmed', disableRetryOnRateLimit: true });
+  });
+  afterAll(async () => big?.close());
+
+  /** The holders a correct snapshot reports, merged from the chain's own arrays (not through any RPC). */
+  function bulkHolders(): Holder[] {
+    const bulk = big.bulk;
+    if (!bulk) throw new Error('no bulk mint');
+    const merger = new HolderMerger();
+    for (let i = 0; i < bulk.count; i++) merger.add(bulk.ownerBytes(i), 0, bulk.amount(i));
+    return runNow(merger.finish()).toArray();
+  }
+  const gpaRequests = () => big.server.stats().requestsByMethod['getProgramAccounts'] ?? 0;
+
+  it('reads the holders in 256 parts by the owner first byte, holder for holder the same as one request and as DAS pages', async () => {
+    const mint = big.scenario.bulkMint as string;
+    const expected = bulkHolders();
+    expect(expected.length).toBe(3_000);
+    // The community has what merging is about: owners with two accounts, and empty accounts.
+    expect(big.bulk?.count).toBeGreaterThan(3_000 + 100);
+
+    big.server.resetStats();
+    const single = await takeSnapshot(bigConnection, mint, { split: 'single' });
+    expect(gpaRequests()).toBe(1);
+    big.server.resetStats();
+    const parts = await takeSnapshot(bigConnection, mint, { split: 'parts' });
+    expect(gpaRequests()).toBe(256);
+    big.server.resetStats();
+    const das = await takeSnapshot(bigConnection, mint, { source: 'das' });
+    // 3,000 holders' ~3,240 accounts with a balance: 4 pages of 1,000 and an empty one that ends it.
+    expect(big.server.stats().requestsByMethod['getTokenAccounts']).toBe(5);
+    expect(gpaRequests()).toBe(0);
+
+    expect(single.holders.toArray()).toEqual(expected);
+    expect(parts.holders.toArray()).toEqual(expected);
+    expect(das.holders.toArray()).toEqual(expected);
+    expect(parts.totalAmount).toBe(big.bulk?.supply);
+    expect(parts.slot).toBeGreaterThan(0);
+  });
+
+  it('splits when the node refuses a large answer, down to two-byte owner prefixes, and loses nobody', async () => {
+    const mint = big.scenario.bulkMint as string;
+    const expected = bulkHolders();
+    big.server.configure({ maxProgramAccounts: 1_000 });
+    try {
+      big.server.resetStats();
+      // The first part (~13 accounts) says "small": the rest in one request is refused, so 255 parts follow.
+      const refusedWhole = await takeSnapshot(bigConnection, mint);
+      expect(refusedWhole.holders.toArray()).toEqual(expected);
+      expect(gpaRequests()).toBe(1 + 1 + 255);
+
+      // A limit just under the largest part: that part alone is asked again in 256 two-byte parts.
+      const bulk = big.bulk as NonNullable<typeof big.bulk>;
+      const perFirstByte = new Array<number>(256).fill(0);
+      for (let i = 0; i < bulk.count; i++) {
+        const b = bulk.ownerBytes(i)[0] as number;
+        perFirstByte[b] = (perFirstByte[b] as number) + 1;
+      }
+      const largest = Math.max(...perFirstByte);
+      const overLimit = perFirstByte.filter((n) => n > largest - 1).length;
+      big.server.configure({ maxProgramAccounts: largest - 1 });
+      big.server.resetStats();
+      const split = await takeSnapshot(bigConnection, mint, { split: 'parts' });
+      expect(split.holders.toArray()).toEqual(expected);
+      expect(gpaRequests()).toBe(256 + overLimit * 256);
+    } finally {
+      big.server.configure({ maxProgramAccounts: null });
+    }
+  });
+
+  it('says what to do instead when the node does not serve the query at all, never returns a partial list', async () => {
+    const mint = big.scenario.bulkMint as string;
+    big.server.configure({ tokenProgramScans: false });
+    try {
+      const e = await rejection(takeSnapshot(bigConnection, mint));
+      expect(e.code).toBe('SNAPSHOT_REFUSED');
+      expect(e.userMessage).toContain('does not serve getProgramAccounts');
+      expect(e.userMessage).toContain('snapshot.source to "das"');
+      // The paged source still works on the same endpoint.
+      expect((await takeSnapshot(bigConnection, mint, { source: 'das' })).holders.length).toBe(3_000);
+    } finally {
+      big.server.configure({ tokenProgramScans: true });
+    }
+    big.server.configure({ maxProgramAccounts: 0 });
+    try {
+      const e = await rejection(takeSnapshot(bigConnection, mint, { split: 'parts' }));
+      expect(e.code).toBe('SNAPSHOT_REFUSED');
+      expect(e.userMessage).toContain('too large, even split into 65,536 parts');
+    } finally {
+      big.server.configure({ maxProgramAccounts: null });
+    }
+  });
+
+  it('reads an amount above 2^53 exactly from DAS, whose JSON number cannot carry it', async () => {
+    const whale = Keypair.generate().publicKey;
+    const huge = (1n << 60n) + 12_345n;
+    writeTokenAccount(big.chain, { address: Keypair.generate().publicKey, program: TOKEN_PROGRAM_ID, mint: big.scenario.baseMint, owner: whale, amount: huge });
+    const snapshot = await takeSnapshot(bigConnection, big.scenario.baseMint, { source: 'das' });
+    expect(snapshot.holders.toArray().find((h) => h.owner === whale.toBase58())?.amount).toBe(huge);
+    const viaGpa = await takeSnapshot(bigConnection, big.scenario.baseMint);
+    expect(snapshot.holders.toArray()).toEqual(viaGpa.holders.toArray());
+  });
+});
+
 describe('applyFilters', () => {
   const h = (owner: string, amount: bigint, offCurve = false): Holder => ({ owner, amount, offCurve, tokenAccounts: 1 });
   // Real addresses, because the exclude list is validated.
   const [a, b, c, d, e] = Array.from({ length: 5 }, () => Keypair.generate().publicKey.toBase58()) as [string, string, string, string, string];
-  const snapshot: Pick<Snapshot, 'holders'> = { holders: [h(a, 500n), h(b, 400n, true), h(c, 300n), h(d, 200n), h(e, 100n)] };
+  const snapshot: { holders: Holder[] } = { holders: [h(a, 500n), h(b, 400n, true), h(c, 300n), h(d, 200n), h(e, 100n)] };
 
   it('leaves off-curve owners out by default and keeps them when asked', () => {
     expect(applyFilters(snapshot).excluded).toEqual([{ owner: b, reason: 'off-curve' }]);

@@ -9,6 +9,7 @@ import { DistributionService, type SpendGuard } from '../engine/service.js';
 import { RpcGateway, type RpcGatewayOptions } from '../solana/gateway.js';
 import { loadKeypair } from '../solana/keypair.js';
 import type { Config } from '../config/index.js';
+import type { SnapshotSource } from '../engine/snapshot.js';
 import { gatewayOptions } from './rpc-options.js';
 
 export interface EngineOptions {
@@ -25,7 +26,10 @@ export interface EngineOptions {
   executor?: Partial<ExecutorOptions>;
   snapshotTtlMs?: number;
   previewTtlMs?: number;
-  snapshotMaxRecipients?: number;
+  /** The most recipients one preview plans; null (default) for no limit. More is refused, never cut. */
+  snapshotMaxRecipients?: number | null;
+  /** Where holder lists come from. Default getProgramAccounts. */
+  snapshotSource?: SnapshotSource;
   largeTotalWarning?: string | null;
   manyRecipientsWarning?: number;
 }
@@ -68,7 +72,8 @@ export function createEngine(opts: EngineOptions): Engine {
       previewTtlMs: opts.previewTtlMs ?? 600_000,
       computeUnitPriceCap: executor.computeUnitPriceCap,
       maxRecipientsPerTransaction: executor.maxRecipientsPerTransaction,
-      snapshotMaxRecipients: opts.snapshotMaxRecipients ?? 10_000,
+      snapshotMaxRecipients: opts.snapshotMaxRecipients ?? null,
+      ...(opts.snapshotSource ? { snapshotSource: opts.snapshotSource } : {}),
       largeTotalWarning: opts.largeTotalWarning ?? null,
       manyRecipientsWarning: opts.manyRecipientsWarning ?? 1_000,
       rpcLimit: opts.gateway.limit ?? null,
@@ -110,6 +115,7 @@ export function engineOptionsFromConfig(
     snapshotTtlMs: config.cache.snapshotTtlMs,
     previewTtlMs: config.distribution.previewTtlMs,
     snapshotMaxRecipients: config.distribution.snapshotMaxRecipients,
+    snapshotSource: config.snapshot.source,
     largeTotalWarning: config.distribution.largeTotalWarning,
     manyRecipientsWarning: config.distribution.manyRecipientsWarning,
   };

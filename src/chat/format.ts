@@ -5,7 +5,7 @@
 import { formatAmount } from '../engine/amounts.js';
 import type { CompletedEvent, ProgressEvent } from '../engine/events.js';
 import type { Plan } from '../engine/ledger.js';
-import type { PlanPreview } from '../engine/preview.js';
+import type { PlanPreview, PreviewRisk } from '../engine/preview.js';
 import type { DistributionStatus } from '../engine/service.js';
 
 export function shortAddress(address: string): string {
@@ -50,7 +50,7 @@ export function renderPreview(preview: PlanPreview): string {
   const left = Object.entries(preview.excluded)
     .filter(([, n]) => n > 0)
     .map(([why, n]) => `${n} ${why}`);
-  const risks = preview.riskFlags.length ? preview.riskFlags.map((f) => `  ⚠ ${f}`) : ['  none'];
+  const risks = preview.risks.length ? preview.risks.map((r) => `  ⚠ ${riskText(r, plan)}`) : ['  none'];
   const simulation = preview.simulation.ok
     ? `passed (${preview.simulation.unitsConsumed.toLocaleString('en-US')} compute units for the first transaction)`
     : `FAILED: ${preview.simulation.error ?? 'unknown error'}`;
@@ -61,7 +61,7 @@ export function renderPreview(preview: PlanPreview): string {
     `Recipients: ${plan.recipients.length} of ${preview.holdersInSnapshot} holders${left.length ? ` (left out: ${left.join(', ')})` : ''}`,
     `Total: ${amount(plan.total)}`,
     `Shares: min ${amount(preview.share.min)} · median ${amount(preview.share.median)} · max ${amount(preview.share.max)}`,
-    `Zero shares (not paid): ${preview.zeroShare.length}`,
+    `Zero shares (not paid): ${preview.zeroShareCount}`,
     `Transactions: ${preview.transactions} · fees ${sol(preview.feeLamports)} + rent ${sol(preview.rentLamports)} (${preview.newAccounts} new accounts)`,
     `Estimated duration: about ${formatSeconds(preview.estimatedSeconds)}`,
     `Simulation: ${simulation}`,
@@ -71,6 +71,35 @@ export function renderPreview(preview: PlanPreview): string {
     `The plan expires in ${minutes} min. To send it:`,
     confirmCommand(plan.id),
   ].join('\n');
+}
+
+/** A preview's risk, in words. */
+export function riskText(risk: PreviewRisk, plan: Pick<Plan, 'reward'>): string {
+  const amount = (v: bigint) => rewardAmount(v, plan);
+  switch (risk.code) {
+    case 'mainnet':
+      return 'MAINNET: real funds move; confirming asks you to repeat the total';
+    case 'large-total':
+      return `large total: ${amount(risk.total)}`;
+    case 'many-recipients':
+      return `many recipients: ${risk.recipients}`;
+    case 'capped':
+      return `max:${risk.max} leaves out ${risk.leftOut} ${risk.leftOut === 1 ? 'holder' : 'holders'} that pass every other filter: they are not paid`;
+    case 'off-curve-included':
+      return `${risk.count} off-curve owners (pools, vaults, programs) are included`;
+    case 'zero-shares':
+      return `${risk.count} holders' shares round to zero and are not paid`;
+    case 'below-rent-exemption':
+      return `${risk.count} SOL shares are below the rent-exempt minimum for a new account and will fail`;
+    case 'simulation-failed':
+      return `the first transaction fails in simulation: ${risk.error}`;
+    case 'source-frozen':
+      return `the distributor's ${plan.reward.symbol} account is frozen: nothing can be paid from it`;
+    case 'reward-short':
+      return `distributor holds ${amount(risk.available)}, needs ${amount(risk.needed)}`;
+    case 'sol-short':
+      return `distributor holds ${sol(risk.available)}, needs ${sol(risk.needed)} for the total, fees, rent and its own reserve`;
+  }
 }
 
 /** One progress message; the same counts give the same text, so an unchanged state is never re-sent. */

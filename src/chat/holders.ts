@@ -42,6 +42,7 @@ export async function holderList(app: AppContext, q: HolderQuery): Promise<Holde
     cache: app.store.ns('cache'),
     ttlMs: app.config.cache.snapshotTtlMs,
     refresh: q.refresh ?? false,
+    source: app.config.snapshot.source,
   });
   const minBalance = q.min !== undefined ? parseAmount(q.min, snapshot.decimals, 'min', { allowZero: true }) : undefined;
   const filtered = applyFilters(snapshot, {

@@ -21,6 +21,10 @@ export async function runLocalnet(flags: LocalnetFlags): Promise<void> {
     forkRelandSlots: flags.forkRelandSlots,
     transactionHistory: flags.history,
     ...(flags.laggingEndpointSlots !== undefined ? { laggingEndpointSlots: flags.laggingEndpointSlots } : {}),
+    ...(flags.bulkHolders !== undefined ? { bulkHolders: flags.bulkHolders } : {}),
+    ...(flags.maxProgramAccounts !== undefined ? { maxProgramAccounts: flags.maxProgramAccounts } : {}),
+    tokenProgramScans: flags.tokenProgramScans,
+    das: flags.das,
   });
   const s = net.scenario;
   process.stdout.write(
@@ -37,6 +41,7 @@ export async function runLocalnet(flags: LocalnetFlags): Promise<void> {
       keypairPath: s.keypairPath,
       distributor: s.distributor,
       holders: s.holders.length,
+      ...(net.bulk ? { bulkMint: net.bulk.mint, bulkHolders: net.bulk.holders } : {}),
       statsUrl: `${net.rpcUrl}/localnet/stats`,
     })}\n`,
   );

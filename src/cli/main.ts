@@ -31,6 +31,10 @@ program
   .option('--fork-reland-slots <n>', 'slots after the fork is dropped at which the same transaction lands', integer, 2)
   .option('--no-history', 'no transaction history: searchTransactionHistory and getTransaction answer -32011')
   .option('--lagging-endpoint-slots <n>', 'also serve a second endpoint this many slots behind the tip (laggingRpcUrl)', integer)
+  .option('--bulk-holders <n>', 'also seed a token with this many holders in bulk (bulkMint; a million in seconds)', integer)
+  .option('--max-program-accounts <n>', 'refuse a getProgramAccounts answer of more accounts, as providers do', integer)
+  .option('--no-token-program-scans', 'refuse getProgramAccounts on the token programs (-32010), as public mainnet does')
+  .option('--no-das', 'do not serve the DAS method getTokenAccounts')
   .action(async (opts: LocalnetFlags) => {
     const { runLocalnet } = await import('./localnet-command.js');
     await runLocalnet(opts);
@@ -80,6 +84,12 @@ export interface LocalnetFlags {
   /** false with --no-history. */
   history: boolean;
   laggingEndpointSlots?: number;
+  bulkHolders?: number;
+  maxProgramAccounts?: number;
+  /** false with --no-token-program-scans. */
+  tokenProgramScans: boolean;
+  /** false with --no-das. */
+  das: boolean;
 }
 
 function integer(value: string): number {

@@ -113,6 +113,15 @@ const cacheSchema = section({
   accountTtlMs: positiveInt().default(30_000),
 });
 
+const snapshotSchema = section({
+  /**
+   * Where holder lists come from: "getProgramAccounts" (any RPC node that serves it; big mints are
+   * read in 256 parts by the owner's first byte) or "das" (the DAS method getTokenAccounts, 1,000
+   * accounts a page: Helius, Triton and other DAS providers). Default "getProgramAccounts".
+   */
+  source: oneOf(['getProgramAccounts', 'das']).default('getProgramAccounts'),
+});
+
 const distributionSchema = section({
   /** A preview not confirmed within this time expires and must be previewed again. Default 600000 ms (10 min). */
   previewTtlMs: positiveInt().default(600_000),
@@ -126,8 +135,12 @@ const distributionSchema = section({
   manyRecipientsWarning: positiveInt().default(1_000),
   /** Least time between two edits of a progress message (chat platforms limit edits). Default 3000 ms. */
   progressEditIntervalMs: positiveInt().default(3_000),
-  /** A snapshot with more holders than this is refused: narrow it with `min:`. Default 10000. */
-  snapshotMaxRecipients: positiveInt().default(10_000),
+  /**
+   * The most recipients one preview plans. More after the filters is refused with the count (narrow
+   * with `min:`, or pay only the largest with `max:`); holders are never left out quietly. Default
+   * null: no limit, every holder that passes the filters is paid.
+   */
+  snapshotMaxRecipients: positiveInt().nullable().default(null),
   /**
    * A process that runs distributions holds a lease on them; if it stops (a crash, a lost host) for
    * this long, another process on the same store takes over from the ledger. Default 30000 ms.
@@ -247,6 +260,8 @@ export const configSchema = z
     /** The audit log of money-moving commands and wallet links. */
     audit: auditSchema,
     cache: cacheSchema,
+    /** How holder snapshots are read. */
+    snapshot: snapshotSchema,
     distribution: distributionSchema,
     roles: rolesSchema,
     channels: channelsSchema,

@@ -2,9 +2,15 @@
  * Splits a total among holders so the shares sum to exactly the total (DESIGN.md invariant 2).
  * Largest-remainder (Hamilton) rounding: everyone gets the floor of their exact share, and the few
  * base units left over go one each to the largest fractional remainders. Bigint only.
+ *
+ * One implementation, written as pausable work (work.ts): `allocate` runs it at once over holder
+ * objects; `allocateRows` runs it over rows of a snapshot's compact table in slices of a few
+ * milliseconds, so a million shares never hold the event loop.
  */
 import { TributaryError } from './errors.js';
+import { compareOwnerAt, type HolderTable } from './holder-table.js';
 import type { Allocation, DistributionMode, Holder } from './types.js';
+import { PAUSE_EVERY, runNow, runSliced, sortIndexes, type Work } from './work.js';
 
 export interface AllocationResult {
   /** Recipients to pay, amount > 0; largest first, ties by holding then owner. */
@@ -26,42 +32,132 @@ export interface AllocationResult {
  * O(n log n): one sort for the left-overs, one for the output order.
  */
 export function allocate(holders: readonly Holder[], total: bigint, mode: DistributionMode = 'proportional'): AllocationResult {
+  assertWellFormed(holders);
+  const { amounts, order } = runNow(
+    shares({ count: holders.length, holding: (i) => (holders[i] as Holder).amount, compareOwner: (a, b) => compareText((holders[a] as Holder).owner, (holders[b] as Holder).owner) }, total, mode),
+  );
+  const all: Allocation[] = Array.from(order, (i) => {
+    const h = holders[i] as Holder;
+    return { owner: h.owner, amount: amounts[i] as bigint, holding: h.amount, offCurve: h.offCurve };
+  });
+  return { allocations: all.filter((a) => a.amount > 0n), zeroShare: all.filter((a) => a.amount === 0n) };
+}
+
+/** Shares of the rows of a snapshot, computed in slices; the table's owners are unique. */
+export interface RowAllocation {
+  /** Share of `rows[k]`, at index k. */
+  amounts: bigint[];
+  /** Indexes k into `rows`, largest share first (ties by holding, then owner bytes); zero shares last. */
+  order: Uint32Array;
+  /** How many shares are above zero: the first `paid` of `order`. */
+  paid: number;
+}
+
+export async function allocateRows(table: HolderTable, rows: Uint32Array, total: bigint, mode: DistributionMode = 'proportional'): Promise<RowAllocation> {
+  const { amounts, order } = await runSliced(
+    shares(
+      {
+        count: rows.length,
+        holding: (k) => table.amount(rows[k] as number),
+        compareOwner: (a, b) => compareOwnerAt(table.owners, rows[a] as number, table.owners, (rows[b] as number) * 32),
+      },
+      total,
+      mode,
+    ),
+  );
+  let paid = 0;
+  while (paid < order.length && (amounts[order[paid] as number] as bigint) > 0n) paid++;
+  return { amounts, order, paid };
+}
+
+interface ShareInput {
+  count: number;
+  holding(i: number): bigint;
+  /** Owner order for the last tie-break; never 0 for two different holders. */
+  compareOwner(a: number, b: number): number;
+}
+
+function* shares(input: ShareInput, total: bigint, mode: DistributionMode): Work<{ amounts: bigint[]; order: Uint32Array }> {
   if (total <= 0n) {
     throw new TributaryError('AMOUNT_NOT_POSITIVE', 'the amount to distribute must be more than zero', { details: { total: total.toString() } });
   }
-  if (holders.length === 0) {
+  const n = input.count;
+  if (n === 0) {
     throw new TributaryError('NO_RECIPIENTS', 'there is nobody to pay: no holder is left after the filters', { details: { mode } });
   }
-  assertWellFormed(holders);
-
-  const weights = holders.map((h) => (mode === 'equal' ? 1n : h.amount));
-  const totalWeight = weights.reduce((a, b) => a + b, 0n);
+  const holdings: bigint[] = new Array<bigint>(n);
+  const holdingKeys = new Float64Array(n);
+  let totalWeight = 0n;
+  for (let i = 0; i < n; i++) {
+    const h = input.holding(i);
+    holdings[i] = h;
+    holdingKeys[i] = Number(h);
+    totalWeight += mode === 'equal' ? 1n : h;
+    if ((i & (PAUSE_EVERY - 1)) === PAUSE_EVERY - 1) yield;
+  }
   if (totalWeight === 0n) {
     throw new TributaryError('NO_RECIPIENTS', 'there is nobody to pay: the remaining holders hold nothing', { details: { mode } });
   }
 
-  const shares = holders.map((holder, i) => {
-    const exact = total * (weights[i] ?? 0n);
-    return { holder, amount: exact / totalWeight, remainder: exact % totalWeight };
-  });
-  // Fewer than holders.length units are left over, because each floor loses less than one unit.
-  let leftover = total - shares.reduce((sum, s) => sum + s.amount, 0n);
-  const byRemainder = [...shares].sort(
-    (a, b) => compareDesc(a.remainder, b.remainder) || compareDesc(a.holder.amount, b.holder.amount) || compareOwner(a.holder.owner, b.holder.owner),
-  );
-  for (const share of byRemainder) {
-    if (leftover === 0n) break;
-    share.amount += 1n;
-    leftover -= 1n;
+  const amounts: bigint[] = new Array<bigint>(n);
+  const remainders: bigint[] = new Array<bigint>(n);
+  let leftover = total;
+  for (let i = 0; i < n; i++) {
+    const exact = total * (mode === 'equal' ? 1n : (holdings[i] as bigint));
+    const amount = exact / totalWeight;
+    amounts[i] = amount;
+    remainders[i] = exact % totalWeight;
+    leftover -= amount;
+    if ((i & (PAUSE_EVERY - 1)) === PAUSE_EVERY - 1) yield;
   }
+  // Fewer than n units are left over, because each floor loses less than one unit.
+  const byHolding = (a: number, b: number) => compareDescKeyed(holdingKeys, holdings, a, b) || input.compareOwner(a, b);
+  if (leftover > 0n) {
+    const remainderKeys = new Float64Array(n);
+    const byRemainder = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      remainderKeys[i] = Number(remainders[i] as bigint);
+      byRemainder[i] = i;
+      if ((i & (PAUSE_EVERY - 1)) === PAUSE_EVERY - 1) yield;
+    }
+    yield* sortIndexes(byRemainder, (a, b) => compareDescKeyed(remainderKeys, remainders, a, b) || byHolding(a, b));
+    for (let k = 0; leftover > 0n; k++) {
+      const i = byRemainder[k] as number;
+      amounts[i] = (amounts[i] as bigint) + 1n;
+      leftover -= 1n;
+    }
+  }
+  remainders.length = 0;
 
-  const all: Allocation[] = shares
-    .map(({ holder, amount }) => ({ owner: holder.owner, amount, holding: holder.amount, offCurve: holder.offCurve }))
-    .sort((a, b) => compareDesc(a.amount, b.amount) || compareDesc(a.holding, b.holding) || compareOwner(a.owner, b.owner));
-  const allocations = all.filter((a) => a.amount > 0n);
-  const paid = allocations.reduce((sum, a) => sum + a.amount, 0n);
+  const amountKeys = new Float64Array(n);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    amountKeys[i] = Number(amounts[i] as bigint);
+    order[i] = i;
+    if ((i & (PAUSE_EVERY - 1)) === PAUSE_EVERY - 1) yield;
+  }
+  yield* sortIndexes(order, (a, b) => compareDescKeyed(amountKeys, amounts, a, b) || byHolding(a, b));
+
+  let paid = 0n;
+  for (let i = 0; i < n; i++) {
+    paid += amounts[i] as bigint;
+    if ((i & (PAUSE_EVERY - 1)) === PAUSE_EVERY - 1) yield;
+  }
   if (paid !== total) throw new Error(`allocate: shares sum to ${paid}, not ${total}`); // cannot happen; guards the invariant
-  return { allocations, zeroShare: all.filter((a) => a.amount === 0n) };
+  return { amounts, order };
+}
+
+/**
+ * Larger first. The float keys (correctly rounded, so monotonic) decide almost every comparison
+ * without touching a bigint; equal keys fall back to the exact values.
+ */
+function compareDescKeyed(keys: Float64Array, exact: readonly bigint[], a: number, b: number): number {
+  const ka = keys[a] as number;
+  const kb = keys[b] as number;
+  if (ka !== kb) return ka > kb ? -1 : 1;
+  const x = exact[a] as bigint;
+  const y = exact[b] as bigint;
+  return x > y ? -1 : x < y ? 1 : 0;
 }
 
 /** A duplicate owner would be paid twice; a negative holding is nonsense. Both are caller bugs. */
@@ -74,11 +170,7 @@ function assertWellFormed(holders: readonly Holder[]): void {
   }
 }
 
-function compareDesc(a: bigint, b: bigint): number {
-  return a > b ? -1 : a < b ? 1 : 0;
-}
-
 /** Plain code-unit order, not localeCompare: the same on every machine and locale. */
-function compareOwner(a: string, b: string): number {
+function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -21,6 +21,8 @@ export type TributaryErrorCode =
   // plans
   | 'INVALID_FILTER'
   | 'NO_RECIPIENTS'
+  | 'TOO_MANY_RECIPIENTS'
+  | 'SNAPSHOT_REFUSED'
   | 'INSUFFICIENT_BALANCE'
   | 'SOURCE_FROZEN'
   | 'PLAN_BLOCKED'

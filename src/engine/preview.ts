@@ -2,15 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { PublicKey, VersionedTransaction, type Connection, type Keypair } from '@solana/web3.js';
 import type Keyv from 'keyv';
-import { allocate } from './allocate.js';
-import { formatAmount, parseAmount } from './amounts.js';
+import { allocateRows } from './allocate.js';
+import { parseAmount } from './amounts.js';
+import { associatedTokenAddress } from './ata.js';
+import { TributaryError } from './errors.js';
+import type { HolderTable } from './holder-table.js';
 import type { Actor, Plan, PlanBlocker, PlannedRecipient } from './ledger.js';
 import { resolveRewardAsset } from './reward-asset.js';
-import { applyFilters, takeSnapshot } from './snapshot.js';
+import { selectHolders, takeSnapshot, type ExclusionReason, type SnapshotSource } from './snapshot.js';
 import { TransferBuilder, transactionFee } from './tx-builder.js';
 import type { DistributionMode, RewardAsset } from './types.js';
 import type { RateLimitRule } from '../solana/sliding-window.js';
 import type { EngineEventBus } from './events.js';
+import { runSliced, type Work } from './work.js';
 
 export interface PreviewRequest {
   /** The token whose holders are paid. */
@@ -28,13 +32,37 @@ export interface PreviewRequest {
   refreshSnapshot?: boolean;
 }
 
+/** Holders shown by name in a preview's lists (zero shares, shares below rent): the counts are exact. */
+export const PREVIEW_LIST_MAX = 20;
+
+/**
+ * What a preview warns about, as codes with their numbers: the chat words them (src/chat/format.ts
+ * riskText), so the engine writes no sentences here.
+ */
+export type PreviewRisk =
+  | { code: 'mainnet' }
+  | { code: 'large-total'; total: bigint }
+  | { code: 'many-recipients'; recipients: number }
+  /** A cap (`max:`) left out holders that pass every other filter. */
+  | { code: 'capped'; max: number; leftOut: number }
+  | { code: 'off-curve-included'; count: number }
+  | { code: 'zero-shares'; count: number }
+  | { code: 'below-rent-exemption'; count: number }
+  | { code: 'simulation-failed'; error: string }
+  | { code: 'source-frozen' }
+  | { code: 'reward-short'; available: bigint; needed: bigint }
+  | { code: 'sol-short'; available: bigint; needed: bigint };
+
 export interface PlanPreview {
   plan: Plan;
   holdersInSnapshot: number;
-  excluded: Record<'off-curve' | 'below-minimum' | 'excluded' | 'beyond-max', number>;
-  /** Holders whose share rounds to zero: listed, not paid. */
+  /** Holders left out, by the first reason that applied. */
+  excluded: Record<ExclusionReason, number>;
+  /** Holders whose share rounds to zero: not paid. How many, and the largest of them by name. */
+  zeroShareCount: number;
   zeroShare: { owner: string; holding: bigint }[];
-  /** SOL rewards to empty wallets below the rent-exempt minimum: the transfer would fail. */
+  /** SOL rewards to empty wallets below the rent-exempt minimum: the transfer would fail. How many, and the first by name. */
+  belowRentExemptionCount: number;
   belowRentExemption: string[];
   share: { min: bigint; median: bigint; max: bigint };
   transactions: number;
@@ -45,8 +73,10 @@ export interface PlanPreview {
   solNeededLamports: bigint;
   balances: DistributorBalances;
   estimatedSeconds: number;
-  riskFlags: string[];
+  risks: PreviewRisk[];
   simulation: { ok: boolean; unitsConsumed: number; error?: string };
+  /** Requests the existence checks took (getMultipleAccounts, 100 accounts each). */
+  accountChecks: { accounts: number; requests: number };
 }
 
 export interface PreviewContext {
@@ -58,7 +88,13 @@ export interface PreviewContext {
   previewTtlMs: number;
   computeUnitPriceCap: number;
   maxRecipientsPerTransaction: number | null;
-  snapshotMaxRecipients: number;
+  /**
+   * The most recipients a preview plans: more after the filters is refused (with the count and what
+   * to narrow), never cut to size. null: no limit, every holder that passes the filters is paid.
+   */
+  snapshotMaxRecipients: number | null;
+  /** Where holder lists come from. Default getProgramAccounts. */
+  snapshotSource?: SnapshotSource;
   largeTotalWarning: string | null;
   manyRecipientsWarning: number;
   rpcLimit: RateLimitRule | null;
@@ -67,11 +103,18 @@ export interface PreviewContext {
 }
 
 const GET_MULTIPLE_ACCOUNTS_MAX = 100;
+/** getMultipleAccounts calls in flight at once during the existence checks; the gateway paces them. */
+const ACCOUNT_CHECKS_IN_FLIGHT = 4;
 const SYSTEM_ACCOUNT_RENT_SIZE = 0;
 
 /**
  * Snapshot, filter, allocate and price a distribution, without sending anything. The plan it
  * returns is what an operator confirms: same id, same recipients, same total.
+ *
+ * Every holder that passes the filters is planned. `max:` is the only cap, and a preview it cuts
+ * says how many it left out (risk `capped`); more recipients than `snapshotMaxRecipients` is
+ * refused, never trimmed. The CPU work runs in slices (work.ts): the event loop is served every
+ * few milliseconds whatever the size.
  */
 export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, actor: Actor): Promise<PlanPreview> {
   const { connection } = ctx;
@@ -84,48 +127,95 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
     ttlMs: ctx.snapshotTtlMs,
     refresh: req.refreshSnapshot ?? false,
     onCacheResult: (hit) => (fromCache = hit),
+    ...(ctx.snapshotSource ? { source: ctx.snapshotSource } : {}),
   });
   ctx.events?.emit('snapshot', { mint: snapshot.mint, holders: snapshot.holders.length, durationMs: Date.now() - snapshotStarted, fromCache, at: Date.now() });
   const minBalance = req.min !== undefined ? parseAmount(req.min, snapshot.decimals, 'min', { allowZero: true }) : undefined;
-  const max = req.max ?? ctx.snapshotMaxRecipients;
-  const filtered = applyFilters(snapshot, {
-    ...(minBalance !== undefined ? { minBalance } : {}),
-    ...(req.exclude ? { exclude: req.exclude } : {}),
-    maxRecipients: max,
-    includeOffCurve: req.includeOffCurve ?? false,
-  });
-  const payer = ctx.payer.publicKey.toBase58();
-  const holders = filtered.holders.filter((h) => h.owner !== payer);
-  const { allocations, zeroShare } = allocate(holders, total, req.mode ?? 'proportional');
+  const table = snapshot.holders;
+  const selection = selectHolders(
+    table,
+    {
+      ...(minBalance !== undefined ? { minBalance } : {}),
+      ...(req.exclude ? { exclude: req.exclude } : {}),
+      ...(req.max !== undefined ? { maxRecipients: req.max } : {}),
+      includeOffCurve: req.includeOffCurve ?? false,
+    },
+    // The distributor never pays itself.
+    [ctx.payer.publicKey.toBase58()],
+  );
+  const limit = ctx.snapshotMaxRecipients;
+  if (limit !== null && selection.rows.length > limit) {
+    throw new TributaryError(
+      'TOO_MANY_RECIPIENTS',
+      `${selection.rows.length} holders pass the filters, more than this bot plans at once (distribution.snapshotMaxRecipients = ${limit}); nothing was left out: narrow them with min: (least holding), or pay only the largest with max:${limit}`,
+      { details: { recipients: selection.rows.length, limit } },
+    );
+  }
+  const alloc = await allocateRows(table, selection.rows, total, req.mode ?? 'proportional');
+  const paidCount = alloc.paid;
+  const rowOf = (k: number) => selection.rows[alloc.order[k] as number] as number;
+  const amountOf = (k: number) => alloc.amounts[alloc.order[k] as number] as bigint;
 
-  const existing = await accountsExist(connection, allocations.map((a) => payoutAccount(reward, a.owner)));
-  const recipients: PlannedRecipient[] = allocations.map((a, i) => ({
-    owner: a.owner,
-    amount: a.amount,
-    holding: a.holding,
-    offCurve: a.offCurve,
-    needsAccount: !existing[i],
-  }));
-  const systemRent = await connection.getMinimumBalanceForRentExemption(SYSTEM_ACCOUNT_RENT_SIZE);
-  const belowRentExemption =
-    reward.kind === 'sol' ? recipients.filter((r) => r.needsAccount && r.amount < BigInt(systemRent)).map((r) => r.owner) : [];
+  const systemRent = BigInt(await connection.getMinimumBalanceForRentExemption(SYSTEM_ACCOUNT_RENT_SIZE));
+  // Which recipients' accounts must be looked up: every associated token account for a token
+  // reward; for SOL only wallets whose share is below the rent-exempt minimum (a larger transfer
+  // creates the wallet's account by itself, so whether it exists changes nothing).
+  const checked = await runSliced(recipientsToCheck(table, reward, paidCount, rowOf, amountOf, systemRent));
+  // Independent of the checks: asked while they run.
+  const feesPromise = recentPriorityFee(connection, ctx.computeUnitPriceCap);
+  const balancesPromise = distributorBalances(connection, ctx.payer.publicKey, reward);
+  const accountRentPromise = reward.kind === 'spl' ? connection.getMinimumBalanceForRentExemption(tokenAccountSize(reward)) : Promise.resolve(0);
+  // Keep the other promises from being reported unhandled while the checks run: they are awaited below.
+  for (const p of [feesPromise, balancesPromise, accountRentPromise]) p.catch(() => undefined);
+  const { exists, requests } = await accountsExistBytes(connection, checked.keys);
+
+  const recipients: PlannedRecipient[] = new Array<PlannedRecipient>(paidCount);
+  const belowRentExemption: string[] = [];
+  let belowRentExemptionCount = 0;
+  let newAccounts = 0;
+  let offCurveIncluded = 0;
+  await runSliced(
+    (function* () {
+      for (let k = 0, c = 0; k < paidCount; k++) {
+        const row = rowOf(k);
+        const amount = amountOf(k);
+        const isChecked = checked.positions[c] === k;
+        const needsAccount = isChecked ? exists[c++] !== 1 : false;
+        const owner = table.owner(row);
+        const offCurve = table.offCurve(row);
+        recipients[k] = { owner, amount, holding: table.amount(row), offCurve, needsAccount };
+        if (needsAccount) newAccounts += 1;
+        if (offCurve) offCurveIncluded += 1;
+        if (reward.kind === 'sol' && needsAccount && amount < systemRent) {
+          belowRentExemptionCount += 1;
+          if (belowRentExemption.length < PREVIEW_LIST_MAX) belowRentExemption.push(owner);
+        }
+        if ((k & 255) === 255) yield;
+      }
+    })(),
+  );
+  const zeroShareCount = selection.rows.length - paidCount;
+  const zeroShare: PlanPreview['zeroShare'] = [];
+  for (let k = paidCount; k < selection.rows.length && zeroShare.length < PREVIEW_LIST_MAX; k++) {
+    zeroShare.push({ owner: table.owner(rowOf(k)), holding: table.amount(rowOf(k)) });
+  }
 
   const builder = new TransferBuilder({ payer: ctx.payer, reward, computeUnitPrice: 0, maxRecipients: ctx.maxRecipientsPerTransaction });
-  const fees = await recentPriorityFee(connection, ctx.computeUnitPriceCap);
-  const packing = estimatePacking(builder, recipients);
-  const accountRent = reward.kind === 'spl' ? BigInt(await connection.getMinimumBalanceForRentExemption(tokenAccountSize(reward))) : 0n;
-  const newAccounts = reward.kind === 'spl' ? recipients.filter((r) => r.needsAccount).length : 0;
+  const fees = await feesPromise;
+  const packing = await runSliced(estimatePacking(builder, recipients));
+  const accountRent = BigInt(await accountRentPromise);
+  if (reward.kind !== 'spl') newAccounts = 0;
   const feeLamports = BigInt(packing.transactions) * transactionFee(packing.averageComputeUnits, fees);
   const rentLamports = BigInt(newAccounts) * accountRent;
-  const reserveLamports = payerReserve(BigInt(systemRent), feeLamports);
+  const reserveLamports = payerReserve(systemRent, feeLamports);
   const solNeededLamports = feeLamports + rentLamports + reserveLamports + (reward.kind === 'sol' ? total : 0n);
-  const balances = await distributorBalances(connection, ctx.payer.publicKey, reward);
+  const balances = await balancesPromise;
   const simulation = await simulateFirst(connection, builder, recipients);
 
   // What the preview already knows will fail cannot be confirmed as it is (the chat says what to change).
   const blockers: PlanBlocker[] = [];
   if (!simulation.ok) blockers.push({ code: 'simulation-failed', count: 1, detail: simulation.error ?? 'unknown error' });
-  if (belowRentExemption.length > 0) blockers.push({ code: 'below-rent-exemption', count: belowRentExemption.length, detail: `${systemRent} lamports` });
+  if (belowRentExemptionCount > 0) blockers.push({ code: 'below-rent-exemption', count: belowRentExemptionCount, detail: `${systemRent} lamports` });
   const now = Date.now();
   const plan: Plan = {
     id: newPlanId(),
@@ -144,34 +234,32 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
     createdAt: now,
     expiresAt: now + ctx.previewTtlMs,
   };
-  const sorted = recipients.map((r) => r.amount).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const excluded = { 'off-curve': 0, 'below-minimum': 0, excluded: 0, 'beyond-max': 0 };
-  for (const e of filtered.excluded) excluded[e.reason] += 1;
 
-  const riskFlags: string[] = [];
-  if (ctx.network === 'mainnet-beta') riskFlags.push('MAINNET: real funds move; confirming asks you to repeat the total');
-  if (ctx.largeTotalWarning !== null && total > parseAmount(ctx.largeTotalWarning, reward.decimals, 'largeTotalWarning')) {
-    riskFlags.push(`large total: ${formatAmount(total, reward.decimals)} ${reward.symbol}`);
-  }
-  if (recipients.length >= ctx.manyRecipientsWarning) riskFlags.push(`many recipients: ${recipients.length}`);
-  const offCurve = recipients.filter((r) => r.offCurve).length;
-  if (offCurve > 0) riskFlags.push(`${offCurve} off-curve owners (pools, vaults, programs) are included`);
-  if (zeroShare.length > 0) riskFlags.push(`${zeroShare.length} holders' shares round to zero and are not paid`);
-  if (belowRentExemption.length > 0) riskFlags.push(`${belowRentExemption.length} SOL shares are below the rent-exempt minimum for a new account and will fail`);
-  if (!simulation.ok) riskFlags.push(`the first transaction fails in simulation: ${simulation.error ?? 'unknown error'}`);
-  if (balances.sourceFrozen) riskFlags.push(`the distributor's ${reward.symbol} account is frozen: nothing can be paid from it`);
-  const rewardShort = balances.rewardAvailable < (reward.kind === 'sol' ? 0n : total);
-  const solShort = balances.solAvailable < solNeededLamports;
-  if (rewardShort) riskFlags.push(`distributor holds ${formatAmount(balances.rewardAvailable, reward.decimals)} ${reward.symbol}, needs ${formatAmount(total, reward.decimals)}`);
-  if (solShort) riskFlags.push(`distributor holds ${formatAmount(balances.solAvailable, 9)} SOL, needs ${formatAmount(solNeededLamports, 9)} for the total, fees, rent and its own reserve`);
+  const risks: PreviewRisk[] = [];
+  if (ctx.network === 'mainnet-beta') risks.push({ code: 'mainnet' });
+  if (ctx.largeTotalWarning !== null && total > parseAmount(ctx.largeTotalWarning, reward.decimals, 'largeTotalWarning')) risks.push({ code: 'large-total', total });
+  if (recipients.length >= ctx.manyRecipientsWarning) risks.push({ code: 'many-recipients', recipients: recipients.length });
+  if (selection.excluded['beyond-max'] > 0) risks.push({ code: 'capped', max: req.max ?? selection.rows.length, leftOut: selection.excluded['beyond-max'] });
+  if (offCurveIncluded > 0) risks.push({ code: 'off-curve-included', count: offCurveIncluded });
+  if (zeroShareCount > 0) risks.push({ code: 'zero-shares', count: zeroShareCount });
+  if (belowRentExemptionCount > 0) risks.push({ code: 'below-rent-exemption', count: belowRentExemptionCount });
+  if (!simulation.ok) risks.push({ code: 'simulation-failed', error: simulation.error ?? 'unknown error' });
+  if (balances.sourceFrozen) risks.push({ code: 'source-frozen' });
+  const rewardNeeded = reward.kind === 'sol' ? 0n : total;
+  if (balances.rewardAvailable < rewardNeeded) risks.push({ code: 'reward-short', available: balances.rewardAvailable, needed: total });
+  if (balances.solAvailable < solNeededLamports) risks.push({ code: 'sol-short', available: balances.solAvailable, needed: solNeededLamports });
 
+  // Recipients are largest share first: the median of the ascending list is at n-1-floor(n/2) here.
+  const n = recipients.length;
   return {
     plan,
-    holdersInSnapshot: snapshot.holders.length,
-    excluded,
-    zeroShare: zeroShare.map((z) => ({ owner: z.owner, holding: z.holding })),
+    holdersInSnapshot: table.length,
+    excluded: selection.excluded,
+    zeroShareCount,
+    zeroShare,
+    belowRentExemptionCount,
     belowRentExemption,
-    share: { min: sorted[0] ?? 0n, median: sorted[Math.floor(sorted.length / 2)] ?? 0n, max: sorted[sorted.length - 1] ?? 0n },
+    share: { min: recipients[n - 1]?.amount ?? 0n, median: recipients[n - 1 - Math.floor(n / 2)]?.amount ?? 0n, max: recipients[0]?.amount ?? 0n },
     transactions: packing.transactions,
     newAccounts,
     feeLamports,
@@ -179,9 +267,37 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
     solNeededLamports,
     balances,
     estimatedSeconds: estimateSeconds(packing.transactions, ctx.rpcLimit),
-    riskFlags,
+    risks,
     simulation,
+    accountChecks: { accounts: checked.keys.length / 32, requests },
   };
+}
+
+/** Payout accounts to look up (32 bytes each, in `keys`) and the recipient positions they belong to. */
+function* recipientsToCheck(
+  table: HolderTable,
+  reward: RewardAsset,
+  count: number,
+  rowOf: (k: number) => number,
+  amountOf: (k: number) => bigint,
+  systemRent: bigint,
+): Work<{ keys: Uint8Array; positions: Uint32Array }> {
+  const keys = new Uint8Array(count * 32);
+  const positions = new Uint32Array(count + 1);
+  let c = 0;
+  const mint = reward.kind === 'spl' ? new PublicKey(reward.mint).toBytes() : null;
+  const program = reward.kind === 'spl' ? new PublicKey(reward.programId).toBytes() : null;
+  for (let k = 0; k < count; k++) {
+    const owner = table.ownerBytes(rowOf(k));
+    if (mint && program) keys.set(associatedTokenAddress(mint, owner, program), c * 32);
+    else if (amountOf(k) < systemRent) keys.set(owner, c * 32);
+    else continue;
+    positions[c++] = k;
+    if ((c & 63) === 63) yield;
+  }
+  // A position past every recipient ends the walk in buildPreview.
+  positions[c] = 0xffffffff;
+  return { keys: keys.slice(0, c * 32), positions: positions.slice(0, c + 1) };
 }
 
 /**
@@ -203,12 +319,37 @@ export function payoutAccount(reward: RewardAsset, owner: string): PublicKey {
 
 /** Which of `keys` exist, asking 100 at a time (FACTS.md). */
 export async function accountsExist(connection: Connection, keys: PublicKey[]): Promise<boolean[]> {
-  const exists: boolean[] = [];
-  for (let i = 0; i < keys.length; i += GET_MULTIPLE_ACCOUNTS_MAX) {
-    const infos = await connection.getMultipleAccountsInfo(keys.slice(i, i + GET_MULTIPLE_ACCOUNTS_MAX), { dataSlice: { offset: 0, length: 0 } });
-    for (const info of infos) exists.push(info !== null && info.lamports > 0);
-  }
-  return exists;
+  const bytes = new Uint8Array(keys.length * 32);
+  keys.forEach((k, i) => bytes.set(k.toBytes(), i * 32));
+  const { exists } = await accountsExistBytes(connection, bytes);
+  return Array.from(exists, (e) => e === 1);
+}
+
+/**
+ * Which of the 32-byte `keys` exist (1) or not (0), with as few requests as a provider allows:
+ * getMultipleAccounts of 100 accounts with no data, a few in flight (the gateway paces them), the
+ * event loop served between answers.
+ */
+export async function accountsExistBytes(connection: Connection, keys: Uint8Array): Promise<{ exists: Uint8Array; requests: number }> {
+  const count = keys.length / 32;
+  const exists = new Uint8Array(count);
+  let next = 0;
+  let requests = 0;
+  const worker = async () => {
+    while (next < count) {
+      const from = next;
+      next = Math.min(count, next + GET_MULTIPLE_ACCOUNTS_MAX);
+      const batch: PublicKey[] = [];
+      for (let i = from; i < next; i++) batch.push(new PublicKey(keys.subarray(i * 32, (i + 1) * 32)));
+      requests += 1;
+      const infos = await connection.getMultipleAccountsInfo(batch, { dataSlice: { offset: 0, length: 0 } });
+      infos.forEach((info, i) => {
+        if (info !== null && info.lamports > 0) exists[from + i] = 1;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: ACCOUNT_CHECKS_IN_FLIGHT }, worker));
+  return { exists, requests };
 }
 
 /** Token account state byte (AccountLayout): 2 = frozen. */
@@ -242,22 +383,32 @@ async function recentPriorityFee(connection: Connection, cap: number): Promise<n
 }
 
 /** Transactions needed, from how many of each kind of transfer one transaction holds. */
-function estimatePacking(builder: TransferBuilder, recipients: PlannedRecipient[]): { transactions: number; averageComputeUnits: number } {
+function* estimatePacking(builder: TransferBuilder, recipients: PlannedRecipient[]): Work<{ transactions: number; averageComputeUnits: number }> {
   if (recipients.length === 0) return { transactions: 0, averageComputeUnits: 0 };
   const dummyHash = PublicKey.default.toBase58();
   let transactions = 0;
   let cuTotal = 0;
   for (const needsAccount of [true, false]) {
-    const group = recipients.map((r, i) => ({ r, i })).filter(({ r }) => r.needsAccount === needsAccount);
-    if (group.length === 0) continue;
-    const sample = builder.build(group.map(({ i }) => i), recipients, dummyHash);
-    const perTx = sample.recipients.length;
-    const count = Math.ceil(group.length / perTx);
-    transactions += count;
-    cuTotal += count * sample.computeUnitLimit;
+    // How many of this kind, and the first few: enough to fill one sample transaction.
+    const sample: number[] = [];
+    let count = 0;
+    for (let i = 0; i < recipients.length; i++) {
+      if ((recipients[i] as PlannedRecipient).needsAccount !== needsAccount) continue;
+      count += 1;
+      if (sample.length < SAMPLE_RECIPIENTS) sample.push(i);
+      if ((i & 4095) === 4095) yield;
+    }
+    if (count === 0) continue;
+    const built = builder.build(sample, recipients, dummyHash);
+    const txs = Math.ceil(count / built.recipients.length);
+    transactions += txs;
+    cuTotal += txs * built.computeUnitLimit;
   }
   return { transactions, averageComputeUnits: Math.ceil(cuTotal / transactions) };
 }
+
+/** More recipients than fit in one transaction of any kind (about 20 SOL transfers). */
+const SAMPLE_RECIPIENTS = 64;
 
 /** Seconds the sends alone take at the RPC budget, plus a few blocks to confirm. */
 function estimateSeconds(transactions: number, limit: RateLimitRule | null): number {
@@ -274,7 +425,8 @@ function estimateSeconds(transactions: number, limit: RateLimitRule | null): num
 async function simulateFirst(connection: Connection, builder: TransferBuilder, recipients: PlannedRecipient[]): Promise<PlanPreview['simulation']> {
   if (recipients.length === 0) return { ok: true, unitsConsumed: 0 };
   const { blockhash } = await connection.getLatestBlockhash();
-  const built = builder.build(recipients.map((_, i) => i), recipients, blockhash);
+  const first = Array.from({ length: Math.min(SAMPLE_RECIPIENTS, recipients.length) }, (_, i) => i);
+  const built = builder.build(first, recipients, blockhash);
   const vtx = VersionedTransaction.deserialize(built.wire);
   const res = await connection.simulateTransaction(vtx, { replaceRecentBlockhash: true, sigVerify: false });
   if (res.value.err) return { ok: false, unitsConsumed: res.value.unitsConsumed ?? 0, error: JSON.stringify(res.value.err) };

@@ -1,5 +1,7 @@
 /**
- * getProgramAccounts for snapshots: the slot it was read at and each account's data slice, nothing else.
+ * getProgramAccounts for snapshots: each matching account's data slice handed to a callback as the
+ * answer is read, and the slot the node read them at. Nothing is kept here: a caller that merges as
+ * it goes holds one answer at a time, not the whole holder list twice.
  *
  * Sent as a raw request through the Connection's own RPC client (so the gateway's pacing and retries
  * still apply) and decoded here. web3.js's public `getProgramAccounts` validates every account with
@@ -7,16 +9,24 @@
  * node took to answer. If a future web3.js drops the internal method, the public one is used instead.
  */
 import { SolanaJSONRPCError, type Connection, type DataSlice, type GetProgramAccountsFilter, type PublicKey } from '@solana/web3.js';
+import { PAUSE_EVERY, turn } from './work.js';
 
-export interface ProgramAccountSlices {
+export interface ProgramAccountsQuery {
+  programId: PublicKey;
+  filters: GetProgramAccountsFilter[];
+  dataSlice: DataSlice;
+  /** Refuse an answer from a bank older than this (a node behind the one that answered an earlier part). */
+  minContextSlot?: number;
+}
+
+export interface ProgramAccountsRead {
   /** The slot the node read the accounts at (the response's context). */
   slot: number;
-  /** Each matching account's data within `dataSlice`. */
-  slices: Buffer[];
+  accounts: number;
 }
 
 interface RawRequester {
-  _rpcRequest?: (method: string, args: unknown[]) => Promise<unknown>;
+  _rpcRequest?: (method: string, args: unknown) => Promise<unknown>;
 }
 
 interface RawAnswer {
@@ -24,16 +34,29 @@ interface RawAnswer {
   error?: { code: number; message: string; data?: unknown };
 }
 
-export async function getProgramAccountSlices(
-  connection: Connection,
-  programId: PublicKey,
-  filters: GetProgramAccountsFilter[],
-  dataSlice: DataSlice,
-): Promise<ProgramAccountSlices> {
+/** The Connection's raw JSON-RPC request (params as given), or null if this web3.js has none. */
+export function rawRequester(connection: Connection): ((method: string, params: unknown) => Promise<unknown>) | null {
   const raw = (connection as unknown as RawRequester)._rpcRequest;
-  if (typeof raw !== 'function') {
-    const { context, value } = await connection.getProgramAccounts(programId, { filters, dataSlice, withContext: true });
-    return { slot: context.slot, slices: value.map(({ account }) => account.data) };
+  return typeof raw === 'function' ? (method, params) => raw.call(connection, method, params) : null;
+}
+
+/**
+ * Reads the accounts of `query` and calls `onAccount` with each one's data slice (a Buffer that is
+ * the caller's to keep or drop). Gives the event loop a turn every thousand accounts: decoding a
+ * part of a big snapshot must not hold it.
+ */
+export async function readProgramAccounts(connection: Connection, query: ProgramAccountsQuery, onAccount: (data: Buffer) => void): Promise<ProgramAccountsRead> {
+  const { programId, filters, dataSlice, minContextSlot } = query;
+  const raw = rawRequester(connection);
+  if (!raw) {
+    const { context, value } = await connection.getProgramAccounts(programId, {
+      filters,
+      dataSlice,
+      withContext: true,
+      ...(minContextSlot !== undefined ? { minContextSlot } : {}),
+    });
+    for (const { account } of value) onAccount(account.data);
+    return { slot: context.slot, accounts: value.length };
   }
 
   const config = {
@@ -42,18 +65,22 @@ export async function getProgramAccountSlices(
     dataSlice,
     withContext: true,
     ...(connection.commitment ? { commitment: connection.commitment } : {}),
+    ...(minContextSlot !== undefined ? { minContextSlot } : {}),
   };
-  const answer = (await raw.call(connection, 'getProgramAccounts', [programId.toBase58(), config])) as RawAnswer;
+  const answer = (await raw('getProgramAccounts', [programId.toBase58(), config])) as RawAnswer;
   if (answer.error) throw new SolanaJSONRPCError(answer.error, `failed to get accounts owned by program ${programId.toBase58()}`);
   const slot = answer.result?.context?.slot;
-  const value = answer.result?.value;
+  let value = answer.result?.value;
   if (typeof slot !== 'number' || !Array.isArray(value)) {
     throw new Error('getProgramAccounts answered without a context slot; the RPC node must support withContext');
   }
-  const slices = value.map((entry: { account?: { data?: unknown } }) => {
-    const data = entry.account?.data;
+  const entries = value as { account?: { data?: unknown } }[];
+  value = undefined;
+  for (let i = 0; i < entries.length; i++) {
+    const data = entries[i]?.account?.data;
     if (!Array.isArray(data) || typeof data[0] !== 'string') throw new Error('getProgramAccounts answered an account without base64 data');
-    return Buffer.from(data[0], 'base64');
-  });
-  return { slot, slices };
+    onAccount(Buffer.from(data[0], 'base64'));
+    if ((i & (PAUSE_EVERY - 1)) === PAUSE_EVERY - 1) await turn();
+  }
+  return { slot, accounts: entries.length };
 }

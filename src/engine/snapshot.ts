@@ -1,23 +1,49 @@
 /**
  * Holder snapshots: who holds a token, merged by wallet, at a recorded slot (FACTS.md, Holder
- * snapshots). Two RPC requests on a cache miss (getAccountInfo for the mint, one getProgramAccounts),
- * none on a hit. The Connection comes from the RPC gateway, which paces and retries; nothing here retries.
+ * snapshots; docs/solana-rpc-behaviour.md, "Holder snapshots"). The Connection comes from the RPC
+ * gateway, which paces and retries; nothing here retries a request, it only splits one that a node
+ * will not answer whole.
+ *
+ * Two sources:
+ * - `getProgramAccounts` (default): a mint with a few thousand holders in one request; a bigger one
+ *   in 256 parts, one per first byte of the owner (a memcmp at offset 32, on both token programs),
+ *   each part merged as it arrives. A part the node refuses as too large is split again by the
+ *   owner's first two bytes. A node that will not serve the query at all, or refuses even a 1/65,536
+ *   part, is named in the error with what to do instead: nothing is ever left out quietly.
+ * - `das`: the DAS method getTokenAccounts, 1,000 accounts a page with a cursor.
+ *
+ * Either way the result is a HolderTable (compact: ~45 bytes a wallet) and the CPU work on it
+ * (curve checks, sorting) pauses every few milliseconds, so a million-holder snapshot never holds
+ * the event loop for long.
  */
 import type { Connection, GetProgramAccountsFilter } from '@solana/web3.js';
-import bs58 from 'bs58';
 import type Keyv from 'keyv';
+import bs58 from 'bs58';
 import { parseAddress } from './address.js';
-import { isOnCurve } from './curve.js';
+import { readTokenAccountsDas } from './das.js';
 import { TributaryError } from './errors.js';
+import { HolderMerger, HolderTable } from './holder-table.js';
 import { readMint } from './mint.js';
-import { getProgramAccountSlices } from './program-accounts.js';
+import { readProgramAccounts } from './program-accounts.js';
 import type { Holder, Snapshot, SnapshotFilters, TokenProgram } from './types.js';
+import { runSliced } from './work.js';
 
 /** Legacy token account size; Token-2022 accounts with extensions are larger, so they get no size filter. */
 const LEGACY_ACCOUNT_SIZE = 165;
 /** owner (32 bytes at offset 32) + amount (u64 LE at offset 64): all a snapshot needs of each account. */
 const OWNER_AND_AMOUNT = { offset: 32, length: 40 };
+const OWNER_OFFSET = 32;
 const DEFAULT_TTL_MS = 5 * 60_000;
+/**
+ * Accounts one getProgramAccounts answer may carry before the query is split: 50,000 accounts are
+ * about 8 MB of JSON. Estimated from the first part (1/256 of the owners) before the rest is asked.
+ */
+export const SINGLE_REQUEST_MAX_ACCOUNTS = 50_000;
+/** Parts asked at once; the gateway paces them to the provider's budget anyway. */
+const PARTS_IN_FLIGHT = 4;
+
+/** Where holder lists come from: `getProgramAccounts` (any RPC node that serves it) or `das` (getTokenAccounts). */
+export type SnapshotSource = 'getProgramAccounts' | 'das';
 
 export interface SnapshotOptions {
   /** Where snapshots are kept between commands; without one, every call reads the chain. */
@@ -28,15 +54,22 @@ export interface SnapshotOptions {
   refresh?: boolean;
   /** Told whether the cache answered, for metrics and the "snapshot from N s ago" line. */
   onCacheResult?(hit: boolean): void;
+  /** Default `getProgramAccounts`. */
+  source?: SnapshotSource;
+  /**
+   * How getProgramAccounts is split: `auto` (default) asks one part first and splits when the whole
+   * would be more than SINGLE_REQUEST_MAX_ACCOUNTS; `parts` always asks 256 parts; `single` one request.
+   */
+  split?: 'auto' | 'parts' | 'single';
 }
 
 /**
  * Every wallet holding `mint`, largest first.
  *
- * The slot comes from `getProgramAccounts` with `withContext: true`: it is the slot the node read
- * these very accounts at. A `getSlot` before the call would cost one more request under the rate
- * limit and could name another slot (the chain moves on between requests, and a provider may route
- * the two requests to different nodes).
+ * The slot comes from `getProgramAccounts` with `withContext: true`: the slot the node read these
+ * very accounts at (for a split query, the newest part's; later parts are asked with
+ * `minContextSlot` so none comes from an older bank). DAS answers carry no slot: the slot read just
+ * before the first page is recorded.
  */
 export async function takeSnapshot(connection: Connection, mint: string, opts: SnapshotOptions = {}): Promise<Snapshot> {
   // Validate before the cache is asked, so a typo never costs a request nor hits a stale entry.
@@ -44,9 +77,8 @@ export async function takeSnapshot(connection: Connection, mint: string, opts: S
   const ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
   // Keyv reads a TTL of 0 as "keep forever": a config typo must not freeze a holder list.
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`snapshot ttlMs must be a positive number of milliseconds, got ${ttlMs}`);
-  const key = cacheKey(address);
   if (opts.cache && !opts.refresh) {
-    const cached = decodeSnapshot(await opts.cache.get(key));
+    const cached = await readCache(opts.cache, address);
     opts.onCacheResult?.(cached !== null);
     if (cached) return cached;
   } else if (opts.cache) {
@@ -54,11 +86,16 @@ export async function takeSnapshot(connection: Connection, mint: string, opts: S
   }
 
   const { program, programId, mint: info } = await readMint(connection, address, 'token');
-  const filters: GetProgramAccountsFilter[] = [{ memcmp: { offset: 0, bytes: address } }];
-  if (program === 'spl-token') filters.unshift({ dataSize: LEGACY_ACCOUNT_SIZE });
-  const { slot, slices } = await getProgramAccountSlices(connection, programId, filters, OWNER_AND_AMOUNT);
-
-  const holders = mergeByOwner(slices);
+  const merger = new HolderMerger();
+  let slot: number;
+  if (opts.source === 'das') {
+    ({ slot } = await readTokenAccountsDas(connection, address, (owner, amount) => merger.add(owner, 0, amount)));
+  } else {
+    const filters: GetProgramAccountsFilter[] = [{ memcmp: { offset: 0, bytes: address } }];
+    if (program === 'spl-token') filters.unshift({ dataSize: LEGACY_ACCOUNT_SIZE });
+    slot = await readSplit(connection, { mint: address, programId, filters, split: opts.split ?? 'auto' }, merger);
+  }
+  const holders = await runSliced(merger.finish());
   const snapshot: Snapshot = {
     mint: address,
     program,
@@ -66,45 +103,179 @@ export async function takeSnapshot(connection: Connection, mint: string, opts: S
     slot,
     takenAt: Date.now(),
     holders,
-    totalAmount: holders.reduce((sum, h) => sum + h.amount, 0n),
+    totalAmount: holders.totalAmount(),
   };
-  await opts.cache?.set(key, encodeSnapshot(snapshot), ttlMs);
+  if (opts.cache) await writeCache(opts.cache, snapshot, ttlMs);
   return snapshot;
 }
 
-/** Token accounts -> wallets: sums each owner's accounts, drops empty ones, flags off-curve owners. */
-function mergeByOwner(slices: readonly Buffer[]): Holder[] {
-  // Keyed by hex of the owner bytes: base58 and the curve check then run once per wallet, not per account.
-  const byOwner = new Map<string, { owner: Buffer; amount: bigint; tokenAccounts: number }>();
-  for (const data of slices) {
+// --- getProgramAccounts, whole or in parts ---
+
+interface SplitQuery {
+  mint: string;
+  programId: import('@solana/web3.js').PublicKey;
+  filters: GetProgramAccountsFilter[];
+  split: 'auto' | 'parts' | 'single';
+}
+
+/** Reads every account of the query into `merger`; returns the snapshot's slot. */
+async function readSplit(connection: Connection, q: SplitQuery, merger: HolderMerger): Promise<number> {
+  let newest = 0;
+  const add = (data: Buffer) => {
     if (data.length !== OWNER_AND_AMOUNT.length) {
       throw new Error(`getProgramAccounts returned ${data.length}-byte account data; expected ${OWNER_AND_AMOUNT.length} (dataSlice ignored?)`);
     }
-    const amount = data.readBigUInt64LE(32);
-    if (amount === 0n) continue;
-    const hex = data.toString('hex', 0, 32);
-    const entry = byOwner.get(hex);
-    if (entry) {
-      entry.amount += amount;
-      entry.tokenAccounts += 1;
-    } else {
-      byOwner.set(hex, { owner: data.subarray(0, 32), amount, tokenAccounts: 1 });
+    merger.add(data, 0, data.readBigUInt64LE(32));
+  };
+  const read = async (prefix: number[], keep: (data: Buffer) => boolean = () => true): Promise<number> => {
+    const filters = prefix.length ? [...q.filters, { memcmp: { offset: OWNER_OFFSET, bytes: bs58.encode(Uint8Array.from(prefix)) } }] : q.filters;
+    const { slot, accounts } = await readProgramAccounts(
+      connection,
+      { programId: q.programId, filters, dataSlice: OWNER_AND_AMOUNT, ...(newest > 0 ? { minContextSlot: newest } : {}) },
+      (data) => {
+        if (keep(data)) add(data);
+      },
+    );
+    newest = Math.max(newest, slot);
+    return accounts;
+  };
+
+  if (q.split === 'single') {
+    await readOrRefuse(q, () => read([]));
+    return newest;
+  }
+  let start = 0;
+  if (q.split === 'auto') {
+    // The first part tells how big the whole is: each first byte of an owner holds about 1/256 of them.
+    const first = await readPart(q, [0], read);
+    start = 1;
+    if (first * 256 <= SINGLE_REQUEST_MAX_ACCOUNTS) {
+      try {
+        // The rest in one request; the first part's owners are already counted.
+        await read([], (data) => data[0] !== 0);
+        return newest;
+      } catch (e) {
+        if (refusal(e) !== 'too-large') throw refusedError(q, e);
+        // The estimate was wrong (the owners are not spread evenly): ask the other parts.
+      }
     }
   }
-  const holders: Holder[] = [];
-  for (const { owner, amount, tokenAccounts } of byOwner.values()) {
-    holders.push({ owner: bs58.encode(owner), amount, offCurve: !isOnCurve(owner), tokenAccounts });
-  }
-  return holders.sort(largestFirst);
+  let next = start;
+  const worker = async () => {
+    while (next < 256) {
+      const byte = next++;
+      await readPart(q, [byte], read);
+    }
+  };
+  await Promise.all(Array.from({ length: PARTS_IN_FLIGHT }, worker));
+  return newest;
 }
 
-/** Largest first; equal amounts by owner in code-unit order, which is the same on every machine. */
-function largestFirst(a: Holder, b: Holder): number {
-  if (a.amount !== b.amount) return a.amount > b.amount ? -1 : 1;
-  return a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0;
+/** One part; if the node refuses it as too large, its 256 sub-parts (two-byte owner prefixes). */
+async function readPart(q: SplitQuery, prefix: number[], read: (prefix: number[]) => Promise<number>): Promise<number> {
+  try {
+    return await read(prefix);
+  } catch (e) {
+    if (prefix.length >= 2 || refusal(e) !== 'too-large') throw refusedError(q, e);
+  }
+  let accounts = 0;
+  for (let b = 0; b < 256; b++) accounts += await readOrRefuse(q, () => read([...prefix, b]));
+  return accounts;
 }
+
+async function readOrRefuse(q: SplitQuery, read: () => Promise<number>): Promise<number> {
+  try {
+    return await read();
+  } catch (e) {
+    throw refusedError(q, e);
+  }
+}
+
+type Refusal = 'too-large' | 'not-served' | null;
+
+/**
+ * How a node said no. Too large: providers answer "Too many accounts requested … use pagination",
+ * HTTP 413, or time out (504, or no answer at all) on a big scan. Not served: the public endpoints
+ * exclude the token programs from their secondary indexes (-32010), or the method is not there.
+ * Anything else (a 429 after every retry, a network failure) is not a verdict on the query's size.
+ */
+export function refusal(e: unknown): Refusal {
+  for (let err = e as { code?: unknown; message?: unknown; status?: unknown; kind?: unknown; cause?: unknown } | undefined, depth = 0; err && depth < 4; err = err.cause as typeof err, depth++) {
+    const message = typeof err.message === 'string' ? err.message : '';
+    if (err.code === -32010 || /secondary ind|excluded from account/i.test(message)) return 'not-served';
+    if (err.code === -32601 || /method not found/i.test(message)) return 'not-served';
+    if (err.status === 413 || err.status === 504 || err.kind === 'timeout') return 'too-large';
+    if (/too (many|large|big)|response size|size limit|exceed|pagination|getProgramAccountsV2|HTTP 413|HTTP 504|timed out/i.test(message)) return 'too-large';
+  }
+  return null;
+}
+
+function refusedError(q: SplitQuery, e: unknown): unknown {
+  const kind = refusal(e);
+  if (kind === null) return e;
+  const why =
+    kind === 'not-served'
+      ? 'does not serve getProgramAccounts for the token program'
+      : q.split === 'single'
+        ? 'refused the holder list as too large'
+        : 'refused the holder list as too large, even split into 65,536 parts by owner';
+  return new TributaryError(
+    'SNAPSHOT_REFUSED',
+    `the RPC endpoint ${why}, so the holders of ${q.mint} cannot be read from it. Set snapshot.source to "das" (getTokenAccounts, paged, on Helius, Triton and other DAS providers) or use an endpoint that serves getProgramAccounts; nothing was left out quietly`,
+    { details: { mint: q.mint, refusal: kind, error: errorText(e) }, cause: e },
+  );
+}
+
+function errorText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).slice(0, 300);
+}
+
+// --- filters ---
 
 export type ExclusionReason = 'off-curve' | 'below-minimum' | 'excluded' | 'beyond-max';
+
+/** Order in which reasons are checked; a holder is counted under the first that applies. */
+const REASONS: readonly ExclusionReason[] = ['excluded', 'off-curve', 'below-minimum', 'beyond-max'];
+
+export interface Selection {
+  /** Rows of the table that pass, largest first. */
+  rows: Uint32Array;
+  /** Holders left out, by the first reason that applied. */
+  excluded: Record<ExclusionReason, number>;
+}
+
+/**
+ * The rows of a snapshot a distribution pays, without materialising a holder: off-curve owners
+ * (pools, vaults, program accounts) are left out unless `includeOffCurve` (paying a pool usually
+ * hands the reward to its traders, not to a person); `dropOwners` are left out without being counted
+ * (the distributor itself); `maxRecipients` keeps the largest of those that pass the other filters.
+ */
+export function selectHolders(table: HolderTable, filters: SnapshotFilters = {}, dropOwners: readonly string[] = []): Selection {
+  const { minBalance, maxRecipients, includeOffCurve = false } = checkFilters(filters);
+  const excludedOwners = new Set((filters.exclude ?? []).map((text) => hex(parseAddress(text, 'exclude').toBytes())));
+  const dropped = new Set(dropOwners.map((o) => hex(parseAddress(o, 'owner').toBytes())));
+  const rows = new Uint32Array(table.length);
+  const excluded: Record<ExclusionReason, number> = { excluded: 0, 'off-curve': 0, 'below-minimum': 0, 'beyond-max': 0 };
+  const named = excludedOwners.size > 0 || dropped.size > 0;
+  let kept = 0;
+  for (let i = 0; i < table.length; i++) {
+    const key = named ? hex(table.ownerBytes(i)) : '';
+    if (named && dropped.has(key)) continue;
+    const reason: ExclusionReason | null =
+      named && excludedOwners.has(key)
+        ? 'excluded'
+        : table.offCurve(i) && !includeOffCurve
+          ? 'off-curve'
+          : minBalance !== undefined && table.amount(i) < minBalance
+            ? 'below-minimum'
+            : maxRecipients !== undefined && kept >= maxRecipients
+              ? 'beyond-max'
+              : null;
+    if (reason) excluded[reason] += 1;
+    else rows[kept++] = i;
+  }
+  return { rows: rows.slice(0, kept), excluded };
+}
 
 export interface FilteredHolders {
   /** Still largest first. */
@@ -114,85 +285,96 @@ export interface FilteredHolders {
 }
 
 /**
- * Narrows a snapshot to the holders a distribution pays. Off-curve owners (pools, vaults, program
- * accounts) are left out unless `includeOffCurve`: paying a pool usually hands the reward to its
- * traders, not to a person. `maxRecipients` keeps the largest of those that pass the other filters.
+ * `selectHolders` with each holder as an object: for the /holders commands and tests. A plain list
+ * of holders (in any order) is accepted too.
  */
-export function applyFilters(snapshot: Pick<Snapshot, 'holders'>, filters: SnapshotFilters = {}): FilteredHolders {
-  const { minBalance, maxRecipients, includeOffCurve = false } = filters;
+export function applyFilters(snapshot: { holders: HolderTable | readonly Holder[] }, filters: SnapshotFilters = {}): FilteredHolders {
+  checkFilters(filters);
+  const table = snapshot.holders instanceof HolderTable ? snapshot.holders : HolderTable.fromHolders(snapshot.holders);
+  const { rows } = selectHolders(table, filters);
+  const holders = Array.from(rows, (i) => table.holder(i));
+  const kept = new Set(rows);
+  const excludedOwners = new Set((filters.exclude ?? []).map((text) => parseAddress(text, 'exclude').toBase58()));
+  const excluded: FilteredHolders['excluded'] = [];
+  for (let i = 0; i < table.length; i++) {
+    if (kept.has(i)) continue;
+    const owner = table.owner(i);
+    const reason = REASONS.find((r) =>
+      r === 'excluded'
+        ? excludedOwners.has(owner)
+        : r === 'off-curve'
+          ? table.offCurve(i) && !filters.includeOffCurve
+          : r === 'below-minimum'
+            ? filters.minBalance !== undefined && table.amount(i) < filters.minBalance
+            : true,
+    ) as ExclusionReason;
+    excluded.push({ owner, reason });
+  }
+  return { holders, excluded };
+}
+
+function checkFilters(filters: SnapshotFilters): SnapshotFilters {
+  const { minBalance, maxRecipients } = filters;
   if (minBalance !== undefined && minBalance < 0n) {
     throw new TributaryError('INVALID_FILTER', 'min cannot be negative', { details: { minBalance: minBalance.toString() } });
   }
   if (maxRecipients !== undefined && (!Number.isSafeInteger(maxRecipients) || maxRecipients < 1)) {
     throw new TributaryError('INVALID_FILTER', `max must be a whole number of at least 1, not ${maxRecipients}`, { details: { maxRecipients } });
   }
-  const excludedOwners = new Set((filters.exclude ?? []).map((text) => parseAddress(text, 'exclude').toBase58()));
+  return filters;
+}
 
-  const holders: Holder[] = [];
-  const excluded: FilteredHolders['excluded'] = [];
-  // Sorted again so `maxRecipients` keeps the largest even if the caller reordered the list.
-  for (const holder of [...snapshot.holders].sort(largestFirst)) {
-    const reason: ExclusionReason | null = excludedOwners.has(holder.owner)
-      ? 'excluded'
-      : holder.offCurve && !includeOffCurve
-        ? 'off-curve'
-        : minBalance !== undefined && holder.amount < minBalance
-          ? 'below-minimum'
-          : maxRecipients !== undefined && holders.length >= maxRecipients
-            ? 'beyond-max'
-            : null;
-    if (reason) excluded.push({ owner: holder.owner, reason });
-    else holders.push(holder);
-  }
-  return { holders, excluded };
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 }
 
 // --- cache ---
-// Stored as plain JSON (amounts as decimal strings) so any Keyv store works, whether or not its
-// serialiser knows bigint, and a cached object is never shared with a caller who might mutate it.
+// A snapshot is cached as its binary table in base64, so any Keyv store keeps it, whatever its
+// serialiser does with bigints, and a cached object is never shared with a caller who might mutate
+// it. Above CACHE_INLINE_MAX_HOLDERS the table (45 bytes a holder) stays in this process only: a
+// million holders would be a 60 MB string for the store to copy and write.
 
-const cacheKey = (mint: string) => `snapshot:v1:${mint}`;
+const cacheKey = (mint: string) => `snapshot:v2:${mint}`;
+export const CACHE_INLINE_MAX_HOLDERS = 200_000;
+/** Big snapshots, per cache, kept in memory; one per cache, the newest. */
+const bigSnapshots = new WeakMap<Keyv, { snapshot: Snapshot; expiresAt: number }>();
 
 interface CachedSnapshot {
-  v: 1;
+  v: 2;
   mint: string;
   program: TokenProgram;
   decimals: number;
   slot: number;
   takenAt: number;
-  /** [owner, amount, offCurve, tokenAccounts]: compact, 10,000 holders are one value. */
-  holders: [string, string, boolean, number][];
+  /** HolderTable.encode(), base64. */
+  holders: string;
 }
 
-function encodeSnapshot(s: Snapshot): CachedSnapshot {
-  return {
-    v: 1,
-    mint: s.mint,
-    program: s.program,
-    decimals: s.decimals,
-    slot: s.slot,
-    takenAt: s.takenAt,
-    holders: s.holders.map((h) => [h.owner, h.amount.toString(), h.offCurve, h.tokenAccounts]),
-  };
+async function writeCache(cache: Keyv, s: Snapshot, ttlMs: number): Promise<void> {
+  if (s.holders.length > CACHE_INLINE_MAX_HOLDERS) {
+    bigSnapshots.set(cache, { snapshot: s, expiresAt: Date.now() + ttlMs });
+    await cache.delete(cacheKey(s.mint));
+    return;
+  }
+  const value: CachedSnapshot = { v: 2, mint: s.mint, program: s.program, decimals: s.decimals, slot: s.slot, takenAt: s.takenAt, holders: s.holders.encode().toString('base64') };
+  await cache.set(cacheKey(s.mint), value, ttlMs);
+}
+
+async function readCache(cache: Keyv, mint: string): Promise<Snapshot | null> {
+  const big = bigSnapshots.get(cache);
+  if (big && big.snapshot.mint === mint) {
+    if (Date.now() < big.expiresAt) return big.snapshot;
+    bigSnapshots.delete(cache);
+  }
+  return decodeSnapshot(await cache.get(cacheKey(mint)));
 }
 
 /** null for anything that is not a snapshot this version wrote: treated as a cache miss. */
 function decodeSnapshot(value: unknown): Snapshot | null {
   const c = value as Partial<CachedSnapshot> | null | undefined;
-  if (!c || c.v !== 1 || !Array.isArray(c.holders) || typeof c.mint !== 'string' || typeof c.slot !== 'number') return null;
+  if (!c || c.v !== 2 || typeof c.holders !== 'string' || typeof c.mint !== 'string' || typeof c.slot !== 'number') return null;
   if ((c.program !== 'spl-token' && c.program !== 'spl-token-2022') || typeof c.decimals !== 'number' || typeof c.takenAt !== 'number') return null;
-  try {
-    const holders = c.holders.map(([owner, amount, offCurve, tokenAccounts]) => ({ owner, amount: BigInt(amount), offCurve, tokenAccounts }));
-    return {
-      mint: c.mint,
-      program: c.program,
-      decimals: c.decimals,
-      slot: c.slot,
-      takenAt: c.takenAt,
-      holders,
-      totalAmount: holders.reduce((sum, h) => sum + h.amount, 0n),
-    };
-  } catch {
-    return null;
-  }
+  const holders = HolderTable.decode(Buffer.from(c.holders, 'base64'));
+  if (!holders) return null;
+  return { mint: c.mint, program: c.program, decimals: c.decimals, slot: c.slot, takenAt: c.takenAt, holders, totalAmount: holders.totalAmount() };
 }

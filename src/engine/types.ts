@@ -1,4 +1,5 @@
 /** Shared shapes of the engine. Amounts are base units (bigint) everywhere; decimal strings only at the edges. */
+import type { HolderTable } from './holder-table.js';
 
 export type TokenProgram = 'spl-token' | 'spl-token-2022';
 
@@ -18,8 +19,8 @@ export interface Snapshot {
   /** Slot the holder list was read at. */
   slot: number;
   takenAt: number;
-  /** Largest first; ties broken by owner address so the order is stable. */
-  holders: Holder[];
+  /** Largest first; ties broken by owner bytes so the order is stable. Compact: see holder-table.ts. */
+  holders: HolderTable;
   totalAmount: bigint;
 }
 

@@ -4,6 +4,7 @@ import bs58 from 'bs58';
 import { LiteSVM, FailedTransactionMetadata, TransactionMetadata, type InnerInstruction } from 'litesvm';
 import { address, lamports, type Address, type EncodedAccount, type Transaction } from '@solana/kit';
 import { INSTRUCTION_ERROR_NAMES, TRANSACTION_ERROR_NAMES } from './litesvm-error-names.js';
+import type { BulkTokenAccounts } from './bulk-holders.js';
 import { buildRecord, captureAccounts, decodeTransaction, resolveKeys, type DecodedTransaction, type LandedTransaction } from './transactions.js';
 
 /** Blocks a blockhash stays valid for on a real cluster (FACTS.md). */
@@ -256,7 +257,35 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
       if (change) return change.before;
     }
     const acc = this.svm.getAccount(address(pubkey));
-    return acc.exists ? acc : null;
+    if (acc.exists) return acc;
+    return this.bulkAccount(pubkey);
+  }
+
+  /** Token accounts of bulk-seeded mints (bulk-holders.ts): read-only, the same in every view. */
+  readonly bulk: BulkTokenAccounts[] = [];
+
+  addBulkAccounts(accounts: BulkTokenAccounts): void {
+    this.bulk.push(accounts);
+  }
+
+  private bulkAccount(pubkey: string): EncodedAccount | null {
+    if (this.bulk.length === 0) return null;
+    const key = bs58.decode(pubkey);
+    for (const b of this.bulk) {
+      const i = b.find(key);
+      if (i >= 0) {
+        const data = b.data(i);
+        return {
+          address: address(pubkey),
+          data,
+          executable: false,
+          lamports: lamports(this.minimumBalanceForRentExemption(data.length)),
+          programAddress: address(b.programId),
+          space: BigInt(data.length),
+        };
+      }
+    }
+    return null;
   }
 
   /** Overwrites an account at every commitment and in every view (test and seed set-up, not a transaction). */

@@ -6,6 +6,8 @@ import type { FaultRates } from './faults.js';
 import type { RateLimitRule } from '../solana/sliding-window.js';
 import { RpcServer } from './rpc-server.js';
 import { seedScenario, type Scenario } from './seed.js';
+import { BulkTokenAccounts } from './bulk-holders.js';
+import { PublicKey } from '@solana/web3.js';
 
 export interface LocalnetOptions extends Partial<ChainTuning> {
   host?: string;
@@ -28,6 +30,17 @@ export interface LocalnetOptions extends Partial<ChainTuning> {
    * setting as the first, with its own counters.
    */
   laggingEndpointSlots?: number;
+  /**
+   * Also seed a token with this many holders straight into typed arrays (bulk-holders.ts): a
+   * million in seconds, for snapshots and previews at scale. Its mint is `scenario.bulkMint`. Default 0.
+   */
+  bulkHolders?: number;
+  /** Most accounts one getProgramAccounts answer carries before the node refuses it. Default null: no limit. */
+  maxProgramAccounts?: number | null;
+  /** false: refuse getProgramAccounts on the token programs, as public mainnet endpoints do. Default true. */
+  tokenProgramScans?: boolean;
+  /** false: do not serve DAS getTokenAccounts. Default true. */
+  das?: boolean;
 }
 
 export interface Localnet {
@@ -41,6 +54,8 @@ export interface Localnet {
   laggingWsUrl?: string;
   laggingServer?: RpcServer;
   scenario: Scenario;
+  /** The bulk-seeded token's accounts, when `bulkHolders` asked for one. */
+  bulk?: BulkTokenAccounts;
   close(): Promise<void>;
 }
 
@@ -62,6 +77,12 @@ export async function startLocalnet(opts: LocalnetOptions = {}): Promise<Localne
     seed: opts.seed ?? 42,
     keypairDir: opts.keypairDir ?? mkdtempSync(join(tmpdir(), 'tributary-localnet-')),
   });
+  let bulk: BulkTokenAccounts | undefined;
+  if (opts.bulkHolders) {
+    bulk = new BulkTokenAccounts({ holders: opts.bulkHolders, seed: (opts.seed ?? 42) + 1 });
+    bulk.install(chain, new PublicKey(scenario.distributor));
+    scenario.bulkMint = bulk.mint;
+  }
   // The seed is the genesis state: a first block on top of it, so nothing sent afterwards shares its slot.
   chain.advance(1);
   const node = {
@@ -69,6 +90,7 @@ export async function startLocalnet(opts: LocalnetOptions = {}): Promise<Localne
     faults: opts.faults ?? {},
     faultSeed: opts.seed ?? 42,
     transactionHistory: opts.transactionHistory ?? true,
+    ...defined({ maxProgramAccounts: opts.maxProgramAccounts, tokenProgramScans: opts.tokenProgramScans, das: opts.das }),
   };
   const servers: RpcServer[] = [];
   const close = async () => {
@@ -92,6 +114,7 @@ export async function startLocalnet(opts: LocalnetOptions = {}): Promise<Localne
       server,
       ...(lagging ? { laggingRpcUrl: lagging.url, laggingWsUrl: lagging.wsUrl, laggingServer: lagging } : {}),
       scenario,
+      ...(bulk ? { bulk } : {}),
       close,
     };
   } catch (e) {
@@ -101,6 +124,7 @@ export async function startLocalnet(opts: LocalnetOptions = {}): Promise<Localne
 }
 
 export type { Scenario, SeededHolder } from './seed.js';
+export { BulkTokenAccounts } from './bulk-holders.js';
 export type { FaultRates } from './faults.js';
 export type { RateLimitRule } from '../solana/sliding-window.js';
 export type { RpcStats } from './rpc-server.js';

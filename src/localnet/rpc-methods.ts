@@ -33,6 +33,15 @@ const MINT_SIZE = 82;
 export interface NodeSettings {
   lagSlots: number;
   transactionHistory: boolean;
+  /**
+   * Most accounts one getProgramAccounts answer may carry; past it the node answers an error as
+   * Helius does ("Too many accounts requested …"). null: no limit. docs/solana-rpc-behaviour.md, "Holder snapshots".
+   */
+  maxProgramAccounts?: number | null;
+  /** false: refuse getProgramAccounts on the token programs (-32010), as public mainnet endpoints do. Default true. */
+  tokenProgramScans?: boolean;
+  /** false: no DAS methods (getTokenAccounts is "Method not found"). Default true. */
+  das?: boolean;
 }
 
 /** Error codes of Solana's RPC that the local chain answers (docs/solana-rpc-behaviour.md). */
@@ -140,9 +149,32 @@ export function createRpcMethods(
     getProgramAccounts: ([programId, config]) => {
       const cfg = (config ?? {}) as AccountQueryConfig;
       const view = viewOf(config);
-      const accounts = chain.getProgramAccounts(asPubkey(programId), view).filter((acc) => matchesFilters(acc.data, cfg.filters));
+      const program = asPubkey(programId);
+      if (node.tokenProgramScans === false && TOKEN_PROGRAMS.has(program)) {
+        throw new RpcError(-32010, `${program} excluded from account secondary indexes; this RPC method unavailable for key`);
+      }
+      const tooMany = (count: number) => {
+        if (node.maxProgramAccounts != null && count > node.maxProgramAccounts) {
+          throw new RpcError(-32600, `Too many accounts requested (${count} pubkeys), Please use getProgramAccountsV2 with pagination`);
+        }
+      };
+      const bulk = chain.bulk.find((b) => b.answers(program, cfg.filters));
+      if (bulk) {
+        // Counted before anything is encoded, as a provider refuses before it builds the answer.
+        const rows = [...bulk.matching(cfg.filters ?? [])];
+        tooMany(rows.length);
+        const rent = rows.length ? Number(chain.minimumBalanceForRentExemption(bulk.data(rows[0] as number).length)) : 0;
+        const value = rows.map((i) => ({ pubkey: bulk.address(i), account: encodeBulkAccount(bulk.data(i), bulk.programId, rent, cfg) }));
+        return cfg.withContext ? withContext(view, value) : value;
+      }
+      const accounts = chain.getProgramAccounts(program, view).filter((acc) => matchesFilters(acc.data, cfg.filters));
+      tooMany(accounts.length);
       const value = accounts.map((acc) => ({ pubkey: acc.address, account: encodeAccount(acc, cfg) }));
       return cfg.withContext ? withContext(view, value) : value;
+    },
+    getTokenAccounts: ([params]) => {
+      if (node.das === false) throw new RpcError(-32601, 'Method not found: getTokenAccounts');
+      return dasTokenAccounts(chain, viewOf(undefined), params);
     },
     getTokenAccountBalance: ([pubkey, config]) => {
       const view = viewOf(config);
@@ -278,6 +310,75 @@ export function createRpcMethods(
     },
   };
   return new Map(Object.entries(methods));
+}
+
+/** DAS getTokenAccounts: { mint, owner?, limit (1-1000), cursor? | page?, options: { showZeroBalance } }. */
+function dasTokenAccounts(chain: LocalChain, view: ViewPoint, params: unknown) {
+  const p = (params && typeof params === 'object' ? params : {}) as { mint?: unknown; owner?: unknown; limit?: unknown; cursor?: unknown; page?: unknown; options?: { showZeroBalance?: unknown } };
+  if (typeof p.mint !== 'string') throw new RpcError(-32602, 'Invalid params: getTokenAccounts takes a mint (owner-only queries are not served here)');
+  const mint = asPubkey(p.mint);
+  const limit = p.limit === undefined ? 100 : Number(p.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RpcError(-32602, 'Invalid params: limit must be 1 to 1000');
+  if (p.cursor !== undefined && p.page !== undefined) throw new RpcError(-32602, 'Invalid params: cursor and page cannot be used together');
+  const showZero = p.options?.showZeroBalance === true;
+  const owner = typeof p.owner === 'string' ? bs58.decode(asPubkey(p.owner)) : null;
+  const page: { address: string; mint: string; owner: string; amount: number; delegated_amount: number; frozen: boolean }[] = [];
+  const take = (address: string, ownerBytes: Uint8Array, amount: bigint, frozen: boolean): boolean => {
+    if (!showZero && amount === 0n) return false;
+    if (owner && !bytesEqual(ownerBytes, owner)) return false;
+    // A JSON number, as providers send it: above 2^53 a client's JSON.parse cannot read it exactly.
+    page.push({ address, mint, owner: bs58.encode(ownerBytes), amount: Number(amount), delegated_amount: 0, frozen });
+    return true;
+  };
+  const cursorBytes = typeof p.cursor === 'string' && p.cursor !== '' ? bs58.decode(asPubkey(p.cursor)) : null;
+  const pageNumber = p.page === undefined ? null : Number(p.page);
+  if (pageNumber !== null && (!Number.isInteger(pageNumber) || pageNumber < 1)) throw new RpcError(-32602, 'Invalid params: page starts at 1');
+  let skip = pageNumber === null ? 0 : (pageNumber - 1) * limit;
+  const bulk = chain.bulk.find((b) => b.mint === mint);
+  if (bulk) {
+    for (let i = cursorBytes ? bulk.after(cursorBytes) : 0; i < bulk.count && page.length < limit; i++) {
+      const amount = bulk.amount(i);
+      if (!showZero && amount === 0n) continue;
+      if (skip > 0) {
+        skip -= 1;
+        continue;
+      }
+      take(bulk.address(i), bulk.ownerBytes(i), amount, false);
+    }
+  } else {
+    const accounts = [...TOKEN_PROGRAMS]
+      .flatMap((program) => chain.getProgramAccounts(program, view))
+      .filter((acc) => acc.data.length >= TOKEN_ACCOUNT_SIZE && bs58.encode(acc.data.subarray(0, 32)) === mint)
+      .map((acc) => ({ acc, key: bs58.decode(acc.address) }))
+      .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+    for (const { acc, key } of accounts) {
+      if (page.length >= limit) break;
+      if (cursorBytes && Buffer.compare(Buffer.from(key), Buffer.from(cursorBytes)) <= 0) continue;
+      const data = Buffer.from(acc.data);
+      const amount = data.readBigUInt64LE(64);
+      if (!showZero && amount === 0n) continue;
+      if (skip > 0) {
+        skip -= 1;
+        continue;
+      }
+      take(acc.address, data.subarray(32, 64), amount, data[108] === 2);
+    }
+  }
+  return {
+    total: page.length,
+    limit,
+    ...(pageNumber !== null ? { page: pageNumber } : {}),
+    ...(page.length > 0 && pageNumber === null ? { cursor: (page[page.length - 1] as { address: string }).address } : {}),
+    token_accounts: page,
+  };
+}
+
+/** A bulk-seeded token account as getProgramAccounts encodes it (dataSlice, base64 or base58). */
+function encodeBulkAccount(data: Buffer, programId: string, lamports: number, cfg: AccountQueryConfig) {
+  const sliced = cfg.dataSlice ? data.subarray(cfg.dataSlice.offset, cfg.dataSlice.offset + cfg.dataSlice.length) : data;
+  const base = { executable: false, lamports, owner: programId, rentEpoch: 0, space: data.length };
+  if (cfg.encoding === 'base58') return { ...base, data: [bs58.encode(sliced), 'base58'] };
+  return { ...base, data: [sliced.toString('base64'), 'base64'] };
 }
 
 function safeSimulate(chain: LocalChain, wire: Uint8Array, opts: { replaceRecentBlockhash?: boolean; at: ViewPoint }) {

@@ -17,6 +17,12 @@ export interface RpcServerOptions {
   lagSlots?: number;
   /** Serve history lookups (`searchTransactionHistory`, `getTransaction`); false answers -32011. Default true. */
   transactionHistory?: boolean;
+  /** Most accounts one getProgramAccounts answer carries before the node refuses it (as Helius does). Default null: no limit. */
+  maxProgramAccounts?: number | null;
+  /** false: refuse getProgramAccounts on the token programs (-32010), as public mainnet endpoints do. Default true. */
+  tokenProgramScans?: boolean;
+  /** false: no DAS getTokenAccounts. Default true. */
+  das?: boolean;
 }
 
 /** Attempts at finding a free RPC + PubSub port pair when the OS picks the port. */
@@ -67,7 +73,13 @@ export class RpcServer {
   ) {
     this.faults = new FaultInjector(opts.faults ?? {}, opts.faultSeed ?? 1);
     this.limiter = opts.rateLimit ? new SlidingWindowLimiter(opts.rateLimit) : null;
-    this.node = { lagSlots: checkLag(opts.lagSlots ?? 0), transactionHistory: opts.transactionHistory ?? true };
+    this.node = {
+      lagSlots: checkLag(opts.lagSlots ?? 0),
+      transactionHistory: opts.transactionHistory ?? true,
+      maxProgramAccounts: opts.maxProgramAccounts ?? null,
+      tokenProgramScans: opts.tokenProgramScans ?? true,
+      das: opts.das ?? true,
+    };
     chain.reserveViewLag(this.node.lagSlots);
     this.methods = createRpcMethods(chain, this.faults, this.node, { onSend: (outcome) => this.countSend(outcome) });
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -110,6 +122,13 @@ export class RpcServer {
       this.node.lagSlots = settings.lagSlots;
     }
     if (settings.transactionHistory !== undefined) this.node.transactionHistory = settings.transactionHistory === true;
+    if (settings.maxProgramAccounts !== undefined) {
+      const max = settings.maxProgramAccounts;
+      if (max !== null && (!Number.isSafeInteger(max) || max < 0)) throw new RangeError(`maxProgramAccounts must be a whole number or null, not ${max}`);
+      this.node.maxProgramAccounts = max;
+    }
+    if (settings.tokenProgramScans !== undefined) this.node.tokenProgramScans = settings.tokenProgramScans === true;
+    if (settings.das !== undefined) this.node.das = settings.das === true;
     return this.settings;
   }
 
@@ -216,7 +235,8 @@ export class RpcServer {
     const method = typeof request?.method === 'string' ? request.method : '';
     const handler = this.methods.get(method);
     if (!handler) return { jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } };
-    const params = Array.isArray(request.params) ? request.params : [];
+    // DAS methods take one object, not a list: handed over as the first parameter.
+    const params = Array.isArray(request.params) ? request.params : request.params && typeof request.params === 'object' ? [request.params] : [];
     try {
       const result = handler(params);
       return { jsonrpc: '2.0', id, result };
@@ -249,10 +269,10 @@ export class RpcServer {
     if (req.method === 'POST' && path === '/localnet/config') {
       // Chain settings are shared by every endpoint of the chain; node settings are this endpoint's.
       const asked = JSON.parse(body || '{}') as Partial<ChainTuning & NodeSettings>;
-      const { statusCacheSlots, confirmedLagSlots, forkSlots, forkRelandSlots, lagSlots, transactionHistory } = asked;
+      const { statusCacheSlots, confirmedLagSlots, forkSlots, forkRelandSlots, lagSlots, transactionHistory, maxProgramAccounts, tokenProgramScans, das } = asked;
       if (lagSlots !== undefined) checkLag(lagSlots);
       this.chain.configure({ statusCacheSlots, confirmedLagSlots, forkSlots, forkRelandSlots } as Partial<ChainTuning>);
-      this.configure({ lagSlots, transactionHistory } as Partial<NodeSettings>);
+      this.configure({ lagSlots, transactionHistory, maxProgramAccounts, tokenProgramScans, das } as Partial<NodeSettings>);
       return sendJson(res, 200, { ok: true, ...this.config() });
     }
     if (req.method === 'POST' && path.startsWith('/localnet/fork-fail-next')) {

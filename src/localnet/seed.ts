@@ -63,6 +63,8 @@ export interface Scenario {
   transferFeeMint: string;
   defaultFrozenMint: string;
   seedSlot: number;
+  /** A token seeded in bulk (LocalnetOptions.bulkHolders), when asked for. */
+  bulkMint?: string;
 }
 
 /**

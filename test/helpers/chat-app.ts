@@ -13,7 +13,7 @@ import Keyv from 'keyv';
 import pino from 'pino';
 import type { AppContext } from '../../src/app/context.js';
 import { deepMerge, loadConfig, type Config, type DeepPartial } from '../../src/config/index.js';
-import type { Localnet } from '../../src/localnet/index.js';
+import type { Localnet, LocalnetOptions } from '../../src/localnet/index.js';
 import { startHarness, type EngineHarness } from './engine.js';
 
 export interface ChatApp {
@@ -33,12 +33,14 @@ export interface ChatAppOptions {
   seed?: number;
   /** Default 60 s. */
   previewTtlMs?: number;
+  /** More settings of the local chain (a bulk-seeded token, provider limits). */
+  chain?: Partial<LocalnetOptions>;
 }
 
 export async function startChatApp(opts: ChatAppOptions = {}): Promise<ChatApp> {
   const previewTtlMs = opts.previewTtlMs ?? 60_000;
   const cache = new Keyv();
-  const harness = await startHarness({ holders: opts.holders ?? 8, seed: opts.seed ?? 7, slotMs: 50 }, { previewTtlMs, cacheStore: cache });
+  const harness = await startHarness({ holders: opts.holders ?? 8, seed: opts.seed ?? 7, slotMs: 50, ...opts.chain }, { previewTtlMs, cacheStore: cache });
   const holder = Keypair.generate();
   giveBaseTokens(harness.net, holder.publicKey, 5_000_000_000n);
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-chat-'));

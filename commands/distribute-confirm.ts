@@ -1,4 +1,6 @@
+import { requestApproval } from '../src/chat/approvals.js';
 import { defineCommand } from '../src/chat/define.js';
+import { isTributaryError } from '../src/engine/errors.js';
 import { rewardAmount, who } from '../src/chat/format.js';
 
 export default defineCommand({
@@ -14,7 +16,14 @@ export default defineCommand({
     const id = await ctx.plans.resolveId(o.id, ctx.caller);
     // Only the plan that was shown here: a plan id read in another chat confirms nothing.
     await ctx.plans.assertShownHere(id, ctx.caller);
-    const { plan } = await ctx.app.engine.service.confirm(id, ctx.caller.actor, o.total !== undefined ? { acknowledgeTotal: o.total } : {});
+    let plan;
+    try {
+      ({ plan } = await ctx.app.engine.service.confirm(id, ctx.caller.actor, o.total !== undefined ? { acknowledgeTotal: o.total } : {}));
+    } catch (e) {
+      // Above the guard's total a second operator approves (approvals.ts): kept, with an Approve button for the others.
+      if (isTributaryError(e, 'APPROVAL_REQUIRED')) return requestApproval(ctx.app, ctx.caller, id, o.total, e);
+      throw e;
+    }
     return {
       text: `Distribution ${id} confirmed by ${who(ctx.caller.actor)}: paying ${rewardAmount(plan.total, plan)} to ${plan.recipients.length} holders. Progress follows in one message, edited as it runs.`,
       planId: id,

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Localnet } from '../localnet/index.js';
+import type { ScheduleBook } from '../schedule/book.js';
+import type { Scheduler } from '../schedule/scheduler.js';
 import type { Engine } from './engine.js';
 import type { MonitoringHandle } from './monitoring.js';
 
@@ -18,6 +20,8 @@ export interface AppContext {
   localnet?: Localnet;
   /** Metrics, alerts and reports; adapters register their ops notifier and connection check here. */
   monitoring?: MonitoringHandle;
+  /** Recurring distributions (src/schedule/): where they are kept, and the scheduler that runs their occurrences. */
+  schedules?: { book: ScheduleBook; scheduler: Scheduler };
   /** Explorer link for a signature on this network, or null where no explorer can show it. */
   explorerUrl(signature: string): string | null;
 }

@@ -11,6 +11,9 @@ import { loadKeypair } from '../solana/keypair.js';
 import type { Config } from '../config/index.js';
 import type { SnapshotSource } from '../engine/snapshot.js';
 import { gatewayOptions } from './rpc-options.js';
+import { SpendGuards } from '../engine/guards.js';
+import { ScheduleBook } from '../schedule/book.js';
+import { autoApprovalOf } from '../schedule/scheduler.js';
 
 export interface EngineOptions {
   gateway: RpcGatewayOptions;
@@ -37,6 +40,8 @@ export interface EngineOptions {
 export interface Engine {
   gateway: RpcGateway;
   service: DistributionService;
+  /** The spending limits checked at every confirm (src/engine/guards.ts), or null. */
+  guard: SpendGuard | null;
   events: EngineEventBus;
   ledger: Ledger;
   leases: LeaseTaker;
@@ -82,6 +87,7 @@ export function createEngine(opts: EngineOptions): Engine {
   return {
     gateway,
     service,
+    guard: opts.guard ?? null,
     events,
     ledger,
     leases,
@@ -104,6 +110,12 @@ export function engineOptionsFromConfig(
     network: config.network,
     store: wiring.store,
     cacheStore: wiring.store.ns('cache'),
+    // Spent amounts come from the ledger itself; a schedule's own cap from its record.
+    guard: new SpendGuards({
+      ledger: ledgerOf(wiring.store),
+      config: config.guards,
+      autoApproval: autoApprovalOf(new ScheduleBook(wiring.store.ns('schedules'))),
+    }),
     logger: wiring.logger.child({ component: 'engine' }),
     executor: {
       computeUnitPriceCap: config.distribution.computeUnitPriceCapMicroLamports,

@@ -14,6 +14,11 @@ import { formatBanner } from './banner.js';
 import { startMonitoring } from './monitoring.js';
 import { claimRunnerRole, runnerElsewhere } from './runner-role.js';
 import { ledgerOf } from '../engine/ledger.js';
+import { channelPosts } from '../chat/channel-posts.js';
+import { scheduleNotifier } from '../chat/schedule-posts.js';
+import { consoleChannelPoster } from '../platforms/console/channel-poster.js';
+import { ScheduleBook } from '../schedule/book.js';
+import { Scheduler } from '../schedule/scheduler.js';
 
 export interface StartOptions {
   config: Config;
@@ -114,6 +119,20 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     // One process runs the store's distributions; any other only reads until the runner stops.
     const role = await claimRunnerRole({ leases: engine.leases, service: engine.service, logger });
     stoppers.splice(stoppers.indexOf(stopEngine) + 1, 0, () => role.stop());
+
+    // Schedules: kept in the store; their occurrences fire only while this process is the runner.
+    const scheduleBook = new ScheduleBook(openedStore.ns('schedules'), openedStore.atomic('schedules'));
+    const scheduleLogger = logger.child({ component: 'schedule' });
+    const scheduler = new Scheduler({
+      book: scheduleBook,
+      service: engine.service,
+      notify: scheduleNotifier(context, scheduleLogger),
+      logger: scheduleLogger,
+      checkIntervalMs: config.schedules.checkIntervalMs,
+      holder: engine.leases.holder,
+    });
+    context.schedules = { book: scheduleBook, scheduler };
+    stoppers.unshift(() => scheduler.stop());
     const recovered = role.recoveredAtStart;
     if (recovered.length) logger.info({ recovered }, 'resumed unfinished distributions');
 
@@ -147,12 +166,15 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
           output.write(`\n[${target}] ${message.text}${paths.length ? `\n${paths.join('\n')}` : ''}\n`);
         },
       });
+      channelPosts(context).add('console', consoleChannelPoster(context, (text) => output.write(text)));
       output.write(
         formatBanner({ context, identity, logFile, embedded, recovered, readOnly: engine.service.readOnly, metricsUrl: monitoring.monitor.http?.url ?? null }),
       );
       const { runConsole } = await import('../platforms/console/run-console.js');
       finished = runConsole(context, { input, output, identity });
     }
+    // After the adapters: an occurrence missed while the bot was down runs now, and has somewhere to post.
+    await scheduler.start();
 
     let stopped: Promise<void> | null = null;
     return {

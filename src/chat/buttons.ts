@@ -16,7 +16,8 @@ interface IssuedButton {
   command: string;
   platform: string;
   chatId: string;
-  userId: string;
+  /** The person it was shown to; absent for a button open to everyone in the chat (role checks still apply). */
+  userId?: string;
   userName?: string;
   /** Buttons shown together (Confirm and Cancel of one preview): one press uses them all up. */
   group: string;
@@ -51,8 +52,12 @@ export class ButtonRegistry {
     this.rememberMs = opts.rememberMs ?? 24 * 60 * 60_000;
   }
 
-  /** Stores the buttons of one reply shown to `caller` and returns the data to attach to each. */
-  async issue(buttons: readonly ReplyButton[], caller: Pick<Caller, 'actor' | 'chat'>, ttlMs = this.ttlMs): Promise<IssuedKey[]> {
+  /**
+   * Stores the buttons of one reply shown to `caller` and returns the data to attach to each. A
+   * button marked `openToChat`, and every button of a post with no caller (a schedule's post in a
+   * channel), may be pressed by anyone in that chat; the command's role check still applies.
+   */
+  async issue(buttons: readonly ReplyButton[], caller: Pick<Caller, 'chat'> & { actor?: Caller['actor'] }, ttlMs = this.ttlMs): Promise<IssuedKey[]> {
     const group = newKey();
     const expiresAt = Date.now() + ttlMs;
     return Promise.all(
@@ -62,8 +67,9 @@ export class ButtonRegistry {
           command: button.command,
           platform: caller.chat.platform,
           chatId: caller.chat.id,
-          userId: caller.actor.userId,
-          ...(caller.actor.name !== undefined ? { userName: caller.actor.name } : {}),
+          ...(caller.actor && !button.openToChat
+            ? { userId: caller.actor.userId, ...(caller.actor.name !== undefined ? { userName: caller.actor.name } : {}) }
+            : {}),
           group,
           expiresAt,
         };
@@ -85,7 +91,7 @@ export class ButtonRegistry {
     if (record.platform !== presser.chat.platform || record.chatId !== presser.chat.id) {
       throw new CommandError('BUTTON_FOREIGN', 'this button belongs to another chat; nothing was done');
     }
-    if (record.userId !== presser.actor.userId) {
+    if (record.userId !== undefined && record.userId !== presser.actor.userId) {
       const whose = record.userName ? ` for ${record.userName}` : ' for someone else';
       throw new CommandError('BUTTON_FOREIGN', `this button is${whose}; type the command yourself if you mean to run it`);
     }

@@ -57,6 +57,8 @@ export interface ReplyButton {
   /** The command the button runs, exactly as it would be typed: `/distribute confirm id:ab12cd34`. */
   command: string;
   style?: 'primary' | 'danger' | 'secondary';
+  /** Anyone in the chat may press it, not only the person it was shown to (Approve: a second operator). Default false. */
+  openToChat?: boolean;
 }
 
 export interface ReplyFile {

@@ -148,6 +148,41 @@ const distributionSchema = section({
   leaseTtlMs: positiveInt().default(30_000),
 });
 
+/** A reward as the guards name it: "SOL", or the mint address of an SPL token. */
+const rewardKey = () =>
+  z.string({ error: 'must be "SOL" or a mint address' }).regex(/^(SOL|[1-9A-HJ-NP-Za-km-z]{32,44})$/, {
+    error: 'must be "SOL" or a mint address (base58, 32 to 44 characters)',
+  });
+
+const rewardLimitsSchema = section({
+  /** Largest total of one distribution, in whole reward units. Default null: no cap. */
+  perDistribution: decimalString().nullable().default(null),
+  /** Most confirmed in any 24 hours (a rolling window, not a calendar day). Default null: no cap. */
+  perDay: decimalString().nullable().default(null),
+  /** Most confirmed in any 7 days (rolling). Default null: no cap. */
+  perWeek: decimalString().nullable().default(null),
+  /** A plan whose total is above this needs a second, different operator to approve it. Default null: one operator confirms any total. */
+  secondApprovalAbove: decimalString().nullable().default(null),
+});
+
+/**
+ * Spending guards (src/engine/guards.ts), checked at every confirm, typed or scheduled. What has
+ * been spent is read from the ledger: the totals of distributions confirmed in the window.
+ */
+const guardsSchema = section({
+  /** The only rewards that may be paid: "SOL" and mint addresses. Default null: any reward. */
+  allowedRewards: z.array(rewardKey(), { error: 'must be a list such as ["SOL", "<mint address>"], or null for any reward' }).nullable().default(null),
+  /** Limits per reward, keyed "SOL" or by mint address; amounts as decimal strings. Default {}: no limits. */
+  limits: z.record(rewardKey(), rewardLimitsSchema, { error: 'must be an object keyed "SOL" or by mint address' }).default({}),
+});
+
+const schedulesSchema = section({
+  /** How often the process that runs distributions looks for occurrences that are due. Default 15000 ms. */
+  checkIntervalMs: positiveInt().default(15_000),
+  /** A cron expression whose occurrences come closer together than this is refused. Default 3600000 ms (1 h). */
+  minIntervalMs: positiveInt().default(3_600_000),
+});
+
 const roleMembers = {
   /** Discord user ids holding the role. Default []. */
   discordUserIds: z.array(discordId(), { error: 'must be a list of Discord ids, e.g. ["123456789012345678"]' }).default([]),
@@ -185,6 +220,8 @@ const channelsSchema = section({
   alerts: channelTarget(),
   /** Where the daily performance report goes. */
   reports: channelTarget(),
+  /** Where a scheduled occurrence that needs approval is posted with Confirm / Skip. Default: the chat the schedule was created in. */
+  operators: channelTarget(),
 });
 
 const discordSchema = section({
@@ -263,6 +300,10 @@ export const configSchema = z
     /** How holder snapshots are read. */
     snapshot: snapshotSchema,
     distribution: distributionSchema,
+    /** Spending limits for every confirm, typed or scheduled. */
+    guards: guardsSchema,
+    /** Recurring distributions created with /schedule create. */
+    schedules: schedulesSchema,
     roles: rolesSchema,
     channels: channelsSchema,
     discord: discordSchema,

@@ -36,7 +36,16 @@ export type TributaryErrorCode =
   | 'DISTRIBUTION_BUSY'
   | 'LEASE_LOST'
   | 'READ_ONLY'
-  | 'STORE_NOT_DURABLE';
+  | 'STORE_NOT_DURABLE'
+  // spending guards (src/engine/guards.ts): the message names the guard, the limit, what is spent and when room returns
+  | 'REWARD_NOT_ALLOWED'
+  | 'SPEND_LIMIT'
+  | 'APPROVAL_REQUIRED'
+  | 'APPROVAL_SELF'
+  // schedules (src/schedule/)
+  | 'SCHEDULE_INVALID'
+  | 'SCHEDULE_NOT_FOUND'
+  | 'SCHEDULES_OFF';
 
 export interface TributaryErrorOptions {
   /** Machine-readable context for logs and tests (addresses, limits); shown to nobody. */

@@ -1,0 +1,15 @@
+import { defineCommand } from '../src/chat/define.js';
+import { scheduleLine, schedulesOf } from '../src/chat/schedules.js';
+
+export default defineCommand({
+  name: 'schedule list',
+  description: 'The recurring distributions, with their next run in local time',
+  role: 'operator',
+  options: [],
+  async handler(ctx) {
+    const { book, scheduler } = schedulesOf(ctx.app);
+    const schedules = await book.list();
+    if (schedules.length === 0) return { text: 'No schedule yet. /schedule create makes one.' };
+    return { text: [`Schedules (${schedules.length}):`, ...schedules.map((s) => scheduleLine(s, scheduler.now()))].join('\n') };
+  },
+});

@@ -1,0 +1,16 @@
+import { defineCommand } from '../src/chat/define.js';
+import { scheduleById, schedulesOf } from '../src/chat/schedules.js';
+
+export default defineCommand({
+  name: 'schedule pause',
+  description: 'Stop a schedule: no occurrence runs until it is resumed',
+  role: 'operator',
+  audit: true,
+  options: [{ name: 'id', description: 'The schedule id', type: 'string', required: true }],
+  async handler(ctx, o) {
+    const schedule = await scheduleById(ctx.app, o.id);
+    if (schedule.state === 'paused') return { text: `Schedule ${schedule.id} is paused already.` };
+    await schedulesOf(ctx.app).book.save({ ...schedule, state: 'paused', changedBy: ctx.caller.actor, changedAt: schedulesOf(ctx.app).scheduler.now() });
+    return { text: `Schedule ${schedule.id} paused: no occurrence runs until /schedule resume id:${schedule.id}. An occurrence already waiting for an operator can still be confirmed or skipped.` };
+  },
+});

@@ -1,0 +1,19 @@
+import { defineCommand } from '../src/chat/define.js';
+import { nextText, scheduleById, schedulesOf } from '../src/chat/schedules.js';
+
+export default defineCommand({
+  name: 'schedule resume',
+  description: 'Start a paused schedule again from now (the occurrences while paused are not run)',
+  role: 'operator',
+  audit: true,
+  options: [{ name: 'id', description: 'The schedule id', type: 'string', required: true }],
+  async handler(ctx, o) {
+    const schedule = await scheduleById(ctx.app, o.id);
+    const now = schedulesOf(ctx.app).scheduler.now();
+    if (schedule.state === 'active') return { text: `Schedule ${schedule.id} is active already; ${nextText(schedule, now)}.` };
+    // From now: the occurrences it had while paused were declined, not missed.
+    const resumed = { ...schedule, state: 'active' as const, from: now, changedBy: ctx.caller.actor, changedAt: now };
+    await schedulesOf(ctx.app).book.save(resumed);
+    return { text: `Schedule ${schedule.id} resumed; ${nextText(resumed, now)}. Occurrences while it was paused are not run.` };
+  },
+});

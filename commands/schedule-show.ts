@@ -1,0 +1,27 @@
+import { defineCommand } from '../src/chat/define.js';
+import { who } from '../src/chat/format.js';
+import { approvalText, nextText, occurrenceLine, scheduleById, schedulesOf, whatItPays } from '../src/chat/schedules.js';
+import { describeCadence, localTime } from '../src/schedule/cadence.js';
+
+export default defineCommand({
+  name: 'schedule show',
+  description: 'One schedule: what it pays, when, how it is approved, and its latest occurrences',
+  role: 'operator',
+  options: [{ name: 'id', description: 'The schedule id', type: 'string', required: true }],
+  async handler(ctx, o) {
+    const schedule = await scheduleById(ctx.app, o.id);
+    const { book, scheduler } = schedulesOf(ctx.app);
+    const occurrences = await book.occurrences(schedule.id, 5);
+    return {
+      text: [
+        `Schedule ${schedule.id} · ${schedule.state}`,
+        `Pays ${whatItPays(schedule)}`,
+        `When: ${describeCadence(schedule.cadence)}; ${nextText(schedule, scheduler.now())}`,
+        `Approval: ${approvalText(schedule)}`,
+        `Created by ${who(schedule.createdBy)} at ${localTime(schedule.createdAt, schedule.cadence.tz)}${schedule.changedBy && schedule.changedAt ? `; last changed by ${who(schedule.changedBy)} at ${localTime(schedule.changedAt, schedule.cadence.tz)}` : ''}`,
+        occurrences.length ? 'Latest occurrences:' : 'No occurrence has run yet.',
+        ...occurrences.map((occurrence) => occurrenceLine(schedule, occurrence)),
+      ].join('\n'),
+    };
+  },
+});

@@ -1,0 +1,111 @@
+/**
+ * What a schedule's occurrences say in chat (src/schedule/scheduler.ts's ScheduleNotifier): a run
+ * that confirmed itself posts its progress and summary where progress goes; one that needs an
+ * operator posts its preview with Confirm / Skip where operators are; a skipped or failed one says
+ * why. Each goes to the channels configured for it (channels.progress, channels.operators), or to
+ * the chat the schedule was created in when none is.
+ */
+import type { Logger } from 'pino';
+import type { AppContext } from '../app/context.js';
+import type { PlanPreview } from '../engine/preview.js';
+import type { DistributionStatus } from '../engine/service.js';
+import type { Occurrence, Schedule } from '../schedule/book.js';
+import { describeCadence, localTime, nextOccurrence } from '../schedule/cadence.js';
+import type { ScheduleNotifier } from '../schedule/scheduler.js';
+import { channelPosts } from './channel-posts.js';
+import { confirmCommand, renderPreview, rewardAmount } from './format.js';
+import type { ChatRef, CommandReply } from './types.js';
+
+type Where = 'progress' | 'operators';
+
+export function scheduleNotifier(app: AppContext, logger: Logger): ScheduleNotifier {
+  // The scheduler's clock (injectable in tests), once it exists.
+  const now = () => app.schedules?.scheduler.now() ?? Date.now();
+  const posts = channelPosts(app);
+
+  const targets = (schedule: Schedule, where: Where): ChatRef[] => {
+    const configured = app.config.channels[where];
+    const chats: ChatRef[] = [];
+    if (configured.discord) chats.push({ platform: 'discord', id: configured.discord });
+    if (configured.telegram) chats.push({ platform: 'telegram', id: configured.telegram });
+    return chats.length ? chats : [{ platform: schedule.place.platform, id: schedule.place.id }];
+  };
+
+  const post = async (schedule: Schedule, where: Where, reply: CommandReply) => {
+    let posted = 0;
+    for (const chat of targets(schedule, where)) {
+      try {
+        if (await posts.post(chat, reply)) posted++;
+        else logger.warn({ scheduleId: schedule.id, platform: chat.platform }, 'schedule post: no adapter of that platform runs in this process');
+      } catch (err) {
+        logger.warn({ err, scheduleId: schedule.id, platform: chat.platform }, 'schedule post not delivered');
+      }
+    }
+    if (posted === 0) logger.warn({ scheduleId: schedule.id, text: reply.text.split('\n')[0] }, 'schedule post shown nowhere');
+  };
+
+  return {
+    async started(schedule, occurrence, status: DistributionStatus) {
+      const { plan } = status;
+      await post(schedule, 'progress', {
+        text: [
+          `${header(schedule, occurrence)} confirmed itself within its guards: paying ${rewardAmount(plan.total, plan)} to ${plan.recipients.length} holders (distribution ${plan.id}). Progress follows in one message.`,
+          ...missedNote(schedule, occurrence),
+          nextLine(schedule, now()),
+        ].join('\n'),
+        planId: plan.id,
+        followProgress: plan.id,
+      });
+    },
+
+    async awaiting(schedule, occurrence, preview: PlanPreview, reason) {
+      const { plan } = preview;
+      await post(schedule, 'operators', {
+        text: [
+          `${header(schedule, occurrence)} needs an operator: ${reason}.`,
+          ...missedNote(schedule, occurrence),
+          renderPreview(preview),
+          `Or skip this occurrence: /schedule skip id:${plan.id}. If nobody confirms it before the plan expires, it is skipped.`,
+        ].join('\n'),
+        planId: plan.id,
+        buttons: [
+          { label: 'Confirm', command: confirmCommand(plan.id), style: 'primary' },
+          { label: 'Skip', command: `/schedule skip id:${plan.id}`, style: 'danger' },
+        ],
+        buttonTtlMs: Math.max(1_000, plan.expiresAt - Date.now()),
+      });
+    },
+
+    async skipped(schedule, occurrence, why) {
+      await post(schedule, 'operators', {
+        text: [`${header(schedule, occurrence)} was skipped: ${why}. Nothing was sent for it.`, ...missedNote(schedule, occurrence), nextLine(schedule, now())].join('\n'),
+      });
+    },
+
+    async failed(schedule, occurrence, why) {
+      await post(schedule, 'operators', {
+        text: [`${header(schedule, occurrence)} did not run: ${why}. Nothing was sent for it.`, ...missedNote(schedule, occurrence), nextLine(schedule, now())].join('\n'),
+      });
+    },
+  };
+}
+
+function header(schedule: Schedule, occurrence: Occurrence): string {
+  const what = occurrence.trigger === 'manual' ? 'a run now (/schedule run)' : `the occurrence of ${localTime(occurrence.at, schedule.cadence.tz)}`;
+  return `⏱ Schedule ${schedule.id} (${describeCadence(schedule.cadence)}): ${what}`;
+}
+
+/** The occurrences a bot that was down did not run, said once, with the one that runs. */
+export function missedNote(schedule: Schedule, occurrence: Occurrence): string[] {
+  if (occurrence.trigger !== 'missed') return [];
+  const due = `It was due at ${localTime(occurrence.at, schedule.cadence.tz)}, while the bot was not running, so it runs now, once.`;
+  if (!occurrence.missed || occurrence.missed.count === 0) return [due];
+  const { count, first } = occurrence.missed;
+  return [`${due} ${count} earlier occurrence(s) were missed too, from ${localTime(first, schedule.cadence.tz)} on: they are skipped, not run.`];
+}
+
+function nextLine(schedule: Schedule, now: number): string {
+  if (schedule.state !== 'active') return `The schedule is ${schedule.state}.`;
+  const next = nextOccurrence(schedule.cadence, now);
+  return next === null ? 'The schedule has no occurrence to come.' : `Next: ${localTime(next, schedule.cadence.tz)}.`;
+}

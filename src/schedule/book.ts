@@ -1,0 +1,185 @@
+/**
+ * Where schedules and their occurrences are kept: one store namespace ("schedules"), so they
+ * survive restarts and every process on the store sees the same ones.
+ *
+ * - `s:<id>`: the schedule as created (what to pay, when, how it is approved) and whether it is paused.
+ * - `cursor:<id>`: the latest occurrence the runner has handled, and the occurrences still open
+ *   (waiting for an operator). Written only by the process that runs distributions.
+ * - `occ:<id>@<ms>`: one occurrence, written with the store's atomic write-if-absent before
+ *   anything is previewed for it. Its key is the schedule and the occurrence's own time, never the
+ *   clock of whoever writes it: two processes, a restart or a clock jump that reach the same
+ *   occurrence find it taken, so it runs once.
+ * - `plan:<planId>`: the occurrence a plan was made for (Skip, status).
+ */
+import { randomBytes } from 'node:crypto';
+import type Keyv from 'keyv';
+import type { Actor } from '../engine/ledger.js';
+import type { AtomicOps } from '../store/atomic.js';
+import { entries } from '../store/iterate.js';
+import type { Cadence } from './cadence.js';
+
+/** Where a schedule was created, and where its posts go when no channel is configured. */
+export interface SchedulePlace {
+  platform: string;
+  id: string;
+}
+
+/** What each occurrence previews: the same options as /distribute preview. */
+export interface ScheduleRequest {
+  token: string;
+  amount: string;
+  reward: string;
+  mode?: 'proportional' | 'equal';
+  min?: string;
+  exclude?: string[];
+  max?: number;
+  includeOffCurve?: boolean;
+}
+
+export type Approval = 'auto' | 'operator';
+
+export interface Schedule {
+  id: string;
+  request: ScheduleRequest;
+  cadence: Cadence;
+  /** auto: an occurrence inside every guard confirms itself; operator: it waits for an operator. */
+  approval: Approval;
+  /** Largest total an occurrence confirms by itself, in reward units; null = no cap of its own (refused on mainnet). */
+  cap: string | null;
+  state: 'active' | 'paused';
+  createdBy: Actor;
+  place: SchedulePlace;
+  createdAt: number;
+  /** Occurrences at or before this are never run: the schedule's creation, or its last resume. */
+  from: number;
+  changedBy?: Actor;
+  changedAt?: number;
+}
+
+export interface ScheduleCursor {
+  /** The latest occurrence handled (run, skipped as missed, or found taken); null before the first. */
+  at: number | null;
+  /** Keys of occurrences still waiting for an operator or for their run to start. */
+  open: string[];
+}
+
+export type OccurrenceState =
+  /** Taken; nothing previewed yet. */
+  | 'claimed'
+  /** Previewed; waiting for the schedule's own confirm or an operator's. */
+  | 'awaiting'
+  /** Confirmed (by the schedule or an operator): the distribution runs or has run. */
+  | 'started'
+  /** Not run: skipped by an operator, expired unconfirmed, or missed while the bot was down. */
+  | 'skipped'
+  /** Could not preview or confirm; nothing was sent for it. */
+  | 'failed';
+
+export interface Occurrence {
+  key: string;
+  scheduleId: string;
+  /** The occurrence's own time (ms since epoch, UTC). */
+  at: number;
+  /** `schedule`: its time came; `missed`: run at start for a time that passed while the bot was down; `manual`: /schedule run. */
+  trigger: 'schedule' | 'missed' | 'manual';
+  state: OccurrenceState;
+  claimedAt: number;
+  /** The process that took it. */
+  by: { instance: string; host: string; pid: number };
+  planId?: string;
+  /** Earlier occurrences that were not run because the bot was down (only the latest runs). */
+  missed?: { count: number; first: number };
+  /** Why it was skipped, failed, or waits for an operator. */
+  note?: string;
+  /** Who confirmed or skipped it. */
+  decidedBy?: Actor;
+  updatedAt: number;
+}
+
+/** How long occurrence records are kept: far longer than any clock jump or outage. */
+const OCCURRENCE_KEEP_MS = 400 * 24 * 60 * 60 * 1000;
+const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+export class ScheduleBook {
+  constructor(
+    private readonly kv: Keyv,
+    /** Needed to take occurrences (the runner); commands that only read and edit schedules do without. */
+    private readonly atomic?: AtomicOps,
+  ) {}
+
+  async create(schedule: Omit<Schedule, 'id'>): Promise<Schedule> {
+    for (;;) {
+      const id = newId();
+      if (await this.kv.get(`s:${id}`)) continue;
+      const created: Schedule = { ...schedule, id };
+      await this.kv.set(`s:${id}`, created);
+      return created;
+    }
+  }
+
+  async get(id: string): Promise<Schedule | undefined> {
+    return (await this.kv.get(`s:${id.trim().toLowerCase()}`)) as Schedule | undefined;
+  }
+
+  /** Every schedule, oldest first. */
+  async list(): Promise<Schedule[]> {
+    const out: Schedule[] = [];
+    for await (const [key, value] of entries<Schedule>(this.kv)) if (key.startsWith('s:')) out.push(value);
+    return out.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+
+  async save(schedule: Schedule): Promise<void> {
+    await this.kv.set(`s:${schedule.id}`, schedule);
+  }
+
+  /** Deletes the schedule; its occurrence records stay for the record until they expire. */
+  async delete(id: string): Promise<void> {
+    await this.kv.delete(`s:${id}`);
+  }
+
+  async cursor(id: string): Promise<ScheduleCursor> {
+    return ((await this.kv.get(`cursor:${id}`)) as ScheduleCursor | undefined) ?? { at: null, open: [] };
+  }
+
+  async setCursor(id: string, cursor: ScheduleCursor): Promise<void> {
+    await this.kv.set(`cursor:${id}`, cursor);
+  }
+
+  /** Takes an occurrence; false when it is taken already (by this process or any other, at any time). */
+  async claim(occurrence: Occurrence): Promise<boolean> {
+    if (!this.atomic) throw new Error('ScheduleBook.claim needs the store\'s atomic operations');
+    return this.atomic.setIfAbsent(`occ:${occurrence.key}`, occurrence, OCCURRENCE_KEEP_MS);
+  }
+
+  async occurrence(key: string): Promise<Occurrence | undefined> {
+    return (await this.kv.get(`occ:${key}`)) as Occurrence | undefined;
+  }
+
+  /** Records what became of a taken occurrence (only its taker writes it). */
+  async update(occurrence: Occurrence): Promise<void> {
+    await this.kv.set(`occ:${occurrence.key}`, occurrence, OCCURRENCE_KEEP_MS);
+    if (occurrence.planId) await this.kv.set(`plan:${occurrence.planId}`, occurrence.key, OCCURRENCE_KEEP_MS);
+  }
+
+  /** The occurrence a plan was previewed for, if a schedule made it. */
+  async occurrenceOfPlan(planId: string): Promise<Occurrence | undefined> {
+    const key = (await this.kv.get(`plan:${planId.trim().toLowerCase()}`)) as string | undefined;
+    return key ? this.occurrence(key) : undefined;
+  }
+
+  /** The newest occurrences of a schedule, newest first. */
+  async occurrences(id: string, limit = 5): Promise<Occurrence[]> {
+    const out: Occurrence[] = [];
+    for await (const [key, value] of entries<Occurrence>(this.kv)) if (key.startsWith(`occ:${id}@`)) out.push(value);
+    return out.sort((a, b) => b.at - a.at || b.claimedAt - a.claimedAt).slice(0, limit);
+  }
+}
+
+/** The key of a schedule's occurrence at `at`: the same in every process. */
+export function occurrenceKey(scheduleId: string, at: number): string {
+  return `${scheduleId}@${new Date(at).toISOString()}`;
+}
+
+function newId(): string {
+  return Array.from(randomBytes(8), (b) => ID_ALPHABET[b & 31]).join('');
+}

@@ -1,0 +1,194 @@
+/**
+ * When a schedule's occurrences fall: daily, weekly or monthly at a local time, or a five-field
+ * cron expression, in an IANA time zone. The date math is croner's (no hand-written offsets): a
+ * fixed local time that a spring-forward change skips runs at the first time that exists that day
+ * (02:30 -> 03:00), and one that a fall-back change repeats runs once, at its first instant. So
+ * daylight-saving changes neither skip nor double an occurrence.
+ *
+ * An occurrence is named by its instant (UTC ms): the same schedule and time give the same
+ * occurrence in every process, whatever its clock says now.
+ */
+import { Cron } from 'croner';
+import { TributaryError } from '../engine/errors.js';
+
+export const EVERY = ['daily', 'weekly', 'monthly'] as const;
+export type Every = (typeof EVERY)[number] | 'cron';
+
+export interface Cadence {
+  every: Every;
+  /** "HH:MM", for daily, weekly and monthly. */
+  at: string | null;
+  /** Weekly: mon..sun; monthly: 1..28 or "last". */
+  on: string | null;
+  /** The cron pattern the occurrences follow (built from every/at/on, or as typed). */
+  cron: string;
+  /** IANA zone, as the platform's Intl names it ("Europe/Berlin"). */
+  tz: string;
+}
+
+export interface CadenceInput {
+  every: string;
+  at?: string | undefined;
+  on?: string | undefined;
+  tz: string;
+}
+
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+const WEEKDAY_NAMES: Record<string, string> = { sun: 'Sunday', mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday' };
+/** Occurrences looked at to check a cron expression's spacing. */
+const SPACING_SAMPLE = 200;
+
+function invalid(message: string): TributaryError {
+  return new TributaryError('SCHEDULE_INVALID', message);
+}
+
+/** Checks what was typed and builds the cadence; throws SCHEDULE_INVALID naming the fix. */
+export function parseCadence(input: CadenceInput, minIntervalMs: number): Cadence {
+  const tz = zoneName(input.tz);
+  const every = input.every.trim();
+  const lower = every.toLowerCase();
+  if ((EVERY as readonly string[]).includes(lower)) {
+    const kind = lower as (typeof EVERY)[number];
+    if (input.at === undefined) throw invalid(`every:${kind} needs at:HH:MM, the local time in ${tz}, e.g. at:09:00`);
+    const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(input.at.trim());
+    if (!match) throw invalid(`at:${input.at} is not a time; write HH:MM from 00:00 to 23:59, e.g. at:09:00`);
+    const hour = Number(match[1]);
+    const minute = Number(match[2]);
+    const at = `${String(hour).padStart(2, '0')}:${match[2]}`;
+    let on: string | null = null;
+    let dom = '*';
+    let dow = '*';
+    if (kind === 'weekly') {
+      on = (input.on ?? 'mon').trim().toLowerCase().slice(0, 3);
+      const day = WEEKDAYS.indexOf(on as (typeof WEEKDAYS)[number]);
+      if (day < 0) throw invalid(`on:${input.on} is not a weekday; write mon, tue, wed, thu, fri, sat or sun`);
+      dow = String(day);
+    } else if (kind === 'monthly') {
+      on = (input.on ?? '1').trim().toLowerCase();
+      if (on === 'last') dom = 'L';
+      else if (/^([1-9]|1\d|2[0-8])$/.test(on)) dom = on;
+      else throw invalid(`on:${input.on} is not a day every month has; write a day from 1 to 28, or last`);
+    } else if (input.on !== undefined) {
+      throw invalid('on: is for weekly (a weekday) and monthly (a day of the month); a daily schedule runs every day');
+    }
+    return { every: kind, at, on, cron: `${minute} ${hour} ${dom} * ${dow}`, tz };
+  }
+  if (input.at !== undefined || input.on !== undefined) {
+    throw invalid(`every:"${every}" is read as a cron expression, which sets its own times; leave out at: and on:, or use every:daily, weekly or monthly`);
+  }
+  let cron: Cron;
+  try {
+    cron = job(every, tz);
+    cron.nextRun();
+  } catch (e) {
+    throw invalid(
+      `every:"${every}" is neither daily, weekly, monthly nor a cron expression of five fields (minute hour day-of-month month day-of-week), e.g. every:"0 9 * * 1"; ${(e as Error).message.replace(/^CronPattern: /, '')}`,
+    );
+  }
+  const cadence: Cadence = { every: 'cron', at: null, on: null, cron: every.replace(/\s+/g, ' '), tz };
+  const sample = upcoming(cadence, Date.now(), SPACING_SAMPLE);
+  if (sample.length === 0) throw invalid(`every:"${every}" has no occurrence to come`);
+  for (let i = 1; i < sample.length; i++) {
+    const gap = (sample[i] as number) - (sample[i - 1] as number);
+    if (gap < minIntervalMs) {
+      throw invalid(`every:"${every}" runs ${Math.round(gap / 60_000)} min apart; occurrences must be at least ${Math.round(minIntervalMs / 60_000)} min apart (schedules.minIntervalMs)`);
+    }
+  }
+  return cadence;
+}
+
+/** The IANA name of a zone as typed, or SCHEDULE_INVALID. */
+export function zoneName(tz: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: tz.trim() }).resolvedOptions().timeZone;
+  } catch {
+    throw invalid(`tz:${tz} is not a time zone; write an IANA name such as Europe/Berlin, America/New_York, Asia/Tokyo or UTC`);
+  }
+}
+
+function job(pattern: string, tz: string): Cron {
+  return new Cron(pattern, { timezone: tz, paused: true, mode: '5-part' });
+}
+
+const jobs = new Map<string, Cron>();
+
+function jobOf(c: Pick<Cadence, 'cron' | 'tz'>): Cron {
+  const key = `${c.tz} ${c.cron}`;
+  let j = jobs.get(key);
+  if (!j) {
+    j = job(c.cron, c.tz);
+    jobs.set(key, j);
+  }
+  return j;
+}
+
+/** The first occurrence strictly after `after`, or null when none is left. */
+export function nextOccurrence(c: Pick<Cadence, 'cron' | 'tz'>, after: number): number | null {
+  return jobOf(c).nextRun(new Date(after))?.getTime() ?? null;
+}
+
+/** The latest occurrence at or before `now`, or null when there was none. */
+export function latestOccurrence(c: Pick<Cadence, 'cron' | 'tz'>, now: number): number | null {
+  // Occurrences fall on whole minutes; croner looks strictly before the instant it is given.
+  const found = jobOf(c).previousRuns(1, new Date(now + 1_000))[0]?.getTime();
+  return found !== undefined && found <= now ? found : null;
+}
+
+/** Up to `limit` occurrences strictly after `after`. */
+export function upcoming(c: Pick<Cadence, 'cron' | 'tz'>, after: number, limit: number): number[] {
+  const out: number[] = [];
+  let t = after;
+  while (out.length < limit) {
+    const next = nextOccurrence(c, t);
+    if (next === null) break;
+    out.push(next);
+    t = next;
+  }
+  return out;
+}
+
+/** Occurrences in (after, before), oldest first, at most `limit` of them (the count says how many in all, up to `countLimit`). */
+export function occurrencesBetween(c: Pick<Cadence, 'cron' | 'tz'>, after: number, before: number, countLimit = 10_000): { count: number; first: number | null } {
+  let count = 0;
+  let first: number | null = null;
+  let t = after;
+  while (count < countLimit) {
+    const next = nextOccurrence(c, t);
+    if (next === null || next >= before) break;
+    first ??= next;
+    count++;
+    t = next;
+  }
+  return { count, first };
+}
+
+/** "weekly on Monday at 09:00", "cron 0 9 * * 1", in words for chat. */
+export function describeCadence(c: Cadence): string {
+  switch (c.every) {
+    case 'daily':
+      return `daily at ${c.at} ${c.tz}`;
+    case 'weekly':
+      return `weekly on ${WEEKDAY_NAMES[c.on ?? 'mon']} at ${c.at} ${c.tz}`;
+    case 'monthly':
+      return `monthly on ${c.on === 'last' ? 'the last day' : `day ${c.on}`} at ${c.at} ${c.tz}`;
+    case 'cron':
+      return `cron "${c.cron}" in ${c.tz}`;
+  }
+}
+
+/** "2026-03-29 03:00 CEST (Europe/Berlin)": an instant as the schedule's zone reads it. */
+export function localTime(ms: number, tz: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    weekday: 'short',
+    timeZoneName: 'short',
+  }).formatToParts(ms);
+  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('weekday')} ${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${get('timeZoneName')} (${tz})`;
+}

@@ -1,0 +1,349 @@
+/**
+ * Runs schedules' occurrences (issue 13, points 1 and 2), in the process that runs distributions
+ * only: a process that only reads (src/app/runner-role.ts) never fires one.
+ *
+ * Each check, for every active schedule: the latest occurrence at or before now, if it is later
+ * than the one handled last (the cursor) and than the schedule's creation or resume. Only that one
+ * runs: a bot that was down over several occurrences runs the latest once and notes the others as
+ * skipped. Before anything is previewed the occurrence is taken with the store's write-if-absent
+ * under a key made of the schedule and the occurrence's own time (book.ts), and the cursor moves
+ * past it; so two processes, a restart at the wrong moment, or a clock that jumps back never run
+ * one twice. A process that stops between taking an occurrence and previewing it leaves it taken:
+ * the next check says so (nothing was sent; /schedule run runs it now) rather than risk a second
+ * payment.
+ *
+ * A run takes a fresh snapshot and previews. With approval:auto it confirms itself, through the
+ * same spending guards as any confirm (src/engine/guards.ts); if a guard refuses, or with
+ * approval:operator, the preview is posted for an operator (Confirm / Skip) and the occurrence
+ * waits until its plan expires, then is reported skipped.
+ *
+ * The clock is injectable (`now`); plans expire on the engine's clock.
+ */
+import type { Logger } from 'pino';
+import { formatAmount } from '../engine/amounts.js';
+import { isTributaryError, TributaryError } from '../engine/errors.js';
+import { SCHEDULE_PLATFORM, type AutoApproval } from '../engine/guards.js';
+import type { Actor } from '../engine/ledger.js';
+import type { PlanPreview, PreviewRequest } from '../engine/preview.js';
+import type { DistributionService, DistributionStatus } from '../engine/service.js';
+import { latestOccurrence, localTime, occurrencesBetween } from './cadence.js';
+import { occurrenceKey, type Occurrence, type Schedule, type ScheduleBook } from './book.js';
+
+/** What the chat is told; implemented by src/chat/schedule-posts.ts. Never throws into the scheduler. */
+export interface ScheduleNotifier {
+  /** The occurrence confirmed itself; its distribution runs. */
+  started(schedule: Schedule, occurrence: Occurrence, status: DistributionStatus): Promise<void>;
+  /** The occurrence waits for an operator: `reason` says why it did not confirm itself. */
+  awaiting(schedule: Schedule, occurrence: Occurrence, preview: PlanPreview, reason: string): Promise<void>;
+  skipped(schedule: Schedule, occurrence: Occurrence, why: string): Promise<void>;
+  failed(schedule: Schedule, occurrence: Occurrence, why: string): Promise<void>;
+}
+
+export interface SchedulerOptions {
+  book: ScheduleBook;
+  service: Pick<DistributionService, 'preview' | 'confirm' | 'status' | 'readOnly'>;
+  notify: ScheduleNotifier;
+  logger: Logger;
+  /** The scheduler's clock. Default Date.now. */
+  now?: () => number;
+  /** How often occurrences are looked for. Default 15000 ms (config schedules.checkIntervalMs). */
+  checkIntervalMs?: number;
+  /** This process, as occurrence records name it. */
+  holder: { instance: string; host: string; pid: number };
+}
+
+/** What one check did, for logs and tests. */
+export interface CheckReport {
+  fired: Occurrence[];
+  settled: Occurrence[];
+}
+
+export function scheduleActor(schedule: Pick<Schedule, 'id'>): Actor {
+  return { platform: SCHEDULE_PLATFORM, userId: schedule.id, name: `schedule ${schedule.id}` };
+}
+
+/** The guard's view of a schedule that confirms by itself (SpendGuardsOptions.autoApproval). */
+export function autoApprovalOf(book: ScheduleBook): (actor: Actor) => Promise<AutoApproval | undefined> {
+  return async (actor) => {
+    if (actor.platform !== SCHEDULE_PLATFORM) return undefined;
+    const schedule = await book.get(actor.userId);
+    return { name: `schedule ${actor.userId}`, cap: schedule?.cap ?? null };
+  };
+}
+
+export class Scheduler {
+  /** The scheduler's clock: occurrences, and the times commands give schedules, are read from it. */
+  readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  /**
+   * Checks and manual runs, one at a time in this process: both move a schedule's cursor and its
+   * list of open occurrences, which a second writer in between would lose.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+  private checking = false;
+  /** Occurrences this process took and is still working on (not stale when seen open). */
+  private readonly working = new Set<string>();
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Runs a check at once (an occurrence missed while down runs now), then every interval. */
+  async start(): Promise<void> {
+    await this.check();
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.check(), this.opts.checkIntervalMs ?? 15_000);
+      this.timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.queue.catch(() => undefined);
+  }
+
+  /** Looks for due occurrences and settles open ones. Never throws; checks never overlap. */
+  async check(): Promise<CheckReport> {
+    if (this.checking) return { fired: [], settled: [] };
+    this.checking = true;
+    try {
+      return await this.serial(() => this.checkOnce());
+    } catch (err) {
+      this.opts.logger.error({ err }, 'schedule check failed');
+      return { fired: [], settled: [] };
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** /schedule run: an occurrence now, outside the cadence (the cursor stays where it is). */
+  async runNow(id: string, by: Actor): Promise<Occurrence> {
+    return this.serial(async () => {
+      this.assertRunner();
+      const schedule = await this.opts.book.get(id);
+      if (!schedule) throw notFound(id);
+      const fired = await this.fire(schedule, this.now(), 'manual', null, by);
+      if (!fired) throw new TributaryError('INVALID_STATE', `an occurrence of schedule ${schedule.id} at this very moment is taken already; try again`);
+      return fired;
+    });
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private assertRunner(): void {
+    const reason = this.opts.service.readOnly;
+    if (reason !== null) throw new TributaryError('READ_ONLY', reason);
+  }
+
+  private async checkOnce(): Promise<CheckReport> {
+    const report: CheckReport = { fired: [], settled: [] };
+    if (this.opts.service.readOnly !== null) return report;
+    const { book } = this.opts;
+    for (const schedule of await book.list()) {
+      report.settled.push(...(await this.settleOpen(schedule)));
+      if (schedule.state !== 'active') continue;
+      const now = this.now();
+      const latest = latestOccurrence(schedule.cadence, now);
+      const cursor = await book.cursor(schedule.id);
+      const floor = Math.max(cursor.at ?? Number.NEGATIVE_INFINITY, schedule.from);
+      if (latest === null || latest <= floor) continue;
+      const missed = occurrencesBetween(schedule.cadence, floor, latest);
+      const late = now - latest > 2 * (this.opts.checkIntervalMs ?? 15_000) + 60_000;
+      const fired = await this.fire(schedule, latest, missed.count > 0 || late ? 'missed' : 'schedule', missed.count > 0 ? { count: missed.count, first: missed.first as number } : null);
+      if (fired) report.fired.push(fired);
+    }
+    return report;
+  }
+
+  /**
+   * Takes the occurrence at `at` and runs it: preview, then the schedule's own confirm or an
+   * operator's. Null when it was taken already (by this process before, or another).
+   */
+  private async fire(schedule: Schedule, at: number, trigger: Occurrence['trigger'], missed: Occurrence['missed'] | null, by?: Actor): Promise<Occurrence | null> {
+    const { book, service, logger, holder } = this.opts;
+    const key = occurrenceKey(schedule.id, at);
+    const claimedAt = this.now();
+    let occurrence: Occurrence = {
+      key,
+      scheduleId: schedule.id,
+      at,
+      trigger,
+      state: 'claimed',
+      claimedAt,
+      by: holder,
+      ...(missed ? { missed } : {}),
+      ...(by ? { decidedBy: by } : {}),
+      updatedAt: claimedAt,
+    };
+    this.working.add(key);
+    try {
+      const taken = await book.claim(occurrence);
+      const cursor = await book.cursor(schedule.id);
+      // Moved on before anything runs: a crash from here on never brings this occurrence back.
+      await book.setCursor(schedule.id, {
+        at: trigger === 'manual' ? cursor.at : Math.max(cursor.at ?? at, at),
+        open: taken ? [...cursor.open.filter((k) => k !== key), key] : cursor.open,
+      });
+      if (!taken) {
+        logger.info({ scheduleId: schedule.id, occurrence: key }, 'occurrence already taken; not run again');
+        return null;
+      }
+      logger.info({ scheduleId: schedule.id, occurrence: key, trigger, missed }, 'schedule occurrence due');
+      const save = async (change: Partial<Occurrence>) => {
+        occurrence = { ...occurrence, ...change, updatedAt: this.now() };
+        await book.update(occurrence);
+      };
+
+      let preview: PlanPreview;
+      try {
+        preview = await service.preview({ ...previewRequest(schedule), refreshSnapshot: true }, scheduleActor(schedule));
+      } catch (e) {
+        if (!isTributaryError(e)) logger.error({ err: e, scheduleId: schedule.id, occurrence: key }, 'occurrence preview failed');
+        const why = `its preview failed: ${messageOf(e)}`;
+        await save({ state: 'failed', note: why });
+        await this.tell(() => this.opts.notify.failed(schedule, occurrence, why));
+        await this.close(schedule.id, key);
+        return occurrence;
+      }
+      const { plan } = preview;
+      await save({ state: 'awaiting', planId: plan.id });
+
+      let reason = 'this schedule asks an operator to confirm each occurrence (approval:operator)';
+      if (schedule.approval === 'auto') {
+        try {
+          const total = formatAmount(plan.total, plan.reward.decimals);
+          const status = await service.confirm(plan.id, scheduleActor(schedule), plan.network === 'mainnet-beta' ? { acknowledgeTotal: total } : {});
+          await save({ state: 'started' });
+          await this.tell(() => this.opts.notify.started(schedule, occurrence, status));
+          await this.close(schedule.id, key);
+          return occurrence;
+        } catch (e) {
+          // A guard (or the plan itself) refused: an operator decides instead. Anything else is a failure.
+          if (!isTributaryError(e)) {
+            logger.error({ err: e, scheduleId: schedule.id, occurrence: key }, 'occurrence confirm failed');
+            const why = `its confirm failed: ${messageOf(e)}`;
+            await save({ state: 'failed', note: why });
+            await this.tell(() => this.opts.notify.failed(schedule, occurrence, why));
+            await this.close(schedule.id, key);
+            return occurrence;
+          }
+          reason = `it did not confirm itself: ${e.userMessage}`;
+        }
+      }
+      await save({ note: reason });
+      await this.tell(() => this.opts.notify.awaiting(schedule, occurrence, preview, reason));
+      return occurrence;
+    } finally {
+      this.working.delete(key);
+    }
+  }
+
+  /** Open occurrences of a schedule whose fate is known now: confirmed, skipped, expired, or lost. */
+  private async settleOpen(schedule: Schedule): Promise<Occurrence[]> {
+    const { book, service } = this.opts;
+    const cursor = await book.cursor(schedule.id);
+    if (cursor.open.length === 0) return [];
+    const settled: Occurrence[] = [];
+    const still: string[] = [];
+    for (const key of cursor.open) {
+      const occurrence = await book.occurrence(key);
+      if (!occurrence || this.working.has(key)) {
+        if (occurrence) still.push(key);
+        continue;
+      }
+      let outcome: { state: Occurrence['state']; note?: string; decidedBy?: Actor } | null = null;
+      if (occurrence.state === 'claimed') {
+        outcome = {
+          state: 'failed',
+          note: `the process that took it (${occurrence.by.host} pid ${occurrence.by.pid}) stopped before it previewed anything; nothing was sent for it. /schedule run id:${schedule.id} runs the schedule now`,
+        };
+      } else if (occurrence.state === 'awaiting' && occurrence.planId) {
+        outcome = await this.fateOf(occurrence.planId, service);
+      } else if (occurrence.state !== 'awaiting') {
+        outcome = { state: occurrence.state };
+      }
+      if (!outcome) {
+        still.push(key);
+        continue;
+      }
+      const changed = outcome.state !== occurrence.state;
+      const next: Occurrence = { ...occurrence, ...outcome, updatedAt: this.now() };
+      if (changed) {
+        await book.update(next);
+        if (next.state === 'skipped') await this.tell(() => this.opts.notify.skipped(schedule, next, next.note ?? 'skipped'));
+        if (next.state === 'failed') await this.tell(() => this.opts.notify.failed(schedule, next, next.note ?? 'failed'));
+      }
+      settled.push(next);
+    }
+    if (still.length !== cursor.open.length) await book.setCursor(schedule.id, { ...(await book.cursor(schedule.id)), open: still });
+    return settled;
+  }
+
+  /** What became of an occurrence's plan; null while it still waits for an operator. */
+  private async fateOf(planId: string, service: SchedulerOptions['service']): Promise<{ state: Occurrence['state']; note?: string; decidedBy?: Actor } | null> {
+    let status: DistributionStatus;
+    try {
+      status = await service.status(planId);
+    } catch (e) {
+      if (isTributaryError(e, 'PLAN_NOT_FOUND')) return { state: 'skipped', note: `nobody confirmed plan ${planId} before it expired` };
+      throw e;
+    }
+    const { record, plan } = status;
+    if (record.state === 'previewed') {
+      return Date.now() > plan.expiresAt ? { state: 'skipped', note: `nobody confirmed plan ${planId} before it expired at ${iso(plan.expiresAt)}` } : null;
+    }
+    if (record.state === 'expired') return { state: 'skipped', note: `nobody confirmed plan ${planId} before it expired at ${iso(plan.expiresAt)}` };
+    if (record.state === 'cancelled' && !record.confirmedAt) return { state: 'skipped', note: `plan ${planId} was cancelled before it was confirmed` };
+    return { state: 'started', ...(record.confirmedBy ? { decidedBy: record.confirmedBy } : {}) };
+  }
+
+  private async close(scheduleId: string, key: string): Promise<void> {
+    const cursor = await this.opts.book.cursor(scheduleId);
+    if (cursor.open.includes(key)) await this.opts.book.setCursor(scheduleId, { ...cursor, open: cursor.open.filter((k) => k !== key) });
+  }
+
+  private async tell(post: () => Promise<void>): Promise<void> {
+    try {
+      await post();
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'schedule message not delivered');
+    }
+  }
+}
+
+/** The preview an occurrence of `schedule` asks for. */
+export function previewRequest(schedule: Schedule): PreviewRequest {
+  const r = schedule.request;
+  return {
+    token: r.token,
+    amount: r.amount,
+    reward: r.reward,
+    ...(r.mode ? { mode: r.mode } : {}),
+    ...(r.min !== undefined ? { min: r.min } : {}),
+    ...(r.exclude ? { exclude: r.exclude } : {}),
+    ...(r.max !== undefined ? { max: r.max } : {}),
+    ...(r.includeOffCurve !== undefined ? { includeOffCurve: r.includeOffCurve } : {}),
+  };
+}
+
+export function notFound(id: string): TributaryError {
+  return new TributaryError('SCHEDULE_NOT_FOUND', `there is no schedule with id "${id}"; /schedule list shows them`, { details: { id } });
+}
+
+/** "Mon 2026-03-30 09:00 CEST (Europe/Berlin)". */
+export function occurrenceTime(schedule: Schedule, at: number): string {
+  return localTime(at, schedule.cadence.tz);
+}
+
+function messageOf(e: unknown): string {
+  return isTributaryError(e) ? e.userMessage : 'an internal error (see the log)';
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

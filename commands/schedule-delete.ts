@@ -9,7 +9,8 @@ export default defineCommand({
   options: [{ name: 'id', description: 'The schedule id', type: 'string', required: true }],
   async handler(ctx, o) {
     const schedule = await scheduleById(ctx.app, o.id);
-    await schedulesOf(ctx.app).book.delete(schedule.id);
+    const { book, scheduler } = schedulesOf(ctx.app);
+    await book.delete(schedule, ctx.caller.actor, scheduler.now());
     return {
       text: `Schedule ${schedule.id} deleted: no occurrence of it runs again. Distributions it started go on; a preview of it still waiting can be confirmed or cancelled as any preview.`,
     };

@@ -21,7 +21,7 @@ export default defineCommand({
     await ctx.app.engine.service.cancel(id, ctx.caller.actor);
     const note = `skipped by ${who(ctx.caller.actor)}`;
     await book.update({ ...occurrence, state: 'skipped', note, decidedBy: ctx.caller.actor, updatedAt: Date.now() });
-    const schedule = await book.get(occurrence.scheduleId);
+    const schedule = await book.get(occurrence.scheduleId, { includeDeleted: true });
     const when = schedule ? localTime(occurrence.at, schedule.cadence.tz) : new Date(occurrence.at).toISOString();
     return { text: `The occurrence of ${when} of schedule ${occurrence.scheduleId} was ${note}: plan ${id} is cancelled and nothing was sent.`, planId: id };
   },

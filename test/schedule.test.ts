@@ -201,14 +201,20 @@ describe('each occurrence runs once', () => {
     const skip = await a.type(post?.buttons?.[1]?.command as string, 'ops-b');
     expect(skip.reply.text).toContain('was skipped by ops-b (console): plan');
     expect((await a.scheduler.check()).settled.map((o) => o.state)).toEqual(['skipped']);
+    expect((await a.type(`/schedule show id:${id}`)).reply.text).toMatch(/· skipped · plan \w{8} · by ops-b \(console\)/);
 
+    // Deleted while its next occurrence waits: that one is still reported when its plan expires.
     a.clock.now = Date.parse('2027-02-02T09:00:01Z');
     const [next] = (await a.scheduler.check()).fired;
+    expect((await a.type(`/schedule delete id:${id}`)).reply.text).toContain(`Schedule ${id} deleted`);
+    expect((await a.type(`/schedule show id:${id}`)).reply.text).toContain(`there is no schedule with id "${id}"`);
     await new Promise((r) => setTimeout(r, 1_600));
     const { settled } = await a.scheduler.check();
     expect(settled.map((o) => [o.planId, o.state])).toEqual([[next?.planId, 'skipped']]);
     expect(a.posts.at(-1)?.text).toContain(`was skipped: nobody confirmed plan ${next?.planId} before it expired`);
     expect(a.sent()).toBe(0);
-    expect((await a.type(`/schedule show id:${id}`)).reply.text).toMatch(/· skipped · plan \w{8} · by ops-b \(console\)/);
+    a.clock.now = Date.parse('2027-02-03T09:00:01Z');
+    expect((await a.scheduler.check()).fired).toEqual([]);
+    expect(await a.book.list({ includeDeleted: true })).toEqual([]);
   });
 });

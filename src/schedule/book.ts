@@ -46,7 +46,8 @@ export interface Schedule {
   approval: Approval;
   /** Largest total an occurrence confirms by itself, in reward units; null = no cap of its own (refused on mainnet). */
   cap: string | null;
-  state: 'active' | 'paused';
+  /** `deleted`: kept only until its open occurrences are settled, so they are still reported; shown nowhere. */
+  state: 'active' | 'paused' | 'deleted';
   createdBy: Actor;
   place: SchedulePlace;
   createdAt: number;
@@ -117,14 +118,16 @@ export class ScheduleBook {
     }
   }
 
-  async get(id: string): Promise<Schedule | undefined> {
-    return (await this.kv.get(`s:${id.trim().toLowerCase()}`)) as Schedule | undefined;
+  /** A schedule that has not been deleted (`includeDeleted`: one whose occurrences are still being settled too). */
+  async get(id: string, opts: { includeDeleted?: boolean } = {}): Promise<Schedule | undefined> {
+    const schedule = (await this.kv.get(`s:${id.trim().toLowerCase()}`)) as Schedule | undefined;
+    return schedule && (schedule.state !== 'deleted' || opts.includeDeleted) ? schedule : undefined;
   }
 
-  /** Every schedule, oldest first. */
-  async list(): Promise<Schedule[]> {
+  /** Every schedule, oldest first; deleted ones only with `includeDeleted`. */
+  async list(opts: { includeDeleted?: boolean } = {}): Promise<Schedule[]> {
     const out: Schedule[] = [];
-    for await (const [key, value] of entries<Schedule>(this.kv)) if (key.startsWith('s:')) out.push(value);
+    for await (const [key, value] of entries<Schedule>(this.kv)) if (key.startsWith('s:') && (value.state !== 'deleted' || opts.includeDeleted)) out.push(value);
     return out.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
@@ -132,9 +135,19 @@ export class ScheduleBook {
     await this.kv.set(`s:${schedule.id}`, schedule);
   }
 
-  /** Deletes the schedule; its occurrence records stay for the record until they expire. */
-  async delete(id: string): Promise<void> {
+  /**
+   * Deletes the schedule: no occurrence of it runs again. Its record goes once no occurrence of it
+   * is open (the scheduler reports those first, see `forget`); occurrence records stay until they expire.
+   */
+  async delete(schedule: Schedule, by: Actor, at: number): Promise<void> {
+    if ((await this.cursor(schedule.id)).open.length === 0) await this.forget(schedule.id);
+    else await this.save({ ...schedule, state: 'deleted', changedBy: by, changedAt: at });
+  }
+
+  /** Drops a deleted schedule's record and cursor. */
+  async forget(id: string): Promise<void> {
     await this.kv.delete(`s:${id}`);
+    await this.kv.delete(`cursor:${id}`);
   }
 
   async cursor(id: string): Promise<ScheduleCursor> {

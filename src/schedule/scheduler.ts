@@ -66,7 +66,7 @@ export function scheduleActor(schedule: Pick<Schedule, 'id'>): Actor {
 export function autoApprovalOf(book: ScheduleBook): (actor: Actor) => Promise<AutoApproval | undefined> {
   return async (actor) => {
     if (actor.platform !== SCHEDULE_PLATFORM) return undefined;
-    const schedule = await book.get(actor.userId);
+    const schedule = await book.get(actor.userId, { includeDeleted: true });
     return { name: `schedule ${actor.userId}`, cap: schedule?.cap ?? null };
   };
 }
@@ -144,8 +144,9 @@ export class Scheduler {
     const report: CheckReport = { fired: [], settled: [] };
     if (this.opts.service.readOnly !== null) return report;
     const { book } = this.opts;
-    for (const schedule of await book.list()) {
+    for (const schedule of await book.list({ includeDeleted: true })) {
       report.settled.push(...(await this.settleOpen(schedule)));
+      if (schedule.state === 'deleted' && (await book.cursor(schedule.id)).open.length === 0) await book.forget(schedule.id);
       if (schedule.state !== 'active') continue;
       const now = this.now();
       const latest = latestOccurrence(schedule.cadence, now);

@@ -1,6 +1,7 @@
 import { approvalRequests } from '../src/chat/approvals.js';
 import { defineCommand } from '../src/chat/define.js';
 import { rewardAmount, who } from '../src/chat/format.js';
+import { assertProgressShown } from '../src/chat/progress-target.js';
 import { sameActor } from '../src/chat/schedules.js';
 import { TributaryError } from '../src/engine/errors.js';
 
@@ -9,6 +10,7 @@ export default defineCommand({
   description: "Approve another operator's confirm that needs a second operator (above the guard's total)",
   role: 'operator',
   audit: true,
+  movesMoney: true,
   options: [{ name: 'id', description: 'The plan id waiting for approval', type: 'string', required: true }],
   async handler(ctx, o) {
     const id = o.id.trim().toLowerCase();
@@ -25,6 +27,8 @@ export default defineCommand({
     if (sameActor(request.requestedBy, ctx.caller.actor)) {
       throw new TributaryError('APPROVAL_SELF', `you asked to send plan ${id}; a second operator must approve it, not you. Nothing was sent`, { details: { id } });
     }
+    // The outcome must reach someone: the bot may post where the progress message goes.
+    await assertProgressShown(ctx);
     const { plan } = await ctx.app.engine.service.confirm(id, request.requestedBy, {
       approvedBy: ctx.caller.actor,
       ...(request.acknowledgeTotal !== undefined ? { acknowledgeTotal: request.acknowledgeTotal } : {}),

@@ -1,6 +1,7 @@
 import { requestApproval } from '../src/chat/approvals.js';
 import { defineCommand } from '../src/chat/define.js';
 import { isTributaryError } from '../src/engine/errors.js';
+import { assertProgressShown } from '../src/chat/progress-target.js';
 import { rewardAmount, who } from '../src/chat/format.js';
 
 export default defineCommand({
@@ -8,14 +9,17 @@ export default defineCommand({
   description: 'Send a previewed plan (on mainnet, repeat its total with total:)',
   role: 'operator',
   audit: true,
+  movesMoney: true,
   options: [
     { name: 'id', description: 'The plan id from the preview, or "last" for your newest preview here', type: 'string', required: true },
     { name: 'total', description: 'Mainnet only: the plan total, repeated as a second confirmation', type: 'string' },
   ],
   async handler(ctx, o) {
     const id = await ctx.plans.resolveId(o.id, ctx.caller);
-    // Only the plan that was shown here: a plan id read in another chat confirms nothing.
-    await ctx.plans.assertShownHere(id, ctx.caller);
+    // Only the operator shown the plan, in that chat (plan-origins.ts): a button press runs this too.
+    await ctx.plans.assertMayConfirm(id, ctx.caller);
+    // The outcome must reach someone: the bot may post where the progress message goes.
+    await assertProgressShown(ctx);
     let plan;
     try {
       ({ plan } = await ctx.app.engine.service.confirm(id, ctx.caller.actor, o.total !== undefined ? { acknowledgeTotal: o.total } : {}));

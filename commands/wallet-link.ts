@@ -11,6 +11,7 @@ export default defineCommand({
   async handler(ctx) {
     const { message, expiresAt } = await ctx.wallets.challenge(ctx.caller.actor);
     return {
+      personal: true,
       text: [
         'Sign this exact message (one line) with the wallet you want to link:',
         '',

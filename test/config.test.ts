@@ -88,7 +88,7 @@ describe('precedence: defaults < file < environment < overrides', () => {
         SOLANA_RPC_URL: 'http://127.0.0.1:8899',
         TRIBUTARY_KEYPAIR: '/keys/id.json',
         TRIBUTARY_DATA_DIR: '/var/lib/tributary',
-        DISCORD_TOKEN: 'discord-token',
+        DISCORD_TOKEN: 'MTA5ODc2NTQzMjEwOTg3NjU0.GxYz12.discord-token-from-the-environment',
         DISCORD_API_BASE: 'http://127.0.0.1:3000/api',
         TELEGRAM_TOKEN,
         TELEGRAM_API_ROOT: 'http://127.0.0.1:8081/',
@@ -100,7 +100,7 @@ describe('precedence: defaults < file < environment < overrides', () => {
     expect(config.rpc.url).toBe('http://127.0.0.1:8899');
     expect(config.keypairPath).toBe('/keys/id.json');
     expect(config.dataDir).toBe('/var/lib/tributary');
-    expect(config.discord.token).toBe('discord-token');
+    expect(config.discord.token).toBe('MTA5ODc2NTQzMjEwOTg3NjU0.GxYz12.discord-token-from-the-environment');
     expect(config.discord.apiBase).toBe('http://127.0.0.1:3000/api');
     expect(config.telegram.token).toBe(TELEGRAM_TOKEN);
     // grammY wants the root without a trailing slash.

@@ -12,6 +12,7 @@ import { openStore } from '../src/store/index.js';
 import { startDiscord } from '../src/platforms/discord/start-discord.js';
 import { startTelegram } from '../src/platforms/telegram/start-telegram.js';
 import { startChatApp } from './helpers/chat-app.js';
+import { DISCORD_TEST_TOKEN } from './helpers/discord-world.js';
 import { operator } from './helpers/engine.js';
 import { startDiscordStandin } from './standins/discord.js';
 import { startTelegramStandin } from './standins/telegram.js';
@@ -85,7 +86,7 @@ describe('success-rate alert in the ops channels', () => {
       holders: 260,
       seed: 41,
       config: {
-        discord: { token: 'stand-in-token', apiBase: discord.apiBase },
+        discord: { token: DISCORD_TEST_TOKEN, apiBase: discord.apiBase },
         telegram: { token: telegram.token, apiRoot: telegram.apiRoot },
         channels: { alerts: { discord: opsChannel, telegram: opsChat } },
         // Rules are overridden by id in the config file; the parsed config holds them as a list.

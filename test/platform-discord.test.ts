@@ -10,6 +10,7 @@ import type { AuditEntry } from '../src/chat/audit.js';
 import { startDiscord, type DiscordAdapter } from '../src/platforms/discord/start-discord.js';
 import { registerDiscordCommands } from '../src/platforms/discord/register.js';
 import { startChatApp, type ChatApp } from './helpers/chat-app.js';
+import { DISCORD_TEST_TOKEN } from './helpers/discord-world.js';
 import { startDiscordStandin, type DiscordStandin, type StoredMessage } from './standins/discord.js';
 
 interface World {
@@ -29,7 +30,7 @@ async function world(opts: { previewTtlMs?: number; ackBudgetMs?: number; alerts
   const chat = await startChatApp({
     ...(opts.previewTtlMs ? { previewTtlMs: opts.previewTtlMs } : {}),
     config: {
-      discord: { token: 'stand-in-token', apiBase: discord.apiBase },
+      discord: { token: DISCORD_TEST_TOKEN, apiBase: discord.apiBase },
       roles: { operator: { discordRoleIds: [discord.fixture.roleId('Tributary Operator')] } },
       channels: {
         ...(opts.alertsChannel ? { alerts: { discord: discord.fixture.channelId(opts.alertsChannel) } } : {}),
@@ -308,16 +309,15 @@ describe('Discord bot with the real discord.js client', () => {
     expect(w.discord.channelMessages(w.discord.fixture.channelId('tributary-ops'))).toEqual([]);
   });
 
-  it('keeps paying when Discord refuses the progress message', async () => {
-    // A progress channel the bot cannot see: every post fails with 404 Unknown Channel.
+  it('refuses to confirm when the progress channel cannot be reached, says why, and sends nothing', async () => {
+    // A progress channel the bot cannot see: Discord answers 404 Unknown Channel.
     const w = await world({ progressChannel: '123456789012345678' });
     const { answer, planId, buttons } = await preview(w);
     const press = w.discord.dispatchInteraction({ customId: buttons['Confirm'] as string, user: 'alice', messageId: answer.id });
-    expect((await answerTo(w.discord, press.id)).current.content).toContain('confirmed');
-    await vi.waitFor(() => expect(w.discord.calls.some((c) => c.path === '/channels/123456789012345678' && c.status === 404)).toBe(true), { timeout: 20_000, interval: 20 });
-    await w.chat.harness.engine.service.whenIdle();
-    const { record, progress } = await w.chat.harness.engine.service.status(planId);
-    expect(record.state).toBe('completed');
-    expect(progress.paid).toBe(progress.recipients);
+    const refused = await answerTo(w.discord, press.id);
+    expect(refused.current.content).toMatch(/^✖ I cannot reach the progress channel <#123456789012345678> \(Unknown Channel\)\. .*channels\.progress\.discord.*; nothing was sent$/);
+    expect(isEphemeral(refused)).toBe(true);
+    expect((await w.chat.harness.engine.service.status(planId)).record.state).toBe('previewed');
+    expect(w.chat.sent()).toBe(0);
   });
 });

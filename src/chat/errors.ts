@@ -18,7 +18,9 @@ export type CommandErrorCode =
   | 'BUTTON_USED'
   // plans
   | 'PLAN_FOREIGN'
+  | 'PLAN_NOT_YOURS'
   | 'NO_RECENT_PLAN'
+  | 'PROGRESS_HIDDEN'
   // wallets
   | 'NO_CHALLENGE'
   | 'CHALLENGE_EXPIRED'

@@ -46,6 +46,7 @@ const commandShape = z.strictObject({
     .refine((options) => new Set(options.map((o) => o.name)).size === options.length, 'option names must differ'),
   ephemeral: z.boolean().optional(),
   audit: z.boolean().optional(),
+  movesMoney: z.boolean().optional(),
   handler: z.custom<AnyCommand['handler']>((v) => typeof v === 'function', 'must be a function (ctx, options) => Promise<CommandReply>'),
 });
 

@@ -1,8 +1,11 @@
 /**
- * Where each plan was previewed. A plan is confirmed only in the chat that showed it (DESIGN.md
- * invariant 5: nothing is sent before a human confirmed the plan that is shown), and `id:last`
- * names the caller's own newest preview in this chat, so a script on the console can confirm what
- * it previewed without knowing the id in advance.
+ * Where each plan was previewed, and to whom. The one rule for confirming (DESIGN.md invariant 5:
+ * nothing is sent before a human confirmed the plan that is shown) lives here, in
+ * `assertMayConfirm`: only the operator who was shown the plan, in the chat where it was shown,
+ * may confirm it (before it expires: the engine checks that). A pressed Confirm button runs the
+ * same `/distribute confirm` as a typed one, so both meet this check. `id:last` names the caller's
+ * own newest preview in this chat, so a script on the console can confirm what it previewed
+ * without knowing the id in advance.
  */
 import type Keyv from 'keyv';
 import { CommandError } from './errors.js';
@@ -12,6 +15,8 @@ interface Origin {
   platform: string;
   chatId: string;
   userId: string;
+  /** The previewer's display name, to say whose plan it is. */
+  userName?: string;
   at: number;
 }
 
@@ -25,7 +30,13 @@ export class PlanOrigins {
   ) {}
 
   async remember(planId: string, caller: Caller): Promise<void> {
-    const origin: Origin = { platform: caller.chat.platform, chatId: caller.chat.id, userId: caller.actor.userId, at: Date.now() };
+    const origin: Origin = {
+      platform: caller.chat.platform,
+      chatId: caller.chat.id,
+      userId: caller.actor.userId,
+      ...(caller.actor.name !== undefined ? { userName: caller.actor.name } : {}),
+      at: Date.now(),
+    };
     await this.kv.set(`origin:${planId}`, origin, this.keepMs);
     await this.kv.set(lastKey(caller), planId, this.keepMs);
   }
@@ -39,13 +50,24 @@ export class PlanOrigins {
     return last;
   }
 
-  /** Refuses a plan that was not previewed in the caller's chat. */
-  async assertShownHere(planId: string, caller: Caller): Promise<void> {
+  /**
+   * Refuses a confirm of a plan that was not shown to the caller in this chat: typed or pressed, by
+   * another operator or an admin alike. Expiry is the engine's to say.
+   */
+  async assertMayConfirm(planId: string, caller: Caller): Promise<void> {
     const origin = (await this.kv.get(`origin:${planId}`)) as Origin | undefined;
-    // No origin: the id is unknown, or the plan is past keeping; the engine names which.
+    // No origin: the id is unknown, or the plan is past keeping (kept as long as the engine keeps
+    // an unconfirmed plan); the engine names which.
     if (!origin) return;
     if (origin.platform !== caller.chat.platform || origin.chatId !== caller.chat.id) {
       throw new CommandError('PLAN_FOREIGN', `plan ${planId} was previewed in another chat; confirm it there, or preview it again here`);
+    }
+    if (origin.userId !== caller.actor.userId) {
+      const whose = origin.userName ?? 'another operator';
+      throw new CommandError(
+        'PLAN_NOT_YOURS',
+        `plan ${planId} was shown to ${whose}; only the operator shown a plan can confirm it. Run /distribute preview yourself to send it; nothing was done`,
+      );
     }
   }
 }

@@ -4,15 +4,25 @@
  * text: Telegram refuses an identical edit, and it would only cost rate limit), and edited a last
  * time into the summary with the CSV report attached.
  *
+ * Where each message lives is kept in the store (progress-places.ts), so a restarted process, which
+ * resumes unfinished distributions and emits their events like any run's, carries on in the same
+ * message (or a new one in the same place) and shows the summary there: an adapter calls
+ * `resumeFollowing()` once connected, and a distribution that another process was running joins
+ * its places here when this process takes it over and its first progress event arrives.
+ *
  * A platform failure is logged and the message simply stops updating: it never reaches the engine,
  * which does not know chat exists (DESIGN.md "States": events leave the engine, chat subscribes).
  */
 import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
+import { isTributaryError } from '../engine/errors.js';
 import type { CompletedEvent, ProgressEvent } from '../engine/events.js';
 import type { DistributionStatus } from '../engine/service.js';
 import { csvFileName, renderProgress, renderSummary } from './format.js';
+import { ProgressPlaces, type ProgressPlace } from './progress-places.js';
 import type { ReplyFile } from './types.js';
+
+export type { ProgressPlace } from './progress-places.js';
 
 /** A message a platform can post once and then edit. */
 export interface ProgressSurface {
@@ -20,25 +30,133 @@ export interface ProgressSurface {
   update(text: string): Promise<void>;
   /** The last edit: the summary, with the report attached. */
   finish(text: string, files: ReplyFile[]): Promise<void>;
+  /** Where the message is now (its id, the channel when it moved), to be found again after a restart. */
+  where?(): Pick<ProgressPlace, 'messageId' | 'channelId'>;
 }
 
+export interface ProgressHubOptions<Live = never> {
+  /** Least time between two edits. Default config.distribution.progressEditIntervalMs. */
+  intervalMs?: number;
+  /** The platform whose places this hub serves ("discord"); needed with `open`. */
+  platform?: string;
+  /**
+   * The surface of a place. `live` is what the adapter has of the command that started the run
+   * (Discord: the interaction, whose follow-ups work 15 minutes); absent after a restart.
+   */
+  open?(place: ProgressPlace, live?: Live): ProgressSurface;
+  /** Where places are kept. Default: the app store's `chat-progress` namespace. */
+  places?: ProgressPlaces;
+}
+
+/** How often a distribution this hub does not follow is looked up when its events arrive. */
+const JOIN_LOOKUP_MS = 10_000;
 const ENDED = new Set(['completed', 'cancelled', 'expired']);
 
-export class ProgressHub {
+export class ProgressHub<Live = never> {
   private readonly followers = new Map<string, Follower[]>();
-  private readonly onProgress = (e: ProgressEvent) => this.each(e.distributionId, (f) => f.progress(e));
+  private readonly onProgress = (e: ProgressEvent) => {
+    if (this.followers.has(e.distributionId)) this.each(e.distributionId, (f) => f.progress(e));
+    else this.join(e.distributionId);
+  };
   private readonly onCompleted = (e: CompletedEvent) => this.each(e.distributionId, (f) => f.complete(e));
   private stopped = false;
   /** settle() was called: followers of stopped distributions that join later are released at once. */
   private settling = false;
+  private readonly options: ProgressHubOptions<Live>;
+  private readonly intervalMs: number;
+  private readonly places: ProgressPlaces | null;
+  /** followAt calls under way, by distribution and key: one message per place even when two start at once. */
+  private readonly starting = new Map<string, Promise<void>>();
+  /** When each distribution nobody here follows was last looked up (see `join`). */
+  private readonly looked = new Map<string, number>();
 
   constructor(
     private readonly app: AppContext,
     private readonly logger: Logger,
-    private readonly intervalMs = app.config.distribution.progressEditIntervalMs,
+    opts: number | ProgressHubOptions<Live> = {},
   ) {
+    const o: ProgressHubOptions<Live> = typeof opts === 'number' ? { intervalMs: opts } : opts;
+    this.options = o;
+    this.intervalMs = o.intervalMs ?? app.config.distribution.progressEditIntervalMs;
+    this.places = o.open ? (o.places ?? new ProgressPlaces(app.store.ns('chat-progress'))) : null;
     app.engine.events.on('progress', this.onProgress);
     app.engine.events.on('completed', this.onCompleted);
+  }
+
+  /**
+   * Shows `distributionId`'s progress in `place` (kept in the store, so a restarted process finds it)
+   * until it ends; the adapter's `open` makes the surface. Following it in the same place again
+   * (after a resume, or a restart) keeps the one message. Resolves once the summary is shown.
+   */
+  async followAt(distributionId: string, place: ProgressPlace, live?: Live): Promise<void> {
+    const { open } = this.options;
+    const places = this.places;
+    if (!open || !places) throw new Error('ProgressHub.followAt needs the open option');
+    const key = `${place.platform}:${place.target}`;
+    const existing = this.followers.get(distributionId)?.find((f) => f.key === key);
+    if (existing) return existing.done;
+    const startKey = `${distributionId} ${key}`;
+    const starting = this.starting.get(startKey);
+    if (starting) return starting;
+    const follow = this.startFollowAt(distributionId, key, place, places, open, live);
+    this.starting.set(startKey, follow);
+    // Once the follower is registered, `follow` finds it by key; until then this map does.
+    void follow.catch(() => undefined).finally(() => this.starting.delete(startKey));
+    return follow;
+  }
+
+  private async startFollowAt(
+    distributionId: string,
+    key: string,
+    place: ProgressPlace,
+    places: ProgressPlaces,
+    open: NonNullable<ProgressHubOptions<Live>['open']>,
+    live: Live | undefined,
+  ): Promise<void> {
+    const saved = await places.get(distributionId, place).catch((err: unknown) => {
+      this.logger.warn({ err, distributionId }, 'progress: place not read');
+      return undefined;
+    });
+    // Where the message already is wins; who asked last is who hears about it privately.
+    const merged: ProgressPlace = { ...saved, ...place, ...(saved?.messageId !== undefined ? { messageId: saved.messageId } : {}), ...(saved?.channelId !== undefined ? { channelId: saved.channelId } : {}) };
+    await places.save(distributionId, merged).catch((err: unknown) => this.logger.warn({ err, distributionId }, 'progress: place not saved'));
+    let last = `${merged.messageId ?? ''}|${merged.channelId ?? ''}`;
+    const surface = open(merged, live);
+    return this.follow(distributionId, key, surface, {
+      moved: async (where) => {
+        const now = `${where.messageId ?? ''}|${where.channelId ?? ''}`;
+        if (now === last) return;
+        last = now;
+        const { messageId: _m, channelId: _c, ...rest } = merged;
+        await places.save(distributionId, { ...rest, ...where });
+      },
+      shown: () => places.close(distributionId, place),
+    });
+  }
+
+  /**
+   * After a restart: follows again every place of this platform whose summary was never shown,
+   * for distributions that run in this process or have ended. Others (paused, or run by another
+   * process) are joined when their events arrive here. Returns the follows started.
+   */
+  async resumeFollowing(): Promise<Promise<void>[]> {
+    const { platform } = this.options;
+    if (!this.places || platform === undefined) return [];
+    const active = new Set(this.app.engine.service.activeIds());
+    const started: Promise<void>[] = [];
+    for (const { distributionId, place } of await this.places.open(platform)) {
+      let status: DistributionStatus;
+      try {
+        status = await this.app.engine.service.status(distributionId);
+      } catch (err) {
+        if (isTributaryError(err, 'PLAN_NOT_FOUND')) await this.places.close(distributionId, place);
+        else this.logger.warn({ err, distributionId }, 'progress: not resumed');
+        continue;
+      }
+      if (!ENDED.has(status.record.state) && !active.has(distributionId)) continue;
+      started.push(this.followAt(distributionId, place).catch((err: unknown) => this.logger.warn({ err, distributionId }, 'progress: not resumed')));
+    }
+    return started;
   }
 
   /**
@@ -46,12 +164,12 @@ export class ProgressHub {
    * channel): following the same distribution there again (after a resume) keeps the one message.
    * Resolves once the summary is shown (or could not be).
    */
-  async follow(distributionId: string, key: string, surface: ProgressSurface): Promise<void> {
+  async follow(distributionId: string, key: string, surface: ProgressSurface, hooks: FollowerHooks = {}): Promise<void> {
     const existing = this.followers.get(distributionId)?.find((f) => f.key === key);
     if (existing) return existing.done;
     if (this.stopped) return;
     const status = await this.app.engine.service.status(distributionId);
-    const follower = new Follower(key, surface, status, this.intervalMs, this.app, this.logger.child({ distributionId, surface: key }));
+    const follower = new Follower(key, surface, status, this.intervalMs, this.app, this.logger.child({ distributionId, surface: key }), hooks);
     const list = this.followers.get(distributionId) ?? [];
     list.push(follower);
     this.followers.set(distributionId, list);
@@ -103,6 +221,31 @@ export class ProgressHub {
   private each(id: string, fn: (f: Follower) => void): void {
     for (const f of this.followers.get(id) ?? []) fn(f);
   }
+
+  /** A distribution nobody here follows sends events (this process took it over): follow its open places. */
+  private join(distributionId: string): void {
+    const places = this.places;
+    const { platform } = this.options;
+    if (!places || platform === undefined || this.stopped) return;
+    const last = this.looked.get(distributionId);
+    if (last !== undefined && Date.now() - last < JOIN_LOOKUP_MS) return;
+    this.looked.set(distributionId, Date.now());
+    void places
+      .open(platform, distributionId)
+      .then((open) => {
+        for (const { place } of open) {
+          this.followAt(distributionId, place).catch((err: unknown) => this.logger.warn({ err, distributionId }, 'progress: not joined'));
+        }
+      })
+      .catch((err: unknown) => this.logger.warn({ err, distributionId }, 'progress: places not read'));
+  }
+}
+
+interface FollowerHooks {
+  /** After an update or the summary went through: where the message is now. */
+  moved?(where: Pick<ProgressPlace, 'messageId' | 'channelId'>): Promise<void>;
+  /** The summary was shown. */
+  shown?(): Promise<void>;
 }
 
 class Follower {
@@ -123,6 +266,7 @@ class Follower {
     private readonly intervalMs: number,
     private readonly app: AppContext,
     private readonly logger: Logger,
+    private readonly hooks: FollowerHooks,
   ) {
     this.symbol = status.plan.reward.symbol;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -156,6 +300,8 @@ class Follower {
           this.logger.warn({ err }, 'progress: report CSV not available');
         }
         await this.surface.finish(renderSummary(event, this.symbol, files.length ? name : undefined), files);
+        await this.remember();
+        await this.hooks.shown?.().catch((err: unknown) => this.logger.warn({ err }, 'progress: place not closed'));
       })
       .catch((err: unknown) => this.logger.warn({ err }, 'progress: summary not shown'))
       .finally(() => this.resolveDone());
@@ -189,8 +335,18 @@ class Follower {
     this.lastText = text;
     this.lastAt = Date.now();
     this.chain = this.chain
-      .then(() => this.surface.update(text))
+      .then(async () => {
+        await this.surface.update(text);
+        await this.remember();
+      })
       .catch((err: unknown) => this.logger.warn({ err }, 'progress: message not updated'));
+  }
+
+  /** Saves where the message is, when the surface can say and a place is kept. */
+  private async remember(): Promise<void> {
+    const where = this.surface.where?.();
+    if (!where || !this.hooks.moved) return;
+    await this.hooks.moved(where).catch((err: unknown) => this.logger.warn({ err }, 'progress: place not saved'));
   }
 
   private clearTimer(): void {

@@ -26,6 +26,11 @@ export interface CallerSource {
   chat: ChatRef;
   /** Resolved once per command, and only when needed (it may cost a platform API call). */
   role(): Promise<Role>;
+  /**
+   * Why a progress message started by this command could not be shown where it would go (the bot
+   * may not post in that channel), or null. Asked before a distribution starts. Default: null.
+   */
+  progressProblem?(): Promise<string | null>;
 }
 
 export interface DispatchResult {
@@ -112,7 +117,15 @@ export class ChatRuntime {
       } else {
         options = validateOptions(command, named, positional);
         const reply = await command.handler(
-          { app: this.app, caller, audit: this.audit, wallets: this.wallets, plans: this.plans, commands: this.commands },
+          {
+            app: this.app,
+            caller,
+            audit: this.audit,
+            wallets: this.wallets,
+            plans: this.plans,
+            commands: this.commands,
+            progressProblem: source.progressProblem ? () => (source.progressProblem as () => Promise<string | null>)() : async () => null,
+          },
           options as never,
         );
         result = { command: command.name, outcome: 'done', reply: { ...reply, ephemeral: reply.ephemeral ?? command.ephemeral ?? false } };

@@ -72,6 +72,12 @@ export interface CommandReply {
   text: string;
   /** Only the caller sees it (Discord); platforms without private replies post it normally. */
   ephemeral?: boolean;
+  /**
+   * For the caller alone (a wallet challenge, the wallets linked to them): on a platform without
+   * private replies in a shared chat (a Telegram group), it goes to a private chat with the caller
+   * and the group is told where it went. Implies `ephemeral`.
+   */
+  personal?: boolean;
   buttons?: ReplyButton[];
   files?: ReplyFile[];
   /** A distribution this reply started or resumed: the adapter posts and edits its progress message. */
@@ -91,6 +97,8 @@ export interface CommandContext {
   plans: PlanOrigins;
   /** Every command the runtime knows, for /help. */
   commands: readonly AnyCommand[];
+  /** Why the progress message of a run started here could not be shown (see assertProgressShown), or null. */
+  progressProblem(): Promise<string | null>;
 }
 
 export interface CommandDefinition<O extends readonly OptionSpec[] = readonly OptionSpec[]> {
@@ -105,6 +113,11 @@ export interface CommandDefinition<O extends readonly OptionSpec[] = readonly Op
   ephemeral?: boolean;
   /** Write every call (done, refused, failed) to the audit log: money-moving and role-relevant commands. */
   audit?: boolean;
+  /**
+   * Starts payments (confirm, resume, retry). Discord offers the command (its whole top-level group)
+   * in servers only, unless config.discord.allowMoneyCommandsInDMs. Default false.
+   */
+  movesMoney?: boolean;
   // A method, not a property: handlers with their own option types are assignable to AnyCommand.
   handler(ctx: CommandContext, options: OptionsOf<O>): Promise<CommandReply>;
 }

@@ -224,15 +224,30 @@ const channelsSchema = section({
   operators: channelTarget(),
 });
 
+const DISCORD_TOKEN_SHAPE =
+  'must be a Discord bot token as the Developer Portal shows it: three parts of letters, digits, "-" and "_" joined by dots, without spaces or a "Bot " prefix';
+
 const discordSchema = section({
-  /** Bot token. Default null: no Discord bot. Env DISCORD_TOKEN. */
-  token: text('a Discord bot token').nullable().default(null),
+  /**
+   * Bot token from the Developer Portal's Bot page: three base64url parts joined by dots, nothing
+   * else (no spaces, no "Bot " prefix). Default null: no Discord bot. Env DISCORD_TOKEN.
+   */
+  token: z
+    .string({ error: DISCORD_TOKEN_SHAPE })
+    .regex(/^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$/, { error: DISCORD_TOKEN_SHAPE })
+    .nullable()
+    .default(null),
   /** REST base URL, e.g. a REST proxy. Default null: Discord's own. Env DISCORD_API_BASE. */
   apiBase: baseUrl('https://discord.com/api').nullable().default(null),
   /** Application id, needed to register slash commands. Default null: read from the token's bot user. */
   applicationId: discordId().nullable().default(null),
   /** Register commands in this server only (instant, no daily limit). Default null: global commands. */
   guildId: discordId().nullable().default(null),
+  /**
+   * Offer the commands that start payments (the `distribute` group) in direct messages with the bot
+   * too. Default false: in servers only, where a channel shows who confirmed what.
+   */
+  allowMoneyCommandsInDMs: bool().default(false),
 });
 
 const telegramSchema = section({

@@ -25,6 +25,8 @@ export const DiscordErrors = {
   unknownMessage: error(404, 10008, 'Unknown Message'),
   unknownWebhook: error(404, 10015, 'Unknown Webhook'),
   unknownInteraction: error(404, 10062, 'Unknown interaction'),
+  missingAccess: error(403, 50001, 'Missing Access'),
+  missingPermissions: error(403, 50013, 'Missing Permissions'),
   cannotEditOthersMessage: error(403, 50005, 'Cannot edit a message authored by another user'),
   emptyMessage: error(400, 50006, 'Cannot send an empty message'),
   invalidWebhookToken: error(401, 50027, 'Invalid Webhook Token'),

@@ -49,13 +49,25 @@ export interface DiscordFixture {
   };
   /** DM channels between the bot and a user, by user id; opened on first use (a DM interaction or POST /users/@me/channels). */
   dms: Map<string, APIDMChannel>;
+  /**
+   * Permissions denied to the bot per channel id that REST enforces but the channel's overwrites do
+   * not show (they changed after the client looked): see DiscordStandin.denyBot.
+   */
+  unannouncedDenials: Map<string, bigint>;
   /** Lookups by name that throw with the known names, so a typo in a test reads as such. */
   roleId(name: string): string;
   channelId(name: string): string;
   member(username: string): APIGuildMember & { user: APIUser };
 }
 
-const EVERYONE_PERMISSIONS = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.UseApplicationCommands;
+// What Discord gives @everyone in a new server, as far as a bot's posts are concerned.
+const EVERYONE_PERMISSIONS =
+  PermissionFlagsBits.ViewChannel |
+  PermissionFlagsBits.SendMessages |
+  PermissionFlagsBits.EmbedLinks |
+  PermissionFlagsBits.AttachFiles |
+  PermissionFlagsBits.ReadMessageHistory |
+  PermissionFlagsBits.UseApplicationCommands;
 
 export function buildDiscordFixture(ids: Snowflakes, options: DiscordFixtureOptions = {}): DiscordFixture {
   const bot = user(ids.next(), options.botUsername ?? 'tributary-bot', true);
@@ -88,6 +100,7 @@ export function buildDiscordFixture(ids: Snowflakes, options: DiscordFixtureOpti
     applicationId: bot.id,
     guild: { id: guildId, name: options.guildName ?? 'Tributary Test Guild', ownerId: owner.id, roles, channels, members },
     dms: new Map(),
+    unannouncedDenials: new Map(),
     roleId,
     channelId(name) {
       const found = channels.find((c) => c.name === name);
@@ -123,6 +136,22 @@ export function memberPermissions(fixture: DiscordFixture, roleIds: readonly str
 }
 
 const ALL_PERMISSIONS = Object.values(PermissionFlagsBits).reduce((all, bit) => all | bit, 0n);
+
+/**
+ * The bot's permissions in a channel, as Discord computes them: its roles (none: @everyone), then
+ * the channel's overwrites for @everyone and for the bot. DMs allow what a DM allows.
+ */
+export function botPermissionsIn(fixture: DiscordFixture, channelId: string): bigint {
+  let permissions = memberPermissions(fixture, []);
+  const channel = fixture.guild.channels.find((c) => c.id === channelId);
+  if (!channel) return permissions;
+  for (const overwrite of channel.permission_overwrites ?? []) {
+    if (overwrite.id === fixture.guild.id || overwrite.id === fixture.bot.id) {
+      permissions = (permissions & ~BigInt(overwrite.deny)) | BigInt(overwrite.allow);
+    }
+  }
+  return permissions;
+}
 
 export function user(id: string, username: string, bot: boolean): APIUser {
   return { id, username, discriminator: '0', global_name: bot ? null : username, avatar: null, bot };

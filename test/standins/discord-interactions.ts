@@ -26,7 +26,7 @@ import type {
   APIUser,
 } from 'discord.js';
 import type { CommandRegistry } from './discord-commands.js';
-import { member as memberOf, memberPermissions, openDm } from './discord-fixtures.js';
+import { botPermissionsIn, member as memberOf, memberPermissions, openDm } from './discord-fixtures.js';
 import type { DiscordFixture, Snowflakes } from './discord-fixtures.js';
 import type { MessageStore } from './discord-messages.js';
 
@@ -121,7 +121,7 @@ export function buildInteraction(input: DispatchInteractionInput, ctx: Interacti
     version: 1 as const,
     channel_id: channelId,
     channel,
-    app_permissions: memberPermissions(fixture, []).toString(),
+    app_permissions: botPermissionsIn(fixture, channelId).toString(),
     locale: input.locale ?? Locale.EnglishUS,
     entitlements: [],
     attachment_size_limit: DEFAULT_ATTACHMENT_LIMIT,
@@ -147,6 +147,14 @@ export function buildInteraction(input: DispatchInteractionInput, ctx: Interacti
   if (type === InteractionType.ApplicationCommand) {
     if (!input.name) throw new Error('dispatchInteraction: an application command needs `name`');
     name = input.name;
+    // In a DM Discord offers global commands only; the stand-in also looks at the fixture guild's
+    // (tests register there), but keeps the command's contexts.
+    const head = input.name.trim().split(/\s+/)[0] ?? '';
+    const registered = ctx.commands.find(head, guildId) ?? (guildId === undefined ? ctx.commands.find(head, fixture.guild.id) : undefined);
+    // Discord offers a command only where its contexts allow (0 server, 1 DM with the bot).
+    if (registered?.contexts && !registered.contexts.includes(guildId === undefined ? InteractionContextType.BotDM : InteractionContextType.Guild)) {
+      throw new Error(`dispatchInteraction: /${input.name} is not offered ${guildId === undefined ? 'in DMs' : 'in servers'} (contexts ${JSON.stringify(registered.contexts)})`);
+    }
     payload = { ...base, type, data: commandData(input.name, input.options, guildId, ctx) } as APIChatInputApplicationCommandInteraction;
   } else {
     if (input.customId === undefined) throw new Error('dispatchInteraction: a component interaction needs `customId`');

@@ -13,7 +13,8 @@ import { InteractionResponseType, InteractionType, MessageFlags } from 'discord.
 import type { APIInteractionResponseCallbackData } from 'discord.js';
 import type { CommandRegistry } from './discord-commands.js';
 import { DiscordErrors, DiscordHttpError } from './discord-errors.js';
-import { openDm } from './discord-fixtures.js';
+import { botPermissionsIn, openDm } from './discord-fixtures.js';
+import { PermissionFlagsBits } from 'discord.js';
 import type { DiscordFixture, Snowflakes } from './discord-fixtures.js';
 import type { InteractionRecord } from './discord-interactions.js';
 import type { MessageBody, MessageStore, StoredMessage } from './discord-messages.js';
@@ -223,6 +224,14 @@ function buildRoutes(ctx: DiscordRestContext): Route[] {
     if (!found) throw DiscordErrors.unknownChannel();
     return found;
   };
+  /** What Discord checks before a bot reads, posts or edits in a guild channel; DMs are always open to the bot. */
+  const mayUse = (channelId: string, need: { send?: boolean; files?: boolean }): void => {
+    if (!fixture.guild.channels.some((c) => c.id === channelId)) return;
+    const granted = botPermissionsIn(fixture, channelId) & ~(fixture.unannouncedDenials.get(channelId) ?? 0n);
+    if ((granted & PermissionFlagsBits.ViewChannel) === 0n) throw DiscordErrors.missingAccess();
+    if (need.send && (granted & PermissionFlagsBits.SendMessages) === 0n) throw DiscordErrors.missingPermissions();
+    if (need.files && (granted & PermissionFlagsBits.AttachFiles) === 0n) throw DiscordErrors.missingPermissions();
+  };
   const channelMessage = (channelId: string, messageId: string): StoredMessage => {
     channel(channelId);
     const message = messages.get(messageId);
@@ -292,12 +301,14 @@ function buildRoutes(ctx: DiscordRestContext): Route[] {
     }),
     route('POST', '/channels/:channelId/messages', true, ({ params, body }) => {
       const target = channel(params['channelId'] ?? '');
+      mayUse(target.id, { send: true, files: body.files.length > 0 });
       return ok(messages.toApi(messages.create(target.id, messageBody(body), body.files, 'channel')));
     }),
     route('GET', '/channels/:channelId/messages/:messageId', true, ({ params }) =>
       ok(messages.toApi(channelMessage(params['channelId'] ?? '', params['messageId'] ?? ''))),
     ),
     route('PATCH', '/channels/:channelId/messages/:messageId', true, ({ params, body }) => {
+      mayUse(params['channelId'] ?? '', { files: body.files.length > 0 });
       const message = channelMessage(params['channelId'] ?? '', params['messageId'] ?? '');
       return ok(messages.toApi(messages.edit(message, messageBody(body), body.files)));
     }),

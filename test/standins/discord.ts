@@ -10,7 +10,7 @@
  * else needs pointing. See discord-rest.ts for the routes and discord-gateway.ts
  * for the gateway protocol.
  */
-import { Locale } from 'discord.js';
+import { Locale, OverwriteType } from 'discord.js';
 import type { APIApplicationCommand, ApplicationFlags, GatewayGuildCreateDispatchData, GatewayReadyDispatchData, GuildSystemChannelFlags } from 'discord.js';
 import { CommandRegistry } from './discord-commands.js';
 import { DiscordGateway } from './discord-gateway.js';
@@ -76,6 +76,14 @@ export interface DiscordStandin {
   waitForAck(interactionId: string, timeoutMs?: number): Promise<InteractionRecord>;
   /** Answers the next matching request(s) with 429 and a retry hint. */
   rateLimitNext(rule: RateLimitRule): void;
+  /**
+   * Denies the bot `permissions` in a channel: posts and edits there are answered 403 (50013
+   * Missing Permissions, or 50001 Missing Access without View Channel) as Discord answers them.
+   * With `announce` (default true) the channel gets a permission overwrite for the bot and a
+   * CHANNEL_UPDATE goes out, so the client's cache and the `app_permissions` of interactions there
+   * show it; false leaves both as they were, as when permissions change after the bot looked.
+   */
+  denyBot(channelId: string, permissions: bigint, opts?: { announce?: boolean }): void;
   /** Closes the gateway connections and the HTTP server. Destroy the discord.js client first, or it will try to reconnect. */
   close(): Promise<void>;
 }
@@ -150,6 +158,19 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
       return interaction;
     },
     rateLimitNext: (rule) => rest.rateLimitNext(rule),
+    denyBot(channelId, permissions, opts = {}) {
+      const channel = fixture.guild.channels.find((c) => c.id === channelId);
+      if (!channel) throw new Error(`denyBot: ${channelId} is not a channel of the fixture guild`);
+      if (opts.announce === false) {
+        fixture.unannouncedDenials.set(channelId, (fixture.unannouncedDenials.get(channelId) ?? 0n) | permissions);
+        return;
+      }
+      const others = (channel.permission_overwrites ?? []).filter((o) => o.id !== fixture.bot.id);
+      const previous = (channel.permission_overwrites ?? []).find((o) => o.id === fixture.bot.id);
+      const deny = (previous ? BigInt(previous.deny) : 0n) | permissions;
+      channel.permission_overwrites = [...others, { id: fixture.bot.id, type: OverwriteType.Member, allow: '0', deny: deny.toString() }];
+      gateway.dispatch('CHANNEL_UPDATE', channel);
+    },
     async close() {
       await gateway.close();
       await server.close();

@@ -43,7 +43,7 @@ export async function runConsole(app: AppContext, opts: ConsoleOptions): Promise
   const runtime = await chatRuntime(app);
   const interactive = Boolean((opts.input as { isTTY?: boolean }).isTTY && (opts.output as { isTTY?: boolean }).isTTY);
   const out = new ConsoleWriter(opts.output, opts.exportsDir ?? join(resolve(app.config.dataDir), 'exports'));
-  const hub = new ProgressHub(app, logger);
+  const hub = new ProgressHub(app, logger, { platform: 'console', open: () => new ConsoleProgress(out) });
   const userId = opts.identity?.userId ?? safeUserName();
   const source: CallerSource = {
     actor: { platform: 'console', userId, name: opts.identity?.name ?? userId },
@@ -51,11 +51,13 @@ export async function runConsole(app: AppContext, opts: ConsoleOptions): Promise
     role: () => resolveRole(app.config, { platform: 'console', ...(opts.identity?.role ? { role: opts.identity.role } : {}) }),
   };
 
+  // Distributions resumed at start (or ended meanwhile) whose summary the console never showed.
+  // Before the input is read: readline drops lines that arrive before its iterator is asked.
+  const follows: Promise<void>[] = await hub.resumeFollowing();
   const rl = createInterface({ input: opts.input, ...(interactive ? { output: opts.output, terminal: true } : { terminal: false }), crlfDelay: Infinity });
   const prompt = () => {
     if (interactive) rl.prompt();
   };
-  const follows: Promise<void>[] = [];
   // In a terminal readline takes Ctrl-C itself (raw mode), and without a listener it would only
   // pause. It ends the input instead; once the terminal is released, a second Ctrl-C reaches the
   // process, whose handler stops running distributions gracefully.
@@ -84,6 +86,8 @@ export async function runConsole(app: AppContext, opts: ConsoleOptions): Promise
   // A distribution that paused (funds ran out, an operator paused it) has no summary to wait for.
   hub.settle();
   await Promise.all(follows);
+  // And distributions this process took over meanwhile, joined when their events came.
+  await hub.idle();
   hub.stop();
 
   async function show(result: DispatchResult): Promise<void> {
@@ -94,7 +98,8 @@ export async function runConsole(app: AppContext, opts: ConsoleOptions): Promise
     for (const f of reply.files ?? []) await out.file(f);
     if (reply.followProgress) {
       const id = reply.followProgress;
-      follows.push(hub.follow(id, 'console', new ConsoleProgress(out)).catch((err: unknown) => logger.warn({ err, distributionId: id }, 'console: progress not followed')));
+      const place = { platform: 'console', target: CHAT.id, userId: source.actor.userId };
+      follows.push(hub.followAt(id, place).catch((err: unknown) => logger.warn({ err, distributionId: id }, 'console: progress not followed')));
     }
   }
 }

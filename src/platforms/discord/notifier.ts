@@ -9,12 +9,12 @@ import { sendableChannel } from './progress.js';
  * a target without a channel is skipped. Throws on a platform failure: the monitor's fan-out
  * catches and logs it.
  */
-export function discordNotifier(client: Client, config: Config): OpsNotifier {
+export function discordNotifier(client: () => Client, config: Config): OpsNotifier {
   return {
     async post(target, message) {
       const channelId = config.channels[target].discord;
       if (!channelId) return;
-      const channel = await sendableChannel(client, channelId);
+      const channel = await sendableChannel(client(), channelId);
       const parts = payloads(message.text, {});
       for (const [i, { content }] of parts.entries()) {
         const last = i === parts.length - 1;

@@ -1,35 +1,154 @@
-import type { Client, Message } from 'discord.js';
-import type { ProgressSurface } from '../../chat/progress.js';
+import { DiscordAPIError, type AttachmentBuilder, type ButtonInteraction, type ChatInputCommandInteraction, type Client } from 'discord.js';
+import type { Logger } from 'pino';
+import type { ProgressPlace, ProgressSurface } from '../../chat/progress.js';
 import type { ReplyFile } from '../../chat/types.js';
 import { attachments } from './messages.js';
 
+export type LiveInteraction = ChatInputCommandInteraction | ButtonInteraction;
+
+/** Where the message is: the channel it is meant for, the command's follow-up, or a DM to the operator. */
+type Spot = 'channel' | 'followup' | 'dm';
+
+/** Discord keeps an interaction token 15 minutes; a follow-up is not started in its last minute. */
+const INTERACTION_TOKEN_TTL_MS = 15 * 60_000;
+const FOLLOWUP_MARGIN_MS = 60_000;
+/** Unknown Message: the message was deleted; post a new one in the same place. */
+const UNKNOWN_MESSAGE = 10_008;
+
 /**
- * The progress message of one distribution: a normal channel message posted and edited with the bot
- * token, because an interaction token stops working 15 minutes after the command and a large
+ * The progress message of one distribution: a normal channel message posted and edited with the
+ * bot token, because an interaction token stops working 15 minutes after the command and a large
  * distribution runs longer.
+ *
+ * When the channel refuses (403 Missing Permissions or Missing Access, 404 Unknown Channel: the
+ * bot's permissions changed after the check at confirm), the message goes on as a follow-up of the
+ * command that started the run while its token is valid, and then as a DM to the operator; the
+ * text says why it is there. After a restart (no interaction) it edits the message it posted
+ * before, in the channel or the DM, or posts a new one.
  */
 export class DiscordProgress implements ProgressSurface {
-  private message: Message | null = null;
+  private spot: Spot;
+  private messageId: string | undefined;
+  /** The DM channel, once the message is there. */
+  private dmChannelId: string | undefined;
+  /** Why the message is not in its channel, shown above it. */
+  private note: string | null = null;
+  /** What the channel answered when it refused. */
+  private channelReason = 'refused earlier';
 
   constructor(
-    private readonly client: Client,
-    private readonly channelId: string,
-  ) {}
+    private readonly client: () => Client,
+    private readonly place: ProgressPlace,
+    private readonly live: LiveInteraction | undefined,
+    private readonly logger: Logger,
+    private readonly tokenTtlMs = INTERACTION_TOKEN_TTL_MS,
+  ) {
+    this.messageId = place.messageId;
+    this.dmChannelId = place.channelId;
+    this.spot = place.channelId !== undefined ? 'dm' : 'channel';
+    if (this.spot === 'dm') this.note = `Shown here because I could not post in <#${place.target}>.`;
+  }
 
   async update(text: string): Promise<void> {
-    if (this.message) this.message = await this.message.edit({ content: text });
-    else this.message = await (await sendableChannel(this.client, this.channelId)).send({ content: text });
+    await this.show(text, []);
   }
 
   async finish(text: string, files: ReplyFile[]): Promise<void> {
-    const payload = { content: text, files: attachments(files) };
-    if (this.message) this.message = await this.message.edit(payload);
-    else this.message = await (await sendableChannel(this.client, this.channelId)).send(payload);
+    await this.show(text, files);
+  }
+
+  where(): Pick<ProgressPlace, 'messageId' | 'channelId'> {
+    // A follow-up cannot be edited after a restart (its token is gone): the next process posts anew.
+    if (this.spot === 'followup' || this.messageId === undefined) return {};
+    return this.spot === 'dm' ? { messageId: this.messageId, ...(this.dmChannelId ? { channelId: this.dmChannelId } : {}) } : { messageId: this.messageId };
+  }
+
+  private async show(text: string, files: ReplyFile[]): Promise<void> {
+    for (;;) {
+      const content = this.note ? `${this.note}\n${text}` : text;
+      const payload: { content: string; files?: AttachmentBuilder[] } = { content, ...(files.length ? { files: attachments(files) } : {}) };
+      try {
+        await this.showAt(payload);
+        return;
+      } catch (err) {
+        if (isUnknownMessage(err) && this.messageId !== undefined) {
+          // Deleted meanwhile: a new message in the same place.
+          this.messageId = undefined;
+          continue;
+        }
+        const next = refused(err) ? this.nextSpot() : null;
+        if (next === null) throw err;
+        const reason = describe(err);
+        this.logger.warn({ err, from: this.spot, to: next, channelId: this.place.target }, `progress: Discord refused the ${this.spot} (${reason}); going on in the ${next}`);
+        if (this.spot === 'channel') this.channelReason = reason;
+        const why = `Shown here because I cannot post in <#${this.place.target}> (${this.channelReason})`;
+        this.note = next === 'dm' && this.spot === 'followup' ? `${why} and the command's follow-up has expired.` : `${why}.`;
+        this.spot = next;
+        this.messageId = undefined;
+      }
+    }
+  }
+
+  private nextSpot(): Spot | null {
+    if (this.spot === 'channel' && this.followupOpen()) return 'followup';
+    if (this.spot !== 'dm' && this.place.userId !== undefined) return 'dm';
+    return null;
+  }
+
+  private followupOpen(): boolean {
+    return this.live !== undefined && Date.now() < this.live.createdTimestamp + this.tokenTtlMs - Math.min(FOLLOWUP_MARGIN_MS, this.tokenTtlMs / 15);
+  }
+
+  private async showAt(payload: { content: string; files?: AttachmentBuilder[] }): Promise<void> {
+    switch (this.spot) {
+      case 'channel': {
+        const channel = await sendableChannel(this.client(), this.place.target);
+        this.messageId = this.messageId ? (await channel.messages.edit(this.messageId, payload)).id : (await channel.send(payload)).id;
+        return;
+      }
+      case 'followup': {
+        const live = this.live as LiveInteraction;
+        // The token expires while a long run goes on: then the DM takes over.
+        if (!this.followupOpen()) throw new FollowupExpired();
+        this.messageId = this.messageId ? (await live.webhook.editMessage(this.messageId, payload)).id : (await live.followUp(payload)).id;
+        return;
+      }
+      case 'dm': {
+        const client = this.client();
+        const channel = this.dmChannelId ? await sendableChannel(client, this.dmChannelId) : await client.users.createDM(this.place.userId as string);
+        this.dmChannelId = channel.id;
+        this.messageId = this.messageId ? (await channel.messages.edit(this.messageId, payload)).id : (await channel.send(payload)).id;
+        return;
+      }
+    }
   }
 }
 
+class FollowupExpired extends Error {
+  constructor() {
+    super('the interaction token has expired');
+  }
+}
+
+/** The bot may not post there, or the place is gone: try the next place. */
+function refused(err: unknown): boolean {
+  if (err instanceof FollowupExpired || err instanceof ChannelUnusable) return true;
+  return err instanceof DiscordAPIError && (err.status === 401 || err.status === 403 || err.status === 404);
+}
+
+function isUnknownMessage(err: unknown): boolean {
+  return err instanceof DiscordAPIError && err.code === UNKNOWN_MESSAGE;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof DiscordAPIError) return `${err.status} ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+class ChannelUnusable extends Error {}
+
 export async function sendableChannel(client: Client, channelId: string) {
   const channel = await client.channels.fetch(channelId);
-  if (!channel || !channel.isSendable()) throw new Error(`Discord channel ${channelId} is not one the bot can post in`);
+  if (!channel || !channel.isSendable()) throw new ChannelUnusable(`Discord channel ${channelId} is not one the bot can post in`);
   return channel;
 }

@@ -2,12 +2,21 @@
  * Slash-command registration, a step of its own (`tributary discord register [--guild <id>]`):
  * Discord limits global registrations per day, so nothing registers at start. One bulk overwrite
  * PUT replaces the whole set, built from the same command files the bot runs.
+ *
+ * Two defaults go with each command, for Discord's own menus only (the bot checks roles on every
+ * call, since server admins can change both and Administrators bypass the first):
+ *  - `default_member_permissions`: a command whose every subcommand is for operators asks for
+ *    Manage Server, one for admins asks for Administrator; a group that holders use too (the
+ *    `distribute` group has status and history) is open to everyone;
+ *  - `contexts`: a command that starts payments (its whole group) is offered in servers only,
+ *    unless config.discord.allowMoneyCommandsInDMs; the others in servers and DMs with the bot.
  */
-import { ApplicationCommandOptionType, REST, Routes } from 'discord.js';
+import { ApplicationCommandOptionType, InteractionContextType, PermissionFlagsBits, REST, Routes } from 'discord.js';
 import type { RESTPostAPIChatInputApplicationCommandsJSONBody, APIApplicationCommandBasicOption, APIApplicationCommandSubcommandOption } from 'discord.js';
 import type { Config } from '../../config/index.js';
 import { loadCommands } from '../../chat/loader.js';
-import type { AnyCommand, OptionSpec } from '../../chat/types.js';
+import { GROUP_DESCRIPTIONS } from '../../chat/menu.js';
+import type { AnyCommand, OptionSpec, Role } from '../../chat/types.js';
 
 export interface RegisterOptions {
   /** Register in this server only (instant, no daily limit). Default: config.discord.guildId, else global. */
@@ -24,14 +33,6 @@ export interface RegisterResult {
   commands: string[];
 }
 
-const GROUP_DESCRIPTIONS: Record<string, string> = {
-  alerts: 'Active alerts: list and acknowledge',
-  distribute: 'Preview, confirm and manage reward distributions',
-  holders: 'Holder snapshots of a token',
-  wallet: 'Link the wallets you receive rewards in',
-  config: 'The bot configuration (admins)',
-};
-
 export async function registerDiscordCommands(config: Config, opts: RegisterOptions = {}): Promise<RegisterResult> {
   const token = config.discord.token;
   if (!token) throw new Error('registering Discord commands needs the bot token: set DISCORD_TOKEN');
@@ -43,7 +44,7 @@ export async function registerDiscordCommands(config: Config, opts: RegisterOpti
   const rest = new REST({ version: '10', ...(config.discord.apiBase ? { api: config.discord.apiBase } : {}) }).setToken(token);
   const applicationId = config.discord.applicationId ?? ((await rest.get(Routes.currentApplication())) as { id: string }).id;
   const guildId = opts.guildId ?? config.discord.guildId ?? undefined;
-  const body = discordCommandPayload(commands);
+  const body = discordCommandPayload(commands, { allowMoneyCommandsInDMs: config.discord.allowMoneyCommandsInDMs });
   await rest.put(guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId), { body });
   return {
     scope: guildId ? 'guild' : 'global',
@@ -53,14 +54,26 @@ export async function registerDiscordCommands(config: Config, opts: RegisterOpti
   };
 }
 
+export interface PayloadOptions {
+  /** Offer the commands that start payments in DMs too. Default false. */
+  allowMoneyCommandsInDMs?: boolean;
+}
+
+/** What a role asks of a member in Discord's menus by default; holders: nothing (null). */
+const MENU_PERMISSION: Record<Role, bigint | null> = {
+  holder: null,
+  operator: PermissionFlagsBits.ManageGuild,
+  admin: PermissionFlagsBits.Administrator,
+};
+
 /** `distribute preview` and `distribute confirm` become subcommands of one `distribute` command. */
-export function discordCommandPayload(commands: readonly AnyCommand[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+export function discordCommandPayload(commands: readonly AnyCommand[], opts: PayloadOptions = {}): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   const groups = new Map<string, AnyCommand[]>();
   const out: RESTPostAPIChatInputApplicationCommandsJSONBody[] = [];
   for (const command of [...commands].sort((a, b) => a.name.localeCompare(b.name))) {
     const [head, sub] = command.name.split(' ') as [string, string | undefined];
     if (sub === undefined) {
-      out.push({ name: head, description: command.description, options: apiOptions(command.options) });
+      out.push({ name: head, description: command.description, options: apiOptions(command.options), ...defaults([command], opts) });
     } else {
       groups.set(head, [...(groups.get(head) ?? []), command]);
     }
@@ -78,9 +91,21 @@ export function discordCommandPayload(commands: readonly AnyCommand[]): RESTPost
           options: apiOptions(c.options),
         }),
       ),
+      ...defaults(subs, opts),
     });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Menu permission and contexts of a top-level command made of `members` (see the file comment). */
+function defaults(members: readonly AnyCommand[], opts: PayloadOptions): Pick<RESTPostAPIChatInputApplicationCommandsJSONBody, 'default_member_permissions' | 'contexts'> {
+  const least: Role = members.some((c) => c.role === 'holder') ? 'holder' : members.some((c) => c.role === 'operator') ? 'operator' : 'admin';
+  const permission = MENU_PERMISSION[least];
+  const serverOnly = members.some((c) => c.movesMoney) && !opts.allowMoneyCommandsInDMs;
+  return {
+    default_member_permissions: permission === null ? null : permission.toString(),
+    contexts: serverOnly ? [InteractionContextType.Guild] : [InteractionContextType.Guild, InteractionContextType.BotDM],
+  };
 }
 
 function apiOptions(options: readonly OptionSpec[]): APIApplicationCommandBasicOption[] {

@@ -49,3 +49,17 @@ function keyboard(buttons: readonly IssuedKey[]): InlineKeyboard {
 export function isNotModified(err: unknown): boolean {
   return err instanceof GrammyError && err.error_code === 400 && err.description.includes('message is not modified');
 }
+
+/** 403: the bot may not write there (a user who never started it, or who blocked it; a chat it left). */
+export function isForbidden(err: unknown): boolean {
+  return err instanceof GrammyError && err.error_code === 403;
+}
+
+/** 400 for an edit of a message that is gone or cannot be edited: post a new one instead. */
+export function isUneditable(err: unknown): boolean {
+  return (
+    err instanceof GrammyError &&
+    err.error_code === 400 &&
+    /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(err.description)
+  );
+}

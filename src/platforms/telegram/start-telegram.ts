@@ -3,17 +3,22 @@
  * (same syntax as the console); buttons are inline keyboards whose callback_data is a short key
  * from the button registry (Telegram allows 64 bytes). Outgoing calls go through the throttler
  * (about 1 message/s per chat, 20/min per group, 30/s overall) and auto-retry (429 retry_after).
+ *
+ * Connecting is a loop of its own (../link.ts): while the Bot API cannot be reached the adapter
+ * says so in the log and in /healthz and tries again with backoff; the rest of the process runs.
  */
 import { autoRetry } from '@grammyjs/auto-retry';
 import { apiThrottler, type APIThrottlerOptions } from '@grammyjs/transformer-throttler';
-import { Bot, type Context } from 'grammy';
+import { Api, Bot, GrammyError, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { AppContext } from '../../app/context.js';
-import { ProgressHub } from '../../chat/progress.js';
+import { ProgressHub, type ProgressPlace } from '../../chat/progress.js';
 import { resolveRole } from '../../chat/roles.js';
 import { chatRuntime, type CallerSource, type DispatchResult } from '../../chat/runtime.js';
 import type { OpsNotifier } from '../../monitor/notifier.js';
-import { sendReply } from './messages.js';
+import { PlatformLink } from '../link.js';
+import { setTelegramMenus, telegramMenus } from './menus.js';
+import { isForbidden, sendReply } from './messages.js';
 import { telegramNotifier } from './notifier.js';
 import { TelegramProgress } from './progress.js';
 
@@ -24,14 +29,21 @@ export interface TelegramAdapterOptions {
   throttle?: APIThrottlerOptions | false;
   /** How long a chat administrator lookup is reused. Default 60000 ms. */
   chatAdminTtlMs?: number;
+  /** How long start waits for the first connection before going on (it keeps trying). Default 5000 ms. */
+  firstConnectWaitMs?: number;
+  /** First wait between connection attempts, doubling to a minute. Default 1000 ms. */
+  reconnectBaseMs?: number;
 }
 
 export interface TelegramAdapter {
   stop(): Promise<void>;
   notifier: OpsNotifier;
+  /** Resolves once polling; rejects if Telegram refused the token. */
+  ready: Promise<void>;
 }
 
 const CALLBACK_ANSWER_LIMIT = 200;
+const TELEGRAM_API = 'https://api.telegram.org';
 
 export async function startTelegram(app: AppContext, opts: TelegramAdapterOptions = {}): Promise<TelegramAdapter> {
   const { config } = app;
@@ -39,14 +51,33 @@ export async function startTelegram(app: AppContext, opts: TelegramAdapterOption
   if (!token) throw new Error('the Telegram adapter needs a bot token: set TELEGRAM_TOKEN');
   const logger = app.logger.child({ component: 'telegram' });
   const runtime = await chatRuntime(app);
-  const hub = new ProgressHub(app, logger);
+  const apiRoot = config.telegram.apiRoot ?? undefined;
   const bot = new Bot(token, {
-    ...(config.telegram.apiRoot ? { client: { apiRoot: config.telegram.apiRoot } } : {}),
+    ...(apiRoot ? { client: { apiRoot } } : {}),
     ...(opts.botInfo ? { botInfo: opts.botInfo } : {}),
+  });
+  // Innermost layer, so it sees every attempt: whether long polling gets answers, for /healthz.
+  let pollingError: string | null = null;
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    try {
+      const result = await prev(method, payload, signal);
+      if (method === 'getUpdates') pollingError = null;
+      return result;
+    } catch (err) {
+      if (method === 'getUpdates' && !signal?.aborted) pollingError = err instanceof Error ? err.message : String(err);
+      throw err;
+    }
   });
   if (opts.throttle !== false) bot.api.config.use(apiThrottler(opts.throttle ?? {}));
   // Installed last, so it is the outermost layer: a retried call queues in the throttler again.
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
+  // Not for getUpdates: grammY's polling loop tries it again every 3 s by itself, where auto-retry
+  // would back a network failure off towards an hour and leave polling stopped long after an outage.
+  const retry = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 });
+  bot.api.config.use((prev, method, payload, signal) => (method === 'getUpdates' ? prev(method, payload, signal) : retry(prev, method, payload, signal)));
+  const hub = new ProgressHub<never>(app, logger, {
+    platform: 'telegram',
+    open: (place) => new TelegramProgress(bot.api, place.target, place.messageId !== undefined ? Number(place.messageId) : undefined),
+  });
 
   const admins = new ChatAdminCache(bot, opts.chatAdminTtlMs ?? 60_000);
   const queue = new PerChat();
@@ -64,25 +95,58 @@ export async function startTelegram(app: AppContext, opts: TelegramAdapterOption
   });
   bot.catch((err) => logger.error({ err: err.error }, 'telegram update failed'));
 
-  await bot.init();
   let polling: Promise<void> = Promise.resolve();
-  await new Promise<void>((resolve, reject) => {
-    polling = bot
-      .start({ onStart: () => resolve(), allowed_updates: ['message', 'callback_query'] })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'telegram polling stopped');
-        reject(err as Error);
+  let stopping = false;
+  // A bare client for the connection check: the bot's own would retry network errors quietly.
+  const probe = new Api(token, apiRoot ? { apiRoot } : {});
+  const link = new PlatformLink({
+    platform: 'Telegram',
+    endpoint: apiRoot ?? TELEGRAM_API,
+    logger,
+    baseDelayMs: opts.reconnectBaseMs ?? 1_000,
+    refusal: (err) => (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404) ? `the Bot API refused the token (${err.error_code} ${err.description}): check TELEGRAM_TOKEN` : null),
+    async connect() {
+      const me = await probe.getMe();
+      if (!opts.botInfo) bot.botInfo = me;
+      await new Promise<void>((resolve, reject) => {
+        let started = false;
+        polling = bot.start({ onStart: () => ((started = true), resolve()), allowed_updates: ['message', 'callback_query'] }).then(
+          () => {
+            if (!stopping) link.lost(new Error('long polling ended'));
+          },
+          (err: unknown) => {
+            // Before polling started, this attempt failed; after, the connection is lost (a 401 or 409).
+            if (!started) reject(err as Error);
+            else if (!stopping) link.lost(err);
+          },
+        );
       });
+      return `polling as @${bot.botInfo.username}`;
+    },
   });
-  logger.info({ username: bot.botInfo.username }, 'telegram bot polling');
-  app.monitoring?.addHealthCheck('telegram', async () => (bot.isRunning() ? { ok: true, detail: 'polling' } : { ok: false, detail: 'not polling' }));
+  // Registered before the first attempt: /healthz says 503 while Telegram cannot be reached.
+  app.monitoring?.addHealthCheck('telegram', async () => {
+    const state = link.health();
+    if (!state.ok) return state;
+    if (!bot.isRunning()) return { ok: false, detail: 'not polling' };
+    return pollingError === null ? state : { ok: false, detail: `polling fails: ${pollingError}` };
+  });
+  void link.ready.then(
+    async () => {
+      logger.info({ username: bot.botInfo.username }, 'telegram bot polling');
+      await setTelegramMenus(bot.api, telegramMenus(runtime.commands, config), logger);
+      await hub.resumeFollowing();
+    },
+    () => undefined,
+  );
+  await link.start(opts.firstConnectWaitMs ?? 5_000);
 
   function callerOf(ctx: Context): CallerSource {
     const from = ctx.from;
     const chat = ctx.chat;
     if (!from) throw new Error('update without a sender');
     const chatId = String(chat?.id ?? from.id);
-    const group = chat !== undefined && (chat.type === 'group' || chat.type === 'supergroup');
+    const group = isGroup(ctx);
     return {
       actor: { platform: 'telegram', userId: String(from.id), name: from.username ?? from.first_name },
       chat: { platform: 'telegram', id: chatId },
@@ -134,6 +198,11 @@ export async function startTelegram(app: AppContext, opts: TelegramAdapterOption
   async function deliver(ctx: Context, result: DispatchResult, chatId: number, replyTo: number | undefined): Promise<void> {
     const { reply } = result;
     try {
+      // A reply for the caller alone goes to their private chat when asked in a group.
+      if (reply.personal && isGroup(ctx) && ctx.from) {
+        await deliverPrivately(ctx.from.id, result, chatId, replyTo);
+        return;
+      }
       const buttons = reply.buttons?.length ? await runtime.buttons.issue(reply.buttons, callerOf(ctx), reply.buttonTtlMs) : undefined;
       await sendReply(bot.api, { chatId, ...(replyTo !== undefined ? { replyTo } : {}) }, reply.text, {
         ...(buttons ? { buttons } : {}),
@@ -143,23 +212,50 @@ export async function startTelegram(app: AppContext, opts: TelegramAdapterOption
       // After the answer, so the chat reads in order; even when the answer failed to arrive.
       if (reply.followProgress) {
         const id = reply.followProgress;
-        const target = config.channels.progress.telegram ?? chatId;
-        hub.follow(id, `telegram:${target}`, new TelegramProgress(bot.api, target)).catch((err: unknown) => {
+        const place: ProgressPlace = { platform: 'telegram', target: config.channels.progress.telegram ?? String(chatId), ...(ctx.from ? { userId: String(ctx.from.id) } : {}) };
+        hub.followAt(id, place).catch((err: unknown) => {
           logger.warn({ err, distributionId: id }, 'progress message not started');
         });
       }
     }
   }
 
+  /** Sends a personal reply to the user's private chat, and says in the group where it went. */
+  async function deliverPrivately(userId: number, result: DispatchResult, groupId: number, replyTo: number | undefined): Promise<void> {
+    const { reply } = result;
+    const inGroup = { chatId: groupId, ...(replyTo !== undefined ? { replyTo } : {}) };
+    try {
+      await sendReply(bot.api, { chatId: userId }, reply.text, reply.files ? { files: reply.files } : {});
+    } catch (err) {
+      // A user who never opened a chat with the bot cannot be written to first (403).
+      if (!isForbidden(err)) throw err;
+      await sendReply(
+        bot.api,
+        inGroup,
+        `The answer to /${result.command ?? 'that'} is for you alone, and I cannot write to you first: open a private chat with @${bot.botInfo.username}, press Start and send the command there.`,
+      );
+      return;
+    }
+    await sendReply(bot.api, inGroup, `I sent you the answer to /${result.command ?? 'that'} in a private chat: it is for you alone.`);
+  }
+
   return {
     notifier: telegramNotifier(bot.api, config),
+    ready: link.ready,
     async stop() {
+      stopping = true;
+      await link.stop();
       if (bot.isRunning()) await bot.stop();
       await polling.catch(() => undefined);
       await queue.idle();
       hub.stop();
     },
   };
+}
+
+function isGroup(ctx: Context): boolean {
+  const type = ctx.chat?.type;
+  return type === 'group' || type === 'supergroup';
 }
 
 /** Work per chat in arrival order; chats in parallel. */

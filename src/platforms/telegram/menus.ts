@@ -1,0 +1,57 @@
+/**
+ * Telegram's command menu (the "/" button), set per scope with setMyCommands at every connect:
+ * Telegram keeps no daily limit on it, and a menu that matches the running commands needs no
+ * separate step. Everyone sees the holder commands; chat administrators (when config makes them
+ * operators) and the configured operator and admin users see theirs. The menu is only a guide: the
+ * dispatcher checks the role of every call.
+ */
+import type { Api } from 'grammy';
+import type { BotCommand, BotCommandScope } from 'grammy/types';
+import type { Logger } from 'pino';
+import { commandMenu } from '../../chat/menu.js';
+import type { AnyCommand, Role } from '../../chat/types.js';
+import type { Config } from '../../config/index.js';
+
+export interface ScopedMenu {
+  scope: BotCommandScope;
+  role: Role;
+  commands: BotCommand[];
+}
+
+/** Telegram's limit on a command's description. */
+const DESCRIPTION_LIMIT = 256;
+
+/** Every scope and its menu, broadest first (Telegram picks the narrowest scope that applies). */
+export function telegramMenus(commands: readonly AnyCommand[], config: Config): ScopedMenu[] {
+  const menu = (role: Role): BotCommand[] => commandMenu(commands, role, DESCRIPTION_LIMIT).map((e) => ({ command: e.name, description: e.description }));
+  const out: ScopedMenu[] = [{ scope: { type: 'default' }, role: 'holder', commands: menu('holder') }];
+  const { operator, admin } = config.roles;
+  if (operator.telegramChatAdmins) out.push({ scope: { type: 'all_chat_administrators' }, role: 'operator', commands: menu('operator') });
+  // Listed users: in their private chat with the bot, and in each group the config names.
+  const groups = [...new Set(Object.values(config.channels).map((c) => c.telegram).filter((id): id is string => id !== null && /^-\d+$/.test(id)))];
+  const listed = new Map<string, Role>();
+  for (const id of operator.telegramUserIds) listed.set(id, 'operator');
+  for (const id of admin.telegramUserIds) listed.set(id, 'admin');
+  for (const [userId, role] of listed) {
+    out.push({ scope: { type: 'chat', chat_id: Number(userId) }, role, commands: menu(role) });
+    for (const group of groups) out.push({ scope: { type: 'chat_member', chat_id: Number(group), user_id: Number(userId) }, role, commands: menu(role) });
+  }
+  return out;
+}
+
+/**
+ * Sets every menu. A scope Telegram refuses (a private chat the user never opened: "chat not
+ * found") is logged and skipped; the others are still set.
+ */
+export async function setTelegramMenus(api: Api, menus: readonly ScopedMenu[], logger: Logger): Promise<number> {
+  let set = 0;
+  for (const { scope, commands, role } of menus) {
+    try {
+      await api.setMyCommands(commands, { scope });
+      set += 1;
+    } catch (err) {
+      logger.warn({ err, scope, role }, `telegram: command menu for ${scope.type} not set`);
+    }
+  }
+  return set;
+}

@@ -6,6 +6,8 @@ export default defineCommand({
   description: 'Run a schedule now, outside its times: snapshot, plan and confirm as an occurrence would',
   role: 'operator',
   audit: true,
+  // An approval:auto schedule pays when run.
+  movesMoney: true,
   options: [{ name: 'id', description: 'The schedule id', type: 'string', required: true }],
   async handler(ctx, o) {
     const schedule = await scheduleById(ctx.app, o.id);

@@ -26,6 +26,8 @@ import type {
 } from 'discord.js';
 import type { AppContext } from '../../app/context.js';
 import { ProgressHub, type ProgressPlace } from '../../chat/progress.js';
+import { channelPosts } from '../../chat/channel-posts.js';
+import { discordChannelPoster } from './channel-poster.js';
 import { resolveRole } from '../../chat/roles.js';
 import type { RawOptions } from '../../chat/options.js';
 import { chatRuntime, type CallerSource, type DispatchResult } from '../../chat/runtime.js';
@@ -313,10 +315,17 @@ export async function startDiscord(app: AppContext, opts: DiscordAdapterOptions 
     });
   }
 
+  // A schedule's posts (its occurrences' previews, progress and notes) go into channels through here.
+  const stopPosting = channelPosts(app).add('discord', discordChannelPoster(current, runtime.buttons, followIn, config.channels.progress.discord));
+  function followIn(distributionId: string, place: ProgressPlace): void {
+    hub.followAt(distributionId, place).catch((err: unknown) => logger.warn({ err, distributionId }, 'progress message not started'));
+  }
+
   return {
     notifier: discordNotifier(current, config),
     ready: link.ready,
     async stop() {
+      stopPosting();
       await link.stop();
       await Promise.allSettled([...inFlight]);
       hub.stop();

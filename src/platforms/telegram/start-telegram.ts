@@ -13,6 +13,8 @@ import { Api, Bot, GrammyError, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { AppContext } from '../../app/context.js';
 import { ProgressHub, type ProgressPlace } from '../../chat/progress.js';
+import { channelPosts } from '../../chat/channel-posts.js';
+import { telegramChannelPoster } from './channel-poster.js';
 import { resolveRole } from '../../chat/roles.js';
 import { chatRuntime, type CallerSource, type DispatchResult } from '../../chat/runtime.js';
 import type { OpsNotifier } from '../../monitor/notifier.js';
@@ -239,10 +241,17 @@ export async function startTelegram(app: AppContext, opts: TelegramAdapterOption
     await sendReply(bot.api, inGroup, `I sent you the answer to /${result.command ?? 'that'} in a private chat: it is for you alone.`);
   }
 
+  // A schedule's posts (its occurrences' previews, progress and notes) go into chats through here.
+  const stopPosting = channelPosts(app).add(
+    'telegram',
+    telegramChannelPoster(bot.api, runtime.buttons, (id, place) => void hub.followAt(id, place).catch((err: unknown) => logger.warn({ err, distributionId: id }, 'progress message not started')), config.channels.progress.telegram),
+  );
+
   return {
     notifier: telegramNotifier(bot.api, config),
     ready: link.ready,
     async stop() {
+      stopPosting();
       stopping = true;
       await link.stop();
       if (bot.isRunning()) await bot.stop();

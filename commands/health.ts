@@ -2,6 +2,7 @@ import { defineCommand } from '../src/chat/define.js';
 import { distributorBalances } from '../src/chat/balances.js';
 import { sol } from '../src/chat/format.js';
 import { formatAmount } from '../src/engine/amounts.js';
+import { probeRpc } from '../src/solana/probe.js';
 
 export default defineCommand({
   name: 'health',
@@ -18,7 +19,10 @@ export default defineCommand({
     } catch (err) {
       // The error text may carry the endpoint URL (and its key): the log redacts, a chat would not.
       logger.warn({ err }, 'health: RPC did not answer');
-      lines.push(`RPC: NOT answering after ${Date.now() - started} ms (details in the log)`);
+      // Which it is, not answering or no Solana node, in the words every command uses (probe.ts).
+      const verdict = await probeRpc(engine.gateway);
+      const what = verdict.ok ? 'NOT answering getSlot' : verdict.kind === 'unreachable' ? `NOT answering (${verdict.reason})` : `not a Solana node (${verdict.reason})`;
+      lines.push(`RPC: ${what} after ${Date.now() - started} ms (details in the log)`);
     }
     const stats = engine.gateway.stats();
     const requests = Object.values(stats.requestsByMethod).reduce((a, b) => a + b, 0);

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
 import { isTributaryError } from '../engine/errors.js';
 import { redactString } from '../log/redact.js';
+import { probeRpc, rpcVerdictText, type RpcRequester } from '../solana/probe.js';
 import type { Actor } from '../engine/ledger.js';
 import { AuditLog } from './audit.js';
 import { ButtonRegistry } from './buttons.js';
@@ -131,7 +132,7 @@ export class ChatRuntime {
         result = { command: command.name, outcome: 'done', reply: { ...reply, ephemeral: reply.ephemeral ?? command.ephemeral ?? false } };
       }
     } catch (err) {
-      result = this.failure(err, command, caller);
+      result = await this.explained(this.failure(err, command, caller));
     }
     result = withoutSecrets(result);
     const ms = Date.now() - started;
@@ -171,6 +172,25 @@ export class ChatRuntime {
     const errorId = newErrorId();
     this.logger.error({ err, errorId, command: command?.name, userId: caller?.actor.userId }, 'command failed with an internal error');
     return { ...base, outcome: 'failed', code: `INTERNAL:${errorId}`, reply: { text: `✖ internal error (id ${errorId}); nothing more was done. An operator can find it in the log.`, ephemeral: true } };
+  }
+
+  /**
+   * An internal error is often the RPC endpoint: web3.js words every failure its own way, so the
+   * endpoint is asked directly (probe.ts) and, when it is down or no Solana node, the reply says so
+   * instead of "internal error" (the log keeps the error under the same id).
+   */
+  private async explained(result: DispatchResult): Promise<DispatchResult> {
+    const gateway = this.app.engine.gateway as RpcRequester | undefined;
+    if (result.outcome !== 'failed' || !result.code?.startsWith('INTERNAL:') || typeof gateway?.request !== 'function') return result;
+    const verdict = await probeRpc(gateway).catch(() => null);
+    if (!verdict || verdict.ok) return result;
+    const errorId = result.code.slice('INTERNAL:'.length);
+    this.logger.warn({ errorId, rpc: verdict }, 'the command failed while the RPC endpoint is down or no Solana node');
+    return {
+      ...result,
+      code: verdict.kind === 'unreachable' ? 'RPC_UNREACHABLE' : 'RPC_NOT_SOLANA',
+      reply: { text: `✖ ${rpcVerdictText(verdict)}; nothing was done. /health shows the RPC state; the log has the details (id ${errorId}).`, ephemeral: true },
+    };
   }
 
   private async writeAudit(command: AnyCommand, caller: Caller | undefined, source: CallerSource, options: Record<string, unknown>, result: DispatchResult): Promise<void> {

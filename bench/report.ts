@@ -2,6 +2,7 @@ import type { BaselineResult } from './scenarios/baseline.js';
 import type { CliLatencyResult } from './scenarios/cli-latency.js';
 import type { ConsoleLoadResult, IdleVariantResult, LargeRunResult, SmallRunResult, ThrottledResult } from './scenarios/engine.js';
 import type { TxBuildResult } from './scenarios/tx-build.js';
+import type { PreviewScaleRow } from './scenarios/preview-scale.js';
 import type { MachineInfo } from './lib/machine.js';
 import { median, round } from './lib/stats.js';
 import { RESULT_KEYS, TARGETS, type Results } from './lib/targets.js';
@@ -29,6 +30,10 @@ export interface Details {
   console?: ConsoleLoadResult;
   cli?: CliLatencyResult;
   idle?: IdleVariantResult[];
+  /** Snapshot and preview of bulk-seeded tokens (issue 10), one row per size. */
+  previewScale?: PreviewScaleRow[];
+  /** When the preview-scale rows were measured (they may come from `--only preview-scale`, later than the rest). */
+  previewScaleRun?: { command: string; date: string; commit: string; loadAverage: number[]; loadAverageEnd: number[] };
 }
 
 const HOW: Record<(typeof RESULT_KEYS)[number], string> = {
@@ -48,6 +53,13 @@ const HOW: Record<(typeof RESULT_KEYS)[number], string> = {
   help_ms: '`tributary --help` process, spawn -> exit, median',
   config_show_ms: '`tributary config show` process, spawn -> exit, median',
   node_startup_ms: '`node -e 0`, spawn -> exit, median, interleaved with the two above',
+  snapshot_holders_per_s_1m: 'takeSnapshot of the bulk-seeded 1,000,000-holder token through the gateway, fresh engine process (see Large communities)',
+  preview_seconds_100k: 'service.preview of 100,000 holders, SPL reward (every ATA derived and looked up), plan written to the ledger',
+  peak_rss_mb_preview_10k: 'peak RSS (20 ms samples) of the engine process during the 10,000-holder preview, app baseline included',
+  peak_rss_mb_preview_100k: 'same, 100,000 holders',
+  peak_rss_mb_preview_1m: 'same, 1,000,000 holders',
+  event_loop_max_ms_10k: 'monitorEventLoopDelay max during the 10,000-holder preview (machine load disturbs it: see the table)',
+  event_loop_max_ms_1m_preview: 'same, 1,000,000-holder preview',
 };
 
 const fmt = (x: number | undefined, digits = 2): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : String(round(x, digits)));
@@ -169,6 +181,8 @@ export function renderResults(results: Results, d: Details, notes: string): stri
     out.push('## Snapshot', '', `${s.holders} holders (wallets), ${s.runsMs.length} fresh snapshots through the gateway: ${s.runsMs.map((x) => fmt(x, 0)).join(', ')} ms (median ${fmt(median(s.runsMs), 0)} ms), ${fmt(s.requestsPerSnapshot, 1)} requests each. The chain process took ${fmt(d.large.chainStartupMs / 1000, 1)} s to seed and start.`, '');
   }
 
+  if (d.previewScale?.length) out.push(...renderPreviewScale(d));
+
   if (d.console) {
     const c = d.console;
     out.push('## Chat replies through the console adapter', '');
@@ -203,6 +217,25 @@ export function renderResults(results: Results, d: Details, notes: string): stri
   }
   if (notes.trim()) out.push(notes.trim(), '');
   return `${out.join('\n')}\n`;
+}
+
+function renderPreviewScale(d: Details): string[] {
+  const rows = d.previewScale ?? [];
+  const run = d.previewScaleRun;
+  const out = ['## Large communities: snapshot and preview (issue 10)', ''];
+  out.push(
+    `${run ? `Measured by \`${run.command}\` on ${run.date}, commit ${run.commit}, load average ${run.loadAverage.join(' / ')} at start and ${run.loadAverageEnd.join(' / ')} at the end. ` : ''}For each size a chain process seeds a token with that many holders in bulk (\`tributary localnet --bulk-holders N\`: typed arrays beside litesvm; ~8% more token accounts than holders: second accounts and empty ones), and a fresh engine process (npm start's node flags, SQLite store) takes a fresh snapshot, then a preview (its own fresh snapshot, filters, allocation, every recipient's associated token account derived and looked up, pricing, simulation, the plan written to the ledger). SPL reward, off-curve owners included (so N holders are N recipients). Event-loop figures: perf_hooks.monitorEventLoopDelay (10 ms resolution) max and p99, and the worst lateness of a 5 ms timer; on a shared 2-core machine they include time the process was not scheduled at all (the chain process and other engineers' processes share the cores), so read them with the load average.`,
+    '',
+    '| holders | chain seed s | snapshot s | holders/s | snapshot requests | snapshot peak RSS MB | loop max / p99 ms | preview s | preview requests | getMultipleAccounts | preview peak RSS MB | RSS at start MB | loop max / p99 ms | timer late max ms |',
+    '|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|',
+  );
+  for (const r of rows) {
+    out.push(
+      `| ${r.size} | ${fmt(r.chainStartupMs / 1000, 1)} | ${fmt(r.snapshot.ms / 1000, 2)} | ${fmt(r.holders / (r.snapshot.ms / 1000), 0)} | ${r.snapshot.requests} | ${fmt(r.snapshot.peakRssMb, 0)} | ${fmt(r.snapshot.eventLoopMaxMs, 0)} / ${fmt(r.snapshot.eventLoopP99Ms, 0)} | ${fmt(r.preview.ms / 1000, 2)} | ${r.preview.requests} | ${r.preview.requestsByMethod['getMultipleAccounts'] ?? 0} | ${fmt(r.preview.peakRssMb, 0)} | ${fmt(r.preview.startRssMb, 0)} | ${fmt(r.preview.eventLoopMaxMs, 0)} / ${fmt(r.preview.eventLoopP99Ms, 0)} | ${fmt(r.preview.timerLateMaxMs, 0)} |`,
+    );
+  }
+  out.push('');
+  return out;
 }
 
 function percentile95(xs: number[]): number {

@@ -21,6 +21,7 @@ import { benchCliLatency } from './scenarios/cli-latency.js';
 import { benchConsole, benchIdleVariants, benchLarge, benchLargeWithFlags, benchSmall, benchThrottled } from './scenarios/engine.js';
 import { benchTxBuild } from './scenarios/tx-build.js';
 import { bundleCli } from './prototypes/bundle-cli.js';
+import { benchPreviewScale } from './scenarios/preview-scale.js';
 import { startChainProcess } from './lib/chain-process.js';
 
 export interface BenchOptions {
@@ -39,6 +40,9 @@ export const SIZES = {
   full: { large: 10_000, snapshotRuns: 5, small: 1_000, throttled: 1_000, console: 1_000, baseline: 200, cliRuns: 21, replies: 30, idleSettleMs: 5_000, idleReps: 3, txBuild: 1_000, txRounds: 5 },
   quick: { large: 300, snapshotRuns: 2, small: 100, throttled: 60, console: 60, baseline: 10, cliRuns: 3, replies: 3, idleSettleMs: 500, idleReps: 1, txBuild: 100, txRounds: 1 },
 } as const;
+
+/** Holder counts of the large-community scenario; the results' keys name the full sizes (10k, 100k, 1m). */
+export const PREVIEW_SCALE_SIZES = { full: [10_000, 100_000, 1_000_000], quick: [500, 1_000, 2_000] } as const;
 
 export async function runBench(opts: BenchOptions): Promise<{ results: Results; details: Details }> {
   const size = opts.quick ? SIZES.quick : SIZES.full;
@@ -81,6 +85,8 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
   log(`idle: the whole app against a chain, ${size.idleReps} processes per variant`);
   details.idle = await benchIdleVariants(runtime, size.small, { settleMs: size.idleSettleMs, replies: size.replies, reps: size.idleReps, withPlainNode: opts.prototypes });
 
+  await measurePreviewScale(opts, details, PREVIEW_SCALE_SIZES[opts.quick ? 'quick' : 'full'], opts.quick ? 'npm run bench -- --quick' : 'npm run bench');
+
   log(`CLI processes: node -e 0, tributary --help, tributary config show x ${size.cliRuns}`);
   details.cli = benchCliLatency(runtime, size.cliRuns, opts.prototypes ? bundleCli() : null);
   details.finishedAt = Date.now();
@@ -105,6 +111,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
     help_ms: round(d.cli.helpMs, 1),
     config_show_ms: round(d.cli.configShowMs, 1),
     node_startup_ms: round(d.cli.nodeStartupMs, 1),
+    ...previewScaleResults(d),
   };
   mkdirSync(opts.outDir, { recursive: true });
   const ordered = Object.fromEntries(RESULT_KEYS.map((k) => [k, results[k]]));
@@ -113,6 +120,60 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
   writeFileSync(join(opts.outDir, 'RESULTS.md'), renderResults(results, details, readNotes()));
   log(`wrote ${relative(REPO_ROOT, join(opts.outDir, 'results.json'))} and RESULTS.md`);
   return { results, details };
+}
+
+/** The large-community figures (issue 10): rows for 10k, 100k and 1M holders (smaller sizes with --quick). */
+async function measurePreviewScale(opts: BenchOptions, details: Details, sizes: readonly number[], command: string): Promise<void> {
+  const startLoad = loadavg().map((x) => round(x, 2));
+  details.previewScale = await benchPreviewScale(opts.runtime, sizes, opts.log);
+  details.previewScaleRun = { command, date: new Date().toISOString(), commit: details.machine.commit, loadAverage: startLoad, loadAverageEnd: loadavg().map((x) => round(x, 2)) };
+}
+
+function previewScaleResults(d: Details): Results {
+  const [small, middle, large] = d.previewScale ?? [];
+  if (!small || !middle || !large) return {};
+  return {
+    snapshot_holders_per_s_1m: round(large.holders / (large.snapshot.ms / 1000), 1),
+    preview_seconds_100k: round(middle.preview.ms / 1000, 2),
+    peak_rss_mb_preview_10k: round(small.preview.peakRssMb, 1),
+    peak_rss_mb_preview_100k: round(middle.preview.peakRssMb, 1),
+    peak_rss_mb_preview_1m: round(large.preview.peakRssMb, 1),
+    event_loop_max_ms_10k: round(small.preview.eventLoopMaxMs, 1),
+    event_loop_max_ms_1m_preview: round(large.preview.eventLoopMaxMs, 1),
+  };
+}
+
+/**
+ * `npm run bench -- --only preview-scale [--sizes 10000,100000,1000000]`: only the large-community
+ * scenario, merged into the results.json, details.json and RESULTS.md already in the output folder
+ * (the other figures keep the run they came from, whose date and commit RESULTS.md shows).
+ */
+export async function runPreviewScaleOnly(opts: BenchOptions, sizes: readonly number[]): Promise<void> {
+  let details: Details;
+  let results: Results;
+  try {
+    details = JSON.parse(readFileSync(join(opts.outDir, 'details.json'), 'utf8')) as Details;
+    results = JSON.parse(readFileSync(join(opts.outDir, 'results.json'), 'utf8')) as Results;
+  } catch {
+    details = { machine: machineInfo(REPO_ROOT), quick: opts.quick, runtime: opts.runtime, startFlags: startFlags(), sizes: {}, startedAt: Date.now() } as Details;
+    results = {};
+  }
+  if (opts.runtime === 'compiled') {
+    opts.log('building src/ and bench/ with tsc into bench/out/dist ...');
+    await build();
+  }
+  // The other figures keep their own run's machine line; this run's commit and load go with its rows.
+  const here = { ...details, machine: machineInfo(REPO_ROOT) } as Details;
+  await measurePreviewScale(opts, here, sizes, `npm run bench -- --only preview-scale --sizes ${sizes.join(',')}`);
+  details.previewScale = here.previewScale;
+  details.previewScaleRun = here.previewScaleRun;
+  Object.assign(results, previewScaleResults(details));
+  mkdirSync(opts.outDir, { recursive: true });
+  const ordered = Object.fromEntries(RESULT_KEYS.filter((k) => results[k] !== undefined).map((k) => [k, results[k]]));
+  writeFileSync(join(opts.outDir, 'results.json'), `${JSON.stringify(ordered, null, 2)}\n`);
+  writeFileSync(join(opts.outDir, 'details.json'), `${JSON.stringify(details, null, 2)}\n`);
+  writeFileSync(join(opts.outDir, 'RESULTS.md'), renderResults(results, details, readNotes()));
+  opts.log(`wrote ${relative(REPO_ROOT, join(opts.outDir, 'results.json'))} and RESULTS.md`);
 }
 
 /** Writes RESULTS.md again from the details.json and results.json of an earlier run (after editing NOTES.md). */
@@ -147,7 +208,13 @@ function parseArgs(argv: string[]): BenchOptions {
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bench/run.ts')) {
   const opts = parseArgs(process.argv.slice(2));
-  const job = process.argv.includes('--render') ? Promise.resolve(renderAgain(opts.outDir)) : runBench(opts);
+  const argv = process.argv.slice(2);
+  const only = argv.indexOf('--only');
+  const sizesAt = argv.indexOf('--sizes');
+  const sizes = sizesAt >= 0 ? (argv[sizesAt + 1] ?? '').split(',').map(Number) : [...PREVIEW_SCALE_SIZES[opts.quick ? 'quick' : 'full']];
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error(`--sizes takes whole numbers separated by commas, e.g. 10000,100000,1000000`);
+  if (only >= 0 && argv[only + 1] !== 'preview-scale') throw new Error(`--only knows one scenario: preview-scale`);
+  const job = process.argv.includes('--render') ? Promise.resolve(renderAgain(opts.outDir)) : only >= 0 ? runPreviewScaleOnly(opts, sizes) : runBench(opts);
   job.then(
     () => process.exit(0),
     (e: unknown) => {

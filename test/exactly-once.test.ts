@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Connection, PublicKey } from '@solana/web3.js';
-import { getAssociatedTokenAddressSync } from '@solana/spl-token';
+import { getAssociatedTokenAddressSync, TOKEN_PROGRAM_ID } from '@solana/spl-token';
+import { writeTokenAccount } from '../src/localnet/token-accounts.js';
 import { startLocalnet, type Localnet } from '../src/localnet/index.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { ledgerOf, type Ledger, type Plan } from '../src/engine/ledger.js';
@@ -112,8 +113,8 @@ describe.each(backends)('exactly once on $name', (backend) => {
   it('lets one of two processes on one store run a distribution; the other is told who runs it, takes over when it dies, and nobody is paid twice', async () => {
     const where = backend.where();
     const before = await rawBalances(net.scenario.rewardMint, holders());
-    // Slow (5 requests a second) so the run is still going when the other processes have had their say.
-    const owner = startWorker(spec(where, 'start', { leaseTtlMs: 3_000, requestsPerSecond: 5 }));
+    // Slow (3 requests a second) so the run is still going when the other processes have had their say.
+    const owner = startWorker(spec(where, 'start', { leaseTtlMs: 3_000, requestsPerSecond: 3 }));
     const { planId } = (await owner.waitFor((l) => 'planId' in l)) as { planId: string };
     await owner.waitFor((l) => 'running' in l);
     // A second process tries everything that could start the same run.
@@ -170,11 +171,53 @@ describe('exactly once through crashes', () => {
     // Both plans pay the same holders: each must have received the sum of its two shares, once.
     const { store, ledger } = await openLedger(where);
     const plans = (await Promise.all(planIds.map((id) => ledger.getPlan(id)))) as Plan[];
+    for (const p of plans) {
+      const view = recipientStates(p.recipients.length, await ledger.transactions(p.id), await ledger.failures(p.id));
+      expect({ plan: p.id, state: (await ledger.getDistribution(p.id))?.state, notPaid: view.states.filter((s) => s.status !== 'paid'), paidTwice: view.paidTwice }).toEqual({
+        plan: p.id,
+        state: 'completed',
+        notPaid: [],
+        paidTwice: [],
+      });
+    }
     await store.close();
     const after = await rawBalances(net.scenario.rewardMint, holders());
     const owed = new Map<string, bigint>();
     for (const p of plans) for (const r of p.recipients) owed.set(r.owner, (owed.get(r.owner) ?? 0n) + r.amount);
     for (const [owner, amount] of owed) expect((after.get(owner) ?? 0n) - (before.get(owner) ?? 0n)).toBe(amount);
+  }, 180_000);
+
+  it('retry-failed killed right after it started pays every failed recipient once, after recovery', async () => {
+    const where = backends[0]!.where();
+    const before = await rawBalances(net.scenario.rewardMint, holders());
+    // First round: one holder's token account is frozen, so the transfer to it fails.
+    const owner = startWorker(spec(where, 'start', { amount: '777' }));
+    const { planId } = (await owner.waitFor((l) => 'planId' in l)) as { planId: string };
+    const { store, ledger } = await openLedger(where);
+    const plan = (await ledger.getPlan(planId)) as Plan;
+    const victim = new PublicKey(plan.recipients[plan.recipients.length - 1]!.owner);
+    const mint = new PublicKey(net.scenario.rewardMint);
+    const ata = getAssociatedTokenAddressSync(mint, victim, true);
+    writeTokenAccount(net.chain, { address: ata, program: TOKEN_PROGRAM_ID, mint, owner: victim, amount: 0n });
+    const frozen = Buffer.from(net.chain.getAccount(ata.toBase58())!.data);
+    frozen[108] = 2;
+    const account = { address: ata.toBase58(), lamports: net.chain.getAccount(ata.toBase58())!.lamports, owner: TOKEN_PROGRAM_ID.toBase58() };
+    net.chain.setAccount({ ...account, data: frozen });
+    expect(await owner.exited).toBe(0);
+    expect((await ledger.failures(planId)).size).toBe(1);
+    await store.close();
+    // Thawed; retry-failed starts the second round and the process dies at once.
+    frozen[108] = 1;
+    net.chain.setAccount({ ...account, data: frozen });
+    const retry = startWorker(spec(where, 'retry', { planId }));
+    await retry.waitFor((l) => 'retrying' in l);
+    retry.kill();
+    await retry.exited;
+    net.chain.advance(350);
+    const recover = startWorker(spec(where, 'recover'));
+    expect(((await recover.waitFor((l) => 'recovered' in l)) as { recovered: string[] }).recovered).toEqual([planId]);
+    expect(await recover.exited).toBe(0);
+    await expectPaidOnce(where, planId, before);
   }, 180_000);
 
   for (const reward of ['spl', 'SOL'] as const) {

@@ -5,6 +5,9 @@
  * at the same moment, is answered too. The chain seeds its big token in bulk (bulk-holders.ts).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getAssociatedTokenAddressSync, TOKEN_PROGRAM_ID } from '@solana/spl-token';
+import { Keypair, PublicKey } from '@solana/web3.js';
+import { writeTokenAccount } from '../src/localnet/token-accounts.js';
 import { renderPreview } from '../src/chat/format.js';
 import { loadConfig } from '../src/config/index.js';
 import { startDiscord } from '../src/platforms/discord/start-discord.js';
@@ -43,6 +46,45 @@ describe('a preview of 30,000 holders', () => {
     expect(preview.plan.recipients.length).toBe(1_000);
     expect(preview.risks).toContainEqual({ code: 'capped', max: 1_000, leftOut: 29_000 });
     expect(renderPreview(preview)).toContain('⚠ max:1000 leaves out 29000 holders that pass every other filter: they are not paid');
+  }, 120_000);
+});
+
+describe('account checks of a token reward', () => {
+  it('reads the reward token\'s own accounts when that is fewer requests, and finds the same existing accounts as per-recipient lookups', async () => {
+    const h = await startHarness({ holders: 5, seed: 33, bulkHolders: 2_000 });
+    try {
+      const { scenario } = h.net;
+      const bulk = h.net.bulk as NonNullable<typeof h.net.bulk>;
+      const reward = new PublicKey(scenario.rewardMint);
+      // 30 holders already hold the reward in their associated account; one more holds it in another account (not the associated one).
+      const withAta: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const owner = new PublicKey(bulk.ownerBytes(i * 50));
+        writeTokenAccount(h.net.chain, { address: getAssociatedTokenAddressSync(reward, owner, true), program: TOKEN_PROGRAM_ID, mint: reward, owner, amount: 5n });
+        withAta.push(owner.toBase58());
+      }
+      const stray = new PublicKey(bulk.ownerBytes(7));
+      writeTokenAccount(h.net.chain, { address: Keypair.generate().publicKey, program: TOKEN_PROGRAM_ID, mint: reward, owner: stray, amount: 5n });
+
+      h.net.server.resetStats();
+      const req = { token: scenario.bulkMint as string, amount: '1000', reward: scenario.rewardMint, includeOffCurve: true };
+      const byOwner = await h.engine.service.preview(req, operator);
+      expect(byOwner.accountChecks).toEqual({ accounts: byOwner.plan.recipients.length, requests: 2, method: 'getProgramAccounts' });
+      expect(h.net.server.stats().requestsByMethod['getMultipleAccounts'] ?? 0).toBe(0);
+      const existing = byOwner.plan.recipients.filter((r) => !r.needsAccount).map((r) => r.owner);
+      expect(existing.sort()).toEqual([...new Set(withAta)].sort());
+      expect(byOwner.newAccounts).toBe(byOwner.plan.recipients.length - existing.length);
+
+      // The same preview where the node will not serve getProgramAccounts: one lookup per 100 recipients, the same answer.
+      h.net.server.configure({ tokenProgramScans: false });
+      const perRecipient = await h.engine.service.preview({ ...req, refreshSnapshot: false }, operator);
+      expect(perRecipient.accountChecks.method).toBe('getMultipleAccounts');
+      expect(perRecipient.accountChecks.requests).toBe(Math.ceil(perRecipient.plan.recipients.length / 100));
+      expect(perRecipient.plan.recipients.map((r) => [r.owner, r.needsAccount])).toEqual(byOwner.plan.recipients.map((r) => [r.owner, r.needsAccount]));
+    } finally {
+      h.net.server.configure({ tokenProgramScans: true });
+      await h.close();
+    }
   }, 120_000);
 });
 

@@ -13,6 +13,8 @@ export interface ChainProcessOptions {
   slotMs?: number;
   /** `--rate-limit` spec, e.g. "public-mainnet". Default none. */
   rateLimit?: string;
+  /** `--bulk-holders`: also a token with this many holders seeded in bulk (`bulkMint`). */
+  bulkHolders?: number;
 }
 
 /** What `tributary localnet` prints on its first line. */
@@ -25,6 +27,9 @@ export interface ChainInfo {
   distributor: string;
   holders: number;
   statsUrl: string;
+  /** With `bulkHolders`: the bulk-seeded token and its holder count. */
+  bulkMint?: string;
+  bulkHolders?: number;
 }
 
 export interface ChainProcess extends ChainInfo {
@@ -70,6 +75,7 @@ async function startChainProcessOnce(runtime: Runtime, opts: ChainProcessOptions
     '--slot-ms', String(opts.slotMs ?? 400),
     '--keypair-dir', keypairDir,
     ...(opts.rateLimit ? ['--rate-limit', opts.rateLimit] : []),
+    ...(opts.bulkHolders ? ['--bulk-holders', String(opts.bulkHolders)] : []),
   ];
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

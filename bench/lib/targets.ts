@@ -16,6 +16,13 @@ export const RESULT_KEYS = [
   'help_ms',
   'config_show_ms',
   'node_startup_ms',
+  'snapshot_holders_per_s_1m',
+  'preview_seconds_100k',
+  'peak_rss_mb_preview_10k',
+  'peak_rss_mb_preview_100k',
+  'peak_rss_mb_preview_1m',
+  'event_loop_max_ms_10k',
+  'event_loop_max_ms_1m_preview',
 ] as const;
 
 export type ResultKey = (typeof RESULT_KEYS)[number];
@@ -46,4 +53,8 @@ export const TARGETS: Partial<Record<ResultKey, Target>> = {
   rewards_p95_ms_under_load: { check: (v) => v <= 300, text: '<= 300 ms', source: 'issue 6' },
   help_ms: { check: (v) => v <= 50, text: '<= 50 ms', source: `${SEED} 1.1.1` },
   config_show_ms: { check: (v) => v <= 100, text: '<= 100 ms', source: `${SEED} 1.1.1` },
+  snapshot_holders_per_s_1m: { check: (v) => v >= 100, text: '>= 100 wallets/s', source: `${SEED} 1.2.1` },
+  peak_rss_mb_preview_1m: { check: (v) => v <= 500, text: '<= 500 MB', source: `issue 10 (${SEED} 1.2.2: <= 500 MB while working)` },
+  event_loop_max_ms_10k: { check: (v) => v <= 50, text: '<= 50 ms', source: 'issue 10' },
+  event_loop_max_ms_1m_preview: { check: (v) => v <= 50, text: '<= 50 ms', source: 'issue 10' },
 };

@@ -8,7 +8,7 @@ import { settle, type MissingEvidence, type ObservedStatus, type PollEvidence, t
 import { isTributaryError } from './errors.js';
 import type { HeldLease } from './lease.js';
 import type { RpcBatch, RpcCall } from '../solana/gateway.js';
-import { TransferBuilder } from './tx-builder.js';
+import { distributionTag, TransferBuilder } from './tx-builder.js';
 
 export interface ExecutorOptions {
   /** Upper bound on the priority fee, micro-lamports per CU. */
@@ -176,6 +176,7 @@ export class DistributionRun {
           reward: this.plan.reward,
           computeUnitPrice: await this.priorityFee(),
           maxRecipients: this.deps.options.maxRecipientsPerTransaction,
+          memo: distributionTag(this.plan.id, this.record.round),
         });
         // Sending stops at the next poll's time, so progress moves while a large run is being sent.
         if (!this.stopRequest && !this.stall) await this.sendWhileRoom(this.lastPollAt + this.deps.options.pollIntervalMs);

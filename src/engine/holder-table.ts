@@ -251,7 +251,7 @@ export class HolderMerger {
  * Owners are hashes or curve points, so their bytes are already uniform; bytes 0-1 are left out
  * because a split snapshot reads one owner prefix per part.
  */
-function hashOwner(data: Uint8Array, offset: number): number {
+export function hashOwner(data: Uint8Array, offset: number): number {
   const a = ((data[offset + 8] as number) | ((data[offset + 9] as number) << 8) | ((data[offset + 10] as number) << 16) | ((data[offset + 11] as number) << 24)) >>> 0;
   const b = ((data[offset + 20] as number) | ((data[offset + 21] as number) << 8) | ((data[offset + 22] as number) << 16) | ((data[offset + 23] as number) << 24)) >>> 0;
   return Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b) >>> 0;

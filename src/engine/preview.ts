@@ -10,7 +10,7 @@ import type { HolderTable } from './holder-table.js';
 import type { Actor, Plan, PlanBlocker, PlannedRecipient } from './ledger.js';
 import { resolveRewardAsset } from './reward-asset.js';
 import { selectHolders, takeSnapshot, type ExclusionReason, type SnapshotSource } from './snapshot.js';
-import { TransferBuilder, transactionFee } from './tx-builder.js';
+import { distributionTag, TransferBuilder, transactionFee } from './tx-builder.js';
 import type { DistributionMode, RewardAsset } from './types.js';
 import type { RateLimitRule } from '../solana/sliding-window.js';
 import type { EngineEventBus } from './events.js';
@@ -200,7 +200,14 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
     zeroShare.push({ owner: table.owner(rowOf(k)), holding: table.amount(rowOf(k)) });
   }
 
-  const builder = new TransferBuilder({ payer: ctx.payer, reward, computeUnitPrice: 0, maxRecipients: ctx.maxRecipientsPerTransaction });
+  // Packed as the run will pack them: with a memo as long as the run's (the id is not known yet).
+  const builder = new TransferBuilder({
+    payer: ctx.payer,
+    reward,
+    computeUnitPrice: 0,
+    maxRecipients: ctx.maxRecipientsPerTransaction,
+    memo: distributionTag('x'.repeat(PLAN_ID_LENGTH), 0),
+  });
   const fees = await feesPromise;
   const packing = await runSliced(estimatePacking(builder, recipients));
   const accountRent = BigInt(await accountRentPromise);
@@ -438,9 +445,11 @@ function tokenAccountSize(reward: Extract<RewardAsset, { kind: 'spl' }>): number
   return reward.tokenAccountSize ?? (reward.program === 'spl-token-2022' ? 170 : 165);
 }
 
+const PLAN_ID_LENGTH = 8;
+
 /** Short, unambiguous, easy to type in a chat: 8 characters of Crockford base32. */
 export function newPlanId(): string {
   const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
-  return Array.from(randomBytes(8), (b) => alphabet[b & 31]).join('');
+  return Array.from(randomBytes(PLAN_ID_LENGTH), (b) => alphabet[b & 31]).join('');
 }
 

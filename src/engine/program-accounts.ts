@@ -45,7 +45,7 @@ export function rawRequester(connection: Connection): ((method: string, params: 
  * the caller's to keep or drop). Gives the event loop a turn every thousand accounts: decoding a
  * part of a big snapshot must not hold it.
  */
-export async function readProgramAccounts(connection: Connection, query: ProgramAccountsQuery, onAccount: (data: Buffer) => void): Promise<ProgramAccountsRead> {
+export async function readProgramAccounts(connection: Connection, query: ProgramAccountsQuery, onAccount: (data: Buffer, address: string) => void): Promise<ProgramAccountsRead> {
   const { programId, filters, dataSlice, minContextSlot } = query;
   const raw = rawRequester(connection);
   if (!raw) {
@@ -55,7 +55,7 @@ export async function readProgramAccounts(connection: Connection, query: Program
       withContext: true,
       ...(minContextSlot !== undefined ? { minContextSlot } : {}),
     });
-    for (const { account } of value) onAccount(account.data);
+    for (const { account, pubkey } of value) onAccount(account.data, pubkey.toBase58());
     return { slot: context.slot, accounts: value.length };
   }
 
@@ -74,12 +74,13 @@ export async function readProgramAccounts(connection: Connection, query: Program
   if (typeof slot !== 'number' || !Array.isArray(value)) {
     throw new Error('getProgramAccounts answered without a context slot; the RPC node must support withContext');
   }
-  const entries = value as { account?: { data?: unknown } }[];
+  const entries = value as { pubkey?: unknown; account?: { data?: unknown } }[];
   value = undefined;
   for (let i = 0; i < entries.length; i++) {
-    const data = entries[i]?.account?.data;
+    const entry = entries[i];
+    const data = entry?.account?.data;
     if (!Array.isArray(data) || typeof data[0] !== 'string') throw new Error('getProgramAccounts answered an account without base64 data');
-    onAccount(Buffer.from(data[0], 'base64'));
+    onAccount(Buffer.from(data[0], 'base64'), typeof entry?.pubkey === 'string' ? entry.pubkey : '');
     if ((i & (PAUSE_EVERY - 1)) === PAUSE_EVERY - 1) await turn();
   }
   return { slot, accounts: entries.length };

@@ -9,8 +9,8 @@ import {
   PACKET_DATA_SIZE,
   PublicKey,
   SystemProgram,
+  TransactionInstruction,
   type Keypair,
-  type TransactionInstruction,
 } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { compileLegacyMessage, singleSignerWire } from '../solana/legacy-message.js';
@@ -21,6 +21,7 @@ import type { RewardAsset } from './types.js';
 /** Compute units allowed per instruction; generous so a batch never runs out (FACTS.md: 8 pairs ~ 227k). */
 const CU = {
   base: 2_000,
+  memo: 5_000,
   solTransfer: 300,
   createAccount: { 'spl-token': 32_000, 'spl-token-2022': 45_000 },
   transferChecked: { 'spl-token': 8_000, 'spl-token-2022': 14_000 },
@@ -48,6 +49,21 @@ export interface TransferBuilderOptions {
   computeUnitPrice: number;
   /** Upper bound on recipients per transaction; null for as many as fit. */
   maxRecipients: number | null;
+  /**
+   * A memo carried by every transaction (distributionTag). It makes the bytes of two distributions
+   * differ: two plans paying the same share to the same holder would otherwise sign identical
+   * transactions under one blockhash, the chain would run them once, and both ledgers would see
+   * that one signature confirmed.
+   */
+  memo?: string;
+}
+
+/** SPL Memo v2: logs its data, needs no accounts. */
+const MEMO_PROGRAM_ID = new PublicKey('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr');
+
+/** The memo of a distribution's transactions: its id and round, so no two distributions or rounds share bytes. */
+export function distributionTag(planId: string, round: number): string {
+  return `tributary:${planId}:${round}`;
 }
 
 /**
@@ -85,12 +101,13 @@ export class TransferBuilder {
     if (cap < 1) throw new RangeError(`nothing to build: ${queue.length} queued, limit ${limit ?? 'none'}`);
     // The message size is counted as recipients are added, from the legacy wire format, instead of
     // compiling the message once per candidate: compiling dominated the cost of a transaction.
-    const budget = this.budgetInstructions(CU.base);
+    const base = CU.base + (this.opts.memo ? CU.memo : 0);
+    const budget = this.budgetInstructions(base);
     const keys = new Set<string>([this.keyString(this.opts.payer.publicKey), this.keyString(ComputeBudgetProgram.programId)]);
     let instructionCount = budget.length;
     let instructionBytes = budget.reduce((sum, ix) => sum + compiledInstructionBytes(ix), 0);
     const parts: { index: number; ixs: TransactionInstruction[]; cu: number }[] = [];
-    let cu = CU.base;
+    let cu = base;
     for (let k = 0; k < cap; k++) {
       const index = queue[k] as number;
       const part = this.instructionsFor(index, recipients[index] as PlannedRecipient);
@@ -151,9 +168,11 @@ export class TransferBuilder {
     return { index, ixs, cu };
   }
 
+  /** The instructions before the transfers: compute budget, and the memo. */
   private budgetInstructions(cu: number): TransactionInstruction[] {
     const ixs = [ComputeBudgetProgram.setComputeUnitLimit({ units: cu })];
     if (this.opts.computeUnitPrice > 0) ixs.push(ComputeBudgetProgram.setComputeUnitPrice({ microLamports: this.opts.computeUnitPrice }));
+    if (this.opts.memo) ixs.push(new TransactionInstruction({ programId: MEMO_PROGRAM_ID, keys: [], data: Buffer.from(this.opts.memo, 'utf8') }));
     return ixs;
   }
 

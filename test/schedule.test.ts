@@ -198,6 +198,9 @@ describe('each occurrence runs once', () => {
     const post = a.posts.at(-1);
     expect(post?.text).toContain('needs an operator: this schedule asks an operator to confirm each occurrence (approval:operator)');
     expect(post?.buttons?.map((b) => b.command)).toEqual([`/distribute confirm id:${waiting?.planId}`, `/schedule skip id:${waiting?.planId}`]);
+    // Posted to the schedule's chat, not shown to one person: an operator of another chat cannot confirm it by its id.
+    const elsewhere = await a.type(`/distribute confirm id:${waiting?.planId}`, 'ops-c', 'operator', 'another-chat');
+    expect(elsewhere.code).toBe('PLAN_FOREIGN');
     const skip = await a.type(post?.buttons?.[1]?.command as string, 'ops-b');
     expect(skip.reply.text).toContain('was skipped by ops-b (console): plan');
     expect((await a.scheduler.check()).settled.map((o) => o.state)).toEqual(['skipped']);

@@ -9,14 +9,17 @@
  */
 import type Keyv from 'keyv';
 import { CommandError } from './errors.js';
-import type { Caller } from './types.js';
+import type { Caller, ChatRef } from './types.js';
 
 interface Origin {
   platform: string;
   chatId: string;
-  userId: string;
+  /** The operator it was shown to; absent for a plan posted to a channel (a schedule's occurrence): any operator there. */
+  userId?: string;
   /** The previewer's display name, to say whose plan it is. */
   userName?: string;
+  /** Further chats a posted plan went to. */
+  alsoIn?: ChatRef[];
   at: number;
 }
 
@@ -41,6 +44,17 @@ export class PlanOrigins {
     await this.kv.set(lastKey(caller), planId, this.keepMs);
   }
 
+  /**
+   * A plan posted to channels rather than shown to one person (a schedule's occurrence waiting for
+   * approval): any operator in one of those chats may confirm it, nobody elsewhere.
+   */
+  async rememberPosted(planId: string, chats: readonly ChatRef[]): Promise<void> {
+    const [first, ...more] = chats;
+    if (!first) return;
+    const origin: Origin = { platform: first.platform, chatId: first.id, ...(more.length ? { alsoIn: more } : {}), at: Date.now() };
+    await this.kv.set(`origin:${planId}`, origin, this.keepMs);
+  }
+
   /** `last` -> the caller's newest preview in this chat; anything else is returned trimmed and lowercased. */
   async resolveId(id: string, caller: Caller): Promise<string> {
     const clean = id.trim().toLowerCase();
@@ -59,10 +73,11 @@ export class PlanOrigins {
     // No origin: the id is unknown, or the plan is past keeping (kept as long as the engine keeps
     // an unconfirmed plan); the engine names which.
     if (!origin) return;
-    if (origin.platform !== caller.chat.platform || origin.chatId !== caller.chat.id) {
+    const here = (chat: { platform: string; id: string }) => chat.platform === caller.chat.platform && chat.id === caller.chat.id;
+    if (!here({ platform: origin.platform, id: origin.chatId }) && !(origin.alsoIn ?? []).some(here)) {
       throw new CommandError('PLAN_FOREIGN', `plan ${planId} was previewed in another chat; confirm it there, or preview it again here`);
     }
-    if (origin.userId !== caller.actor.userId) {
+    if (origin.userId !== undefined && origin.userId !== caller.actor.userId) {
       const whose = origin.userName ?? 'another operator';
       throw new CommandError(
         'PLAN_NOT_YOURS',

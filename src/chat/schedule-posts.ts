@@ -13,6 +13,7 @@ import type { Occurrence, Schedule } from '../schedule/book.js';
 import { describeCadence, localTime, nextOccurrence } from '../schedule/cadence.js';
 import type { ScheduleNotifier } from '../schedule/scheduler.js';
 import { channelPosts } from './channel-posts.js';
+import { chatRuntime } from './runtime.js';
 import { confirmCommand, renderPreview, rewardAmount } from './format.js';
 import type { ChatRef, CommandReply } from './types.js';
 
@@ -31,17 +32,19 @@ export function scheduleNotifier(app: AppContext, logger: Logger): ScheduleNotif
     return chats.length ? chats : [{ platform: schedule.place.platform, id: schedule.place.id }];
   };
 
-  const post = async (schedule: Schedule, where: Where, reply: CommandReply) => {
-    let posted = 0;
+  /** Posts in each target chat; returns the chats it reached. */
+  const post = async (schedule: Schedule, where: Where, reply: CommandReply): Promise<ChatRef[]> => {
+    const posted: ChatRef[] = [];
     for (const chat of targets(schedule, where)) {
       try {
-        if (await posts.post(chat, reply)) posted++;
+        if (await posts.post(chat, reply)) posted.push(chat);
         else logger.warn({ scheduleId: schedule.id, platform: chat.platform }, 'schedule post: no adapter of that platform runs in this process');
       } catch (err) {
         logger.warn({ err, scheduleId: schedule.id, platform: chat.platform }, 'schedule post not delivered');
       }
     }
-    if (posted === 0) logger.warn({ scheduleId: schedule.id, text: reply.text.split('\n')[0] }, 'schedule post shown nowhere');
+    if (posted.length === 0) logger.warn({ scheduleId: schedule.id, text: reply.text.split('\n')[0] }, 'schedule post shown nowhere');
+    return posted;
   };
 
   return {
@@ -60,6 +63,9 @@ export function scheduleNotifier(app: AppContext, logger: Logger): ScheduleNotif
 
     async awaiting(schedule, occurrence, preview: PlanPreview, reason) {
       const { plan } = preview;
+      // Shown to the chats it is posted in, not to one person: an operator there may confirm it (plan-origins.ts).
+      const { plans } = await chatRuntime(app);
+      await plans.rememberPosted(plan.id, targets(schedule, 'operators'));
       await post(schedule, 'operators', {
         text: [
           `${header(schedule, occurrence)} needs an operator: ${reason}.`,

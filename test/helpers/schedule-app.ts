@@ -40,8 +40,8 @@ export interface ScheduleApp {
   posts: CommandReply[];
   /** sendTransaction calls the chain received (from every process on it). */
   sent(): number;
-  /** Types a command on the console as `userId` (an operator unless `role` says otherwise). */
-  type(text: string, userId?: string, role?: Role): Promise<DispatchResult>;
+  /** Types a command as `userId` (an operator unless `role` says otherwise), on the console or in another chat of it. */
+  type(text: string, userId?: string, role?: Role, chatId?: string): Promise<DispatchResult>;
   close(): Promise<void>;
 }
 
@@ -107,8 +107,8 @@ export async function startScheduleApp(opts: ScheduleAppOptions = {}): Promise<S
     clock,
     posts,
     sent: () => net.server.stats().requestsByMethod['sendTransaction'] ?? 0,
-    type: async (text, userId = 'ops-a', role = 'operator') => {
-      const result = await runtime.runText(text, { actor: { platform: 'console', userId, name: userId }, chat: { platform: 'console', id: 'console' }, role: async () => role });
+    type: async (text, userId = 'ops-a', role = 'operator', chatId = 'console') => {
+      const result = await runtime.runText(text, { actor: { platform: 'console', userId, name: userId }, chat: { platform: 'console', id: chatId }, role: async () => role });
       if (!result) throw new Error(`not a command: ${text}`);
       return result;
     },

@@ -7,7 +7,9 @@ export { HistoryRecorder, type RecorderOptions } from './recorder.js';
 export { AlertManager, type ActiveAlert, type AlertManagerOptions } from './alerts.js';
 export { buildDailyReport, renderReportText, type DailyReport, type Recommendation } from './report.js';
 export { ReportScheduler, type ReportSchedulerOptions } from './report-scheduler.js';
-export { renderDayChart, type ChartOptions } from './chart.js';
+// chart.js is not re-exported: it loads pureimage (fonts, PNG encoder), which only a report needs;
+// monitor.ts and commands/report.ts import it when they draw one.
+export type { ChartOptions } from './chart.js';
 export { startMonitorHttp, type MonitorHttp, type MonitorHttpOptions, type HealthReport, type HealthCheck } from './http.js';
 export { ALERT_METRICS, type AlertMetric } from './alert-metrics.js';
 export type { MonitorLogger } from './logger.js';

@@ -1,11 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Connection, Keypair } from '@solana/web3.js';
 import { checkKeypairFile } from '../src/solana/keypair.js';
+import { ENV_BINDINGS, firstOverride } from '../src/config/env.js';
+import { configShowDefaults, writeBinFiles } from '../src/cli/build-bin.js';
+import { showConfig } from '../src/cli/config-command.js';
 
 const CLI = join(import.meta.dirname, '../src/cli/main.ts');
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -137,5 +141,85 @@ describe('tributary CLI', () => {
     const res = run(['--help']);
     expect(res.status).toBe(0);
     for (const sub of ['start', 'localnet', 'config', 'discord']) expect(res.stdout).toContain(sub);
+  });
+});
+
+describe('the installed `tributary` command (src/cli/launcher.sh and the files the build writes beside main.js)', () => {
+  const repo = join(import.meta.dirname, '..');
+  const blankConfigEnv = Object.fromEntries(['TRIBUTARY_CONFIG', ...ENV_BINDINGS.map((b) => b.name)].map((name) => [name, '']));
+
+  /** A build-like folder: the launcher as `tributary`, a main.js that runs src/cli/main.ts through tsx, and build-bin's files. */
+  function installed(): { bin: string; dir: string; env: NodeJS.ProcessEnv } {
+    const root = mkdtempSync(join(tmpdir(), 'tributary-bin-'));
+    const dir = join(root, 'lib', 'cli');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(root, 'lib', 'package.json'), '{ "type": "module" }\n');
+    writeFileSync(join(dir, 'main.js'), `import ${JSON.stringify(pathToFileURL(CLI).href)};\n`);
+    writeBinFiles(join(repo, 'src/cli/launcher.sh'), dir, ['--import', 'tsx', CLI]);
+    // As npm installs a bin: a symlink in node_modules/.bin.
+    mkdirSync(join(root, '.bin'));
+    symlinkSync('../lib/cli/tributary', join(root, '.bin', 'tributary'));
+    const env = { ...process.env, ...blankConfigEnv, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, NODE_OPTIONS: '--import tsx' };
+    return { bin: join(root, '.bin', 'tributary'), dir, env };
+  }
+  const runBin = (bin: string, args: string[], env: NodeJS.ProcessEnv) => spawnSync(bin, args, { cwd: repo, encoding: 'utf8', env, timeout: 60_000 });
+
+  it('answers a bare --help with the help text commander prints, and runs the program for everything else', () => {
+    const { bin, env } = installed();
+    const fromProgram = run(['--help']);
+    expect(fromProgram.status).toBe(0);
+    for (const flag of ['--help', '-h']) {
+      const res = runBin(bin, [flag], env);
+      expect(res.status, res.stderr).toBe(0);
+      expect(res.stdout).toBe(fromProgram.stdout);
+    }
+    const sub = runBin(bin, ['config', '--help'], env);
+    expect(sub.status, sub.stderr).toBe(0);
+    expect(sub.stdout).toContain('validate');
+    const bad = runBin(bin, ['config', 'validate', '--file', join(tmpdir(), 'no-such-tributary.json')], env);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('does not exist');
+  });
+
+  it('does not trust a help.txt older than main.js (compiled again without the build\'s last step)', () => {
+    const { bin, dir, env } = installed();
+    writeFileSync(join(dir, 'help.txt'), 'PREBUILT\n');
+    expect(runBin(bin, ['--help'], env).stdout).toBe('PREBUILT\n');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, 'main.js'), later, later);
+    const res = runBin(bin, ['--help'], env);
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toBe(run(['--help']).stdout);
+  });
+
+  it('`config show` with nothing overridden prints exactly what loading and validating the defaults prints', () => {
+    const res = run(['config', 'show'], blankConfigEnv);
+    expect(res.status, res.stderr).toBe(0);
+    expect(configShowDefaults()).toBe(res.stdout);
+    // Any config variable, or a config file, means the configuration is loaded and validated.
+    expect(firstOverride({})).toBeNull();
+    expect(firstOverride({ TRIBUTARY_CONFIG: ' ', LOG_LEVEL: '' })).toBeNull();
+    expect(firstOverride({ TRIBUTARY_CONFIG: './tributary.json' })).toBe('TRIBUTARY_CONFIG');
+    for (const { name } of ENV_BINDINGS) expect(firstOverride({ [name]: 'x' })).toBe(name);
+  });
+
+  it('`config show` prints the prebuilt defaults only when nothing overrides them and the file is not older than the program', async () => {
+    const prebuilt = join(mkdtempSync(join(tmpdir(), 'tributary-prebuilt-')), 'config-defaults.json');
+    writeFileSync(prebuilt, 'PREBUILT\n');
+    const shown = async (env: NodeJS.ProcessEnv): Promise<string> => {
+      let out = '';
+      const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+      try {
+        await showConfig({ env, prebuilt });
+      } finally {
+        write.mockRestore();
+      }
+      return out;
+    };
+    expect(await shown({})).toBe('PREBUILT\n');
+    const withUrl = JSON.parse(await shown({ SOLANA_RPC_URL: 'http://127.0.0.1:8899', TRIBUTARY_CONFIG: '' })) as { rpc: { url: string } };
+    expect(withUrl.rpc.url).toBe('http://127.0.0.1:8899');
+    utimesSync(prebuilt, new Date(0), new Date(0));
+    expect(await shown({})).toBe(configShowDefaults());
   });
 });

@@ -2,6 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 
 // Subcommands import their modules lazily: `tributary --help` must not load Solana, Discord or SQLite.
+// The installed `tributary` command is launcher.sh, which answers a bare `--help` from the text the
+// build took from this program (build-bin.ts) and runs this file for everything else.
 const program = new Command('tributary')
   .description('Solana reward distributions from Discord, Telegram and the console')
   .showHelpAfterError();
@@ -46,7 +48,7 @@ config
   .description('print the effective configuration (defaults, TRIBUTARY_CONFIG file, environment), secrets masked')
   .action(async () => {
     const { showConfig } = await import('./config-command.js');
-    showConfig();
+    await showConfig();
   });
 config
   .command('validate')
@@ -54,7 +56,7 @@ config
   .option('--file <path>', 'a config file to check instead of TRIBUTARY_CONFIG')
   .action(async (opts: { file?: string }) => {
     const { validateConfig } = await import('./config-command.js');
-    process.exitCode = validateConfig(opts.file);
+    process.exitCode = await validateConfig(opts.file);
   });
 
 program

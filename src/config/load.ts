@@ -3,32 +3,8 @@ import { resolve } from 'node:path';
 import { redactString } from '../log/redact.js';
 import { ConfigError } from './errors.js';
 import { describeIssues, valueAt } from './problems.js';
+import { CONFIG_FILE_ENV, ENV_BINDINGS, nonEmpty } from './env.js';
 import { configSchema, defaultConfig, type Config, type DeepPartial } from './schema.js';
-
-/** An environment variable that sets one config key. */
-export interface EnvBinding {
-  name: string;
-  path: readonly string[];
-  /** Turns the text into the key's type; text that does not convert is passed on for zod to report. */
-  parse?: (text: string) => unknown;
-}
-
-const integer = (text: string): unknown => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : text);
-
-/** Every environment variable that overrides a config key (TRIBUTARY_CONFIG names the file instead). */
-export const ENV_BINDINGS: readonly EnvBinding[] = [
-  { name: 'SOLANA_RPC_URL', path: ['rpc', 'url'] },
-  { name: 'TRIBUTARY_KEYPAIR', path: ['keypairPath'] },
-  { name: 'TRIBUTARY_DATA_DIR', path: ['dataDir'] },
-  { name: 'DISCORD_TOKEN', path: ['discord', 'token'] },
-  { name: 'DISCORD_API_BASE', path: ['discord', 'apiBase'] },
-  { name: 'TELEGRAM_TOKEN', path: ['telegram', 'token'] },
-  { name: 'TELEGRAM_API_ROOT', path: ['telegram', 'apiRoot'] },
-  { name: 'REDIS_URL', path: ['store', 'redisUrl'] },
-  { name: 'TRIBUTARY_HTTP_HOST', path: ['http', 'host'] },
-  { name: 'TRIBUTARY_HTTP_PORT', path: ['http', 'port'], parse: integer },
-  { name: 'LOG_LEVEL', path: ['log', 'level'] },
-];
 
 export interface LoadConfigOptions {
   /** Environment to read. Default `process.env`. */
@@ -46,7 +22,7 @@ export interface LoadConfigOptions {
  */
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const env = opts.env ?? process.env;
-  const fileName = opts.file ?? nonEmpty(env['TRIBUTARY_CONFIG']);
+  const fileName = opts.file ?? nonEmpty(env[CONFIG_FILE_ENV]);
   const filePath = fileName === undefined ? undefined : resolve(fileName);
   const fromFile = filePath === undefined ? {} : readConfigFile(filePath, opts.file === undefined);
   const { values: fromEnv, sources: envSources } = readEnv(env);
@@ -66,15 +42,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   throw new ConfigError(describeIssues(result.error.issues, { input, defaults: defaultConfig(), sourceOf }));
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
-}
-
 function readEnv(env: NodeJS.ProcessEnv): { values: Record<string, unknown>; sources: Map<string, string> } {
   const values: Record<string, unknown> = {};
   const sources = new Map<string, string>();
   for (const binding of ENV_BINDINGS) {
-    // An empty variable counts as unset: compose files and CI often define `FOO=` for optional ones.
     const text = nonEmpty(env[binding.name]);
     if (text === undefined) continue;
     setAt(values, binding.path, binding.parse ? binding.parse(text) : text.trim());

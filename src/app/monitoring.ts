@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { probeRpc, rpcVerdictText } from '../solana/probe.js';
 import { fanOutNotifier, startMonitor, type HealthReport, type Monitor, type OpsNotifier } from '../monitor/index.js';
 import type { Config } from '../config/index.js';
 import type { Store } from '../store/index.js';
@@ -13,34 +15,67 @@ export interface MonitoringHandle {
 }
 
 const QUEUE_SAMPLE_MS = 1_000;
+/** How long an RPC verdict is reused by /healthz: a probe storm must not become an RPC storm. */
+const RPC_CHECK_TTL_MS = 5_000;
+/** How long a whole health report is reused by probes that arrive after it was made. */
+const HEALTH_REUSE_MS = 1_000;
+
+type HealthCheck = { ok: boolean; detail?: string };
+
+/**
+ * `make` run once for all callers that arrive while it runs, and its result reused for `ttlMs`
+ * after it settled (a failure too: an endpoint that is down is not asked again at every probe).
+ */
+function shared<T>(ttlMs: number, make: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
+  let kept: { value: Promise<T>; until: number } | null = null;
+  return () => {
+    if (kept && Date.now() < kept.until) return kept.value;
+    if (pending) return pending;
+    const run = make();
+    pending = run;
+    const settle = () => {
+      pending = null;
+      kept = { value: run, until: Date.now() + ttlMs };
+    };
+    run.then(settle, settle);
+    return run;
+  };
+}
 
 /** Starts metrics, history, alerts, daily reports and /metrics + /healthz, and feeds them from the engine. */
 export async function startMonitoring(opts: { config: Config; store: Store; engine: Engine; logger: Logger; http: boolean }): Promise<MonitoringHandle> {
   const { config, store, engine, logger } = opts;
   const notifiers: Record<string, OpsNotifier> = {};
-  const checks = new Map<string, () => Promise<{ ok: boolean; detail?: string }>>();
+  const checks = new Map<string, () => Promise<HealthCheck>>();
   const log = logger.child({ component: 'monitor' });
 
-  checks.set('rpc', async () => {
-    const health = await engine.gateway.connection('interactive').getSlot().then(
-      (slot) => ({ ok: true, detail: `slot ${slot}` }),
-      (e: unknown) => ({ ok: false, detail: (e as Error).message }),
-    );
-    return health;
+  // /healthz may be probed by several checkers at once (a load balancer, Docker, Prometheus):
+  // probes that arrive while a report is being made share it, and a report is reused for
+  // HEALTH_REUSE_MS, so the cost of the port stays flat however often it is asked.
+  const rpcCheck = shared(RPC_CHECK_TTL_MS, async () => {
+    // One getVersion through the gateway, judged as every command judges the endpoint (probe.ts).
+    const verdict = await probeRpc(engine.gateway);
+    return verdict.ok ? { ok: true, detail: `solana-core ${verdict.version}, ${verdict.ms} ms` } : { ok: false, detail: rpcVerdictText(verdict) };
   });
+  checks.set('rpc', rpcCheck);
+  const kv = store.ns('health');
   checks.set('store', async () => {
-    const kv = store.ns('health');
+    // A key of its own per check: two checks at once must not read each other's value back.
+    const key = `probe:${randomBytes(6).toString('hex')}`;
     const stamp = String(Date.now());
-    await kv.set('probe', stamp, 60_000);
-    return (await kv.get('probe')) === stamp ? { ok: true, detail: store.backend } : { ok: false, detail: 'read back a different value' };
+    await kv.set(key, stamp, 60_000);
+    const read = await kv.get(key);
+    await kv.delete(key);
+    return read === stamp ? { ok: true, detail: store.backend } : { ok: false, detail: 'a value written was not read back' };
   });
-  const health = async (): Promise<HealthReport> => {
+  const health = shared(HEALTH_REUSE_MS, async (): Promise<HealthReport> => {
+    const names = [...checks.keys()];
+    const outcomes = await Promise.all(names.map((name) => (checks.get(name) as () => Promise<HealthCheck>)().catch((e: unknown) => ({ ok: false, detail: (e as Error).message }))));
     const results: HealthReport['checks'] = {};
-    for (const [name, check] of checks) {
-      results[name] = await check().catch((e: unknown) => ({ ok: false, detail: (e as Error).message }));
-    }
+    names.forEach((name, i) => (results[name] = outcomes[i] as HealthCheck));
     return { ok: Object.values(results).every((c) => c.ok), checks: results };
-  };
+  });
 
   const monitor = await startMonitor({
     config: config.monitor,

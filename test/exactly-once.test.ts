@@ -198,7 +198,8 @@ describe('exactly once through crashes', () => {
     const victim = new PublicKey(plan.recipients[plan.recipients.length - 1]!.owner);
     const mint = new PublicKey(net.scenario.rewardMint);
     const ata = getAssociatedTokenAddressSync(mint, victim, true);
-    writeTokenAccount(net.chain, { address: ata, program: TOKEN_PROGRAM_ID, mint, owner: victim, amount: 0n });
+    // Earlier tests may have paid it already: keep what it holds.
+    if (!net.chain.getAccount(ata.toBase58())) writeTokenAccount(net.chain, { address: ata, program: TOKEN_PROGRAM_ID, mint, owner: victim, amount: 0n });
     const frozen = Buffer.from(net.chain.getAccount(ata.toBase58())!.data);
     frozen[108] = 2;
     const account = { address: ata.toBase58(), lamports: net.chain.getAccount(ata.toBase58())!.lamports, owner: TOKEN_PROGRAM_ID.toBase58() };

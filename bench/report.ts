@@ -50,8 +50,8 @@ const HOW: Record<(typeof RESULT_KEYS)[number], string> = {
   idle_rss_mb: "the whole app (engine, store, monitoring, console chat) with `npm start`'s node flags, chain external, after settling",
   peak_rss_mb_10k: "kernel maxRSS of the engine process (`npm start`'s node flags) that previewed and paid 10,000 recipients",
   rewards_p95_ms_under_load: '/rewards through the console adapter while a throttled distribution runs',
-  help_ms: '`tributary --help` process, spawn -> exit, median',
-  config_show_ms: '`tributary config show` process, spawn -> exit, median',
+  help_ms: '`tributary --help` process (the installed bin), spawn -> exit, median',
+  config_show_ms: '`tributary config show` process (the installed bin, nothing overriding a default), spawn -> exit, median',
   node_startup_ms: '`node -e 0`, spawn -> exit, median, interleaved with the two above',
   snapshot_holders_per_s_1m: 'takeSnapshot of the bulk-seeded 1,000,000-holder token through the gateway, fresh engine process (see Large communities)',
   preview_seconds_100k: 'service.preview of 100,000 holders, SPL reward (every ATA derived and looked up), plan written to the ledger',
@@ -85,7 +85,7 @@ export function renderResults(results: Results, d: Details, notes: string): stri
     'node --import tsx bench/scenarios/import-cost.ts   # RSS each dependency adds (after a full run built bench/out/dist)',
     'node --import tsx bench/lib/profile-summary.ts <file.cpuprofile> [self|total]',
     '```',
-    `Child processes run ${d.runtime === 'compiled' ? 'the tsc build of src/ and bench/ in bench/out/dist (what the `tributary` bin runs)' : 'the TypeScript sources through tsx'}. The chain is \`tributary localnet\` (litesvm behind JSON-RPC, slot 400 ms) in its own process; each engine measurement is a fresh process wired as src/app/start.ts wires it (config defaults, SQLite store in WAL, file logger at info)${flags ? `, and every app and engine process runs \`node ${flags}\`, the flags of package.json's "start" script (\`npm start\`; the Dockerfile uses the same), read from package.json at run time` : ''}. The CLI figures run the \`tributary\` bin as installed (\`node dist/src/cli/main.js\`, no flags).`,
+    `Child processes run ${d.runtime === 'compiled' ? 'the tsc build of src/ and bench/ in bench/out/dist (what the `tributary` bin runs)' : 'the TypeScript sources through tsx'}. The chain is \`tributary localnet\` (litesvm behind JSON-RPC, slot 400 ms) in its own process; each engine measurement is a fresh process wired as src/app/start.ts wires it (config defaults, SQLite store in WAL, file logger at info)${flags ? `, and every app and engine process runs \`node ${flags}\`, the flags of package.json's "start" script (\`npm start\`; the Dockerfile uses the same), read from package.json at run time` : ''}. The CLI figures run the \`tributary\` command as installed: ${d.cli?.command ? `\`${d.cli.command}\`` : 'the bin package.json names'}, which answers a bare \`--help\` from the help text the build wrote and runs \`node dist/src/cli/main.js\` (no flags) for everything else.`,
     '',
   );
 
@@ -121,7 +121,8 @@ export function renderResults(results: Results, d: Details, notes: string): stri
     out.push(`### RPC requests by method, ${r.recipients} recipients (chain counter)`, '', '| method | preview | confirm -> end |', '|---|---:|---:|');
     const methods = [...new Set([...Object.keys(r.previewStats.requestsByMethod), ...Object.keys(r.runStats.requestsByMethod)])].sort();
     for (const mth of methods) out.push(`| ${mth} | ${r.previewStats.requestsByMethod[mth] ?? 0} | ${r.runStats.requestsByMethod[mth] ?? 0} |`);
-    out.push(`| **total** | ${r.previewStats.requests} | ${r.runStats.requests} |`, '');
+    out.push(`| **total** | ${r.previewStats.requests} | ${r.runStats.requests} |`, `| HTTP exchanges | ${r.previewStats.httpRequests} | ${r.runStats.httpRequests} |`, '');
+    out.push('Every call counts, each element of a JSON-RPC batch too (the chain\'s counter, as providers bill and rate-limit): a status poll is one HTTP exchange carrying getEpochInfo (finalized), getSignatureStatuses (searching history) for the transactions in flight and getTransaction for each one that may have expired, and counts as that many requests.', '');
     out.push(`\`rpc_requests_per_recipient\` is the confirm -> end column over ${r.recipients} recipients (${fmt(r.runStats.requests / r.recipients, 4)}); with the preview included it is ${fmt((r.runStats.requests + r.previewStats.requests) / r.recipients, 4)}. The floor with ${fmt(r.recipients / r.transactions, 1)} recipients per transaction is one sendTransaction per transaction, ${fmt(r.transactions / r.recipients, 4)}.`, '');
   }
 
@@ -203,6 +204,12 @@ export function renderResults(results: Results, d: Details, notes: string): stri
   if (d.cli) {
     const c = d.cli;
     out.push('## Command-line processes', '', `Spawn to exit, ${c.runs} interleaved rounds after one warm-up, medians (ms): node -e 0 ${fmt(c.nodeStartupMs, 1)}; tributary --help ${fmt(c.helpMs, 1)} (node + ${fmt(c.helpMs - c.nodeStartupMs, 1)}); tributary config show ${fmt(c.configShowMs, 1)} (node + ${fmt(c.configShowMs - c.nodeStartupMs, 1)}).`, '');
+    if (c.helpNodeMs !== undefined && c.configShowOverridesMs !== undefined) {
+      out.push(
+        `\`tributary\` is ${c.command ?? 'the installed bin'}. A bare \`--help\` is printed from help.txt (commander's own output, written by the build) without starting Node; \`node dist/src/cli/main.js --help\`, the program itself, takes ${fmt(c.helpNodeMs, 1)} (node + ${fmt(c.helpNodeMs - c.nodeStartupMs, 1)}). \`config show\` with nothing overriding a default prints the defaults the build took from the zod schema, without loading zod; with a config file (TRIBUTARY_CONFIG), SOLANA_RPC_URL and TRIBUTARY_DATA_DIR set it loads and validates them and takes ${fmt(c.configShowOverridesMs, 1)} (node + ${fmt(c.configShowOverridesMs - c.nodeStartupMs, 1)}).`,
+        '',
+      );
+    }
     if (c.bundled) out.push(`The same two commands from the prototype bundle (bench/prototypes/bundle-cli.ts, esbuild, same rounds): --help ${fmt(c.bundled.helpMs, 1)} ms (node + ${fmt(c.bundled.helpMs - c.nodeStartupMs, 1)}), config show ${fmt(c.bundled.configShowMs, 1)} ms (node + ${fmt(c.bundled.configShowMs - c.nodeStartupMs, 1)}).`, '');
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBench } from '../bench/run.js';
-import { retryOnAddressInUse } from '../bench/lib/chain-process.js';
+import { retryOnAddressInUse, startChainProcess } from '../bench/lib/chain-process.js';
 import { RESULT_KEYS } from '../bench/lib/targets.js';
 
 // The benchmark's quick mode end to end: every figure of issue 6 comes out as a number. No timing
@@ -22,7 +22,35 @@ describe('bench --quick', () => {
     }
     const md = readFileSync(join(outDir, 'RESULTS.md'), 'utf8');
     for (const key of RESULT_KEYS) expect(md).toContain(`| ${key} |`);
+    // The request figures are the chain's counter, by method: they add up to the total it reports.
+    const details = JSON.parse(readFileSync(join(outDir, 'details.json'), 'utf8')) as { small: { distribution: { recipients: number; runStats: { requests: number; httpRequests: number; requestsByMethod: Record<string, number> } } } };
+    const run = details.small.distribution.runStats;
+    expect(Object.values(run.requestsByMethod).reduce((a, b) => a + b, 0)).toBe(run.requests);
+    expect(run.requests).toBeGreaterThanOrEqual(run.httpRequests);
+    expect(results['rpc_requests_per_recipient']).toBeCloseTo(run.requests / details.small.distribution.recipients, 4);
   }, 180_000);
+});
+
+describe('bench request counting', () => {
+  it('counts every element of a JSON-RPC batch as a request, as providers do (the engine polls statuses in batches)', async () => {
+    const chain = await startChainProcess('tsx', { holders: 2 });
+    try {
+      await chain.resetStats();
+      const batch = [
+        { jsonrpc: '2.0', id: 1, method: 'getEpochInfo', params: [{ commitment: 'finalized' }] },
+        { jsonrpc: '2.0', id: 2, method: 'getSignatureStatuses', params: [[], { searchTransactionHistory: true }] },
+        { jsonrpc: '2.0', id: 3, method: 'getTransaction', params: ['1111111111111111111111111111111111111111111111111111111111111111', { commitment: 'confirmed', maxSupportedTransactionVersion: 0 }] },
+      ];
+      const res = await fetch(chain.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+      expect(((await res.json()) as unknown[]).length).toBe(3);
+      const stats = await chain.stats();
+      expect(stats.httpRequests).toBe(1);
+      expect(stats.requests).toBe(3);
+      expect(stats.requestsByMethod).toEqual({ getEpochInfo: 1, getSignatureStatuses: 1, getTransaction: 1 });
+    } finally {
+      await chain.close();
+    }
+  }, 60_000);
 });
 
 describe('bench chain process', () => {

@@ -34,8 +34,8 @@ export function nodeArgs(runtime: Runtime, tsPath: string): string[] {
 }
 
 /**
- * The node flags of package.json's "start" script (`node --max-semi-space-size=1 dist/src/cli/main.js
- * start` -> ["--max-semi-space-size=1"]): every process the bench runs the app or its engine in gets
+ * The node flags of package.json's "start" script (`node --max-semi-space-size=1 --v8-pool-size=1
+ * dist/src/cli/main.js start` -> ["--max-semi-space-size=1", "--v8-pool-size=1"]): every process the bench runs the app or its engine in gets
  * them, so memory and speed are those of `npm start` (and of the Dockerfile, which uses the same).
  */
 export function startFlags(): string[] {
@@ -50,12 +50,35 @@ export function startFlags(): string[] {
   return flags;
 }
 
-/** Compiles src/, commands/ and bench/ into BUILD_DIR with tsc. Type errors elsewhere in the tree do not stop emission. */
+/**
+ * Compiles src/, commands/ and bench/ into BUILD_DIR with tsc, then runs the build's last step as
+ * package.json's "build" does (src/cli/build-bin.ts: the `tributary` launcher, help.txt and the
+ * prebuilt `config show` defaults beside main.js). Type errors elsewhere in the tree do not stop emission.
+ */
 export async function build(): Promise<{ ms: number; diagnostics: string }> {
   const started = performance.now();
   const tsc = resolve(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const out = await capture(process.execPath, [tsc, '-p', join(REPO_ROOT, 'bench', 'tsconfig.json')], { cwd: REPO_ROOT });
+  const bin = await capture(process.execPath, [join(BUILD_DIR, 'src', 'cli', 'build-bin.js'), join(REPO_ROOT, 'src', 'cli', 'launcher.sh')], { cwd: REPO_ROOT });
+  if (bin.code !== 0) throw new Error(`src/cli/build-bin.js failed (${bin.code}): ${bin.stderr}`);
   return { ms: performance.now() - started, diagnostics: out.stdout.trim() };
+}
+
+/**
+ * How to run the `tributary` command as installed: the bin package.json names (the build's
+ * launcher, run through its `#!/bin/sh` line, which finds `node` on PATH) for the compiled runtime;
+ * node with tsx on src/cli/main.ts otherwise (no build, no launcher). PATH starts with this node's
+ * folder so the launcher runs the same node as everything else.
+ */
+export function tributaryCommand(runtime: Runtime): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const path = `${dirname(process.execPath)}${process.platform === 'win32' ? ';' : ':'}${process.env['PATH'] ?? ''}`;
+  if (runtime === 'tsx') return { file: process.execPath, args: nodeArgs(runtime, 'src/cli/main.ts'), env: { PATH: path } };
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+  const bin = pkg.bin?.['tributary'];
+  if (bin === undefined || !bin.startsWith('dist/')) throw new Error(`package.json "bin".tributary is not under dist/: ${bin}`);
+  const file = join(BUILD_DIR, bin.slice('dist/'.length));
+  if (!existsSync(file)) throw new Error(`${relative(REPO_ROOT, file)} is missing: the build step did not write it`);
+  return { file, args: [], env: { PATH: path } };
 }
 
 export interface Captured {

@@ -13,7 +13,7 @@
  * package root; the files go to this module's own folder, so any build output folder works).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConfig, maskSecrets } from '../config/index.js';
@@ -47,7 +47,8 @@ export function writeBinFiles(launcherSource: string, dir = dirname(fileURLToPat
   writeFileSync(join(dir, PREBUILT_DEFAULTS_FILE), configShowDefaults());
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+// Run as a script (through any symlink), not when imported (tests).
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const launcher = process.argv[2];
   if (launcher === undefined) throw new Error('usage: node build-bin.js <path of src/cli/launcher.sh>');
   writeBinFiles(launcher);

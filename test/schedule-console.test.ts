@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
 import { startApp, type RunningApp } from '../src/app/start.js';
 import { loadConfig } from '../src/config/index.js';
 import { startLocalnet } from '../src/localnet/index.js';

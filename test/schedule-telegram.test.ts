@@ -53,7 +53,7 @@ describe('a schedule on Telegram', () => {
     cleanups.push(() => store.close());
     const clock = { now: Date.parse('2027-03-01T08:00:00Z') };
     const logger = pino({ level: 'silent' });
-    const book = new ScheduleBook(store.ns('schedules'), store.atomic('schedules'));
+    const book = ScheduleBook.of(store);
     const scheduler = new Scheduler({ book, service: chat.app.engine.service, notify: scheduleNotifier(chat.app, logger), logger, now: () => clock.now, holder: processHolder() });
     chat.app.schedules = { book, scheduler };
     const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo, throttle: false });

@@ -114,7 +114,7 @@ export function engineOptionsFromConfig(
     guard: new SpendGuards({
       ledger: ledgerOf(wiring.store),
       config: config.guards,
-      autoApproval: autoApprovalOf(new ScheduleBook(wiring.store.ns('schedules'))),
+      autoApproval: autoApprovalOf(ScheduleBook.of(wiring.store)),
     }),
     logger: wiring.logger.child({ component: 'engine' }),
     executor: {

@@ -121,7 +121,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     stoppers.splice(stoppers.indexOf(stopEngine) + 1, 0, () => role.stop());
 
     // Schedules: kept in the store; their occurrences fire only while this process is the runner.
-    const scheduleBook = new ScheduleBook(openedStore.ns('schedules'), openedStore.atomic('schedules'));
+    const scheduleBook = ScheduleBook.of(openedStore);
     const scheduleLogger = logger.child({ component: 'schedule' });
     const scheduler = new Scheduler({
       book: scheduleBook,

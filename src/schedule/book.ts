@@ -1,10 +1,13 @@
 /**
- * Where schedules and their occurrences are kept: one store namespace ("schedules"), so they
- * survive restarts and every process on the store sees the same ones.
+ * Where schedules and their occurrences are kept, in the store, so they survive restarts and every
+ * process on the store sees the same ones. Namespace "schedules", read at every check:
  *
  * - `s:<id>`: the schedule as created (what to pay, when, how it is approved) and whether it is paused.
  * - `cursor:<id>`: the latest occurrence the runner has handled, and the occurrences still open
  *   (waiting for an operator). Written only by the process that runs distributions.
+ *
+ * Namespace "schedule-occurrences", which grows with every occurrence and is read by key:
+ *
  * - `occ:<id>@<ms>`: one occurrence, written with the store's atomic write-if-absent before
  *   anything is previewed for it. Its key is the schedule and the occurrence's own time, never the
  *   clock of whoever writes it: two processes, a restart or a clock jump that reach the same
@@ -16,6 +19,7 @@ import type Keyv from 'keyv';
 import type { Actor } from '../engine/ledger.js';
 import type { AtomicOps } from '../store/atomic.js';
 import { entries } from '../store/iterate.js';
+import type { Store } from '../store/open.js';
 import type { Cadence } from './cadence.js';
 
 /** Where a schedule was created, and where its posts go when no channel is configured. */
@@ -104,9 +108,15 @@ const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 export class ScheduleBook {
   constructor(
     private readonly kv: Keyv,
-    /** Needed to take occurrences (the runner); commands that only read and edit schedules do without. */
-    private readonly atomic?: AtomicOps,
+    private readonly occurrenceKv: Keyv,
+    /** The occurrences' atomic operations, to take one. */
+    private readonly atomic: AtomicOps,
   ) {}
+
+  /** The book of a store: its two namespaces. */
+  static of(store: Pick<Store, 'ns' | 'atomic'>): ScheduleBook {
+    return new ScheduleBook(store.ns('schedules'), store.ns('schedule-occurrences'), store.atomic('schedule-occurrences'));
+  }
 
   async create(schedule: Omit<Schedule, 'id'>): Promise<Schedule> {
     for (;;) {
@@ -160,30 +170,29 @@ export class ScheduleBook {
 
   /** Takes an occurrence; false when it is taken already (by this process or any other, at any time). */
   async claim(occurrence: Occurrence): Promise<boolean> {
-    if (!this.atomic) throw new Error('ScheduleBook.claim needs the store\'s atomic operations');
     return this.atomic.setIfAbsent(`occ:${occurrence.key}`, occurrence, OCCURRENCE_KEEP_MS);
   }
 
   async occurrence(key: string): Promise<Occurrence | undefined> {
-    return (await this.kv.get(`occ:${key}`)) as Occurrence | undefined;
+    return (await this.occurrenceKv.get(`occ:${key}`)) as Occurrence | undefined;
   }
 
   /** Records what became of a taken occurrence (only its taker writes it). */
   async update(occurrence: Occurrence): Promise<void> {
-    await this.kv.set(`occ:${occurrence.key}`, occurrence, OCCURRENCE_KEEP_MS);
-    if (occurrence.planId) await this.kv.set(`plan:${occurrence.planId}`, occurrence.key, OCCURRENCE_KEEP_MS);
+    await this.occurrenceKv.set(`occ:${occurrence.key}`, occurrence, OCCURRENCE_KEEP_MS);
+    if (occurrence.planId) await this.occurrenceKv.set(`plan:${occurrence.planId}`, occurrence.key, OCCURRENCE_KEEP_MS);
   }
 
   /** The occurrence a plan was previewed for, if a schedule made it. */
   async occurrenceOfPlan(planId: string): Promise<Occurrence | undefined> {
-    const key = (await this.kv.get(`plan:${planId.trim().toLowerCase()}`)) as string | undefined;
+    const key = (await this.occurrenceKv.get(`plan:${planId.trim().toLowerCase()}`)) as string | undefined;
     return key ? this.occurrence(key) : undefined;
   }
 
   /** The newest occurrences of a schedule, newest first. */
   async occurrences(id: string, limit = 5): Promise<Occurrence[]> {
     const out: Occurrence[] = [];
-    for await (const [key, value] of entries<Occurrence>(this.kv)) if (key.startsWith(`occ:${id}@`)) out.push(value);
+    for await (const [key, value] of entries<Occurrence>(this.occurrenceKv)) if (key.startsWith(`occ:${id}@`)) out.push(value);
     return out.sort((a, b) => b.at - a.at || b.claimedAt - a.claimedAt).slice(0, limit);
   }
 }

@@ -66,7 +66,7 @@ export async function startScheduleApp(opts: ScheduleAppOptions = {}): Promise<S
   });
   const store = await openStore({ dataDir, sweepIntervalMs: 0 });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const book = new ScheduleBook(store.ns('schedules'), store.atomic('schedules'));
+  const book = ScheduleBook.of(store);
   const guard = new SpendGuards({ ledger: ledgerOf(store), config: config.guards, autoApproval: autoApprovalOf(book) });
   const engine = createEngine({
     gateway: { url: net.rpcUrl, timeoutMs: 2_000, retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 300 } },

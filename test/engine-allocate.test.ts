@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { allocate } from '../src/engine/allocate.js';
+import { Keypair } from '@solana/web3.js';
+import { allocate, allocateRows } from '../src/engine/allocate.js';
+import { HolderTable } from '../src/engine/holder-table.js';
 import { seededRandom } from '../src/localnet/random.js';
 import { isTributaryError } from '../src/engine/errors.js';
 import type { Allocation, Holder } from '../src/engine/types.js';
@@ -136,6 +138,27 @@ describe('allocate', () => {
     const { allocations, zeroShare } = allocate(holders, total);
     expect(sum(allocations)).toBe(total);
     expect(allocations.length + zeroShare.length).toBe(20_000);
+  });
+
+  it('gives the same shares over a snapshot\'s compact table (sliced, 64-bit storage) as over holder objects', async () => {
+    const random = prng(21);
+    for (let run = 0; run < 20; run++) {
+      const holders = Array.from({ length: 1 + Math.floor(random() * 400) }, () => holder(Keypair.generate().publicKey.toBase58(), 1n + randomBig(random, 12)));
+      const table = HolderTable.fromHolders(holders);
+      const rows = Uint32Array.from({ length: table.length }, (_, i) => i);
+      const total = 1n + randomBig(random, 18);
+      for (const mode of ['proportional', 'equal'] as const) {
+        const objects = allocate(holders, total, mode);
+        const compact = await allocateRows(table, rows, total, mode);
+        const byOwner = new Map<string, bigint>();
+        for (let k = 0; k < compact.paid; k++) {
+          const i = compact.order[k] as number;
+          byOwner.set(table.owner(rows[i] as number), compact.amounts[i] as bigint);
+        }
+        expect([...byOwner.values()].reduce((a, b) => a + b, 0n)).toBe(total);
+        expect(byOwner).toEqual(new Map(objects.allocations.map((a) => [a.owner, a.amount])));
+      }
+    }
   });
 
   it('refuses to allocate to nobody', () => {

@@ -139,6 +139,16 @@ export class HolderMerger {
   }
 
   /**
+   * Makes room for about `holders` owners at once (the estimate of a split snapshot), so the arrays
+   * are not doubled past what is needed: a million holders then take ~47 MB here, not up to twice that.
+   */
+  reserve(holders: number): void {
+    const cap = Math.ceil(holders);
+    if (cap > this.amounts.length) this.resize(cap);
+    if (cap * 2 > this.slots.length) this.rehash(2 ** Math.ceil(Math.log2(cap * 2)));
+  }
+
+  /**
    * Adds one token account: the owner is the 32 bytes of `data` at `offset`. A zero amount is
    * skipped. `accounts` is how many token accounts this entry stands for (1 unless merging holders).
    */
@@ -166,7 +176,7 @@ export class HolderMerger {
     this.owners.set(data.subarray(offset, offset + OWNER_BYTES), row * OWNER_BYTES);
     this.amounts[row] = amount;
     this.accounts[row] = accounts;
-    if (this.count * 2 > this.slots.length) this.rehash();
+    if (this.count * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     else this.slots[slot] = row;
   }
 
@@ -223,7 +233,11 @@ export class HolderMerger {
   }
 
   private grow(): void {
-    const cap = this.amounts.length * 2;
+    // 1.5x: a big snapshot's last growth wastes less than doubling would.
+    this.resize(Math.ceil(this.amounts.length * 1.5));
+  }
+
+  private resize(cap: number): void {
     const owners = new Uint8Array(cap * OWNER_BYTES);
     owners.set(this.owners);
     const amounts = new BigUint64Array(cap);
@@ -235,8 +249,8 @@ export class HolderMerger {
     this.accounts = accounts;
   }
 
-  private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+  private rehash(size: number): void {
+    const slots = new Int32Array(size).fill(-1);
     const mask = slots.length - 1;
     for (let row = 0; row < this.count; row++) {
       let slot = hashOwner(this.owners, row * OWNER_BYTES) & mask;

@@ -5,6 +5,7 @@ import type Keyv from 'keyv';
 import { allocateRows } from './allocate.js';
 import { parseAmount } from './amounts.js';
 import { associatedTokenAddress } from './ata.js';
+import { rewardAccountsByOwner } from './reward-accounts.js';
 import { TributaryError } from './errors.js';
 import type { HolderTable } from './holder-table.js';
 import type { Actor, Plan, PlanBlocker, PlannedRecipient } from './ledger.js';
@@ -75,8 +76,11 @@ export interface PlanPreview {
   estimatedSeconds: number;
   risks: PreviewRisk[];
   simulation: { ok: boolean; unitsConsumed: number; error?: string };
-  /** Requests the existence checks took (getMultipleAccounts, 100 accounts each). */
-  accountChecks: { accounts: number; requests: number };
+  /**
+   * How the recipients' accounts were checked: one getMultipleAccounts per 100, or the reward
+   * token's accounts read whole and matched by owner (fewer requests for many recipients).
+   */
+  accountChecks: { accounts: number; requests: number; method: 'getMultipleAccounts' | 'getProgramAccounts' };
 }
 
 export interface PreviewContext {
@@ -160,14 +164,17 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   // Which recipients' accounts must be looked up: every associated token account for a token
   // reward; for SOL only wallets whose share is below the rent-exempt minimum (a larger transfer
   // creates the wallet's account by itself, so whether it exists changes nothing).
-  const checked = await runSliced(recipientsToCheck(table, reward, paidCount, rowOf, amountOf, systemRent));
   // Independent of the checks: asked while they run.
   const feesPromise = recentPriorityFee(connection, ctx.computeUnitPriceCap);
   const balancesPromise = distributorBalances(connection, ctx.payer.publicKey, reward);
   const accountRentPromise = reward.kind === 'spl' ? connection.getMinimumBalanceForRentExemption(tokenAccountSize(reward)) : Promise.resolve(0);
   // Keep the other promises from being reported unhandled while the checks run: they are awaited below.
   for (const p of [feesPromise, balancesPromise, accountRentPromise]) p.catch(() => undefined);
-  const { exists, requests } = await accountsExistBytes(connection, checked.keys);
+  // A token reward: the reward token's own accounts, matched by owner, when that is fewer requests
+  // than looking up every recipient (reward-accounts.ts); otherwise one lookup per recipient.
+  const byOwner = reward.kind === 'spl' ? await rewardAccountsByOwner(connection, reward, table, paidCount, rowOf) : null;
+  const checked = byOwner ? allPositions(paidCount) : await runSliced(recipientsToCheck(table, reward, paidCount, rowOf, amountOf, systemRent));
+  const { exists, requests } = byOwner ?? (await accountsExistBytes(connection, checked.keys));
 
   const recipients: PlannedRecipient[] = new Array<PlannedRecipient>(paidCount);
   const belowRentExemption: string[] = [];
@@ -276,8 +283,16 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
     estimatedSeconds: estimateSeconds(packing.transactions, ctx.rpcLimit),
     risks,
     simulation,
-    accountChecks: { accounts: checked.keys.length / 32, requests },
+    accountChecks: { accounts: checked.positions.length - 1, requests, method: byOwner ? 'getProgramAccounts' : 'getMultipleAccounts' },
   };
+}
+
+/** Every recipient position checked, none looked up one by one (the reward token's accounts answered for them). */
+function allPositions(count: number): { keys: Uint8Array; positions: Uint32Array } {
+  const positions = new Uint32Array(count + 1);
+  for (let k = 0; k < count; k++) positions[k] = k;
+  positions[count] = 0xffffffff;
+  return { keys: new Uint8Array(0), positions };
 }
 
 /** Payout accounts to look up (32 bytes each, in `keys`) and the recipient positions they belong to. */

@@ -150,6 +150,8 @@ async function readSplit(connection: Connection, q: SplitQuery, merger: HolderMe
     // The first part tells how big the whole is: each first byte of an owner holds about 1/256 of them.
     const first = await readPart(q, [0], read);
     start = 1;
+    // Each first byte holds about 1/256 of the owners: room for all of them (and a margin) at once.
+    merger.reserve(first * 256 * 1.1 + 1024);
     if (first * 256 <= SINGLE_REQUEST_MAX_ACCOUNTS) {
       try {
         // The rest in one request; the first part's owners are already counted.

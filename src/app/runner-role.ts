@@ -66,17 +66,21 @@ export async function claimRunnerRole(opts: RunnerRoleOptions): Promise<RunnerRo
         logger.warn({ err: e }, 'could not read who runs this data directory; trying again');
         return undefined;
       }
-      owner = (await leases.otherOwner(RUNNER_LEASE)) ?? owner;
+      // A store that cannot answer now (full, unreachable) is asked again next period.
+      owner = (await leases.otherOwner(RUNNER_LEASE).catch(() => null)) ?? owner;
       if (owner) service.setReadOnly(readerReason(owner));
       return undefined;
     }
     owner = null;
     held.onLost(() => {
       logger.warn('this process no longer runs distributions here: another process holds the runner lease');
-      void leases.otherOwner(RUNNER_LEASE).then((lease) => {
-        owner = lease;
-        service.setReadOnly(lease ? readerReason(lease) : 'this process lost the right to run distributions here; restart it');
-      });
+      void leases
+        .otherOwner(RUNNER_LEASE)
+        .catch(() => null)
+        .then((lease) => {
+          owner = lease;
+          service.setReadOnly(lease ? readerReason(lease) : 'this process lost the right to run distributions here; restart it');
+        });
     });
     service.setReadOnly(null);
     const recovered = await recover();

@@ -2,10 +2,11 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { pino } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Localnet } from '../localnet/index.js';
 import { createLogger } from '../log/logger.js';
+import { openLogFile } from '../log/log-file.js';
+import { assertWritableDataDir } from './data-dir.js';
 import { openStore, SQLITE_FILE, type Store } from '../store/index.js';
 import type { AppContext } from './context.js';
 import { createEngine, engineOptionsFromConfig } from './engine.js';
@@ -44,6 +45,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   const bots = Boolean(config.discord.token || config.telegram.token);
   const embedded = config.rpc.url === null;
   const dataDir = resolve(config.dataDir);
+  assertWritableDataDir(dataDir);
   // The embedded chain is new at every start, so its ledger must be too: a ledger of a chain that
   // is gone would have the engine settle signatures nobody can find.
   const storeDir = embedded ? await freeEmbeddedDir(dataDir) : dataDir;
@@ -54,7 +56,11 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   const logFile = join(dataDir, 'tributary.log');
   const logger = bots
     ? createLogger({ level: config.log.level, pretty: Boolean((output as { isTTY?: boolean }).isTTY) })
-    : createLogger({ level: config.log.level, destination: pino.destination({ dest: logFile, sync: false, mkdir: true }) });
+    : createLogger({
+        level: config.log.level,
+        // Opened before use, and a write that fails (a full disk) is said on the console, not fatal.
+        destination: await openLogFile(logFile, { onWriteError: (message) => output.write(`\n⚠ ${message}\n`) }),
+      });
 
   const stoppers: (() => Promise<void>)[] = [];
   let localnet: Localnet | undefined;

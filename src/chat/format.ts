@@ -3,6 +3,7 @@
  * so the text reads the same in Discord, Telegram and a terminal; amounts only through formatAmount.
  */
 import { formatAmount } from '../engine/amounts.js';
+import { storeFullReason } from '../store/errors.js';
 import type { CompletedEvent, ProgressEvent } from '../engine/events.js';
 import type { Plan } from '../engine/ledger.js';
 import type { PlanPreview, PreviewRisk } from '../engine/preview.js';
@@ -112,7 +113,7 @@ export function renderProgress(event: ProgressEvent, symbol: string): string {
     `${progressBar(settled, event.recipients)} ${percent(settled, event.recipients)} · ${event.paid}/${event.recipients} paid · ${event.failed} failed${event.inFlight ? ` · ${event.inFlight} in flight` : ''}`,
     `${amount(event.paidAmount)} of ${amount(event.plannedAmount)} ${symbol} · ${event.recipientsPerSecond} recipients/s · ${eta}`,
   ];
-  if (event.note) lines.push(`Note: ${event.note}`);
+  if (event.note) lines.push(`Note: ${noteText(event.note)}`);
   return lines.join('\n');
 }
 
@@ -179,4 +180,16 @@ function lastEntryStart(text: string, limit: number): number {
     if (next !== undefined && !/\s/.test(next)) return at;
   }
   return -1;
+}
+
+/**
+ * A run's note as people should read it. The engine waits out a store that cannot write like an
+ * RPC outage and words both as "waiting for the RPC endpoint since …: <error>"; a full disk is named
+ * as what it is, with what to do.
+ */
+export function noteText(note: string): string {
+  const full = storeFullReason(note);
+  if (full === null) return note;
+  const since = /since (\S+?):/.exec(note)?.[1];
+  return `the store cannot write${since ? ` since ${since}` : ''}: ${full}. Free space in the data directory; the run waits and goes on by itself, and nothing is paid twice`;
 }

@@ -9,6 +9,7 @@ import type { AppContext } from '../app/context.js';
 import { isTributaryError } from '../engine/errors.js';
 import { redactString } from '../log/redact.js';
 import { probeRpc, rpcVerdictText, type RpcRequester } from '../solana/probe.js';
+import { storeFullReason } from '../store/errors.js';
 import type { Actor } from '../engine/ledger.js';
 import { AuditLog } from './audit.js';
 import { ButtonRegistry } from './buttons.js';
@@ -166,6 +167,21 @@ export class ChatRuntime {
 
   private failure(err: unknown, command: AnyCommand | undefined, caller: Caller | undefined): DispatchResult {
     const base = command ? { command: command.name } : {};
+    const full = storeFullReason(err);
+    if (full !== null) {
+      // Not a bug, not the user: the store cannot write. Say so; running distributions wait it out.
+      const errorId = newErrorId();
+      this.logger.error({ err, errorId, command: command?.name, userId: caller?.actor.userId }, `command refused: the store cannot write (${full})`);
+      return {
+        ...base,
+        outcome: 'failed',
+        code: 'STORE_FULL',
+        reply: {
+          text: `✖ the store cannot write: ${full}; nothing was done. Free space there; running distributions wait and go on by themselves (id ${errorId}).`,
+          ephemeral: true,
+        },
+      };
+    }
     if (isCommandError(err) || isTributaryError(err)) {
       return withoutSecrets({ ...base, outcome: 'refused', code: err.code, reply: { text: `✖ ${err.userMessage}`, ephemeral: true } });
     }

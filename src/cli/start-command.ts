@@ -28,6 +28,11 @@ export async function runStart(): Promise<void> {
     }
   }
   const app = await startApp({ config });
+  // A rejection nobody handled is a bug, and it must not end a process that is paying people (a
+  // full disk once did, through a store write nobody awaited): it is logged, and the process goes on.
+  process.on('unhandledRejection', (reason) => {
+    app.context.logger.error({ err: reason }, 'a promise rejection nobody handled (a bug); the process goes on');
+  });
   // The console banner shows the keypair warning too (banner.ts); the log keeps both for the bots.
   if (keypairWarning !== null) app.context.logger.warn({ keypairPath: config.keypairPath }, keypairWarning);
   if (dataDirWarning !== null) app.context.logger.warn({ dataDir: config.dataDir }, dataDirWarning);

@@ -22,3 +22,28 @@ export class StoreError extends Error {
     super(`store: ${message}`, options);
   }
 }
+
+/**
+ * Why the store cannot write because it is full, if that is what `err` (or a message carrying one)
+ * says: SQLite's SQLITE_FULL, the OS's ENOSPC / EDQUOT, Redis's OOM under maxmemory-policy
+ * noeviction. Null for anything else. The words are for people; the code stays in them.
+ */
+export function storeFullReason(err: unknown): string | null {
+  const texts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    if (typeof e === 'string') {
+      texts.push(e);
+      break;
+    }
+    const { code, message, cause } = e as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string') texts.push(code);
+    if (typeof message === 'string') texts.push(message);
+    e = cause;
+  }
+  const all = texts.join(' ');
+  if (/SQLITE_FULL|database or disk is full/.test(all)) return "the data directory's disk is full (SQLITE_FULL)";
+  if (/ENOSPC/.test(all)) return "the data directory's disk is full (ENOSPC)";
+  if (/EDQUOT/.test(all)) return "the data directory's disk quota is used up (EDQUOT)";
+  if (/\bOOM command not allowed/.test(all)) return 'Redis is out of memory (maxmemory reached; it refuses writes)';
+  return null;
+}

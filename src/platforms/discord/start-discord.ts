@@ -256,11 +256,19 @@ export async function startDiscord(app: AppContext, opts: DiscordAdapterOptions 
       return;
     }
     const used = { components: disabledRows(interaction) };
-    await (early ? interaction.update(used) : interaction.editReply(used)).catch((err: unknown) => logger.warn({ err }, 'buttons not disabled'));
+    const disabled = await (early ? interaction.update(used) : interaction.editReply(used)).then(
+      () => true,
+      (err: unknown) => {
+        logger.warn({ err }, 'buttons not disabled');
+        return false;
+      },
+    );
     try {
       const buttons = reply.buttons?.length ? await runtime.buttons.issue(reply.buttons, callerOf(interaction), reply.buttonTtlMs) : undefined;
       const ephemeral = reply.ephemeral ?? false;
-      for (const part of payloads(reply.text, { ...(buttons ? { buttons } : {}), ...(reply.files ? { files: reply.files } : {}), ephemeral })) await interaction.followUp(part);
+      const parts = payloads(reply.text, { ...(buttons ? { buttons } : {}), ...(reply.files ? { files: reply.files } : {}), ephemeral });
+      // Not acknowledged yet when the update failed: the reply itself is the answer then.
+      for (const [i, part] of parts.entries()) await (i === 0 && early && !disabled ? interaction.reply(part) : interaction.followUp(part));
     } finally {
       if (reply.followProgress) follow(reply.followProgress, interaction);
     }

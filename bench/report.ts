@@ -233,12 +233,12 @@ function renderPreviewScale(d: Details): string[] {
   out.push(
     `${run ? `Measured by \`${run.command}\` on ${run.date}, commit ${run.commit}, load average ${run.loadAverage.join(' / ')} at start and ${run.loadAverageEnd.join(' / ')} at the end. ` : ''}For each size a chain process seeds a token with that many holders in bulk (\`tributary localnet --bulk-holders N\`: typed arrays beside litesvm; ~8% more token accounts than holders: second accounts and empty ones), and a fresh engine process (npm start's node flags, SQLite store) takes a fresh snapshot, then a preview (its own fresh snapshot, filters, allocation, every recipient's associated token account derived and looked up, pricing, simulation, the plan written to the ledger). SPL reward, off-curve owners included (so N holders are N recipients). Event-loop figures: perf_hooks.monitorEventLoopDelay (10 ms resolution) max and p99, and the worst lateness of a 5 ms timer; on a shared 2-core machine they include time the process was not scheduled at all (the chain process and other engineers' processes share the cores), so read them with the load average.`,
     '',
-    '| holders | chain seed s | snapshot s | holders/s | snapshot requests | snapshot peak RSS MB | loop max / p99 ms | preview s | of which createPlan s | preview requests | account checks | preview peak RSS MB | RSS at start MB | loop max / p99 ms | timer late max ms |',
-    '|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---|---:|',
+    '| holders | chain seed s | snapshot s | holders/s | snapshot requests | snapshot peak RSS MB | loop max / p99 ms | preview s | preview requests | getMultipleAccounts | preview peak RSS MB | RSS at start MB | loop max / p99 ms | timer late max ms |',
+    '|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|',
   );
   for (const r of rows) {
     out.push(
-      `| ${r.size} | ${fmt(r.chainStartupMs / 1000, 1)} | ${fmt(r.snapshot.ms / 1000, 2)} | ${fmt(r.holders / (r.snapshot.ms / 1000), 0)} | ${r.snapshot.requests} | ${fmt(r.snapshot.peakRssMb, 0)} | ${fmt(r.snapshot.eventLoopMaxMs, 0)} / ${fmt(r.snapshot.eventLoopP99Ms, 0)} | ${fmt(r.preview.ms / 1000, 2)} | ${r.createPlanMs === undefined ? 'n/a' : fmt(r.createPlanMs / 1000, 2)} | ${r.preview.requests} | ${r.accountChecks.requests} × ${r.accountChecks.method ?? 'getMultipleAccounts'} | ${fmt(r.preview.peakRssMb, 0)} | ${fmt(r.preview.startRssMb, 0)} | ${fmt(r.preview.eventLoopMaxMs, 0)} / ${fmt(r.preview.eventLoopP99Ms, 0)} | ${fmt(r.preview.timerLateMaxMs, 0)} |`,
+      `| ${r.size} | ${fmt(r.chainStartupMs / 1000, 1)} | ${fmt(r.snapshot.ms / 1000, 2)} | ${fmt(r.holders / (r.snapshot.ms / 1000), 0)} | ${r.snapshot.requests} | ${fmt(r.snapshot.peakRssMb, 0)} | ${fmt(r.snapshot.eventLoopMaxMs, 0)} / ${fmt(r.snapshot.eventLoopP99Ms, 0)} | ${fmt(r.preview.ms / 1000, 2)} | ${r.preview.requests} | ${r.preview.requestsByMethod['getMultipleAccounts'] ?? 0} | ${fmt(r.preview.peakRssMb, 0)} | ${fmt(r.preview.startRssMb, 0)} | ${fmt(r.preview.eventLoopMaxMs, 0)} / ${fmt(r.preview.eventLoopP99Ms, 0)} | ${fmt(r.preview.timerLateMaxMs, 0)} |`,
     );
   }
   out.push('');

@@ -66,15 +66,9 @@ export async function allocateRows(table: HolderTable, rows: Uint32Array, total:
       mode,
     ),
   );
-  // Zero shares are at the end of the order: the first one found by halving, not by walking a million.
-  let lo = 0;
-  let hi = order.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((amounts[order[mid] as number] as bigint) > 0n) lo = mid + 1;
-    else hi = mid;
-  }
-  return { amounts, order, paid: lo };
+  let paid = 0;
+  while (paid < order.length && (amounts[order[paid] as number] as bigint) > 0n) paid++;
+  return { amounts, order, paid };
 }
 
 interface ShareInput {

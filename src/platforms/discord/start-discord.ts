@@ -131,7 +131,7 @@ export async function startDiscord(app: AppContext, opts: DiscordAdapterOptions 
       await hub.resumeFollowing();
     },
     () => undefined,
-  );
+  ).catch((err: unknown) => logger.warn({ err }, 'progress of distributions run before the restart not resumed'));
   await link.start(opts.firstConnectWaitMs ?? 5_000);
 
   async function handle(interaction: Interaction): Promise<void> {

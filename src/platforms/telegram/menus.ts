@@ -23,7 +23,11 @@ const DESCRIPTION_LIMIT = 256;
 
 /** Every scope and its menu, broadest first (Telegram picks the narrowest scope that applies). */
 export function telegramMenus(commands: readonly AnyCommand[], config: Config): ScopedMenu[] {
-  const menu = (role: Role): BotCommand[] => commandMenu(commands, role, DESCRIPTION_LIMIT).map((e) => ({ command: e.name, description: e.description }));
+  // Telegram takes command names of a-z, 0-9 and _ only: a name it would refuse is left out of the menu (it still runs when typed).
+  const menu = (role: Role): BotCommand[] =>
+    commandMenu(commands, role, DESCRIPTION_LIMIT)
+      .filter((e) => /^[a-z0-9_]{1,32}$/.test(e.name))
+      .map((e) => ({ command: e.name, description: e.description }));
   const out: ScopedMenu[] = [{ scope: { type: 'default' }, role: 'holder', commands: menu('holder') }];
   const { operator, admin } = config.roles;
   if (operator.telegramChatAdmins) out.push({ scope: { type: 'all_chat_administrators' }, role: 'operator', commands: menu('operator') });

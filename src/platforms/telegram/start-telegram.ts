@@ -140,7 +140,7 @@ export async function startTelegram(app: AppContext, opts: TelegramAdapterOption
       await hub.resumeFollowing();
     },
     () => undefined,
-  );
+  ).catch((err: unknown) => logger.warn({ err }, 'progress of distributions run before the restart not resumed'));
   await link.start(opts.firstConnectWaitMs ?? 5_000);
 
   function callerOf(ctx: Context): CallerSource {

@@ -57,7 +57,8 @@ describe('console chat', () => {
   it('lets a holder link a wallet by signing the one-time message, then shows what it received with an explorer link', async () => {
     const c = await chatApp();
     const { scenario } = c.harness.net;
-    await pipe(c, `/distribute preview token:${scenario.baseMint} amount:50 reward:SOL\n/distribute confirm id:last\n`);
+    // Equal shares: every new wallet gets more than the rent-exempt minimum, so the plan can be confirmed.
+    await pipe(c, `/distribute preview token:${scenario.baseMint} amount:50 reward:SOL mode:equal\n/distribute confirm id:last\n`);
 
     const input = new PassThrough();
     const output = new PassThrough();

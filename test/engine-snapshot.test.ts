@@ -7,7 +7,7 @@ import Keyv from 'keyv';
 import { isTributaryError, type TributaryError } from '../src/engine/errors.js';
 import { applyFilters, takeSnapshot } from '../src/engine/snapshot.js';
 import type { Holder } from '../src/engine/types.js';
-import { HolderMerger } from '../src/engine/holder-table.js';
+import { base58, HolderMerger } from '../src/engine/holder-table.js';
 import { runNow } from '../src/engine/work.js';
 import { writeTokenAccount } from '../src/localnet/token-accounts.js';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
@@ -252,6 +252,14 @@ describe('takeSnapshot of a large mint', () => {
     expect(snapshot.holders.toArray().find((h) => h.owner === whale.toBase58())?.amount).toBe(huge);
     const viaGpa = await takeSnapshot(bigConnection, big.scenario.baseMint);
     expect(snapshot.holders.toArray()).toEqual(viaGpa.holders.toArray());
+  });
+});
+
+describe('base58 of an owner', () => {
+  it('is what bs58 gives, leading zero bytes and all, as one flat string', () => {
+    const cases: Uint8Array[] = [new Uint8Array(32), Uint8Array.from([0, 0, 1, ...Keypair.generate().publicKey.toBytes().subarray(3)]), new Uint8Array(32).fill(255)];
+    for (let i = 0; i < 500; i++) cases.push(Keypair.generate().publicKey.toBytes());
+    for (const bytes of cases) expect(base58(bytes)).toBe(bs58.encode(bytes));
   });
 });
 

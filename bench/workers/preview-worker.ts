@@ -46,7 +46,14 @@ export interface PreviewScaleResult {
   preview: PhaseFigures;
   /** The preview's own snapshot (engine 'snapshot' event). */
   previewSnapshotMs: number;
-  accountChecks: { accounts: number; requests: number };
+  /**
+   * The ledger's createPlan inside the preview (the plan written whole: the lead's code, not
+   * sliced), timed by wrapping the method: most of it holds the event loop.
+   */
+  createPlanMs: number;
+  /** RSS and V8 heap in use when the plan reached createPlan: what snapshot, allocation and the plan's objects hold. */
+  beforeCreatePlan: { rssMb: number; heapUsedMb: number };
+  accountChecks: { accounts: number; requests: number; method?: string };
   heapUsedAfterMb: number;
   maxRssMb: number;
 }
@@ -62,6 +69,20 @@ async function main(): Promise<void> {
     holders = (await takeSnapshot(connection, task.mint)).holders.length;
   });
 
+  let createPlanMs = 0;
+  const ledger = app.engine.ledger as unknown as { createPlan: (...args: unknown[]) => Promise<unknown> };
+  const createPlan = ledger.createPlan.bind(ledger);
+  let beforeCreatePlan = { rssMb: 0, heapUsedMb: 0 };
+  ledger.createPlan = async (...args: unknown[]) => {
+    const mem = process.memoryUsage();
+    beforeCreatePlan = { rssMb: mem.rss / MB, heapUsedMb: mem.heapUsed / MB };
+    const t = performance.now();
+    try {
+      return await createPlan(...args);
+    } finally {
+      createPlanMs = performance.now() - t;
+    }
+  };
   let previewSnapshotMs = 0;
   const onSnapshot = (e: { durationMs: number }) => (previewSnapshotMs = e.durationMs);
   app.engine.events.on('snapshot', onSnapshot);
@@ -78,6 +99,8 @@ async function main(): Promise<void> {
     snapshot,
     preview,
     previewSnapshotMs,
+    createPlanMs,
+    beforeCreatePlan,
     accountChecks: p.accountChecks,
     heapUsedAfterMb: process.memoryUsage().heapUsed / MB,
     maxRssMb: maxRssBytes() / MB,

@@ -66,9 +66,15 @@ export async function allocateRows(table: HolderTable, rows: Uint32Array, total:
       mode,
     ),
   );
-  let paid = 0;
-  while (paid < order.length && (amounts[order[paid] as number] as bigint) > 0n) paid++;
-  return { amounts, order, paid };
+  // Zero shares are at the end of the order: the first one found by halving, not by walking a million.
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((amounts[order[mid] as number] as bigint) > 0n) lo = mid + 1;
+    else hi = mid;
+  }
+  return { amounts, order, paid: lo };
 }
 
 interface ShareInput {

@@ -10,7 +10,7 @@ import { TributaryError } from './errors.js';
 import type { HolderTable } from './holder-table.js';
 import type { Actor, Plan, PlanBlocker, PlannedRecipient } from './ledger.js';
 import { resolveRewardAsset } from './reward-asset.js';
-import { selectHolders, takeSnapshot, type ExclusionReason, type SnapshotSource } from './snapshot.js';
+import { selectHoldersSliced, takeSnapshot, type ExclusionReason, type SnapshotSource } from './snapshot.js';
 import { distributionTag, TransferBuilder, transactionFee } from './tx-builder.js';
 import type { DistributionMode, RewardAsset } from './types.js';
 import type { RateLimitRule } from '../solana/sliding-window.js';
@@ -136,7 +136,7 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   ctx.events?.emit('snapshot', { mint: snapshot.mint, holders: snapshot.holders.length, durationMs: Date.now() - snapshotStarted, fromCache, at: Date.now() });
   const minBalance = req.min !== undefined ? parseAmount(req.min, snapshot.decimals, 'min', { allowZero: true }) : undefined;
   const table = snapshot.holders;
-  const selection = selectHolders(
+  const selection = await selectHoldersSliced(
     table,
     {
       ...(minBalance !== undefined ? { minBalance } : {}),

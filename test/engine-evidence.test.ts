@@ -118,7 +118,7 @@ describe('settling transactions on a chain that behaves like real validators', (
     const completed = await done;
     expect(completed.paid).toBe(preview.plan.recipients.length);
     await expectEachPaidOnce(h, preview.plan.id);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe("the distributor's own limits", () => {

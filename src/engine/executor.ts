@@ -92,6 +92,10 @@ const BLOCKHASH_REUSE_BLOCKS = 60;
 const STATUS_BATCH = 256;
 /** getTransaction cross-checks per poll: a public endpoint allows about 40 per method in 10 s. */
 const LOOKUPS_PER_POLL = 8;
+/** Blocks between the confirmed and the finalized bank, about (docs/solana-rpc-behaviour.md); only for estimates. */
+const FINALIZED_LAG_BLOCKS = 32;
+/** The finalized height is read at least this often while transactions are in flight. */
+const HEIGHT_READING_MS = 3_000;
 /** Without a settlement for this long, the progress shows no ETA. */
 const STALLED_ETA_MS = 5_000;
 /** JSON-RPC error of a node that keeps no transaction history. */
@@ -300,13 +304,17 @@ export class DistributionRun {
     const entries = [...this.inflight.values()];
     const estimated = this.estimatedHeight();
     const mayHaveExpired = (e: InFlight) => atStart || e.pastHeightSince !== undefined || estimated > e.record.lastValidBlockHeight;
-    const askHeight = entries.some(mayHaveExpired);
+    // Also now and then although no expiry is due by the estimate: the estimate runs on the slot
+    // time learned from these readings, and a chain faster than assumed would otherwise be
+    // judged late by the ratio of the two.
+    const askHeight = entries.some(mayHaveExpired) || Date.now() - this.heightClock.at >= HEIGHT_READING_MS;
     const lookups = askHeight ? entries.filter(mayHaveExpired).slice(0, LOOKUPS_PER_POLL) : [];
 
     let reading = await this.read(entries, askHeight, lookups, true);
     if (reading.noHistory) reading = await this.read(entries, askHeight, [], false);
     const { evidence, statuses, lookup } = reading;
-    if (evidence.finalized) this.observeHeight(evidence.finalized.blockHeight);
+    // The clock counts confirmed heights (as blockhashes are read); finalized trails them by about 32 blocks.
+    if (evidence.finalized) this.observeHeight(evidence.finalized.blockHeight + FINALIZED_LAG_BLOCKS);
 
     const rebroadcasts: Promise<void>[] = [];
     let changed = false;

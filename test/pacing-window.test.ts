@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PacingWindow } from '../src/solana/pacing-window.js';
 import { SlidingWindowLimiter, type RateLimitRule } from '../src/solana/sliding-window.js';
+import { seededRandom } from '../src/localnet/random.js';
 
-/** A seeded generator (mulberry32), so every run simulates the same lags. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sim {
   /** The provider's own log, shared by every client of the simulation. */
@@ -81,7 +71,7 @@ const rule: RateLimitRule = { requestsPerWindow: 10, perMethodPerWindow: 6, wind
 
 describe('PacingWindow against a provider that counts requests late', () => {
   it('counts a request from its answer, so no lag between send and count draws a 429', () => {
-    const random = seeded(3);
+    const random = seededRandom(3);
     const sim: Sim = { server: new SlidingWindowLimiter(rule), refused: 0 };
     // Lags of up to 1.5 windows, drawn afresh for each request: far beyond any fixed margin.
     const end = run(sim, new PacingWindow(rule, { budgetAtStart: 'empty', now: 0 }), { start: 0, count: 120, maxConcurrent: 8, lag: () => random() * 1_500 });
@@ -95,7 +85,7 @@ describe('PacingWindow against a provider that counts requests late', () => {
     // The ramp assumes the predecessor paced itself; lags that bunch its last window up by more than
     // the ramp's slack (a tenth of the window) can still draw a 429, which `refused` then handles.
     for (const seed of [1, 2, 3, 4, 5]) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const sim: Sim = { server: new SlidingWindowLimiter(rule), refused: 0 };
       const lag = () => random() * 20;
       const first = run(sim, new PacingWindow(rule, { now: 0 }), { start: 0, count: 40, maxConcurrent: 8, lag });

@@ -13,6 +13,7 @@ import bs58 from 'bs58';
 import { MintLayout, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { PublicKey } from '@solana/web3.js';
 import type { LocalChain } from './chain.js';
+import { seededUint32 } from './random.js';
 
 const ACCOUNT_SIZE = 165;
 /** Token-2022 accounts as the ATA program makes them: ImmutableOwner extension. */
@@ -55,7 +56,7 @@ export class BulkTokenAccounts {
   private readonly ownerStart: Uint32Array;
 
   constructor(opts: BulkMintOptions) {
-    const next = uint32Stream(opts.seed);
+    const next = seededUint32(opts.seed);
     const decimals = opts.decimals ?? 6;
     const second = opts.secondAccountShare ?? 0.05;
     const empty = opts.emptyAccountShare ?? 0.03;
@@ -246,17 +247,6 @@ function compare(rows: Uint8Array, at: number, key: Uint8Array): number {
   return 0;
 }
 
-/** mulberry32 as 32-bit words: the same generator as random.ts, four bytes a call. */
-function uint32Stream(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 function fillRandom(next: () => number, into: Uint8Array, at: number, length: number): void {
   for (let k = 0; k < length; k += 4) {

@@ -1,11 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApp, type RunningApp } from '../src/app/start.js';
-import { loadConfig } from '../src/config/index.js';
-import { appOnLocalnet } from './helpers/app-config.js';
+import { loadConfig, type Config } from '../src/config/index.js';
+import { appOnLocalnet, startConsoleApp } from './helpers/app-config.js';
 import { SQLITE_FILE } from '../src/store/index.js';
 
 /*
@@ -18,36 +16,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-interface ConsoleApp {
-  app: RunningApp;
-  printed(): string;
-  type(line: string): void;
-  waitFor(pattern: RegExp, from?: number): Promise<string>;
-}
-
-async function consoleApp(config: ReturnType<typeof loadConfig>): Promise<ConsoleApp> {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let printed = '';
-  output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
-  const app = await startApp({ config, input, output });
-  cleanups.push(() => app.stop());
-  cleanups.push(() => void input.end());
-  return {
-    app,
-    printed: () => printed,
-    type: (line) => input.write(`${line}\n`),
-    async waitFor(pattern, from = 0) {
-      const until = Date.now() + 30_000;
-      for (;;) {
-        const match = pattern.exec(printed.slice(from));
-        if (match) return match[0];
-        if (Date.now() > until) throw new Error(`timed out waiting for ${pattern}; printed:\n${printed}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
-  };
-}
+const consoleApp = (config: Config) => startConsoleApp(config, cleanups);
 
 describe('two processes on one data directory', () => {
   it('lets one run distributions; the other reads, names who runs them, and takes over when it stops', async () => {
@@ -73,7 +42,7 @@ describe('two processes on one data directory', () => {
     for (;;) {
       mark = second.printed().length;
       second.type(`/distribute preview token:${net.scenario.baseMint} amount:5 reward:SOL`);
-      const answer = await second.waitFor(/Plan \w{8} \(localnet\)|only reads them/, mark);
+      const answer = (await second.waitFor(/Plan \w{8} \(localnet\)|only reads them/, mark))[0];
       if (answer.startsWith('Plan')) break;
       expect(Date.now()).toBeLessThan(until);
       await new Promise((r) => setTimeout(r, 300));

@@ -4,13 +4,11 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { explorerLink } from '../src/app/rpc-options.js';
-import { startApp } from '../src/app/start.js';
 import { maskUrl, redactString, urlCarriesSecret } from '../src/log/redact.js';
 import type { Localnet } from '../src/localnet/index.js';
-import { appOnLocalnet } from './helpers/app-config.js';
+import { appOnLocalnet, startConsoleApp } from './helpers/app-config.js';
 
 const KEY = 'SEKRETAPIKEY0123456789abcdef';
 const SIG = '5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW';
@@ -52,24 +50,19 @@ describe('one rule for what is secret in a URL', () => {
 describe('an RPC key in the URL path', () => {
   it('reaches neither /rewards, /config show nor the log when the app runs against such an endpoint', async () => {
     const { net, dataDir, config } = await appOnLocalnet({ holders: 6, seed: 11, slotMs: 50 }, cleanups, (n) => ({ rpc: { url: `${n.rpcUrl}/${KEY}` }, log: { level: 'debug' } }));
-    const input = new PassThrough();
-    const output = new PassThrough();
-    let printed = '';
-    output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
-    const app = await startApp({ config, input, output });
-    cleanups.push(() => app.stop());
+    const { app, input, printed } = await startConsoleApp(config, cleanups);
 
     const holder = (net as Localnet).scenario.holders[0]?.owner as string;
     input.write(`/distribute preview token:${net.scenario.baseMint} amount:5 reward:SOL\n/distribute confirm id:last\n`);
-    await waitFor(() => (/· completed/.test(printed) ? true : undefined));
+    await waitFor(() => (/· completed/.test(printed()) ? true : undefined));
     input.write(`/rewards wallet:${holder}\n/config show\n`);
     input.end();
     await app.finished;
     await app.stop();
 
-    expect(printed).toMatch(new RegExp(`${holder}:\\n  \\w{8} · [\\d.]+ SOL · paid · \\S+ · signature \\w{80,90}`));
-    expect(printed).toContain('RPC http://127.0.0.1');
-    expect(printed).not.toContain(KEY);
+    expect(printed()).toMatch(new RegExp(`${holder}:\\n  \\w{8} · [\\d.]+ SOL · paid · \\S+ · signature \\w{80,90}`));
+    expect(printed()).toContain('RPC http://127.0.0.1');
+    expect(printed()).not.toContain(KEY);
     const exports = join(dataDir, 'exports');
     for (const file of readdirSync(exports)) expect(readFileSync(join(exports, file), 'utf8'), file).not.toContain(KEY);
     const log = readFileSync(join(dataDir, 'tributary.log'), 'utf8');

@@ -12,12 +12,10 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Keypair } from '@solana/web3.js';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startApp } from '../src/app/start.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../src/store/index.js';
-import { appOnLocalnet } from './helpers/app-config.js';
+import { appOnLocalnet, startConsoleApp } from './helpers/app-config.js';
 
 const CLI = join(import.meta.dirname, '../src/cli/main.ts');
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -36,22 +34,7 @@ describe('a full disk while a distribution runs', () => {
     const { net, config } = await appOnLocalnet({ holders: 40, seed: 41, slotMs: 50 }, cleanups, () => ({ log: { level: 'info' } }));
     // The log file is on a full disk from the start.
     symlinkSync('/dev/full', join(config.dataDir, 'tributary.log'));
-    const input = new PassThrough();
-    const output = new PassThrough();
-    let printed = '';
-    output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
-    const app = await startApp({ config, input, output });
-    cleanups.push(() => app.stop());
-    const waitFor = (pattern: RegExp, from = 0) =>
-      vi.waitFor(
-        () => {
-          const m = pattern.exec(printed.slice(from));
-          if (!m) throw new Error(`no ${pattern} yet`);
-          return m;
-        },
-        { timeout: 30_000, interval: 25 },
-      );
-
+    const { app, input, printed, waitFor } = await startConsoleApp(config, cleanups);
     // Transactions are dropped until the disk is full, so the run is still going then.
     net.server.faults.rates = { dropTransaction: 1 };
     input.write(`/distribute preview token:${net.scenario.baseMint} amount:1000 reward:${net.scenario.rewardMint}\n/distribute confirm id:last\n`);
@@ -62,18 +45,18 @@ describe('a full disk while a distribution runs', () => {
     net.server.faults.rates = {};
 
     // The run says why it waits; the console still answers, and a command that must write says the disk is full.
-    let mark = printed.length;
+    let mark = printed().length;
     await waitFor(/Note: the store cannot write since \S+: the data directory's disk is full \(SQLITE_FULL\)\. Free space in the data directory; the run waits and goes on by itself/, mark);
-    mark = printed.length;
+    mark = printed().length;
     input.write(`/distribute history\n/distribute preview token:${net.scenario.baseMint} amount:10 reward:${net.scenario.rewardMint} refresh:true\n`);
     await waitFor(new RegExp(`${planId} · running · 1000 `), mark);
     await waitFor(/✖ the store cannot write: the data directory's disk is full \(SQLITE_FULL\); nothing was done\. Free space there; running distributions wait and go on by themselves \(id [0-9a-f]{8}\)\./, mark);
-    expect(printed).toContain(`⚠ the log file ${join(config.dataDir, 'tributary.log')} cannot be written (ENOSPC: the disk is full); log lines are lost until it can`);
-    expect(printed).not.toContain('internal error');
+    expect(printed()).toContain(`⚠ the log file ${join(config.dataDir, 'tributary.log')} cannot be written (ENOSPC: the disk is full); log lines are lost until it can`);
+    expect(printed()).not.toContain('internal error');
 
     // Room again: the run goes on to its summary, everyone paid once.
     await sqlite.query('PRAGMA max_page_count = 1073741823');
-    mark = printed.length;
+    mark = printed().length;
     await waitFor(new RegExp(`Distribution ${planId} · completed\\n\\[█{20}\\] (\\d+)/\\1 paid · 0 failed\\nSuccess rate 100%`), mark);
     input.end();
     await app.finished;

@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { vi } from 'vitest';
+import { startApp, type RunningApp } from '../../src/app/start.js';
 import { deepMerge, loadConfig, type Config, type DeepPartial } from '../../src/config/index.js';
 import { startLocalnet, type Localnet, type LocalnetOptions } from '../../src/localnet/index.js';
 
@@ -26,4 +29,41 @@ export async function appOnLocalnet(
     distribution: { progressEditIntervalMs: 150 },
   };
   return { net, dataDir, config: loadConfig({ env: {}, overrides: deepMerge(base, overrides(net)) as DeepPartial<Config> }) };
+}
+
+export interface ConsoleApp {
+  app: RunningApp;
+  input: PassThrough;
+  /** Everything the console printed so far. */
+  printed(): string;
+  /** Types a line, as at the terminal. */
+  type(line: string): void;
+  /** The first match of `pattern` in what is printed from offset `from` on, once it is there. */
+  waitFor(pattern: RegExp, from?: number): Promise<RegExpExecArray>;
+}
+
+/** The app as `npm start` runs it, with the console chat on streams the test holds. */
+export async function startConsoleApp(config: Config, cleanups: (() => Promise<void> | void)[]): Promise<ConsoleApp> {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let printed = '';
+  output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+  const app = await startApp({ config, input, output });
+  cleanups.push(() => app.stop());
+  cleanups.push(() => void input.end());
+  return {
+    app,
+    input,
+    printed: () => printed,
+    type: (line) => input.write(`${line}\n`),
+    waitFor: (pattern, from = 0) =>
+      vi.waitFor(
+        () => {
+          const m = pattern.exec(printed.slice(from));
+          if (!m) throw new Error(`no ${pattern} yet; printed:\n${printed.slice(-2_000)}`);
+          return m;
+        },
+        { timeout: 30_000, interval: 25 },
+      ),
+  };
 }

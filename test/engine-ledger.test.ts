@@ -60,7 +60,7 @@ describe('recipient states derived from the ledger', () => {
 describe('settling a broadcast transaction', () => {
   const record = { lastValidBlockHeight: 100 };
   /** A poll of one endpoint: finalized height 101 read at slot 140, statuses answered from slot 150, history searched. */
-  const past = { finalized: { slot: 140, blockHeight: 101 }, statusContextSlot: 150, historySearched: true };
+  const past = { finalized: { slot: 140, blockHeight: 101 }, statusContextSlot: 150, historySearched: true, firstAvailableSlot: 0 };
 
   it('is confirmed when the chain reports it confirmed without error', () => {
     expect(settle(record, { slot: 5, err: null, confirmationStatus: 'confirmed' }, past, 'not-asked')).toEqual({ outcome: 'confirmed', slot: 5 });
@@ -88,6 +88,12 @@ describe('settling a broadcast transaction', () => {
 
   it('stays unknown when the status lookup answered from a bank older than the height reading (a lagging node)', () => {
     expect(settle(record, null, { ...past, statusContextSlot: 139 }, 'absent')).toEqual({ outcome: 'unknown', missing: 'status-behind-height' });
+  });
+
+  it("stays unknown when the node's ledger starts after the transaction was signed (a pruned ledger), or the node does not say where it starts", () => {
+    expect(settle({ ...record, signedSlot: 20 }, null, { ...past, firstAvailableSlot: 21 }, 'absent')).toEqual({ outcome: 'unknown', missing: 'history-pruned' });
+    expect(settle({ ...record, signedSlot: 20 }, null, { ...past, firstAvailableSlot: null }, 'absent')).toEqual({ outcome: 'unknown', missing: 'history-pruned' });
+    expect(settle({ ...record, signedSlot: 20 }, null, { ...past, firstAvailableSlot: 20 }, 'absent')).toEqual({ outcome: 'expired' });
   });
 
   it('stays unknown unless getTransaction, asked in the same poll, also found nothing', () => {

@@ -115,7 +115,7 @@ export class DistributionRun {
   private groups: number[][] = [];
   private txs: TxRecord[] = [];
   private failures = new Map<number, RecipientFailure>();
-  private blockhash: { blockhash: string; lastValidBlockHeight: number; at: number } | null = null;
+  private blockhash: { blockhash: string; lastValidBlockHeight: number; slot: number; at: number } | null = null;
   private heightClock = { height: 0, at: 0, slotMs: 0 };
   private lastProgressAt = 0;
   private startedAt = Date.now();
@@ -192,8 +192,10 @@ export class DistributionRun {
         const interval = this.stall ? Math.max(this.deps.options.pollIntervalMs, 2_000) : this.deps.options.pollIntervalMs;
         const wait = this.lastPollAt + interval - Date.now();
         if (wait > 0) await sleep(wait);
-        this.lastPollAt = Date.now();
         await this.poll(false);
+        // Counted from the poll's end: a poll slower than the interval (a busy machine, many in
+        // flight) must still leave a window to send in, or nothing would ever be sent again.
+        this.lastPollAt = Date.now();
         this.endOutage();
         await this.checkStall();
         this.emitProgress(false);
@@ -249,13 +251,14 @@ export class DistributionRun {
         const group = this.groups[0];
         const source = group ?? this.queue;
         if (source.length === 0) break;
-        const { blockhash, lastValidBlockHeight } = await this.freshBlockhash();
+        const { blockhash, lastValidBlockHeight, slot: signedSlot } = await this.freshBlockhash();
         const built = (this.builder as TransferBuilder).build(source, this.plan.recipients, blockhash, group?.length);
         const record: TxRecord = {
           seq: this.txs.length,
           signature: built.signature,
           recipients: built.recipients,
           lastValidBlockHeight,
+          signedSlot,
           wire: built.wire.toString('base64'),
           status: 'signed',
           signedAt: Date.now(),
@@ -384,7 +387,7 @@ export class DistributionRun {
     searchHistory: boolean,
   ): Promise<{ evidence: PollEvidence; statuses: (ObservedStatus | null)[]; lookup: Map<string, TransactionLookup>; noHistory: boolean }> {
     const calls: RpcCall[] = [];
-    if (askHeight) calls.push({ method: 'getEpochInfo', params: [{ commitment: 'finalized' }] });
+    if (askHeight) calls.push({ method: 'getEpochInfo', params: [{ commitment: 'finalized' }] }, { method: 'minimumLedgerSlot', params: [] });
     const firstStatus = calls.length;
     for (let i = 0; i < entries.length; i += STATUS_BATCH) {
       const signatures = entries.slice(i, i + STATUS_BATCH).map((e) => e.record.signature);
@@ -397,16 +400,19 @@ export class DistributionRun {
     const { answers } = await this.deps.rpc(calls);
 
     let finalized: PollEvidence['finalized'] = null;
+    let firstAvailableSlot: number | null = null;
     if (askHeight) {
       const info = answers[0]?.result as { absoluteSlot?: unknown; blockHeight?: unknown } | undefined;
       if (info && typeof info.absoluteSlot === 'number' && typeof info.blockHeight === 'number') finalized = { slot: info.absoluteSlot, blockHeight: info.blockHeight };
+      const first = answers[1]?.result;
+      if (typeof first === 'number') firstAvailableSlot = first;
     }
     const statuses: (ObservedStatus | null)[] = [];
     let statusContextSlot = Number.POSITIVE_INFINITY;
     for (let c = firstStatus; c < firstLookup; c++) {
       const answer = answers[c];
       if (answer?.error) {
-        if (answer.error.code === NO_HISTORY && searchHistory) return { evidence: { finalized, statusContextSlot: 0, historySearched: false }, statuses: [], lookup: new Map(), noHistory: true };
+        if (answer.error.code === NO_HISTORY && searchHistory) return { evidence: { finalized, statusContextSlot: 0, historySearched: false, firstAvailableSlot }, statuses: [], lookup: new Map(), noHistory: true };
         throw new Error(`getSignatureStatuses: ${answer.error.message} (${answer.error.code})`);
       }
       const value = answer?.result as { context?: { slot?: number }; value?: (ObservedStatus | null)[] } | undefined;
@@ -422,7 +428,7 @@ export class DistributionRun {
       const answer = answers[firstLookup + k];
       lookup.set(e.record.signature, !answer || answer.error ? 'unavailable' : answer.result === null ? 'absent' : 'found');
     });
-    return { evidence: { finalized, statusContextSlot, historySearched: searchHistory }, statuses, lookup, noHistory: false };
+    return { evidence: { finalized, statusContextSlot, historySearched: searchHistory, firstAvailableSlot }, statuses, lookup, noHistory: false };
   }
 
   /**
@@ -454,6 +460,11 @@ export class DistributionRun {
       const chunk = expired.slice(i, i + STATUS_BATCH);
       const { answers } = await this.deps.rpc([{ method: 'getSignatureStatuses', params: [chunk.map((t) => t.signature), { searchTransactionHistory: true }] }]);
       const answer = answers[0];
+      if (answer?.error?.code === NO_HISTORY) {
+        // The proof was given when they were judged; this is a second look, and this node cannot give it.
+        this.deps.logger.warn({ distributionId: this.plan.id, expired: expired.length }, 'the RPC node keeps no history: transactions recorded as expired are not looked up again');
+        return true;
+      }
       if (!answer || answer.error) throw new Error(`re-checking expired transactions: ${answer?.error?.message ?? 'no answer'}`);
       const statuses = (answer.result as { value: (ObservedStatus | null)[] }).value;
       for (const [k, tx] of chunk.entries()) {
@@ -497,13 +508,18 @@ export class DistributionRun {
     this.groups = [...this.groups, recipients.slice(0, half), recipients.slice(half)];
   }
 
-  private async freshBlockhash(): Promise<{ blockhash: string; lastValidBlockHeight: number }> {
+  private async freshBlockhash(): Promise<{ blockhash: string; lastValidBlockHeight: number; slot: number }> {
     const current = this.blockhash;
     if (current && current.lastValidBlockHeight - this.estimatedHeight() > 150 - BLOCKHASH_REUSE_BLOCKS) return current;
-    const latest = await this.deps.connection.getLatestBlockhash('confirmed');
+    const { context, value: latest } = await this.deps.connection.getLatestBlockhashAndContext('confirmed');
+    // A node far behind the chain (a lagging fallback) hands out blockhashes that have expired
+    // already: every transaction signed with one would be dead on arrival. Wait for a better answer.
+    if (latest.lastValidBlockHeight <= this.heightClock.height) {
+      throw new Error(`the RPC node is behind the chain: its latest blockhash expired at height ${latest.lastValidBlockHeight}, the chain is past ${this.heightClock.height}`);
+    }
     this.observeHeight(latest.lastValidBlockHeight - 150);
-    this.blockhash = { ...latest, at: Date.now() };
-    return latest;
+    this.blockhash = { ...latest, slot: context.slot, at: Date.now() };
+    return this.blockhash;
   }
 
   /** Learns the slot time from successive height readings, so expiry checks need no extra requests. */

@@ -85,6 +85,8 @@ export interface TxRecord {
   /** Indexes into the plan's recipients. */
   recipients: number[];
   lastValidBlockHeight: number;
+  /** Slot of the bank its blockhash was read from: it cannot have landed before it. Absent on older records. */
+  signedSlot?: number;
   /** Wire bytes (base64), so an unsettled transaction can be broadcast again after a restart. */
   wire: string;
   status: TxStatus;

@@ -393,7 +393,8 @@ export class DistributionService {
           return false;
         }
         this.deps.logger.info({ distributionId: id, state: current.state }, 'recovering unfinished distribution');
-        const resumed = current.state === 'paused' ? { ...withoutStop(current), state: 'running' as const } : current;
+        // A run paused for evidence goes on; an operator's stop requested before it is kept and carried out.
+        const resumed = current.state === 'paused' ? { ...withoutPause(current), state: 'running' as const } : current;
         await this.start(plan, resumed, lease);
         return true;
       });
@@ -494,6 +495,8 @@ export class DistributionService {
       const record = await this.deps.ledger.getDistribution(plan.id);
       if (!record) return;
       if (stall) {
+        // An operator's stop is already on its way: the record keeps saying so, not "waiting for evidence".
+        if (record.stopRequested) return;
         const reason = `waiting for proof of what became of ${stall.transactions.length} transaction(s): ${stall.transactions
           .slice(0, 5)
           .map((t) => `${t.signature} (${t.missing})`)
@@ -502,7 +505,7 @@ export class DistributionService {
         const run = this.runs.get(plan.id)?.run;
         if (run) this.deps.events.emit('progress', { ...run.progress('paused'), note: reason });
       } else if (record.state === 'paused' && record.pauseCode === 'evidence') {
-        await this.deps.ledger.write(lease.fence, { distribution: { ...withoutStop(record), state: 'running' } });
+        await this.deps.ledger.write(lease.fence, { distribution: { ...withoutPause(record), state: 'running' } });
       }
     });
   }
@@ -627,6 +630,12 @@ export class DistributionService {
     if (this.settledViews.size > SETTLED_VIEWS_KEPT && !oldest.done) this.settledViews.delete(oldest.value);
     return view;
   }
+}
+
+/** A record without the marks of a pause, keeping an operator's stop request that is still to be carried out. */
+function withoutPause(record: DistributionRecord): DistributionRecord {
+  const { pauseReason: _, pauseCode: __, ...rest } = record;
+  return rest;
 }
 
 /** A record without the marks of a stop that has been carried out. */

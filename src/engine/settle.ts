@@ -19,6 +19,11 @@ export interface PollEvidence {
   statusContextSlot: number;
   /** The lookup searched the node's transaction history, not only its recent status cache. */
   historySearched: boolean;
+  /**
+   * The oldest slot the node's ledger still holds (`minimumLedgerSlot`); null if it did not say.
+   * A node that pruned its ledger finds nothing older, landed or not.
+   */
+  firstAvailableSlot: number | null;
 }
 
 /** `getTransaction` for the same signature, from the same endpoint, in the same poll. */
@@ -37,7 +42,9 @@ export type MissingEvidence =
   /** The status lookup answered from a bank older than the height reading (a lagging node). */
   | 'status-behind-height'
   /** getTransaction was not asked, failed, or contradicted the status lookup. */
-  | 'transaction-lookup';
+  | 'transaction-lookup'
+  /** The node's ledger does not reach back to when the transaction was signed (or it did not say how far). */
+  | 'history-pruned';
 
 export type Settlement =
   | { outcome: 'confirmed'; slot: number }
@@ -54,11 +61,12 @@ export type Settlement =
  * Expired (its recipients may be signed anew) only when all of these hold, all from one endpoint
  * in one poll: the finalized block height is past the transaction's `lastValidBlockHeight`; a
  * status lookup that searched the transaction history, answered from a bank at or after the slot
- * of that height reading, does not find it; and `getTransaction` does not find it either.
+ * of that height reading, from a node whose ledger reaches back to when it was signed, does not
+ * find it; and `getTransaction` does not find it either.
  * Anything less is "unknown": ask again later.
  */
 export function settle(
-  tx: Pick<TxRecord, 'lastValidBlockHeight'>,
+  tx: Pick<TxRecord, 'lastValidBlockHeight' | 'signedSlot'>,
   status: ObservedStatus | null,
   evidence: PollEvidence,
   lookup: TransactionLookup,
@@ -75,6 +83,10 @@ export function settle(
   if (finalized.blockHeight <= tx.lastValidBlockHeight) return { outcome: 'unknown', missing: 'may-still-land' };
   if (!evidence.historySearched) return { outcome: 'unknown', missing: 'no-history' };
   if (evidence.statusContextSlot < finalized.slot) return { outcome: 'unknown', missing: 'status-behind-height' };
+  // History that starts after the transaction was signed cannot say it never landed.
+  if (evidence.firstAvailableSlot === null || (tx.signedSlot !== undefined && evidence.firstAvailableSlot > tx.signedSlot)) {
+    return { outcome: 'unknown', missing: 'history-pruned' };
+  }
   if (lookup !== 'absent') return { outcome: 'unknown', missing: 'transaction-lookup' };
   return { outcome: 'expired' };
 }

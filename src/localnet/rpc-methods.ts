@@ -110,6 +110,8 @@ export function createRpcMethods(
     getGenesisHash: () => 'Tributary1ocaLnet111111111111111111111111111',
     getSlot: ([config]) => chain.bankSlot(viewOf(config)),
     getBlockHeight: ([config]) => chain.bankHeight(viewOf(config)),
+    // The local chain keeps every transaction it ran, so its ledger starts at the first slot.
+    minimumLedgerSlot: () => 0,
     getEpochInfo: ([config]) => {
       const view = viewOf(config);
       const slot = chain.bankSlot(view);

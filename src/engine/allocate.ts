@@ -7,6 +7,7 @@
  * objects; `allocateRows` runs it over rows of a snapshot's compact table in slices of a few
  * milliseconds, so a million shares never hold the event loop.
  */
+import bs58 from 'bs58';
 import { TributaryError } from './errors.js';
 import { compareOwnerAt, type HolderTable } from './holder-table.js';
 import type { Allocation, DistributionMode, Holder } from './types.js';
@@ -33,9 +34,14 @@ export interface AllocationResult {
  */
 export function allocate(holders: readonly Holder[], total: bigint, mode: DistributionMode = 'proportional'): AllocationResult {
   assertWellFormed(holders);
-  const { amounts, order } = runNow(
-    shares({ count: holders.length, holding: (i) => (holders[i] as Holder).amount, compareOwner: (a, b) => compareText((holders[a] as Holder).owner, (holders[b] as Holder).owner) }, total, mode),
-  );
+  // Ties are broken by the owner's 32 bytes, as over a snapshot's compact table, so both give one answer.
+  const ownerBytes = holders.map((h) => addressBytes(h.owner));
+  const compareOwner = (a: number, b: number): number => {
+    const x = ownerBytes[a];
+    const y = ownerBytes[b];
+    return x && y ? Buffer.compare(x, y) : compareText((holders[a] as Holder).owner, (holders[b] as Holder).owner);
+  };
+  const { amounts, order } = runNow(shares({ count: holders.length, holding: (i) => (holders[i] as Holder).amount, compareOwner }, total, mode));
   const all: Allocation[] = Array.from(order, (i) => {
     const h = holders[i] as Holder;
     return { owner: h.owner, amount: amounts[i] as bigint, holding: h.amount, offCurve: h.offCurve };
@@ -186,6 +192,16 @@ function assertWellFormed(holders: readonly Holder[]): void {
     if (h.amount < 0n) throw new Error(`allocate: holder ${h.owner} has a negative amount`);
     if (seen.has(h.owner)) throw new Error(`allocate: owner ${h.owner} appears twice; merge holders by owner first`);
     seen.add(h.owner);
+  }
+}
+
+/** An address's 32 bytes; null for a name that is not one (tests use short names). */
+function addressBytes(owner: string): Buffer | null {
+  try {
+    const bytes = bs58.decode(owner);
+    return bytes.length === 32 ? Buffer.from(bytes) : null;
+  } catch {
+    return null;
   }
 }
 

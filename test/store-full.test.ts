@@ -60,7 +60,7 @@ describe('a full disk while a distribution runs', () => {
     await waitFor(new RegExp(`Distribution ${planId} · completed\\n\\[█{20}\\] (\\d+)/\\1 paid · 0 failed\\nSuccess rate 100%`), mark);
     input.end();
     await app.finished;
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('a data directory that cannot be written', () => {

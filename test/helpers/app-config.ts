@@ -63,7 +63,8 @@ export async function startConsoleApp(config: Config, cleanups: (() => Promise<v
           if (!m) throw new Error(`no ${pattern} yet; printed:\n${printed.slice(-2_000)}`);
           return m;
         },
-        { timeout: 30_000, interval: 25 },
+        // Generous: on a busy machine the local chain's slots, and so expiries, come late.
+        { timeout: 90_000, interval: 25 },
       ),
   };
 }

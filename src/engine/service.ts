@@ -227,7 +227,10 @@ export class DistributionService {
       this.assertMayRun();
       const { plan, record } = await this.load(id);
       if (record.state !== 'paused') throw invalidState(record, 'resume', 'only a paused distribution can be resumed');
-      if (this.runs.has(record.id)) return this.status(id);
+      const active = this.runs.get(record.id);
+      // A run waiting for evidence is alive and resumes by itself; one that just paused is still letting go of its lease.
+      if (active && record.pauseCode === 'evidence') return this.status(id);
+      await active?.done;
       const lease = await this.deps.leases.take(record.id);
       try {
         const view = await this.view(record.id, plan);

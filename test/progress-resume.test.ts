@@ -147,7 +147,7 @@ describe('a distribution resumed after a restart', () => {
         if (!m?.current.content.includes('Success rate')) throw new Error('no summary yet');
         return m;
       },
-      { timeout: 90_000, interval: 100 },
+      { timeout: 200_000, interval: 100 },
     );
     expect(discordSummary.current.content).toMatch(new RegExp(`^Distribution ${discordPlan} · completed\\n\\[█{20}\\] \\d+/\\d+ paid · 0 failed\\nSuccess rate 100%`));
     expect(discordSummary.current.attachments.map((a) => a.filename)).toEqual([`tributary-${discordPlan}.csv`]);
@@ -160,7 +160,7 @@ describe('a distribution resumed after a restart', () => {
         if (!m?.current.text.includes('Success rate')) throw new Error('no summary yet');
         expect(m.current.text).toMatch(new RegExp(`^Distribution ${telegramPlan} · completed\\n.*\\nSuccess rate 100%`));
       },
-      { timeout: 90_000, interval: 100 },
+      { timeout: 200_000, interval: 100 },
     );
     const csv = await vi.waitFor(
       () => {
@@ -174,7 +174,7 @@ describe('a distribution resumed after a restart', () => {
     expect(telegram.messagesIn(group).filter((m) => m.fromBot && m.current.text.includes(`Distribution ${telegramPlan} ·`))).toHaveLength(1);
     expect(await states(config, [discordPlan, telegramPlan])).toEqual(['completed', 'completed']);
     void second;
-  }, 180_000);
+  }, 420_000);
 
   it('prints the resumed distribution\'s progress and summary on the console and saves its CSV', async () => {
     const { net, config } = await appOnLocalnet({ holders: 30, seed: 32, slotMs: 50 }, cleanups, () => SHARED);
@@ -207,5 +207,5 @@ describe('a distribution resumed after a restart', () => {
     const csvPath = new RegExp(`Saved tributary-${planId}\\.csv: (.+)`).exec(printed)?.[1];
     expect(csvPath && existsSync(csvPath)).toBe(true);
     expect(readFileSync(csvPath as string, 'utf8').trim().split('\n').length).toBeGreaterThan(20);
-  }, 180_000);
+  }, 420_000);
 });

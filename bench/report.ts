@@ -30,7 +30,7 @@ export interface Details {
   console?: ConsoleLoadResult;
   cli?: CliLatencyResult;
   idle?: IdleVariantResult[];
-  /** Snapshot and preview of bulk-seeded tokens (issue 10), one row per size. */
+  /** Snapshot and preview of bulk-seeded tokens, one row per size. */
   previewScale?: PreviewScaleRow[];
   /** When the preview-scale rows were measured (they may come from `--only preview-scale`, later than the rest). */
   previewScaleRun?: { command: string; date: string; commit: string; loadAverage: number[]; loadAverageEnd: number[] };
@@ -67,7 +67,7 @@ const fmt = (x: number | undefined, digits = 2): string => (x === undefined || !
 export function renderResults(results: Results, d: Details, notes: string): string {
   const out: string[] = [];
   const m = d.machine;
-  out.push('# Benchmarks (issue 6)', '');
+  out.push('# Benchmarks', '');
   const flags = d.startFlags?.length ? d.startFlags.join(' ') : '';
   const busyText = (b: MachineInfo['busy'] | undefined) => (b?.length ? b.map((p) => `pid ${p.pid} at ${p.cpu}% of a core (\`${p.command}\`)`).join('; ') : 'none');
   out.push(
@@ -155,7 +155,7 @@ export function renderResults(results: Results, d: Details, notes: string): stri
       `| engine, ${e.recipients} recipients | ${fmt(e.paid / (e.runMs / 1000), 1)} | ${fmt(e.runStats.requests / e.recipients, 4)} |`,
       `| engine / baseline | ${fmt(e.paid / (e.runMs / 1000) / b.recipientsPerS, 1)}x faster | ${fmt(b.requestsPerRecipient / (e.runStats.requests / e.recipients), 1)}x fewer requests |`,
       '',
-      `Baseline requests by method: ${Object.entries(b.requestsByMethod).map(([k, v]) => `${k} ${v}`).join(', ')}. On this local chain a transaction lands the moment it is sent and web3.js reuses its cached blockhash, so the baseline is far faster than on a real cluster (FACTS.md measured the earlier CLI at 2.5 recipients/s); the request ratio is what carries over.`,
+      `Baseline requests by method: ${Object.entries(b.requestsByMethod).map(([k, v]) => `${k} ${v}`).join(', ')}. On this local chain a transaction lands the moment it is sent and web3.js reuses its cached blockhash, so the baseline is far faster than on a real cluster (docs/targets.md measured the earlier CLI at 2.5 recipients/s); the request ratio is what carries over.`,
       '',
     );
   }
@@ -229,7 +229,7 @@ export function renderResults(results: Results, d: Details, notes: string): stri
 function renderPreviewScale(d: Details): string[] {
   const rows = d.previewScale ?? [];
   const run = d.previewScaleRun;
-  const out = ['## Large communities: snapshot and preview (issue 10)', ''];
+  const out = ['## Large communities: snapshot and preview', ''];
   out.push(
     `${run ? `Measured by \`${run.command}\` on ${run.date}, commit ${run.commit}, load average ${run.loadAverage.join(' / ')} at start and ${run.loadAverageEnd.join(' / ')} at the end. ` : ''}For each size a chain process seeds a token with that many holders in bulk (\`tributary localnet --bulk-holders N\`: typed arrays beside litesvm; ~8% more token accounts than holders: second accounts and empty ones), and a fresh engine process (npm start's node flags, SQLite store) takes a fresh snapshot, then a preview (its own fresh snapshot, filters, allocation, every recipient's token account checked, pricing, simulation, the plan written to the ledger). SPL reward, off-curve owners included (so N holders are N recipients). Event-loop figures: perf_hooks.monitorEventLoopDelay (10 ms resolution) max and p99, and the worst lateness of a 5 ms timer; on a shared 2-core machine they include time the process was not scheduled at all (the chain process and other engineers' processes share the cores), so read them with the load average.`,
     '',

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measures Tributary on the local chain against the design's targets and writes
- * bench/RESULTS.md and bench/results.json (issue 6). `npm run bench -- --quick` is the smoke mode:
+ * bench/RESULTS.md and bench/results.json. `npm run bench -- --quick` is the smoke mode:
  * small sizes, the tsx loader instead of a build, results under bench/out/quick/ unless --out says.
  *
  * Processes: the chain runs as `tributary localnet` in its own process, each engine measurement in
@@ -122,7 +122,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
   return { results, details };
 }
 
-/** The large-community figures (issue 10): rows for 10k, 100k and 1M holders (one small size fills all three with --quick). */
+/** The large-community figures: rows for 10k, 100k and 1M holders (one small size fills all three with --quick). */
 async function measurePreviewScale(opts: BenchOptions, details: Details, sizes: readonly number[], command: string): Promise<void> {
   const startLoad = loadavg().map((x) => round(x, 2));
   details.previewScale = await benchPreviewScale(opts.runtime, sizes, opts.log);

@@ -1,5 +1,5 @@
 /**
- * Secrets in the RPC URL (issue 11, point 1), through the app as `npm start` wires it: a local chain
+ * Secrets in the RPC URL, through the app as `npm start` wires it: a local chain
  * behind an endpoint whose path carries an API key, the console chat, the log file and `config show`.
  */
 import { readFileSync, readdirSync } from 'node:fs';

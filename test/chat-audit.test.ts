@@ -1,5 +1,5 @@
 /**
- * The audit log keeps what was decided, not what was pasted (issue 11, point 2): through the console
+ * The audit log keeps what was decided, not what was pasted: through the console
  * chat, secrets pasted into options are refused in chat and never reach the store; long values are
  * cut; every entry expires after the configured retention.
  */

@@ -1,5 +1,5 @@
 /**
- * How commands are offered on each platform (issue 11, point 16), through the real grammY and
+ * How commands are offered on each platform, through the real grammY and
  * discord.js against the stand-ins: Telegram's command menu per scope; Discord's registration with
  * a default member permission for operator and admin commands and the money-moving group offered in
  * servers only; in a DM an operator by server role is told that roles do not apply there; a

@@ -1,5 +1,5 @@
 /**
- * One rule for confirming a plan, typed or pressed (issue 11, point 4): only the operator shown the
+ * One rule for confirming a plan, typed or pressed: only the operator shown the
  * plan, in that chat, before it expires. Another operator who types the id is refused like one who
  * presses the button, on Discord (real discord.js), Telegram (real grammY) and the console.
  */

@@ -1,5 +1,5 @@
 /**
- * The shipped deployment (issue 11, point 13): no Docker engine runs here, so the image's and the
+ * The shipped deployment: no Docker engine runs here, so the image's and the
  * compose file's settings are read as files and checked against what the program does with them:
  * TRIBUTARY_HTTP_HOST reaches the /metrics server, Redis runs with the settings the store requires,
  * and Prometheus scrapes the port the bot listens on.

@@ -1,6 +1,6 @@
 /**
  * The outcome of a distribution reaches the operator when the bot may not post in the channel
- * (issue 11, point 6), with the real discord.js client against the stand-in answering 403 50013:
+ *, with the real discord.js client against the stand-in answering 403 50013:
  * the confirm checks the bot's permissions first and names what is missing; if posting fails
  * later, the progress, the summary and the CSV go on in the command's follow-up, then in a DM.
  */

@@ -1,5 +1,5 @@
 /**
- * /healthz under concurrent probes (issue 11, point 10): 300 probes, 50 at a time, against a real
+ * /healthz under concurrent probes: 300 probes, 50 at a time, against a real
  * engine on the local chain and a SQLite store, all answer 200 (the store check no longer reads
  * another probe's value back) and cost the RPC endpoint one getVersion, not one call each.
  */

@@ -1,5 +1,5 @@
 /**
- * Telegram or Discord unreachable at start (issue 11, point 8): `tributary start` says within
+ * Telegram or Discord unreachable at start: `tributary start` says within
  * seconds which platform it cannot reach, keeps trying with backoff, answers /healthz 503 for that
  * platform meanwhile, and connects when the platform answers; a token of the wrong shape is refused
  * before anything starts. The platforms are the stand-ins behind a port that refuses connections

@@ -1,5 +1,5 @@
 /**
- * Large communities (issue 10): a preview covers every holder that passes the filters unless the
+ * Large communities: a preview covers every holder that passes the filters unless the
  * operator caps it, says how many a cap leaves out, refuses rather than trims past the configured
  * limit; and a Discord preview of 10,000 holders is answered within Discord's 3 s while /help, sent
  * at the same moment, is answered too. The chain seeds its big token in bulk (bulk-holders.ts).

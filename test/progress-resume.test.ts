@@ -1,6 +1,6 @@
 /**
  * After a restart, a distribution the new process resumes shows its progress, summary and CSV in
- * the chat it was started from (issue 11, point 7). The first process is a real `tributary start`
+ * the chat it was started from. The first process is a real `tributary start`
  * killed with SIGKILL mid-run (its transactions are being dropped by the chain, so the run cannot
  * end by itself); the second, on the same data directory, resumes the run and edits the same
  * Discord message (real discord.js against the stand-in) and the same Telegram message (real

@@ -1,6 +1,6 @@
 /**
  * An RPC endpoint that does not answer, or is no Solana node, is named as such in /distribute
- * preview and /holders snapshot (issue 11, point 9), as /health names it, instead of "internal
+ * preview and /holders snapshot, as /health names it, instead of "internal
  * error": through the console of a real app on a closed port, a web server, a 404 and a JSON-RPC
  * server that knows no Solana method.
  */

@@ -1,5 +1,5 @@
 /**
- * A schedule on Telegram (issue 13, point 1): created in a group by typing, its occurrence posted
+ * A schedule on Telegram: created in a group by typing, its occurrence posted
  * there by the real grammY bot with Confirm / Skip buttons that any operator of the group may press
  * (a member's press is refused by the role check), confirmed by an operator who was not shown it in
  * person, paid on the local chain over real JSON-RPC, its progress followed in the group.

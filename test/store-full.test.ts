@@ -1,5 +1,5 @@
 /**
- * A full disk mid-run and a read-only data directory (issue 11, point 11).
+ * A full disk mid-run and a read-only data directory.
  *
  * The disk fills while a distribution runs: the store's own SQLite connection is limited to the
  * pages it has (`PRAGMA max_page_count`, a real SQLITE_FULL from SQLite, no root or loop mount

@@ -1,5 +1,5 @@
 /**
- * Large communities (issue 10): for each size, a chain process with a bulk-seeded token of that
+ * Large communities: for each size, a chain process with a bulk-seeded token of that
  * many holders (`tributary localnet --bulk-holders N`), then a fresh engine process that takes a
  * snapshot and a preview of it (bench/workers/preview-worker.ts). The reward is the chain's SPL
  * token, so every recipient's associated account is derived and looked up: the heaviest preview.

@@ -1,6 +1,6 @@
 /**
  * One process that measures a large community's snapshot and preview the way the app runs them
- * (issue 10): a fresh snapshot through the gateway, then `service.preview` (its own fresh snapshot,
+ *: a fresh snapshot through the gateway, then `service.preview` (its own fresh snapshot,
  * filters, allocation, account-existence checks, pricing, simulation, the plan written to the
  * ledger). For each phase: wall time, peak RSS (sampled every 20 ms), and the event loop's delay
  * (perf_hooks.monitorEventLoopDelay, 10 ms resolution, plus a 5 ms ticker's worst lateness: how long

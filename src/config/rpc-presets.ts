@@ -1,5 +1,5 @@
 /**
- * Published request budgets of common RPC providers (FACTS.md, "RPC providers' limits"). The RPC
+ * Published request budgets of common RPC providers (docs/solana-rpc-behaviour.md, "RPC providers' limits"). The RPC
  * gateway paces itself to these so that a large distribution draws no 429 at all; an operator
  * whose plan differs overrides single figures under `rpc.limits`.
  */

@@ -1,6 +1,6 @@
 /**
  * Spending guards: the limits every confirm must fit, typed by an operator or made by a schedule
- * (issue 13, point 3). The service calls `admit` once per confirm, one at a time, right before the
+ *. The service calls `admit` once per confirm, one at a time, right before the
  * confirmed record is written (service.ts SPEND_QUEUE), so two plans cannot both fit under a cap
  * that has room for one.
  *

@@ -339,7 +339,7 @@ export function payoutAccount(reward: RewardAsset, owner: string): PublicKey {
   return getAssociatedTokenAddressSync(new PublicKey(reward.mint), wallet, true, new PublicKey(reward.programId));
 }
 
-/** Which of `keys` exist, asking 100 at a time (FACTS.md). */
+/** Which of `keys` exist, asking 100 at a time (docs/solana-rpc-behaviour.md). */
 export async function accountsExist(connection: Connection, keys: PublicKey[]): Promise<boolean[]> {
   const bytes = new Uint8Array(keys.length * 32);
   keys.forEach((k, i) => bytes.set(k.toBytes(), i * 32));

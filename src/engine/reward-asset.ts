@@ -1,7 +1,7 @@
 /**
  * What a distribution pays: native SOL or an SPL mint that can be paid reliably, exactly and in full.
  * A mint that would shortchange or fail recipients is refused up front with the reason
- * (FACTS.md: transfer fee, transfer hook, default-frozen accounts), before any plan is shown.
+ * (docs/solana-rpc-behaviour.md: transfer fee, transfer hook, default-frozen accounts), before any plan is shown.
  */
 import {
   AccountState,

@@ -1,5 +1,5 @@
 /**
- * Holder snapshots: who holds a token, merged by wallet, at a recorded slot (FACTS.md, Holder
+ * Holder snapshots: who holds a token, merged by wallet, at a recorded slot (docs/solana-rpc-behaviour.md, Holder
  * snapshots; docs/solana-rpc-behaviour.md, "Holder snapshots"). The Connection comes from the RPC
  * gateway, which paces and retries; nothing here retries a request, it only splits one that a node
  * will not answer whole.

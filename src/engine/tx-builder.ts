@@ -18,7 +18,7 @@ import { nativeSigner } from '../solana/signer.js';
 import type { PlannedRecipient } from './ledger.js';
 import type { RewardAsset } from './types.js';
 
-/** Compute units allowed per instruction; generous so a batch never runs out (FACTS.md: 8 pairs ~ 227k). */
+/** Compute units allowed per instruction; generous so a batch never runs out (docs/solana-rpc-behaviour.md: 8 pairs ~ 227k). */
 const CU = {
   base: 2_000,
   memo: 5_000,
@@ -193,7 +193,7 @@ function legacyTransactionSize(keyCount: number, instructionCount: number, instr
   return compactLength(1) + 64 + 3 + compactLength(keyCount) + 32 * keyCount + 32 + compactLength(instructionCount) + instructionBytes;
 }
 
-/** Lamports a transaction costs: 5,000 per signature plus the priority fee, rounded up (FACTS.md). */
+/** Lamports a transaction costs: 5,000 per signature plus the priority fee, rounded up (docs/solana-rpc-behaviour.md). */
 export function transactionFee(computeUnitLimit: number, computeUnitPrice: number): bigint {
   const priority = (BigInt(computeUnitPrice) * BigInt(computeUnitLimit) + 999_999n) / 1_000_000n;
   return 5_000n + priority;

@@ -1,5 +1,5 @@
 /**
- * Long CPU work that must not hold the event loop (issue 10, point 4): Discord's 3 s deadline, the
+ * Long CPU work that must not hold the event loop: Discord's 3 s deadline, the
  * /help of another user and the progress edits all share the loop with a million-holder snapshot.
  *
  * A long loop is written once, as a generator that `yield`s every few hundred iterations. The same

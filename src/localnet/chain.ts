@@ -7,7 +7,7 @@ import { INSTRUCTION_ERROR_NAMES, TRANSACTION_ERROR_NAMES } from './litesvm-erro
 import type { BulkTokenAccounts } from './bulk-holders.js';
 import { buildRecord, captureAccounts, decodeTransaction, resolveKeys, type DecodedTransaction, type LandedTransaction } from './transactions.js';
 
-/** Blocks a blockhash stays valid for on a real cluster (FACTS.md). */
+/** Blocks a blockhash stays valid for on a real cluster (docs/solana-rpc-behaviour.md). */
 export const BLOCKHASH_LIFETIME_BLOCKS = 150;
 /** Slots between a block and its root: a block is `finalized` this many slots after it was produced. */
 export const FINALIZED_DEPTH_SLOTS = 32;

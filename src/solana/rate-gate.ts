@@ -26,7 +26,7 @@ const ANSWER_WAIT_MAX_MS = 1_000;
  * and bounds concurrency; a PacingWindow, the providers' sliding-window algorithm seen from the
  * client's side (requests count from their answer; a 429 fills the window), releases each request at
  * the first moment the budget has room. Reacting to 429s alone is what made the earlier payer slow
- * (FACTS.md): pacing is the fix, 429 handling the safety net.
+ * (docs/solana-rpc-behaviour.md): pacing is the fix, 429 handling the safety net.
  */
 export class RateGate {
   private readonly inflight: Bottleneck;

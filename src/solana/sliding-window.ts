@@ -9,7 +9,7 @@ export interface RateLimitRule {
   methods?: Record<string, { requests: number; windowMs: number }>;
 }
 
-/** The public mainnet-beta endpoint's published limit (FACTS.md). */
+/** The public mainnet-beta endpoint's published limit (docs/solana-rpc-behaviour.md). */
 export const PUBLIC_MAINNET_LIMIT: RateLimitRule = { requestsPerWindow: 100, perMethodPerWindow: 40, windowMs: 10_000 };
 
 /**

@@ -90,7 +90,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   };
 
   const interval = opts.sweepIntervalMs ?? 60_000;
-  // Expired rows are otherwise deleted only when read again (FACTS.md), and a cache of snapshots
+  // Expired rows are otherwise deleted only when read again (docs/solana-rpc-behaviour.md), and a cache of snapshots
   // grows without bound. unref: the sweep never keeps the process alive on its own.
   const timer =
     interval > 0

@@ -81,7 +81,7 @@ export async function runConsole(app: AppContext, opts: ConsoleOptions): Promise
   } finally {
     rl.close();
   }
-  // End of input: the work those commands started finishes first (issue 2, point 6).
+  // End of input: the work those commands started finishes first.
   await app.engine.service.whenIdle();
   // A distribution that paused (funds ran out, an operator paused it) has no summary to wait for.
   hub.settle();

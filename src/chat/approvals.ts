@@ -1,5 +1,5 @@
 /**
- * Confirms waiting for a second operator (spending guard "two-operator approval", issue 13 point 3).
+ * Confirms waiting for a second operator (spending guard "two-operator approval").
  * When the guard refuses a confirm for want of an approver, the confirm is kept here: who asked,
  * in which chat, with the total they repeated on mainnet. Another operator in that chat approves
  * it (`/distribute approve`, or the Approve button, open to the chat), which confirms the plan as

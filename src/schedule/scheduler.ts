@@ -1,5 +1,5 @@
 /**
- * Runs schedules' occurrences (issue 13, points 1 and 2), in the process that runs distributions
+ * Runs schedules' occurrences, in the process that runs distributions
  * only: a process that only reads (src/app/runner-role.ts) never fires one.
  *
  * Each check, for every active schedule: the latest occurrence at or before now, if it is later

@@ -37,5 +37,5 @@ EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.TRIBUTARY_HTTP_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # A 1 MB young generation keeps an idle bot near 100 MB at a cost of a few percent of speed (bench/RESULTS.md).
-ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--v8-pool-size=1", "dist/src/cli/main.js"]
 CMD ["start"]

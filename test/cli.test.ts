@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -190,6 +190,25 @@ describe('the installed `tributary` command (src/cli/launcher.sh and the files t
     const res = runBin(bin, ['--help'], env);
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toBe(run(['--help']).stdout);
+  });
+
+  it('`config show` with nothing overridden is answered by the launcher without Node; any override, or an older defaults file, runs the program', () => {
+    const { bin, dir, env } = installed();
+    // A PATH with the two tools the launcher uses and no node: only the launcher itself can answer.
+    const tools = mkdtempSync(join(tmpdir(), 'tributary-tools-'));
+    for (const tool of ['cat', 'readlink']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(tools, tool));
+    const noNode = { ...env, PATH: tools };
+    const res = runBin(bin, ['config', 'show'], { ...noNode, LOG_LEVEL: ' ' });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toBe(configShowDefaults());
+    // Overridden, the program loads and validates: with no node on PATH that fails, with it the URL shows.
+    expect(runBin(bin, ['config', 'show'], { ...noNode, SOLANA_RPC_URL: 'http://127.0.0.1:8899' }).status).not.toBe(0);
+    const shown = runBin(bin, ['config', 'show'], { ...env, SOLANA_RPC_URL: 'http://127.0.0.1:8899' });
+    expect(shown.status, shown.stderr).toBe(0);
+    expect((JSON.parse(shown.stdout) as { rpc: { url: string } }).rpc.url).toBe('http://127.0.0.1:8899');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, 'main.js'), later, later);
+    expect(runBin(bin, ['config', 'show'], noNode).status).not.toBe(0);
   });
 
   it('`config show` with nothing overridden prints exactly what loading and validating the defaults prints', () => {

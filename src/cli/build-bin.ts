@@ -7,15 +7,17 @@
  * - `help.txt`: what `main.js --help` prints (commander's text at its default 80 columns), which
  *   the launcher prints for a bare `--help`;
  * - `config-defaults.json`: what `config show` prints when nothing overrides a default, from the
- *   zod schema (still the one source of defaults), which config-command.ts prints without loading zod.
+ *   zod schema (still the one source of defaults), which the launcher prints without starting Node
+ *   and config-command.ts without loading zod.
  *
  * Usage: `node dist/src/cli/build-bin.js src/cli/launcher.sh` (the launcher's source, from the
  * package root; the files go to this module's own folder, so any build output folder works).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONFIG_FILE_ENV, ENV_BINDINGS } from '../config/env.js';
 import { defaultConfig, maskSecrets } from '../config/index.js';
 import { PREBUILT_DEFAULTS_FILE, renderConfig } from './config-command.js';
 
@@ -24,6 +26,14 @@ export const BIN_NAME = 'tributary';
 /** What `config show` prints with nothing overridden: the schema's defaults, masked as always. */
 export function configShowDefaults(): string {
   return renderConfig(maskSecrets(defaultConfig()));
+}
+
+/** The launcher with the names of every variable that overrides a default (env.ts) in place of its marker. */
+export function launcherScript(source: string): string {
+  const marker = "config_env='@CONFIG_ENV@'";
+  if (!source.includes(marker)) throw new Error(`the launcher source has no ${marker} line`);
+  const names = [CONFIG_FILE_ENV, ...ENV_BINDINGS.map((b) => b.name)];
+  return source.replace(marker, `config_env='${names.join(' ')}'`);
 }
 
 /** What `node <main> --help` prints; `mainArgs` runs main (e.g. ["dist/src/cli/main.js"]). */
@@ -40,7 +50,7 @@ export function helpText(mainArgs: readonly string[]): string {
 export function writeBinFiles(launcherSource: string, dir = dirname(fileURLToPath(import.meta.url)), mainArgs: readonly string[] = [join(dir, 'main.js')]): void {
   const help = helpText(mainArgs);
   const bin = join(dir, BIN_NAME);
-  copyFileSync(launcherSource, bin);
+  writeFileSync(bin, launcherScript(readFileSync(launcherSource, 'utf8')));
   chmodSync(bin, 0o755);
   // Written after main.js and config-command.js: each is trusted only while it is not older than them.
   writeFileSync(join(dir, 'help.txt'), help);

@@ -15,6 +15,13 @@ export const FINALIZED_DEPTH_SLOTS = 32;
 export const MAX_LAG_SLOTS = 512;
 /** Blockhashes kept: enough for the oldest view (a lagging endpoint, at finalized) plus a blockhash's lifetime. */
 const RETAINED_BLOCKHASHES = MAX_LAG_SLOTS + FINALIZED_DEPTH_SLOTS + BLOCKHASH_LIFETIME_BLOCKS + 64;
+/** Entries of the SlotHashes sysvar: the address lookup table program reads recent slots and deactivation from it. */
+const SLOT_HASHES_ENTRIES = 512;
+/**
+ * Errors of a transaction whose address lookup tables cannot be read (missing, closed, an index not
+ * usable yet): a leader drops it before executing it, so it never lands and costs no fee.
+ */
+const UNLOADABLE_LOOKUP_ERRORS = new Set(['AddressLookupTableNotFound', 'InvalidAddressLookupTableOwner', 'InvalidAddressLookupTableData', 'InvalidAddressLookupTableIndex']);
 
 /** Commitment levels, as in Solana's RPC (docs/solana-rpc-behaviour.md). */
 export type Commitment = 'processed' | 'confirmed' | 'finalized';
@@ -134,6 +141,8 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
   private readonly genesisSlot: number;
   private readonly blockhashHeights = new Map<string, number>();
   private readonly blockhashByHeight = new Map<number, string>();
+  /** The SlotHashes sysvar as it is at the tip, newest first. */
+  private readonly slotHashes: { slot: bigint; hash: string }[] = [];
   private readonly landed = new Map<string, LandedTransaction>();
   /** Slot of each landed transaction, in landing order (so, sorted). */
   private readonly landedSlots: number[] = [];
@@ -162,6 +171,7 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
     this.slotValue = 1000;
     this.genesisSlot = this.slotValue;
     this.newBlockhash();
+    this.syncSysvars();
     this.timer = setInterval(() => this.advance(), this.slotMs);
     this.timer.unref();
   }
@@ -233,9 +243,12 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
   /** Produces `n` blocks now: tests use it to expire blockhashes and age transactions without waiting. */
   advance(n = 1): void {
     for (let i = 0; i < n; i++) {
+      this.slotHashes.unshift({ slot: BigInt(this.slotValue), hash: this.blockhashByHeight.get(this.heightValue) as string });
+      if (this.slotHashes.length > SLOT_HASHES_ENTRIES) this.slotHashes.pop();
       this.slotValue += 1;
       this.heightValue += 1;
       this.newBlockhash();
+      this.syncSysvars();
       this.settleForks();
     }
     this.prune();
@@ -381,8 +394,24 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
       this.emit('status', signature);
       return { signature, landed: false, forked: true, err: fork.err, logs: fork.logs, unitsConsumed: 0 };
     }
+    if (!opts.fail) {
+      const unloadable = this.unloadableLookup(decoded);
+      if (unloadable) {
+        if (opts.rejectExpired) throw new ChainRejection(`Transaction loads an address table account that cannot be used: ${unloadable}`, unloadable);
+        return { signature, landed: false, forked: false, err: null, logs: [], unitsConsumed: 0 };
+      }
+    }
     const record = this.land(decoded, wire, opts.fail === true);
     return { signature, landed: true, forked: false, err: record.err, logs: record.logs, unitsConsumed: record.unitsConsumed };
+  }
+
+  /** The error of a transaction whose lookup tables cannot be loaded at the tip, if that is what it would fail with. */
+  private unloadableLookup(decoded: DecodedTransaction & { tx: Transaction }): string | null {
+    if (!decoded.message.addressTableLookups?.length) return null;
+    const result = this.svm.simulateTransaction(decoded.tx);
+    if (!(result instanceof FailedTransactionMetadata)) return null;
+    const err = toRpcError(result.err());
+    return typeof err === 'string' && UNLOADABLE_LOOKUP_ERRORS.has(err) ? err : null;
   }
 
   /** Runs a transaction on the current state without keeping anything; the blockhash is checked at `at`. */
@@ -509,7 +538,7 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
       if (fork.settled || this.slotValue < fork.relandAt) continue;
       fork.settled = true;
       const decoded = this.decode(fork.wire);
-      if (this.landed.has(signature) || !this.isBlockhashValid(decoded.blockhash)) continue;
+      if (this.landed.has(signature) || !this.isBlockhashValid(decoded.blockhash) || this.unloadableLookup(decoded)) continue;
       this.land(decoded, fork.wire, false);
     }
   }
@@ -546,6 +575,16 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
         if (!list.length) this.accountChanges.delete(key);
       }
     }
+  }
+
+  /**
+   * litesvm's Clock and SlotHashes follow the chain's slots: the lookup table program takes a
+   * table's recent slot and deactivation from SlotHashes, and makes addresses added in a slot
+   * usable only from the next one by the Clock.
+   */
+  private syncSysvars(): void {
+    this.svm.warpToSlot(BigInt(this.slotValue));
+    this.svm.setSlotHashes(this.slotHashes as unknown as Parameters<LiteSVM['setSlotHashes']>[0]);
   }
 
   private newBlockhash(): void {

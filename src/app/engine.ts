@@ -1,5 +1,6 @@
 import type Keyv from 'keyv';
 import type { Logger } from 'pino';
+import { ChainReads } from '../engine/chain-reads.js';
 import { EngineEventBus } from '../engine/events.js';
 import { DEFAULT_EXECUTOR_OPTIONS, type ExecutorOptions } from '../engine/executor.js';
 import { ledgerOf, type Ledger } from '../engine/ledger.js';
@@ -40,6 +41,8 @@ export interface EngineOptions {
 export interface Engine {
   gateway: RpcGateway;
   service: DistributionService;
+  /** Holders, the distributor's balances, the endpoint's health: the chain reads that are not distributions. */
+  reads: ChainReads;
   /** The spending limits checked at every confirm (src/engine/guards.ts), or null. */
   guard: SpendGuard | null;
   events: EngineEventBus;
@@ -84,9 +87,20 @@ export function createEngine(opts: EngineOptions): Engine {
       rpcLimit: opts.gateway.limit ?? null,
     },
   });
+  const reads = new ChainReads({
+    connection: gateway.connection('interactive'),
+    requester: gateway,
+    stats: () => gateway.stats(),
+    payer: payer.publicKey,
+    ...(opts.cacheStore ? { snapshotCache: opts.cacheStore } : {}),
+    snapshotTtlMs: opts.snapshotTtlMs ?? 300_000,
+    snapshotSource: opts.snapshotSource ?? 'getProgramAccounts',
+    logger: opts.logger,
+  });
   return {
     gateway,
     service,
+    reads,
     guard: opts.guard ?? null,
     events,
     ledger,

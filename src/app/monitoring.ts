@@ -1,18 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { probeRpc, rpcVerdictText } from '../solana/probe.js';
-import { fanOutNotifier, startMonitor, type HealthReport, type Monitor, type OpsNotifier } from '../monitor/index.js';
+import { fanOutNotifier, startMonitor, type HealthReport, type OpsNotifier } from '../monitor/index.js';
 import type { Config } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import type { Engine } from './engine.js';
+import type { MonitoringHandle } from '../monitor/handle.js';
 
-export interface MonitoringHandle {
-  monitor: Monitor;
-  /** Adapters register their ops notifier once connected; alerts fan out to all of them. */
-  addNotifier(name: string, notifier: OpsNotifier): void;
-  /** Adapters report whether they are connected, for /healthz. */
-  addHealthCheck(name: string, check: () => Promise<{ ok: boolean; detail?: string }>): void;
-}
+export type { MonitoringHandle };
 
 const QUEUE_SAMPLE_MS = 1_000;
 /** How long an RPC verdict is reused by /healthz: a probe storm must not become an RPC storm. */

@@ -7,7 +7,7 @@
  * is the one who confirmed (or previewed) it, so the rule holds however the approve arrives.
  */
 import type Keyv from 'keyv';
-import type { AppContext } from '../app/context.js';
+import type { ChatServices } from './services.js';
 import type { TributaryError } from '../engine/errors.js';
 import type { Actor } from '../engine/ledger.js';
 import type { Caller, ChatRef, CommandReply } from './types.js';
@@ -60,10 +60,10 @@ export function approvalReply(planId: string, guardMessage: string, caller: Call
   };
 }
 
-const registries = new WeakMap<AppContext, ApprovalRequests>();
+const registries = new WeakMap<ChatServices, ApprovalRequests>();
 
 /** The approval requests of an app (store namespace "chat-approvals"). */
-export function approvalRequests(app: AppContext): ApprovalRequests {
+export function approvalRequests(app: ChatServices): ApprovalRequests {
   let requests = registries.get(app);
   if (!requests) {
     requests = new ApprovalRequests(app.store.ns('chat-approvals'));
@@ -76,7 +76,7 @@ export function approvalRequests(app: AppContext): ApprovalRequests {
  * A confirm the guard held for a second operator: kept, and answered with an Approve button that
  * the other operators in the chat may press.
  */
-export async function requestApproval(app: AppContext, caller: Caller, planId: string, acknowledgeTotal: string | undefined, refusal: TributaryError): Promise<CommandReply> {
+export async function requestApproval(app: ChatServices, caller: Caller, planId: string, acknowledgeTotal: string | undefined, refusal: TributaryError): Promise<CommandReply> {
   const { plan } = await app.engine.service.status(planId);
   await approvalRequests(app).request(planId, caller, acknowledgeTotal, plan.expiresAt);
   return approvalReply(planId, refusal.userMessage, caller, plan.expiresAt);

@@ -5,7 +5,7 @@
  * shown them; the commands' role checks still apply) and how it follows a distribution's progress
  * there; the schedule's messages (schedule-posts.ts) only name the chat.
  */
-import type { AppContext } from '../app/context.js';
+import type { ChatServices } from './services.js';
 import type { ChatRef, CommandReply } from './types.js';
 
 export interface ChannelPoster {
@@ -37,10 +37,10 @@ export class ChannelPosts {
   }
 }
 
-const registries = new WeakMap<AppContext, ChannelPosts>();
+const registries = new WeakMap<ChatServices, ChannelPosts>();
 
 /** The one registry of an app, shared by its adapters and its scheduler. */
-export function channelPosts(app: AppContext): ChannelPosts {
+export function channelPosts(app: ChatServices): ChannelPosts {
   let posts = registries.get(app);
   if (!posts) {
     posts = new ChannelPosts();

@@ -1,13 +1,11 @@
 /**
- * The holder list behind /holders snapshot and /holders export: the engine's snapshot and filters,
- * read through the gateway's interactive lane and the shared snapshot cache.
+ * The holder list behind /holders snapshot and /holders export: the engine's snapshot and filters
+ * (src/engine/chain-reads.ts), asked with the options as typed.
  */
-import type { AppContext } from '../app/context.js';
-import { parseAmount } from '../engine/amounts.js';
+import type { HolderList } from '../engine/chain-reads.js';
 import { echo } from './echo.js';
 import { CommandError } from './errors.js';
-import { applyFilters, takeSnapshot, type FilteredHolders } from '../engine/snapshot.js';
-import type { Snapshot } from '../engine/types.js';
+import type { ChatServices } from './services.js';
 
 /** The options of both /holders commands: the same query, shown or exported. */
 export const HOLDER_QUERY_OPTIONS = [
@@ -28,30 +26,16 @@ export interface HolderQuery {
   refresh?: boolean | undefined;
 }
 
-export interface HolderList {
-  snapshot: Snapshot;
-  filtered: FilteredHolders;
-  total: bigint;
-}
-
-export async function holderList(app: AppContext, q: HolderQuery): Promise<HolderList> {
+export async function holderList(app: ChatServices, q: HolderQuery): Promise<HolderList> {
   if (q.min !== undefined) refuseNegativeMin(q.min);
-  const snapshot = await takeSnapshot(app.engine.gateway.connection('interactive'), q.token, {
-    // The engine's preview reads the same cache (start.ts passes ns('cache') to it), so a snapshot
-    // followed by a preview of the same token costs one getProgramAccounts.
-    cache: app.store.ns('cache'),
-    ttlMs: app.config.cache.snapshotTtlMs,
-    refresh: q.refresh ?? false,
-    source: app.config.snapshot.source,
-  });
-  const minBalance = q.min !== undefined ? parseAmount(q.min, snapshot.decimals, 'min', { allowZero: true }) : undefined;
-  const filtered = applyFilters(snapshot, {
-    ...(minBalance !== undefined ? { minBalance } : {}),
-    ...(q.exclude ? { exclude: splitList(q.exclude) } : {}),
-    ...(q.max !== undefined ? { maxRecipients: q.max } : {}),
+  return app.engine.reads.holders({
+    token: q.token,
+    min: q.min,
+    exclude: q.exclude ? splitList(q.exclude) : undefined,
+    max: q.max,
     includeOffCurve: q.offcurve ?? false,
+    refresh: q.refresh ?? false,
   });
-  return { snapshot, filtered, total: filtered.holders.reduce((s, h) => s + h.amount, 0n) };
 }
 
 /**

@@ -14,7 +14,7 @@
  * which does not know chat exists (DESIGN.md "States": events leave the engine, chat subscribes).
  */
 import type { Logger } from 'pino';
-import type { AppContext } from '../app/context.js';
+import type { ChatServices } from './services.js';
 import { isTributaryError } from '../engine/errors.js';
 import type { CompletedEvent, ProgressEvent } from '../engine/events.js';
 import type { DistributionStatus } from '../engine/service.js';
@@ -71,7 +71,7 @@ export class ProgressHub<Live = never> {
   private readonly looked = new Map<string, number>();
 
   constructor(
-    private readonly app: AppContext,
+    private readonly app: ChatServices,
     private readonly logger: Logger,
     opts: number | ProgressHubOptions<Live> = {},
   ) {
@@ -264,7 +264,7 @@ class Follower {
     private readonly surface: ProgressSurface,
     status: DistributionStatus,
     private readonly intervalMs: number,
-    private readonly app: AppContext,
+    private readonly app: ChatServices,
     private readonly logger: Logger,
     private readonly hooks: FollowerHooks,
   ) {

@@ -5,10 +5,10 @@
  * nothing runs before validation passed.
  */
 import type { Logger } from 'pino';
-import type { AppContext } from '../app/context.js';
+import type { ChatServices } from './services.js';
 import { isTributaryError } from '../engine/errors.js';
 import { redactString } from '../log/redact.js';
-import { probeRpc, rpcVerdictText, type RpcRequester } from '../solana/probe.js';
+import { rpcVerdictText } from '../solana/probe.js';
 import { storeFullReason } from '../store/errors.js';
 import type { Actor } from '../engine/ledger.js';
 import { AuditLog } from './audit.js';
@@ -60,7 +60,7 @@ export class ChatRuntime {
   private readonly logger: Logger;
 
   private constructor(
-    readonly app: AppContext,
+    readonly app: ChatServices,
     readonly commands: readonly AnyCommand[],
   ) {
     const previewTtlMs = app.config.distribution.previewTtlMs;
@@ -74,7 +74,7 @@ export class ChatRuntime {
     this.names = new Set(this.byName.keys());
   }
 
-  static async create(app: AppContext, opts: ChatRuntimeOptions = {}): Promise<ChatRuntime> {
+  static async create(app: ChatServices, opts: ChatRuntimeOptions = {}): Promise<ChatRuntime> {
     const { commands, problems } = await loadCommands(opts.commandsDir);
     for (const p of problems) app.logger.error({ file: p.file, problem: p.problem }, `command file ${p.file} left out: ${p.problem}`);
     return new ChatRuntime(app, commands);
@@ -196,9 +196,9 @@ export class ChatRuntime {
    * instead of "internal error" (the log keeps the error under the same id).
    */
   private async explained(result: DispatchResult): Promise<DispatchResult> {
-    const gateway = this.app.engine.gateway as RpcRequester | undefined;
-    if (result.outcome !== 'failed' || !result.code?.startsWith('INTERNAL:') || typeof gateway?.request !== 'function') return result;
-    const verdict = await probeRpc(gateway).catch(() => null);
+    const reads = this.app.engine.reads as ChatServices['engine']['reads'] | undefined;
+    if (result.outcome !== 'failed' || !result.code?.startsWith('INTERNAL:') || typeof reads?.probe !== 'function') return result;
+    const verdict = await reads.probe().catch(() => null);
     if (!verdict || verdict.ok) return result;
     const errorId = result.code.slice('INTERNAL:'.length);
     this.logger.warn({ errorId, rpc: verdict }, 'the command failed while the RPC endpoint is down or no Solana node');
@@ -256,10 +256,10 @@ function auditable(command: AnyCommand, options: Record<string, unknown>): Recor
   return out;
 }
 
-const runtimes = new WeakMap<AppContext, Promise<ChatRuntime>>();
+const runtimes = new WeakMap<ChatServices, Promise<ChatRuntime>>();
 
 /** The one runtime of an app, shared by its adapters (one audit log, one wallet lock, one button registry). */
-export function chatRuntime(app: AppContext, opts: ChatRuntimeOptions = {}): Promise<ChatRuntime> {
+export function chatRuntime(app: ChatServices, opts: ChatRuntimeOptions = {}): Promise<ChatRuntime> {
   let runtime = runtimes.get(app);
   if (!runtime) {
     runtime = ChatRuntime.create(app, opts);

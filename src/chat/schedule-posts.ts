@@ -6,7 +6,7 @@
  * the chat the schedule was created in when none is.
  */
 import type { Logger } from 'pino';
-import type { AppContext } from '../app/context.js';
+import type { ChatServices } from './services.js';
 import type { PlanPreview } from '../engine/preview.js';
 import type { DistributionStatus } from '../engine/service.js';
 import type { Occurrence, Schedule } from '../schedule/book.js';
@@ -19,7 +19,7 @@ import type { ChatRef, CommandReply } from './types.js';
 
 type Where = 'progress' | 'operators';
 
-export function scheduleNotifier(app: AppContext, logger: Logger): ScheduleNotifier {
+export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNotifier {
   // The scheduler's clock (injectable in tests), once it exists.
   const now = () => app.schedules?.scheduler.now() ?? Date.now();
   const posts = channelPosts(app);

@@ -1,5 +1,5 @@
 /** What the /schedule commands share: reaching the schedules, and how a schedule reads in chat. */
-import type { AppContext } from '../app/context.js';
+import type { ChatServices } from './services.js';
 import { TributaryError } from '../engine/errors.js';
 import type { Actor } from '../engine/ledger.js';
 import type { Occurrence, Schedule, ScheduleBook } from '../schedule/book.js';
@@ -8,12 +8,12 @@ import type { Scheduler } from '../schedule/scheduler.js';
 import { notFound } from '../schedule/scheduler.js';
 import { shortAddress, who } from './format.js';
 
-export function schedulesOf(app: AppContext): { book: ScheduleBook; scheduler: Scheduler } {
+export function schedulesOf(app: ChatServices): { book: ScheduleBook; scheduler: Scheduler } {
   if (!app.schedules) throw new TributaryError('SCHEDULES_OFF', 'schedules are not running in this process');
   return app.schedules;
 }
 
-export async function scheduleById(app: AppContext, id: string): Promise<Schedule> {
+export async function scheduleById(app: ChatServices, id: string): Promise<Schedule> {
   const schedule = await schedulesOf(app).book.get(id);
   if (!schedule) throw notFound(id);
   return schedule;

@@ -3,7 +3,7 @@
  * a command receives a Caller and options and returns a CommandReply; an adapter turns platform
  * events into those and the reply into a platform message.
  */
-import type { AppContext } from '../app/context.js';
+import type { ChatServices } from './services.js';
 import type { Actor } from '../engine/ledger.js';
 import type { AuditLog } from './audit.js';
 import type { PlanOrigins } from './plan-origins.js';
@@ -90,7 +90,7 @@ export interface CommandReply {
 
 /** What a handler can use besides its options. */
 export interface CommandContext {
-  app: AppContext;
+  app: ChatServices;
   caller: Caller;
   audit: AuditLog;
   wallets: WalletLinks;

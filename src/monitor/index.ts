@@ -1,4 +1,5 @@
 export { startMonitor, type Monitor, type StartMonitorOptions } from './monitor.js';
+export type { MonitoringHandle } from './handle.js';
 export { monitorConfigSchema, DEFAULT_ALERT_RULES, type MonitorConfig, type MonitorConfigInput, type AlertRule, type Severity, type Target } from './config.js';
 export { fanOutNotifier, type OpsNotifier, type OpsMessage, type OpsFile, type OpsTarget, type FanOutOptions } from './notifier.js';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';

@@ -2,12 +2,12 @@
  * Posts a reply no command asked for (a schedule's occurrence) on the console: its text, the
  * commands its buttons stand for, and the summary of a distribution it started when that ends.
  */
-import type { AppContext } from '../../app/context.js';
+import type { ChatServices } from '../../chat/services.js';
 import type { ChannelPoster } from '../../chat/channel-posts.js';
 import { renderSummary } from '../../chat/format.js';
 import type { CompletedEvent } from '../../engine/events.js';
 
-export function consoleChannelPoster(app: AppContext, write: (text: string) => void): ChannelPoster {
+export function consoleChannelPoster(app: ChatServices, write: (text: string) => void): ChannelPoster {
   return {
     async post(_chatId, reply) {
       const buttons = (reply.buttons ?? []).filter((b) => !reply.text.includes(b.command)).map((b) => `  ${b.label}: ${b.command}`);

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import type { AppContext } from '../../app/context.js';
+import type { ChatServices } from '../../chat/services.js';
 import { ProgressHub } from '../../chat/progress.js';
 import { resolveRole } from '../../chat/roles.js';
 import { echo } from '../../chat/echo.js';
@@ -38,7 +38,7 @@ const CHAT = { platform: 'console', id: 'console' } as const;
 /** Longest command echoed in a script's transcript; a preview line with three addresses fits. */
 const TRANSCRIPT_MAX = 400;
 
-export async function runConsole(app: AppContext, opts: ConsoleOptions): Promise<void> {
+export async function runConsole(app: ChatServices, opts: ConsoleOptions): Promise<void> {
   const logger = app.logger.child({ component: 'console' });
   const runtime = await chatRuntime(app);
   const interactive = Boolean((opts.input as { isTTY?: boolean }).isTTY && (opts.output as { isTTY?: boolean }).isTTY);

@@ -24,7 +24,7 @@ import type {
   Interaction,
   PermissionsBitField,
 } from 'discord.js';
-import type { AppContext } from '../../app/context.js';
+import type { ChatServices } from '../../chat/services.js';
 import { ProgressHub, type ProgressPlace } from '../../chat/progress.js';
 import { channelPosts } from '../../chat/channel-posts.js';
 import { discordChannelPoster } from './channel-poster.js';
@@ -67,7 +67,7 @@ const PROGRESS_PERMISSIONS: ReadonlyArray<[bigint, string]> = [
   [PermissionFlagsBits.AttachFiles, 'Attach Files'],
 ];
 
-export async function startDiscord(app: AppContext, opts: DiscordAdapterOptions = {}): Promise<DiscordAdapter> {
+export async function startDiscord(app: ChatServices, opts: DiscordAdapterOptions = {}): Promise<DiscordAdapter> {
   const { config } = app;
   const token = config.discord.token;
   if (!token) throw new Error('the Discord adapter needs a bot token: set DISCORD_TOKEN');

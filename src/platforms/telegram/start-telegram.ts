@@ -11,7 +11,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { apiThrottler, type APIThrottlerOptions } from '@grammyjs/transformer-throttler';
 import { Api, Bot, GrammyError, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import type { AppContext } from '../../app/context.js';
+import type { ChatServices } from '../../chat/services.js';
 import { ProgressHub, type ProgressPlace } from '../../chat/progress.js';
 import { channelPosts } from '../../chat/channel-posts.js';
 import { telegramChannelPoster } from './channel-poster.js';
@@ -47,7 +47,7 @@ export interface TelegramAdapter {
 const CALLBACK_ANSWER_LIMIT = 200;
 const TELEGRAM_API = 'https://api.telegram.org';
 
-export async function startTelegram(app: AppContext, opts: TelegramAdapterOptions = {}): Promise<TelegramAdapter> {
+export async function startTelegram(app: ChatServices, opts: TelegramAdapterOptions = {}): Promise<TelegramAdapter> {
   const { config } = app;
   const token = config.telegram.token;
   if (!token) throw new Error('the Telegram adapter needs a bot token: set TELEGRAM_TOKEN');

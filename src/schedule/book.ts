@@ -50,6 +50,11 @@ export interface Schedule {
   approval: Approval;
   /** Largest total an occurrence confirms by itself, in reward units; null = no cap of its own (refused on mainnet). */
   cap: string | null;
+  /**
+   * Pays with v0 transactions and address lookup tables of its recipients' accounts, kept across
+   * occurrences (src/engine/lookup-tables.ts); absent on schedules made before.
+   */
+  lookupTables?: boolean;
   /** `deleted`: kept only until its open occurrences are settled, so they are still reported; shown nowhere. */
   state: 'active' | 'paused' | 'deleted';
   createdBy: Actor;

@@ -26,6 +26,7 @@ import { SCHEDULE_PLATFORM, type AutoApproval } from '../engine/guards.js';
 import type { Actor } from '../engine/ledger.js';
 import type { PlanPreview, PreviewRequest } from '../engine/preview.js';
 import type { DistributionService, DistributionStatus } from '../engine/service.js';
+import type { LookupTables, TableSetSummary } from '../engine/lookup-tables.js';
 import { latestOccurrence, localTime, occurrencesBetween } from './cadence.js';
 import { occurrenceKey, type Occurrence, type Schedule, type ScheduleBook } from './book.js';
 
@@ -50,6 +51,8 @@ export interface SchedulerOptions {
   checkIntervalMs?: number;
   /** This process, as occurrence records name it. */
   holder: { instance: string; host: string; pid: number };
+  /** Schedules' address lookup tables: each check deactivates and closes those of deleted schedules. */
+  lookupTables?: LookupTables;
 }
 
 /** What one check did, for logs and tests. */
@@ -158,7 +161,41 @@ export class Scheduler {
       const fired = await this.fire(schedule, latest, missed.count > 0 || late ? 'missed' : 'schedule', missed.count > 0 ? { count: missed.count, first: missed.first as number } : null);
       if (fired) report.fired.push(fired);
     }
+    await this.sweepLookupTables();
     return report;
+  }
+
+  /**
+   * Deleting a schedule retires its lookup tables: no run uses them from then on, and the checks
+   * deactivate them once its distributions have ended and close them after the cooldown, sending
+   * the rent back. Null when the schedule kept none.
+   */
+  async retireLookupTables(schedule: Schedule): Promise<TableSetSummary | null> {
+    const tables = this.opts.lookupTables;
+    if (!tables) return null;
+    const summary = await tables.retire(schedule.id);
+    return summary && summary.tables > 0 ? summary : null;
+  }
+
+  /** Deactivates and closes the tables of deleted schedules whose time has come (runner only). */
+  private async sweepLookupTables(): Promise<void> {
+    const tables = this.opts.lookupTables;
+    if (!tables) return;
+    const ended = async (planId: string) => {
+      try {
+        const { record } = await this.opts.service.status(planId);
+        return record.state !== 'confirmed' && record.state !== 'running' && record.state !== 'paused';
+      } catch (e) {
+        if (isTributaryError(e, 'PLAN_NOT_FOUND')) return true;
+        throw e;
+      }
+    };
+    try {
+      const done = await tables.sweep(ended);
+      if (done.deactivated || done.closed) this.opts.logger.info(done, 'lookup tables of deleted schedules deactivated or closed');
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'lookup tables not swept; the next check tries again');
+    }
   }
 
   /**

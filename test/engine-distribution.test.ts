@@ -16,8 +16,8 @@ describe('distribution engine on the local chain', () => {
     const h = await harness({ holders: 60, seed: 11 });
     const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '1000', reward: h.net.scenario.rewardMint });
     const { plan } = preview;
-    expect(plan.recipients.reduce((s, r) => s + r.amount, 0n)).toBe(1000_000000n);
-    expect(plan.recipients.every((r) => r.needsAccount)).toBe(true);
+    expect(plan.recipients.toArray().reduce((s, r) => s + r.amount, 0n)).toBe(1000_000000n);
+    expect(plan.recipients.toArray().every((r) => r.needsAccount)).toBe(true);
     expect(completed.state).toBe('completed');
     expect(completed.paid).toBe(plan.recipients.length);
     expect(completed.failed).toBe(0);
@@ -36,7 +36,7 @@ describe('distribution engine on the local chain', () => {
     const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '3', reward: 'sol', mode: 'equal' });
     const { plan } = preview;
     expect(completed.paid).toBe(plan.recipients.length);
-    const shares = new Set(plan.recipients.map((r) => r.amount));
+    const shares = new Set(plan.recipients.toArray().map((r) => r.amount));
     expect(Math.max(...[...shares].map(Number)) - Math.min(...[...shares].map(Number))).toBeLessThanOrEqual(1);
     const balances = await onChainBalances(conn, plan);
     for (const r of plan.recipients) expect(balances.get(r.owner)).toBe(r.amount);
@@ -66,18 +66,18 @@ describe('distribution engine on the local chain', () => {
     const h = await harness({ holders: 40, seed: 14 });
     const first = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '10', reward: h.net.scenario.rewardMint });
     const second = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '20', reward: h.net.scenario.rewardMint });
-    expect(second.preview.plan.recipients.every((r) => !r.needsAccount)).toBe(true);
+    expect(second.preview.plan.recipients.toArray().every((r) => !r.needsAccount)).toBe(true);
     expect(second.preview.transactions).toBeLessThan(first.preview.transactions);
     const balances = await onChainBalances(direct(h), second.preview.plan);
-    for (const [i, r] of second.preview.plan.recipients.entries()) {
-      expect(balances.get(r.owner)).toBe(r.amount + (first.preview.plan.recipients[i]?.amount ?? 0n));
+    for (const [i, r] of second.preview.plan.recipients.toArray().entries()) {
+      expect(balances.get(r.owner)).toBe(r.amount + first.preview.plan.recipients.amount(i));
     }
   });
 
   it('isolates a recipient whose account cannot receive, pays all the others, and reports the reason', async () => {
     const h = await harness({ holders: 20, seed: 15 });
     const preview = await h.engine.service.preview({ token: h.net.scenario.baseMint, amount: '500', reward: h.net.scenario.rewardMint }, operator);
-    const bad = preview.plan.recipients[3]!;
+    const bad = preview.plan.recipients.get(3);
     // Someone else's program now owns the address the recipient's token account would have.
     const ata = getAssociatedTokenAddressSync(new PublicKey(h.net.scenario.rewardMint), new PublicKey(bad.owner), true);
     h.net.chain.setAccount({ address: ata.toBase58(), data: new Uint8Array(10), lamports: 1_000_000n, owner: PublicKey.unique().toBase58() });
@@ -91,7 +91,7 @@ describe('distribution engine on the local chain', () => {
     expect(row.status).toBe('failed');
     expect(row.error).toMatch(/instruction \d+ failed/);
     const balances = await onChainBalances(direct(h), preview.plan);
-    for (const r of preview.plan.recipients) expect(balances.get(r.owner)).toBe(r === bad ? 0n : r.amount);
+    for (const r of preview.plan.recipients) expect(balances.get(r.owner)).toBe(r.owner === bad.owner ? 0n : r.amount);
     const csv = await h.engine.service.exportCsv(preview.plan.id);
     expect(csv.split('\r\n')[0]).toBe('recipient,amount,asset,status,signature,error');
     expect(csv.trim().split('\r\n')).toHaveLength(preview.plan.recipients.length + 1);
@@ -173,7 +173,7 @@ describe('distribution engine on the local chain', () => {
     const report = await h.engine.service.report(id);
     expect(report.filter((r) => r.status === 'failed').every((r) => r.error === 'cancelled before it was sent')).toBe(true);
     const balances = await onChainBalances(direct(h), preview.plan);
-    for (const [i, r] of preview.plan.recipients.entries()) expect(balances.get(r.owner)).toBe(report[i]?.status === 'paid' ? r.amount : 0n);
+    for (const [i, r] of preview.plan.recipients.toArray().entries()) expect(balances.get(r.owner)).toBe(report[i]?.status === 'paid' ? r.amount : 0n);
     // Only a preview can be confirmed, and a cancelled one cannot come back.
     await expect(h.engine.service.confirm(id, operator)).rejects.toThrow(/cannot confirm .* cancelled/);
     await expect(h.engine.service.resume(id, operator)).rejects.toThrow(/cannot resume/);
@@ -253,7 +253,7 @@ describe('distribution engine on the local chain', () => {
   it('refuses to confirm a plan whose first transaction fails in simulation', async () => {
     const h = await harness({ holders: 10, seed: 25 });
     const req = { token: h.net.scenario.baseMint, amount: '5', reward: h.net.scenario.rewardMint };
-    const first = (await h.engine.service.preview(req, operator)).plan.recipients[0]!;
+    const first = (await h.engine.service.preview(req, operator)).plan.recipients.get(0);
     // Someone else's program owns the address the first recipient's token account would have.
     const ata = getAssociatedTokenAddressSync(new PublicKey(h.net.scenario.rewardMint), new PublicKey(first.owner), true);
     h.net.chain.setAccount({ address: ata.toBase58(), data: new Uint8Array(10), lamports: 1_000_000n, owner: PublicKey.unique().toBase58() });

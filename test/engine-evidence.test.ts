@@ -17,7 +17,7 @@ const harness = harnessPerTest();
 async function expectEachPaidOnce(h: EngineHarness, planId: string): Promise<void> {
   const plan = (await h.engine.ledger.getPlan(planId))!;
   const balances = await onChainBalances(new Connection(h.net.rpcUrl, 'confirmed'), plan);
-  const wrong = plan.recipients.filter((r) => balances.get(r.owner) !== r.amount);
+  const wrong = plan.recipients.toArray().filter((r) => balances.get(r.owner) !== r.amount);
   expect(wrong.map((r) => ({ owner: r.owner, share: r.amount, holds: balances.get(r.owner) }))).toEqual([]);
 }
 
@@ -140,7 +140,7 @@ describe("the distributor's own limits", () => {
     const paused = progressUntil(h, (e) => e.state === 'paused');
     await h.engine.service.confirm(preview.plan.id, operator);
     // Drained after the checks: one share and its fee, plus less than the rent-exempt minimum.
-    const share = preview.plan.recipients[0]!.amount;
+    const share = preview.plan.recipients.get(0).amount;
     h.net.chain.setAccount({ address: h.net.scenario.distributor, data: new Uint8Array(0), lamports: share + 200_000n, owner: '11111111111111111111111111111111' });
     const pause = await paused;
     expect(pause.note).toMatch(/the distributor cannot pay/);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ledgerOf, type Fence, type Ledger, type Plan, type TxRecord } from '../src/engine/ledger.js';
 import { openStore, type Store } from '../src/store/index.js';
+import { RecipientTable } from '../src/engine/recipient-table.js';
 import { owedRecipients, recipientStates } from '../src/engine/owed.js';
 import { settle } from '../src/engine/settle.js';
 
@@ -162,7 +163,7 @@ describe('ledger storage', () => {
     await ledger.createPlan(p, { id: 'p1', state: 'previewed', createdBy: p.createdBy, createdAt: 0, round: 0 }, 60_000);
     const stored = await ledger.getPlan('p1');
     expect(stored?.total).toBe(big);
-    expect(stored?.recipients[0]?.amount).toBe(big);
+    expect(stored?.recipients.amount(0)).toBe(big);
   });
 });
 
@@ -175,7 +176,7 @@ function plan(id: string, total: bigint): Plan {
     reward: { kind: 'sol', decimals: 9, symbol: 'SOL' },
     mode: 'proportional',
     total,
-    recipients: [{ owner: 'o', amount: total, holding: total, offCurve: false, needsAccount: true }],
+    recipients: RecipientTable.fromRecipients([{ owner: 'So11111111111111111111111111111111111111112', amount: total, holding: total, offCurve: false, needsAccount: true }]),
     estimatedFeeLamports: 5000n,
     estimatedRentLamports: 0n,
     createdBy: { platform: 'test', userId: 'u' },

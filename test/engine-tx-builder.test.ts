@@ -3,13 +3,15 @@ import bs58 from 'bs58';
 import { Keypair, PACKET_DATA_SIZE, Transaction } from '@solana/web3.js';
 import { TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { TransferBuilder } from '../src/engine/tx-builder.js';
-import type { PlannedRecipient } from '../src/engine/ledger.js';
+import { RecipientTable } from '../src/engine/recipient-table.js';
 import type { RewardAsset } from '../src/engine/types.js';
 
 const payer = Keypair.generate();
 const blockhash = Keypair.generate().publicKey.toBase58();
-const recipients = (n: number, needsAccount: boolean): PlannedRecipient[] =>
-  Array.from({ length: n }, (_, i) => ({ owner: Keypair.generate().publicKey.toBase58(), amount: BigInt(1000 + i), holding: 1n, offCurve: false, needsAccount }));
+const recipients = (n: number, needsAccount: boolean): RecipientTable =>
+  RecipientTable.fromRecipients(
+    Array.from({ length: n }, (_, i) => ({ owner: Keypair.generate().publicKey.toBase58(), amount: BigInt(1000 + i), holding: 1n, offCurve: false, needsAccount })),
+  );
 
 const spl: RewardAsset = { kind: 'spl', mint: Keypair.generate().publicKey.toBase58(), program: 'spl-token', programId: TOKEN_PROGRAM_ID.toBase58(), decimals: 6, symbol: 'RWD' };
 const spl2022: RewardAsset = { ...spl, program: 'spl-token-2022', programId: TOKEN_2022_PROGRAM_ID.toBase58() };
@@ -26,7 +28,7 @@ describe('packing transfers into transactions', () => {
       for (const price of [0, 5000]) {
         const builder = new TransferBuilder({ payer, reward, computeUnitPrice: price, maxRecipients: null });
         const list = recipients(40, needsAccount);
-        const built = builder.build(list.map((_, i) => i), list, blockhash);
+        const built = builder.build(Array.from({ length: list.length }, (_, i) => i), list, blockhash);
         expect(built.wire.length).toBeLessThanOrEqual(PACKET_DATA_SIZE);
         expect(built.recipients.length).toBeGreaterThanOrEqual(expected[0]);
         expect(built.recipients.length).toBeLessThanOrEqual(expected[1]);

@@ -82,8 +82,8 @@ async function expectPaidOnce(where: ReturnType<Backend['where']>, planId: strin
     expect(view.paidTwice).toEqual([]);
     expect(view.states.filter((s) => s.status !== 'paid')).toEqual([]);
     const reward = plan.reward.kind === 'sol' ? 'SOL' : plan.reward.mint;
-    const after = await rawBalances(reward, plan.recipients.map((r) => r.owner));
-    const wrong = plan.recipients.filter((r) => (after.get(r.owner) ?? 0n) - (before.get(r.owner) ?? 0n) !== r.amount);
+    const after = await rawBalances(reward, plan.recipients.toArray().map((r) => r.owner));
+    const wrong = plan.recipients.toArray().filter((r) => (after.get(r.owner) ?? 0n) - (before.get(r.owner) ?? 0n) !== r.amount);
     expect(wrong.map((r) => ({ owner: r.owner, share: r.amount, received: (after.get(r.owner) ?? 0n) - (before.get(r.owner) ?? 0n) }))).toEqual([]);
     return plan;
   } finally {
@@ -195,7 +195,7 @@ describe('exactly once through crashes', () => {
     const { planId } = (await owner.waitFor((l) => 'planId' in l)) as { planId: string };
     const { store, ledger } = await openLedger(where);
     const plan = (await ledger.getPlan(planId)) as Plan;
-    const victim = new PublicKey(plan.recipients[plan.recipients.length - 1]!.owner);
+    const victim = new PublicKey(plan.recipients.get(plan.recipients.length - 1).owner);
     const mint = new PublicKey(net.scenario.rewardMint);
     const ata = getAssociatedTokenAddressSync(mint, victim, true);
     // Earlier tests may have paid it already: keep what it holds.

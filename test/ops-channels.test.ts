@@ -128,7 +128,7 @@ describe('success-rate alert in the ops channels', () => {
     const bad = await engine.service.preview({ token: net.scenario.baseMint, amount: '100', reward: net.scenario.rewardMint, max: 30 }, operator);
     const mint = new PublicKey(net.scenario.rewardMint);
     const frozenAccounts: string[] = [];
-    for (const r of bad.plan.recipients.filter((_, i) => i % 3 === 0)) {
+    for (const r of bad.plan.recipients.toArray().filter((_, i) => i % 3 === 0)) {
       const owner = new PublicKey(r.owner);
       const ata = getAssociatedTokenAddressSync(mint, owner, true);
       writeTokenAccount(net.chain, { address: ata, program: TOKEN_PROGRAM_ID, mint, owner, amount: 0n });

@@ -32,7 +32,7 @@ describe('a preview of 30,000 holders', () => {
     expect(preview.plan.recipients.length + preview.zeroShareCount).toBe(30_000);
     expect(preview.excluded['beyond-max']).toBe(0);
     expect(preview.risks.map((r) => r.code)).not.toContain('capped');
-    expect(preview.plan.recipients.reduce((s, r) => s + r.amount, 0n)).toBe(100_000_000_000n);
+    expect(preview.plan.recipients.toArray().reduce((s, r) => s + r.amount, 0n)).toBe(100_000_000_000n);
   }, 120_000);
 
   it('with the default filters leaves out only off-curve owners, and counts them', async () => {
@@ -71,7 +71,7 @@ describe('account checks of a token reward', () => {
       const byOwner = await h.engine.service.preview(req, operator);
       expect(byOwner.accountChecks).toEqual({ accounts: byOwner.plan.recipients.length, requests: 2, method: 'getProgramAccounts' });
       expect(h.net.server.stats().requestsByMethod['getMultipleAccounts'] ?? 0).toBe(0);
-      const existing = byOwner.plan.recipients.filter((r) => !r.needsAccount).map((r) => r.owner);
+      const existing = byOwner.plan.recipients.toArray().filter((r) => !r.needsAccount).map((r) => r.owner);
       expect(existing.sort()).toEqual([...new Set(withAta)].sort());
       expect(byOwner.newAccounts).toBe(byOwner.plan.recipients.length - existing.length);
 
@@ -80,7 +80,7 @@ describe('account checks of a token reward', () => {
       const perRecipient = await h.engine.service.preview({ ...req, refreshSnapshot: false }, operator);
       expect(perRecipient.accountChecks.method).toBe('getMultipleAccounts');
       expect(perRecipient.accountChecks.requests).toBe(Math.ceil(perRecipient.plan.recipients.length / 100));
-      expect(perRecipient.plan.recipients.map((r) => [r.owner, r.needsAccount])).toEqual(byOwner.plan.recipients.map((r) => [r.owner, r.needsAccount]));
+      expect(perRecipient.plan.recipients.toArray().map((r) => [r.owner, r.needsAccount])).toEqual(byOwner.plan.recipients.toArray().map((r) => [r.owner, r.needsAccount]));
     } finally {
       h.net.server.configure({ tokenProgramScans: true });
       await h.close();

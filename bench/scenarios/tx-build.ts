@@ -1,6 +1,7 @@
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import type { PlannedRecipient } from '../../src/engine/ledger.js';
+import { RecipientTable } from '../../src/engine/recipient-table.js';
 import { TransferBuilder } from '../../src/engine/tx-builder.js';
 import type { RewardAsset } from '../../src/engine/types.js';
 import { median } from '../lib/stats.js';
@@ -23,18 +24,19 @@ export interface TxBuildResult {
 export function benchTxBuild(recipientCount: number, rounds: number): TxBuildResult {
   const payer = Keypair.fromSeed(new Uint8Array(32).fill(7));
   const reward: RewardAsset = { kind: 'spl', mint: Keypair.fromSeed(new Uint8Array(32).fill(8)).publicKey.toBase58(), program: 'spl-token', programId: TOKEN_PROGRAM_ID.toBase58(), decimals: 6, symbol: 'RWD' };
-  const recipients: PlannedRecipient[] = Array.from({ length: recipientCount }, (_, i) => ({
+  const list: PlannedRecipient[] = Array.from({ length: recipientCount }, (_, i) => ({
     owner: Keypair.fromSeed(Uint8Array.from({ length: 32 }, (_, k) => (i * 31 + k * 7 + 1) % 256)).publicKey.toBase58(),
     amount: BigInt(1_000_000 + i),
     holding: 1n,
     offCurve: false,
     needsAccount: true,
   }));
+  const recipients = RecipientTable.fromRecipients(list);
   const blockhash = new PublicKey(Uint8Array.from({ length: 32 }, (_, k) => k + 1)).toBase58();
 
   const run = (): { ms: number; transactions: number } => {
     const builder = new TransferBuilder({ payer, reward, computeUnitPrice: 1_000, maxRecipients: null });
-    let queue = recipients.map((_, i) => i);
+    let queue = list.map((_, i) => i);
     let transactions = 0;
     let bytes = 0;
     const t0 = performance.now();

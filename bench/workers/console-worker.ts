@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   await service.confirm(plan.id, operator);
   const rewardsMs: number[] = [];
   for (let i = 0; !finished; i++) {
-    const wallet = (plan.recipients[(i * 7919) % plan.recipients.length] as { owner: string }).owner;
+    const wallet = plan.recipients.owner((i * 7919) % plan.recipients.length);
     const ms = await ask(`/rewards wallet:${wallet}`, new RegExp(`^${wallet}:`, 'm'));
     if (!finished) rewardsMs.push(ms);
     await new Promise((r) => setTimeout(r, task.queryGapMs));

@@ -130,7 +130,8 @@ export class DistributionRun {
 
   constructor(
     private readonly deps: ExecutorDeps,
-    private readonly plan: Plan,
+    /** The plan it pays (immutable): status questions read it here instead of from the store. */
+    readonly plan: Plan,
     private readonly record: DistributionRecord,
   ) {
     this.heightClock.slotMs = deps.options.assumedSlotMs;
@@ -577,7 +578,7 @@ export function progressOf(
   states.forEach((s, i) => {
     if (s.status === 'paid') {
       paid++;
-      paidAmount += plan.recipients[i]?.amount ?? 0n;
+      if (i < plan.recipients.length) paidAmount += plan.recipients.amount(i);
     } else if (s.status === 'failed') failed++;
     else if (s.status === 'in-flight') inFlight++;
   });

@@ -47,7 +47,7 @@ export interface AutoApproval {
 }
 
 export interface SpendGuardsOptions {
-  ledger: Pick<Ledger, 'distributionIds' | 'getDistribution' | 'getPlan'>;
+  ledger: Pick<Ledger, 'distributionIds' | 'getDistribution' | 'getPlanSummary'>;
   config: GuardsConfig;
   /**
    * The schedule behind an actor that confirms by itself (`platform: "schedule"`), or undefined for
@@ -233,7 +233,8 @@ export class SpendGuards implements SpendGuard {
       if (fact === undefined) {
         const record = await ledger.getDistribution(id);
         if (!record?.confirmedAt) continue;
-        const plan = await ledger.getPlan(id);
+        // The header only: a guard needs the reward and the total, not a million recipients.
+        const plan = await ledger.getPlanSummary(id);
         fact = plan ? { key: rewardKey(plan.reward), symbol: plan.reward.symbol, decimals: plan.reward.decimals, total: plan.total, confirmedAt: record.confirmedAt } : null;
         this.confirmed.set(id, fact);
       }

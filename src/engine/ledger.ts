@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import type Keyv from 'keyv';
 import { entries } from '../store/iterate.js';
 import type { Store } from '../store/open.js';
 import type { AtomicOps, FencedEntry, Lease, LeaseAttempt, LeaseHolder } from '../store/atomic.js';
 import { TributaryError } from './errors.js';
 import type { DistributionState } from './events.js';
+import { RecipientTable } from './recipient-table.js';
 import type { DistributionMode, RewardAsset } from './types.js';
+import { turn } from './work.js';
 
 /** Who did something, as the audit log and the records name them. */
 export interface Actor {
@@ -13,6 +16,7 @@ export interface Actor {
   name?: string;
 }
 
+/** One recipient as an object: what RecipientTable.get gives for a recipient someone looks at. */
 export interface PlannedRecipient {
   owner: string;
   amount: bigint;
@@ -41,7 +45,8 @@ export interface Plan {
   reward: RewardAsset;
   mode: DistributionMode;
   total: bigint;
-  recipients: PlannedRecipient[];
+  /** Largest share first. Compact (recipient-table.ts); stored in chunks (see Ledger). */
+  recipients: RecipientTable;
   /** Lamports the run is expected to spend on fees and new-account rent. */
   estimatedFeeLamports: bigint;
   estimatedRentLamports: bigint;
@@ -106,6 +111,25 @@ export interface RecipientFailure {
 /** Serialised forms: amounts travel as decimal strings so no store serializer can turn them into floats. */
 type Stored<T> = T extends bigint ? string : T extends (infer U)[] ? Stored<U>[] : T extends object ? { [K in keyof T]: Stored<T[K]> } : T;
 
+/** A plan as written before chunked storage: one value with every recipient in it. Still read. */
+type StoredWholePlan = Stored<Omit<Plan, 'recipients'>> & { recipients: Stored<PlannedRecipient>[] };
+
+/**
+ * A plan's header: everything but the recipients, which are in `chunks` values of at most
+ * `chunkSize` recipients each (RecipientTable.encodeChunk), under planChunkKey(id, n).
+ */
+type StoredPlanHeader = Stored<Omit<Plan, 'recipients'>> & {
+  format: 'chunked';
+  recipientCount: number;
+  chunkSize: number;
+  chunks: number;
+  /** SHA-256 (hex) of the chunks' bytes in order: a plan is read back exactly as written, or not at all. */
+  digest: string;
+};
+
+/** Recipients per stored chunk: ~800 KB of bytes (~1 MB as base64 JSON), one store call each. */
+export const PLAN_CHUNK_RECIPIENTS = 16_384;
+
 const TX_PAGE = 256;
 
 /** The lease of one distribution and its token: every write of the run that holds it names both. */
@@ -139,15 +163,60 @@ export class Ledger {
     private readonly index: { kv: Keyv; atomic: AtomicOps },
   ) {}
 
-  /** Writes a new plan and its `previewed` record; never overwrites an existing id. */
+  /**
+   * Writes a new plan and its `previewed` record; never overwrites an existing id. The recipients
+   * go first, one chunk per store call with a turn of the event loop between them, each only if
+   * its key is free; the header, written last and only if absent, is the commit point. Chunks
+   * left by an attempt that did not commit (a crash, a taken id) expire with their time to live.
+   */
   async createPlan(plan: Plan, record: DistributionRecord, ttlMs: number): Promise<boolean> {
-    if (!(await this.atomic.setIfAbsent(`plan:${plan.id}`, toStoredPlan(plan), ttlMs))) return false;
+    // A preview's chunks live twice as long as its header, which is written after them: a reader
+    // that finds the header finds every chunk, as long as writing them took less than the header's life.
+    const started = Date.now();
+    const chunkTtl = 2 * ttlMs;
+    let digest = '';
+    for await (const chunk of planChunks(plan.recipients)) {
+      if (chunk.digest !== undefined) digest = chunk.digest;
+      else if (!(await this.atomic.setIfAbsent(planChunkKey(plan.id, chunk.index), chunk.bytes, chunkTtl))) return false;
+    }
+    if (Date.now() - started >= ttlMs) throw new Error(`writing plan ${plan.id} took longer than the ${ttlMs} ms it is kept: not committed`);
+    if (!(await this.atomic.setIfAbsent(`plan:${plan.id}`, planHeader(plan, digest), ttlMs))) return false;
     return this.atomic.setIfAbsent(`dist:${record.id}`, record);
   }
 
+  /**
+   * The plan under `id`, its recipients read chunk by chunk (a turn of the event loop between
+   * them), or undefined. A plan whose chunks do not add up to what its header says is an error,
+   * never a shorter plan.
+   */
   async getPlan(id: string): Promise<Plan | undefined> {
-    const stored = (await this.kv.get(`plan:${id}`)) as Stored<Plan> | undefined;
-    return stored ? fromStoredPlan(stored) : undefined;
+    const stored = (await this.kv.get(`plan:${id}`)) as StoredPlanHeader | StoredWholePlan | undefined;
+    if (!stored) return undefined;
+    if (!isChunked(stored)) return fromStoredWholePlan(stored);
+    const recipients = RecipientTable.empty(stored.recipientCount);
+    const hash = createHash('sha256');
+    let filled = 0;
+    for (let n = 0; n < stored.chunks; n++) {
+      const bytes = (await this.kv.get(planChunkKey(id, n))) as Uint8Array | undefined;
+      if (!(bytes instanceof Uint8Array)) throw new Error(`plan ${id} is incomplete in the store: chunk ${n} of ${stored.chunks} is missing`);
+      hash.update(bytes);
+      filled += recipients.decodeChunk(filled, bytes);
+    }
+    if (filled !== stored.recipientCount || hash.digest('hex') !== stored.digest) {
+      throw new Error(`plan ${id} in the store does not match its header (${filled} of ${stored.recipientCount} recipients read, or a chunk changed)`);
+    }
+    return { ...fromStoredHeader(planFields(stored)), recipients };
+  }
+
+  /** A plan without its recipients (totals, reward, count): what the guards and lists need, one read. */
+  async getPlanSummary(id: string): Promise<(Omit<Plan, 'recipients'> & { recipientCount: number }) | undefined> {
+    const stored = (await this.kv.get(`plan:${id}`)) as StoredPlanHeader | StoredWholePlan | undefined;
+    if (!stored) return undefined;
+    if (!isChunked(stored)) {
+      const { recipients, ...rest } = stored;
+      return { ...fromStoredHeader(rest), recipientCount: recipients.length };
+    }
+    return { ...fromStoredHeader(planFields(stored)), recipientCount: stored.recipientCount };
   }
 
   async getDistribution(id: string): Promise<DistributionRecord | undefined> {
@@ -170,14 +239,33 @@ export class Ledger {
     await this.index.atomic.setIfAbsent(`d:${id}`, { at });
   }
 
-  /** Writes every part of `change` in one atomic step, or nothing if `fence` no longer holds the lease. */
+  /**
+   * Writes every part of `change` in one atomic step, or nothing if `fence` no longer holds the lease.
+   *
+   * A plan (at confirm) is kept without expiry: its chunks first, one fenced write each, then its
+   * header in the atomic step with the rest. A crash in between leaves the chunks kept and the
+   * record as it was (not confirmed), so a confirmed distribution never has chunks that expire.
+   */
   async write(fence: Fence, change: LedgerChange): Promise<void> {
     const id = fence.distributionId;
     const entries: FencedEntry[] = [];
-    if (change.plan) entries.push({ key: `plan:${id}`, value: toStoredPlan(change.plan) });
+    if (change.plan) {
+      if (change.plan.id !== id) throw new Error(`plan ${change.plan.id} cannot be written under the lease of ${id}`);
+      let digest = '';
+      for await (const chunk of planChunks(change.plan.recipients)) {
+        if (chunk.digest !== undefined) digest = chunk.digest;
+        else await this.fenced(fence, [{ key: planChunkKey(id, chunk.index), value: chunk.bytes }]);
+      }
+      entries.push({ key: `plan:${id}`, value: planHeader(change.plan, digest) });
+    }
     if (change.distribution) entries.push({ key: `dist:${id}`, value: change.distribution });
     if (change.tx) entries.push({ key: `tx:${id}:${change.tx.seq}`, value: change.tx });
     if (change.failures) entries.push({ key: `fail:${id}`, value: [...change.failures] });
+    await this.fenced(fence, entries);
+  }
+
+  private async fenced(fence: Fence, entries: FencedEntry[]): Promise<void> {
+    const id = fence.distributionId;
     if (!(await this.atomic.fencedSet(leaseKey(id), fence.token, entries))) {
       throw new TributaryError('LEASE_LOST', `distribution ${id} is no longer run by this process: another process took it over, so this one stopped writing`, {
         details: { id, token: fence.token },
@@ -241,24 +329,71 @@ function leaseKey(id: string): string {
   return `lease:${id}`;
 }
 
-function toStoredPlan(plan: Plan): Stored<Plan> {
+/** The key of chunk `n` of plan `id`'s recipients. */
+export function planChunkKey(id: string, n: number): string {
+  return `plan:${id}:r${n}`;
+}
+
+/**
+ * A plan's recipients as stored chunks, each yielded after a turn of the event loop, then one
+ * last item with the SHA-256 of them all.
+ */
+async function* planChunks(recipients: RecipientTable): AsyncGenerator<{ index: number; bytes: Uint8Array; digest?: undefined } | { digest: string }> {
+  const hash = createHash('sha256');
+  for (let from = 0, index = 0; from < recipients.length; from += PLAN_CHUNK_RECIPIENTS, index++) {
+    await turn();
+    const bytes = recipients.encodeChunk(from, Math.min(recipients.length, from + PLAN_CHUNK_RECIPIENTS));
+    hash.update(bytes);
+    yield { index, bytes };
+  }
+  yield { digest: hash.digest('hex') };
+}
+
+function chunkCount(recipients: number): number {
+  return Math.ceil(recipients / PLAN_CHUNK_RECIPIENTS);
+}
+
+function planHeader(plan: Plan, digest: string): StoredPlanHeader {
+  const { recipients, ...rest } = plan;
   return {
-    ...plan,
+    ...rest,
     total: plan.total.toString(),
     estimatedFeeLamports: plan.estimatedFeeLamports.toString(),
     estimatedRentLamports: plan.estimatedRentLamports.toString(),
     ...(plan.reserveLamports !== undefined ? { reserveLamports: plan.reserveLamports.toString() } : {}),
-    recipients: plan.recipients.map((r) => ({ ...r, amount: r.amount.toString(), holding: r.holding.toString() })),
-  } as Stored<Plan>;
+    format: 'chunked',
+    recipientCount: recipients.length,
+    chunkSize: PLAN_CHUNK_RECIPIENTS,
+    chunks: chunkCount(recipients.length),
+    digest,
+  } as StoredPlanHeader;
 }
 
-function fromStoredPlan(stored: Stored<Plan>): Plan {
+/** The plan's own fields of a header, without what locates and checks its chunks. */
+function planFields(header: StoredPlanHeader): Stored<Omit<Plan, 'recipients'>> {
+  const { format: _, recipientCount: __, chunkSize: ___, chunks: ____, digest: _____, ...plan } = header;
+  return plan;
+}
+
+function isChunked(stored: StoredPlanHeader | StoredWholePlan): stored is StoredPlanHeader {
+  return (stored as StoredPlanHeader).format === 'chunked';
+}
+
+function fromStoredHeader(stored: Stored<Omit<Plan, 'recipients'>>): Omit<Plan, 'recipients'> {
   return {
-    ...(stored as unknown as Plan),
+    ...(stored as unknown as Omit<Plan, 'recipients'>),
     total: BigInt(stored.total),
     estimatedFeeLamports: BigInt(stored.estimatedFeeLamports),
     estimatedRentLamports: BigInt(stored.estimatedRentLamports),
     ...(stored.reserveLamports !== undefined ? { reserveLamports: BigInt(stored.reserveLamports) } : {}),
-    recipients: stored.recipients.map((r) => ({ ...r, amount: BigInt(r.amount), holding: BigInt(r.holding) })),
+  };
+}
+
+/** A plan written as one value, before chunked storage. */
+function fromStoredWholePlan(stored: StoredWholePlan): Plan {
+  const { recipients, ...rest } = stored;
+  return {
+    ...fromStoredHeader(rest),
+    recipients: RecipientTable.fromRecipients(recipients.map((r) => ({ ...r, amount: BigInt(r.amount), holding: BigInt(r.holding) }))),
   };
 }

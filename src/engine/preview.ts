@@ -8,7 +8,8 @@ import { associatedTokenAddress } from './ata.js';
 import { rewardAccountsByOwner } from './reward-accounts.js';
 import { TributaryError } from './errors.js';
 import type { HolderTable } from './holder-table.js';
-import type { Actor, Plan, PlanBlocker, PlannedRecipient } from './ledger.js';
+import type { Actor, Plan, PlanBlocker } from './ledger.js';
+import { RecipientTable } from './recipient-table.js';
 import { resolveRewardAsset } from './reward-asset.js';
 import { selectHoldersSliced, takeSnapshot, type ExclusionReason, type SnapshotSource } from './snapshot.js';
 import { distributionTag, TransferBuilder, transactionFee } from './tx-builder.js';
@@ -176,7 +177,7 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   const checked = byOwner ? allPositions(paidCount) : await runSliced(recipientsToCheck(table, reward, paidCount, rowOf, amountOf, systemRent));
   const { exists, requests } = byOwner ?? (await accountsExistBytes(connection, checked.keys));
 
-  const recipients: PlannedRecipient[] = new Array<PlannedRecipient>(paidCount);
+  const recipients = RecipientTable.empty(paidCount);
   const belowRentExemption: string[] = [];
   let belowRentExemptionCount = 0;
   let newAccounts = 0;
@@ -188,14 +189,13 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
         const amount = amountOf(k);
         const isChecked = checked.positions[c] === k;
         const needsAccount = isChecked ? exists[c++] !== 1 : false;
-        const owner = table.owner(row);
         const offCurve = table.offCurve(row);
-        recipients[k] = { owner, amount, holding: table.amount(row), offCurve, needsAccount };
+        recipients.set(k, table.ownerBytes(row), amount, table.amount(row), offCurve, needsAccount);
         if (needsAccount) newAccounts += 1;
         if (offCurve) offCurveIncluded += 1;
         if (reward.kind === 'sol' && needsAccount && amount < systemRent) {
           belowRentExemptionCount += 1;
-          if (belowRentExemption.length < PREVIEW_LIST_MAX) belowRentExemption.push(owner);
+          if (belowRentExemption.length < PREVIEW_LIST_MAX) belowRentExemption.push(table.owner(row));
         }
         if ((k & 255) === 255) yield;
       }
@@ -273,7 +273,7 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
     zeroShare,
     belowRentExemptionCount,
     belowRentExemption,
-    share: { min: recipients[n - 1]?.amount ?? 0n, median: recipients[n - 1 - Math.floor(n / 2)]?.amount ?? 0n, max: recipients[0]?.amount ?? 0n },
+    share: n === 0 ? { min: 0n, median: 0n, max: 0n } : { min: recipients.amount(n - 1), median: recipients.amount(n - 1 - Math.floor(n / 2)), max: recipients.amount(0) },
     transactions: packing.transactions,
     newAccounts,
     feeLamports,
@@ -405,7 +405,7 @@ async function recentPriorityFee(connection: Connection, cap: number): Promise<n
 }
 
 /** Transactions needed, from how many of each kind of transfer one transaction holds. */
-function* estimatePacking(builder: TransferBuilder, recipients: PlannedRecipient[]): Work<{ transactions: number; averageComputeUnits: number }> {
+function* estimatePacking(builder: TransferBuilder, recipients: RecipientTable): Work<{ transactions: number; averageComputeUnits: number }> {
   if (recipients.length === 0) return { transactions: 0, averageComputeUnits: 0 };
   const dummyHash = PublicKey.default.toBase58();
   let transactions = 0;
@@ -415,7 +415,7 @@ function* estimatePacking(builder: TransferBuilder, recipients: PlannedRecipient
     const sample: number[] = [];
     let count = 0;
     for (let i = 0; i < recipients.length; i++) {
-      if ((recipients[i] as PlannedRecipient).needsAccount !== needsAccount) continue;
+      if (recipients.needsAccount(i) !== needsAccount) continue;
       count += 1;
       if (sample.length < SAMPLE_RECIPIENTS) sample.push(i);
       if ((i & 4095) === 4095) yield;
@@ -444,7 +444,7 @@ function estimateSeconds(transactions: number, limit: RateLimitRule | null): num
   return Math.ceil(Math.max(global, perMethod, sendLimited) + confirmSlack);
 }
 
-async function simulateFirst(connection: Connection, builder: TransferBuilder, recipients: PlannedRecipient[]): Promise<PlanPreview['simulation']> {
+async function simulateFirst(connection: Connection, builder: TransferBuilder, recipients: RecipientTable): Promise<PlanPreview['simulation']> {
   if (recipients.length === 0) return { ok: true, unitsConsumed: 0 };
   const { blockhash } = await connection.getLatestBlockhash();
   const first = Array.from({ length: Math.min(SAMPLE_RECIPIENTS, recipients.length) }, (_, i) => i);

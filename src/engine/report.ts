@@ -12,16 +12,21 @@ export interface RecipientReportRow {
 
 /** One row per planned recipient: planned = paid + failed (+ pending while it runs). */
 export function recipientReport(plan: Plan, states: readonly RecipientState[]): RecipientReportRow[] {
-  return plan.recipients.map((r, i) => {
-    const s = states[i] ?? { status: 'pending' as const };
-    return {
-      recipient: r.owner,
-      amount: formatAmount(r.amount, plan.reward.decimals),
-      status: s.status,
-      signature: s.signature ?? '',
-      error: s.reason ?? '',
-    };
-  });
+  const rows: RecipientReportRow[] = [];
+  for (let i = 0; i < plan.recipients.length; i++) rows.push(reportRow(plan, states, i));
+  return rows;
+}
+
+/** Row `i` of the report. */
+function reportRow(plan: Plan, states: readonly RecipientState[], i: number): RecipientReportRow {
+  const s = states[i] ?? { status: 'pending' as const };
+  return {
+    recipient: plan.recipients.owner(i),
+    amount: formatAmount(plan.recipients.amount(i), plan.reward.decimals),
+    status: s.status,
+    signature: s.signature ?? '',
+    error: s.reason ?? '',
+  };
 }
 
 /** RFC 4180 CSV with a header; a field with a comma, quote or newline is quoted. */

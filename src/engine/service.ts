@@ -90,7 +90,6 @@ const SETTLED_VIEWS_KEPT = 32;
 interface SettledView {
   plan: Plan;
   states: RecipientState[];
-  byOwner: Map<string, number>;
 }
 
 /**
@@ -175,7 +174,7 @@ export class DistributionService {
           });
         }
         // Balances first: a shortfall says more than the simulation that failed because of it.
-        await this.preflight(plan, plan.recipients.map((_, i) => i));
+        await this.preflight(plan, Array.from({ length: plan.recipients.length }, (_, i) => i));
         if (plan.blockers?.length) throw planBlocked(plan);
         const now = Date.now();
         const confirmed: DistributionRecord = { ...current, state: 'confirmed', confirmedBy: actor, confirmedAt: now };
@@ -343,16 +342,17 @@ export class DistributionService {
     const out: ReceivedReward[] = [];
     const ids = await this.deps.ledger.distributionIds();
     for (const id of [...ids].reverse()) {
-      const plan = this.settledViews.get(id)?.plan ?? (await this.deps.ledger.getPlan(id));
+      const plan = this.knownPlan(id) ?? (await this.deps.ledger.getPlan(id));
       if (!plan) continue;
+      // A scan of the plan's owner bytes: no index of every owner is kept in memory.
+      const index = plan.recipients.indexOf(wallet);
+      if (index < 0) continue;
       const view = await this.view(id, plan);
-      const index = view.byOwner.get(wallet);
-      if (index === undefined) continue;
       const state = view.states[index] as RecipientState;
       out.push({
         distributionId: id,
         reward: plan.reward,
-        amount: (plan.recipients[index] as Plan['recipients'][number]).amount,
+        amount: plan.recipients.amount(index),
         status: state.status,
         ...(state.signature ? { signature: state.signature } : {}),
         at: plan.createdAt,
@@ -575,14 +575,13 @@ export class DistributionService {
     let rewardNeeded = 0n;
     let newAccounts = 0n;
     for (const i of owed) {
-      const r = plan.recipients[i];
-      if (!r) continue;
-      rewardNeeded += r.amount;
-      if (r.needsAccount) newAccounts += 1n;
+      if (i >= plan.recipients.length) continue;
+      rewardNeeded += plan.recipients.amount(i);
+      if (plan.recipients.needsAccount(i)) newAccounts += 1n;
     }
     const share = plan.recipients.length === 0 ? 0n : BigInt(owed.length);
     const perRecipientFees = plan.recipients.length === 0 ? 0n : (plan.estimatedFeeLamports * share) / BigInt(plan.recipients.length) + 5_000n;
-    const planned = plan.recipients.filter((r) => r.needsAccount).length;
+    const planned = plan.recipients.countNeedingAccount();
     const rentPerAccount = planned ? plan.estimatedRentLamports / BigInt(planned) : 0n;
     const reserve = plan.reserveLamports ?? payerReserve(SYSTEM_ACCOUNT_RENT_FALLBACK, plan.estimatedFeeLamports);
     const solNeeded = perRecipientFees + reserve + (reward.kind === 'spl' ? rentPerAccount * newAccounts : 0n) + (reward.kind === 'sol' ? rewardNeeded : 0n);
@@ -610,15 +609,22 @@ export class DistributionService {
 
   private async load(id: string): Promise<{ plan: Plan; record: DistributionRecord }> {
     const clean = id.trim().toLowerCase();
-    const [plan, record] = await Promise.all([this.deps.ledger.getPlan(clean), this.deps.ledger.getDistribution(clean)]);
+    const [plan, record] = await Promise.all([this.knownPlan(clean) ?? this.deps.ledger.getPlan(clean), this.deps.ledger.getDistribution(clean)]);
     if (!plan || !record) throw new TributaryError('PLAN_NOT_FOUND', `no distribution or plan with id "${id}"`, { details: { id } });
     return { plan, record };
   }
 
-  private async view(id: string, plan: Plan): Promise<{ states: RecipientState[]; byOwner: Map<string, number> }> {
+  /**
+   * A plan this process holds already (a run's, a settled view's): plans never change once
+   * written, and reading a big one from the store again costs a read of every chunk.
+   */
+  private knownPlan(id: string): Plan | undefined {
+    return this.runs.get(id)?.run.plan ?? this.settledViews.get(id)?.plan;
+  }
+
+  private async view(id: string, plan: Plan): Promise<{ states: RecipientState[] }> {
     const active = this.runs.get(id);
-    const byOwner = () => new Map(plan.recipients.map((r, i) => [r.owner, i]));
-    if (active) return { states: active.run.view().states, byOwner: byOwner() };
+    if (active) return { states: active.run.view().states };
     const cached = this.settledViews.get(id);
     if (cached) {
       // Re-inserted so the Map's order is least recently used first.
@@ -627,7 +633,7 @@ export class DistributionService {
       return cached;
     }
     const [txs, failures] = await Promise.all([this.deps.ledger.transactions(id), this.deps.ledger.failures(id)]);
-    const view: SettledView = { plan, states: recipientStates(plan.recipients.length, txs, failures).states, byOwner: byOwner() };
+    const view: SettledView = { plan, states: recipientStates(plan.recipients.length, txs, failures).states };
     this.settledViews.set(id, view);
     const oldest = this.settledViews.keys().next();
     if (this.settledViews.size > SETTLED_VIEWS_KEPT && !oldest.done) this.settledViews.delete(oldest.value);

@@ -15,7 +15,8 @@ import {
 import bs58 from 'bs58';
 import { compileLegacyMessage, singleSignerWire } from '../solana/legacy-message.js';
 import { nativeSigner } from '../solana/signer.js';
-import type { PlannedRecipient } from './ledger.js';
+import { associatedTokenAddress } from './ata.js';
+import type { RecipientTable } from './recipient-table.js';
 import type { RewardAsset } from './types.js';
 
 /** Compute units allowed per instruction; generous so a batch never runs out (docs/solana-rpc-behaviour.md: 8 pairs ~ 227k). */
@@ -75,6 +76,9 @@ export class TransferBuilder {
   private readonly source: PublicKey | null;
   private readonly mint: PublicKey | null;
   private readonly programId: PublicKey | null;
+  /** The mint's and token program's bytes, for ata.ts. */
+  private readonly mintBytes: Uint8Array | null;
+  private readonly programBytes: Uint8Array | null;
   private readonly base58 = new WeakMap<PublicKey, string>();
   private readonly sign: (message: Uint8Array) => Buffer;
 
@@ -85,8 +89,11 @@ export class TransferBuilder {
       this.mint = new PublicKey(reward.mint);
       this.programId = new PublicKey(reward.programId);
       this.source = getAssociatedTokenAddressSync(this.mint, opts.payer.publicKey, true, this.programId);
+      this.mintBytes = this.mint.toBytes();
+      this.programBytes = this.programId.toBytes();
     } else {
       this.mint = this.programId = this.source = null;
+      this.mintBytes = this.programBytes = null;
     }
   }
 
@@ -96,7 +103,7 @@ export class TransferBuilder {
   }
 
   /** Builds one signed transaction from the front of `queue` (recipient indexes); it takes at least one. */
-  build(queue: readonly number[], recipients: readonly PlannedRecipient[], blockhash: string, limit?: number): BuiltTransaction {
+  build(queue: readonly number[], recipients: RecipientTable, blockhash: string, limit?: number): BuiltTransaction {
     const cap = Math.min(limit ?? Infinity, this.opts.maxRecipients ?? Infinity, queue.length);
     if (cap < 1) throw new RangeError(`nothing to build: ${queue.length} queued, limit ${limit ?? 'none'}`);
     // The message size is counted as recipients are added, from the legacy wire format, instead of
@@ -110,7 +117,7 @@ export class TransferBuilder {
     let cu = base;
     for (let k = 0; k < cap; k++) {
       const index = queue[k] as number;
-      const part = this.instructionsFor(index, recipients[index] as PlannedRecipient);
+      const part = this.instructionsFor(index, recipients);
       const added = new Set<string>();
       for (const ix of part.ixs) {
         for (const key of [ix.programId, ...ix.keys.map((m) => m.pubkey)]) {
@@ -148,23 +155,26 @@ export class TransferBuilder {
     return s;
   }
 
-  private instructionsFor(index: number, r: PlannedRecipient): { index: number; ixs: TransactionInstruction[]; cu: number } {
+  private instructionsFor(index: number, recipients: RecipientTable): { index: number; ixs: TransactionInstruction[]; cu: number } {
     const payer = this.opts.payer.publicKey;
-    const owner = new PublicKey(r.owner);
+    const ownerBytes = recipients.ownerBytes(index);
+    const owner = new PublicKey(ownerBytes);
+    const amount = recipients.amount(index);
     const { reward } = this.opts;
     if (reward.kind === 'sol') {
-      return { index, ixs: [SystemProgram.transfer({ fromPubkey: payer, toPubkey: owner, lamports: r.amount })], cu: CU.solTransfer };
+      return { index, ixs: [SystemProgram.transfer({ fromPubkey: payer, toPubkey: owner, lamports: amount })], cu: CU.solTransfer };
     }
     const mint = this.mint as PublicKey;
     const programId = this.programId as PublicKey;
-    const destination = getAssociatedTokenAddressSync(mint, owner, true, programId);
+    // Off-curve owners (pools, vaults) are allowed, as getAssociatedTokenAddressSync(…, true, …) allows them.
+    const destination = new PublicKey(associatedTokenAddress(this.mintBytes as Uint8Array, ownerBytes, this.programBytes as Uint8Array));
     const ixs: TransactionInstruction[] = [];
     let cu = CU.transferChecked[reward.program];
-    if (r.needsAccount) {
+    if (recipients.needsAccount(index)) {
       ixs.push(createAssociatedTokenAccountIdempotentInstruction(payer, destination, owner, mint, programId, ASSOCIATED_TOKEN_PROGRAM_ID));
       cu += CU.createAccount[reward.program];
     }
-    ixs.push(createTransferCheckedInstruction(this.source as PublicKey, mint, destination, payer, r.amount, reward.decimals, [], programId));
+    ixs.push(createTransferCheckedInstruction(this.source as PublicKey, mint, destination, payer, amount, reward.decimals, [], programId));
     return { index, ixs, cu };
   }
 

@@ -63,7 +63,7 @@ export async function startHarness(
 /** What each planned recipient holds of the reward on chain now (their ATA, or lamports for SOL). */
 export async function onChainBalances(connection: Connection, plan: Plan): Promise<Map<string, bigint>> {
   const out = new Map<string, bigint>();
-  const keys = plan.recipients.map((r) => {
+  const keys = plan.recipients.toArray().map((r) => {
     const owner = new PublicKey(r.owner);
     if (plan.reward.kind === 'sol') return owner;
     return getAssociatedTokenAddressSync(new PublicKey(plan.reward.mint), owner, true, new PublicKey(plan.reward.programId));
@@ -71,7 +71,7 @@ export async function onChainBalances(connection: Connection, plan: Plan): Promi
   for (let i = 0; i < keys.length; i += 100) {
     const infos = await connection.getMultipleAccountsInfo(keys.slice(i, i + 100));
     infos.forEach((info, k) => {
-      const owner = (plan.recipients[i + k] as Plan['recipients'][number]).owner;
+      const owner = plan.recipients.owner(i + k);
       if (plan.reward.kind === 'sol') out.set(owner, BigInt(info?.lamports ?? 0));
       else out.set(owner, info && info.owner.equals(new PublicKey(plan.reward.programId)) ? info.data.readBigUInt64LE(64) : 0n);
     });

@@ -11,8 +11,9 @@ export default defineCommand({
   async handler(ctx, o) {
     const monitoring = ctx.app.monitoring;
     if (!monitoring) throw new CommandError('MONITORING_OFF', 'monitoring is not running in this process');
-    const alert = await monitoring.monitor.alerts.ack(o.id, who(ctx.caller.actor));
+    const by = ctx.t.say(who(ctx.caller.actor));
+    const alert = await monitoring.monitor.alerts.ack(o.id, by);
     if (!alert) throw new CommandError('ALERT_NOT_FOUND', `no active alert with id "${o.id.slice(0, 16)}"; /alerts list shows them`);
-    return { text: `Alert ${alert.id} (${alert.ruleId}) acknowledged by ${alert.acknowledgedBy ?? who(ctx.caller.actor)}.` };
+    return { text: `Alert ${alert.id} (${alert.ruleId}) acknowledged by ${alert.acknowledgedBy ?? by}.` };
   },
 });

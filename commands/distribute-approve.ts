@@ -1,6 +1,7 @@
 import { approvalRequests } from '../src/chat/approvals.js';
 import { defineCommand } from '../src/chat/define.js';
-import { rewardAmount, who } from '../src/chat/format.js';
+import { rewardParam, who } from '../src/chat/format.js';
+import { msg } from '../src/i18n/index.js';
 import { assertProgressShown } from '../src/chat/progress-target.js';
 import { sameActor } from '../src/chat/schedules.js';
 import { TributaryError } from '../src/engine/errors.js';
@@ -17,15 +18,13 @@ export default defineCommand({
     const requests = approvalRequests(ctx.app);
     const request = await requests.get(id);
     if (!request) {
-      throw new TributaryError('INVALID_STATE', `plan ${id} has no confirm waiting for a second operator: the operator shown it confirms first (/distribute confirm id:${id}); nothing was done`, {
-        details: { id },
-      });
+      throw new TributaryError('INVALID_STATE', msg('err.notApprovable', { id }), { details: { id } });
     }
     if (request.chat.platform !== ctx.caller.chat.platform || request.chat.id !== ctx.caller.chat.id) {
-      throw new TributaryError('INVALID_STATE', `plan ${id} waits for approval in another chat, where it was confirmed; approve it there. Nothing was done`, { details: { id } });
+      throw new TributaryError('INVALID_STATE', msg('err.approvalOtherChat', { id }), { details: { id } });
     }
     if (sameActor(request.requestedBy, ctx.caller.actor)) {
-      throw new TributaryError('APPROVAL_SELF', `you asked to send plan ${id}; a second operator must approve it, not you. Nothing was sent`, { details: { id } });
+      throw new TributaryError('APPROVAL_SELF', msg('err.approvalSelf', { id }), { details: { id } });
     }
     // The outcome must reach someone: the bot may post where the progress message goes.
     await assertProgressShown(ctx);
@@ -35,7 +34,7 @@ export default defineCommand({
     });
     await requests.done(id);
     return {
-      text: `Distribution ${id} confirmed by ${who(request.requestedBy)} and approved by ${who(ctx.caller.actor)}: paying ${rewardAmount(plan.total, plan)} to ${plan.recipients.length} holders. Progress follows in one message, edited as it runs.`,
+      text: ctx.t('cmd.approve.done', { id, who: who(request.requestedBy), approver: who(ctx.caller.actor), total: rewardParam(plan.total, plan), recipients: plan.recipients.length }),
       planId: id,
       followProgress: id,
     };

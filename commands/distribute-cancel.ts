@@ -1,4 +1,5 @@
 import { defineCommand } from '../src/chat/define.js';
+import { stateParam } from '../src/chat/format.js';
 
 export default defineCommand({
   name: 'distribute cancel',
@@ -9,7 +10,7 @@ export default defineCommand({
   async handler(ctx, o) {
     const id = await ctx.plans.resolveId(o.id, ctx.caller);
     const { record, progress } = await ctx.app.engine.service.cancel(id, ctx.caller.actor);
-    const sent = progress.paid > 0 ? ` ${progress.paid} of ${progress.recipients} recipients had been paid.` : ' Nothing was sent.';
-    return { text: `Distribution ${id} is ${record.state}.${sent}`, planId: id };
+    const sent = progress.paid > 0 ? ctx.t('cmd.cancel.somePaid', { paid: progress.paid, recipients: progress.recipients }) : ctx.t('cmd.cancel.nothingSent');
+    return { text: ctx.t('cmd.cancel.done', { id, state: stateParam(record.state), sent }), planId: id };
   },
 });

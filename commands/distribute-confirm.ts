@@ -2,7 +2,7 @@ import { requestApproval } from '../src/chat/approvals.js';
 import { defineCommand } from '../src/chat/define.js';
 import { isTributaryError } from '../src/engine/errors.js';
 import { assertProgressShown } from '../src/chat/progress-target.js';
-import { rewardAmount, who } from '../src/chat/format.js';
+import { rewardParam, who } from '../src/chat/format.js';
 
 export default defineCommand({
   name: 'distribute confirm',
@@ -29,7 +29,7 @@ export default defineCommand({
       throw e;
     }
     return {
-      text: `Distribution ${id} confirmed by ${who(ctx.caller.actor)}: paying ${rewardAmount(plan.total, plan)} to ${plan.recipients.length} holders. Progress follows in one message, edited as it runs.`,
+      text: ctx.t('cmd.confirm.done', { id, who: who(ctx.caller.actor), total: rewardParam(plan.total, plan), recipients: plan.recipients.length }),
       planId: id,
       followProgress: id,
     };

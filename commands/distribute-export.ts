@@ -11,7 +11,7 @@ export default defineCommand({
     const csv = await ctx.app.engine.service.exportCsv(id);
     const rows = csv.trim().split('\r\n').length - 1;
     return {
-      text: `Report of distribution ${id}: ${rows} recipients.`,
+      text: ctx.t('cmd.export.done', { id, count: rows }),
       files: [{ name: csvFileName(id), bytes: new TextEncoder().encode(csv), contentType: 'text/csv' }],
     };
   },

@@ -10,7 +10,7 @@ export default defineCommand({
     const id = await ctx.plans.resolveId(o.id, ctx.caller);
     const { progress } = await ctx.app.engine.service.pause(id, ctx.caller.actor);
     return {
-      text: `Distribution ${id} is paused: ${progress.paid}/${progress.recipients} paid. Resume it with /distribute resume id:${id}`,
+      text: ctx.t('cmd.pause.done', { id, paid: progress.paid, recipients: progress.recipients }),
       planId: id,
     };
   },

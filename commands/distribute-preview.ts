@@ -37,11 +37,11 @@ export default defineCommand({
     const { id, expiresAt } = preview.plan;
     await ctx.plans.remember(id, ctx.caller);
     return {
-      text: renderPreview(preview),
+      text: renderPreview(preview, ctx.t),
       planId: id,
       buttons: [
-        { label: 'Confirm', command: confirmCommand(id), style: 'primary' },
-        { label: 'Cancel', command: `/distribute cancel id:${id}`, style: 'danger' },
+        { label: ctx.t('button.confirm'), command: confirmCommand(id), style: 'primary' },
+        { label: ctx.t('button.cancel'), command: `/distribute cancel id:${id}`, style: 'danger' },
       ],
       buttonTtlMs: Math.max(1_000, expiresAt - Date.now()),
     };

@@ -14,7 +14,7 @@ export default defineCommand({
     await assertProgressShown(ctx);
     const { progress } = await ctx.app.engine.service.resume(id, ctx.caller.actor);
     return {
-      text: `Distribution ${id} resumed: ${progress.recipients - progress.paid - progress.failed} recipients to go.`,
+      text: ctx.t('cmd.resume.done', { id, count: progress.recipients - progress.paid - progress.failed }),
       planId: id,
       followProgress: id,
     };

@@ -14,6 +14,6 @@ export default defineCommand({
     // The outcome must reach someone: the bot may post where the progress message goes.
     await assertProgressShown(ctx);
     await ctx.app.engine.service.retryFailed(id, ctx.caller.actor);
-    return { text: `Distribution ${id}: retrying ${before.progress.failed} failed recipients.`, planId: id, followProgress: id };
+    return { text: ctx.t('cmd.retry.done', { id, count: before.progress.failed }), planId: id, followProgress: id };
   },
 });

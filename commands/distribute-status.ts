@@ -8,6 +8,6 @@ export default defineCommand({
   options: [{ name: 'id', description: 'Plan or distribution id, or "last"', type: 'string', required: true }],
   async handler(ctx, o) {
     const id = await ctx.plans.resolveId(o.id, ctx.caller);
-    return { text: renderStatus(await ctx.app.engine.service.status(id)) };
+    return { text: renderStatus(await ctx.app.engine.service.status(id), ctx.t) };
   },
 });

@@ -1,5 +1,5 @@
 import { defineCommand } from '../src/chat/define.js';
-import { iso } from '../src/chat/format.js';
+import { instantParam } from '../src/i18n/index.js';
 
 export default defineCommand({
   name: 'wallet link',
@@ -13,12 +13,12 @@ export default defineCommand({
     return {
       personal: true,
       text: [
-        'Sign this exact message (one line) with the wallet you want to link:',
+        ctx.t('cmd.wallet.sign'),
         '',
         message,
         '',
-        `Then, before ${iso(expiresAt)}: /wallet verify address:<your wallet address> signature:<the signature in base58>`,
-        'Never paste a secret key or seed phrase anywhere: a signature is all that is needed.',
+        ctx.t('cmd.wallet.then', { at: instantParam(expiresAt) }),
+        ctx.t('cmd.wallet.never'),
       ].join('\n'),
     };
   },

@@ -8,7 +8,7 @@ export default defineCommand({
   options: [],
   async handler(ctx) {
     const wallets = await ctx.wallets.list(ctx.caller.actor);
-    if (wallets.length === 0) return { personal: true, text: 'No wallet is linked to you. /wallet link starts.' };
-    return { personal: true, text: [`Your linked wallets (${wallets.length}):`, ...wallets.map((w) => `  ${w}`)].join('\n') };
+    if (wallets.length === 0) return { personal: true, text: ctx.t('cmd.wallet.none') };
+    return { personal: true, text: [ctx.t('cmd.wallet.list', { count: wallets.length }), ...wallets.map((w) => `  ${w}`)].join('\n') };
   },
 });

@@ -9,6 +9,6 @@ export default defineCommand({
   options: [{ name: 'address', description: 'The linked wallet to remove', type: 'string', required: true }],
   async handler(ctx, o) {
     const address = await ctx.wallets.unlink(ctx.caller.actor, o.address);
-    return { text: `Unlinked ${address}.` };
+    return { text: ctx.t('cmd.wallet.unlinked', { address }) };
   },
 });

@@ -13,6 +13,6 @@ export default defineCommand({
   async handler(ctx, o) {
     const address = await ctx.wallets.verify(ctx.caller.actor, o.address, o.signature);
     const all = await ctx.wallets.list(ctx.caller.actor);
-    return { text: `Linked ${address}. You have ${all.length} linked wallet${all.length === 1 ? '' : 's'}; /rewards shows what they received.` };
+    return { text: ctx.t('cmd.wallet.linked', { address, count: all.length }) };
   },
 });

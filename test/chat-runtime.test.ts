@@ -78,6 +78,7 @@ describe('command files', () => {
       guards: 'operator',
       health: 'operator',
       help: 'holder',
+      language: 'holder',
       'holders export': 'operator',
       'holders snapshot': 'operator',
       report: 'operator',

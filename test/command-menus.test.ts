@@ -41,16 +41,22 @@ async function telegramWorld(): Promise<{ telegram: TelegramStandin; group: numb
   return { telegram, group };
 }
 
-const menuOf = (t: TelegramStandin, scope: object) => Object.fromEntries((t.commands.get(`${JSON.stringify(scope)}|`) ?? []).map((c) => [c.command, c.description]));
+const menuOf = (t: TelegramStandin, scope: object, language = '') =>
+  Object.fromEntries((t.commands.get(`${JSON.stringify(scope)}|${language}`) ?? []).map((c) => [c.command, c.description]));
 
 describe('Telegram', () => {
   it('sets a command menu per scope: holders everywhere, operators for chat administrators and listed users, admins for theirs', async () => {
     const { telegram, group } = await telegramWorld();
     const [alice, owner] = [telegram.fixture.user('alice').id, telegram.fixture.user('group_owner').id];
-    await vi.waitFor(() => expect(telegram.commands.size).toBe(6), { timeout: 10_000, interval: 20 });
+    // Six scopes, each in English (no language_code) and in Japanese.
+    await vi.waitFor(() => expect(telegram.commands.size).toBe(12), { timeout: 10_000, interval: 20 });
 
     const everyone = menuOf(telegram, { type: 'default' });
-    expect(Object.keys(everyone).sort()).toEqual(['distribute', 'help', 'rewards', 'wallet']);
+    expect(Object.keys(everyone).sort()).toEqual(['distribute', 'help', 'language', 'rewards', 'wallet']);
+    const japanese = menuOf(telegram, { type: 'default' }, 'ja');
+    expect(Object.keys(japanese).sort()).toEqual(Object.keys(everyone).sort());
+    expect(japanese['distribute']).toBe('報酬配布のプレビュー、確定、管理: history, status');
+    expect(japanese['rewards']).toBe('ウォレットが配布ごとに受け取った報酬（既定はリンク済みのウォレット）');
     expect(everyone['distribute']).toBe('Preview, confirm and manage reward distributions: history, status');
     const admins = menuOf(telegram, { type: 'all_chat_administrators' });
     expect(Object.keys(admins)).toEqual(expect.arrayContaining(['distribute', 'health', 'holders', 'alerts', 'report']));
@@ -110,7 +116,7 @@ describe('Discord', () => {
     expect(payload['config']?.default_member_permissions).toBe(PermissionFlagsBits.Administrator.toString());
     for (const name of ['health', 'holders', 'alerts', 'report']) expect(payload[name]?.default_member_permissions, name).toBe(manageGuild);
     // Holders use these (distribute status and history are in the distribute group).
-    for (const name of ['distribute', 'help', 'rewards', 'wallet']) expect(payload[name]?.default_member_permissions, name).toBeNull();
+    for (const name of ['distribute', 'help', 'language', 'rewards', 'wallet']) expect(payload[name]?.default_member_permissions, name).toBeNull();
     expect(payload['distribute']?.contexts).toEqual([InteractionContextType.Guild]);
     for (const name of ['health', 'help', 'rewards', 'wallet', 'config']) expect(payload[name]?.contexts, name).toEqual([InteractionContextType.Guild, InteractionContextType.BotDM]);
     expect(byName(discordCommandPayload(commands, { allowMoneyCommandsInDMs: true }))['distribute']?.contexts).toEqual([InteractionContextType.Guild, InteractionContextType.BotDM]);
@@ -121,6 +127,18 @@ describe('Discord', () => {
     expect(registered['distribute']?.contexts).toEqual([InteractionContextType.Guild]);
     expect(registered['holders']?.default_member_permissions).toBe(manageGuild);
     expect(() => w.discord.dispatchInteraction({ name: 'distribute confirm', options: { id: 'abcd1234' }, user: 'alice', guildId: null })).toThrow(/not offered in DMs/);
+  });
+
+  it('registers every command, subcommand and option with Japanese descriptions, and the names as they are typed', async () => {
+    const w = await discordWorld(cleanups);
+    const registered = Object.fromEntries((w.discord.commands.guilds.get(w.discord.fixture.guild.id) ?? []).map((c) => [c.name, c]));
+    const distribute = registered['distribute'];
+    expect(distribute?.name_localizations).toEqual({ ja: 'distribute' });
+    expect(distribute?.description_localizations?.ja).toBe('報酬配布のプレビュー、確定、管理');
+    const preview = distribute?.options?.find((o) => o.name === 'preview') as { description_localizations?: Record<string, string>; options?: { name: string; description_localizations?: Record<string, string> }[] };
+    expect(preview.description_localizations?.ja).toBe('ホルダーのスナップショットを取り、正確なプランを表示します（確定するまで送信しません）');
+    expect(preview.options?.find((o) => o.name === 'amount')?.description_localizations?.ja).toBe('配布する合計額（報酬の単位、例: 1000 または 0.5）');
+    expect(registered['rewards']?.description_localizations?.ja).toBe('ウォレットが配布ごとに受け取った報酬（既定はリンク済みのウォレット）');
   });
 
   it('tells an operator by server role, in a DM, that roles do not apply there; others get the usual refusal', async () => {

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { amountParam, catalogues, durationParam, formatMoney, LOCALES, localeOf, msg, say, t } from '../src/i18n/index.js';
 import type { Catalogue } from '../src/i18n/catalogue/keys.js';
+import { loadCommands } from '../src/chat/loader.js';
+import { commandWords } from '../src/i18n/index.js';
 
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 
@@ -81,5 +83,22 @@ describe('message catalogues', () => {
     expect(localeOf('pt-BR')).toBeNull();
     expect(localeOf('C')).toBeNull();
     expect(localeOf(undefined)).toBeNull();
+  });
+
+  it('describe every command and option in every language, within Discord\'s 100 characters', async () => {
+    const { commands } = await loadCommands();
+    for (const [locale, words] of Object.entries(commandWords)) {
+      for (const c of commands) {
+        const w = words[c.name];
+        expect(w?.description, `${locale} /${c.name}`).toBeTruthy();
+        expect(w!.description.length, `${locale} /${c.name}`).toBeLessThanOrEqual(100);
+        for (const o of c.options) {
+          const d = w!.options?.[o.name];
+          expect(d, `${locale} /${c.name} ${o.name}:`).toBeTruthy();
+          expect(d!.length, `${locale} /${c.name} ${o.name}:`).toBeLessThanOrEqual(100);
+        }
+      }
+      expect(Object.keys(words).filter((name) => !commands.some((c) => c.name === name)), `${locale}: words for no command`).toEqual([]);
+    }
   });
 });

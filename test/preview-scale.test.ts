@@ -9,6 +9,7 @@ import { getAssociatedTokenAddressSync, TOKEN_PROGRAM_ID } from '@solana/spl-tok
 import { Keypair, PublicKey } from '@solana/web3.js';
 import { writeTokenAccount } from '../src/localnet/token-accounts.js';
 import { renderPreview } from '../src/chat/format.js';
+import { translator } from '../src/i18n/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { startDiscord } from '../src/platforms/discord/start-discord.js';
 import { registerDiscordCommands } from '../src/platforms/discord/register.js';
@@ -45,7 +46,7 @@ describe('a preview of 30,000 holders', () => {
     const preview = await h.engine.service.preview({ token: mint(), amount: '100', reward: 'SOL', includeOffCurve: true, max: 1_000 }, operator);
     expect(preview.plan.recipients.length).toBe(1_000);
     expect(preview.risks).toContainEqual({ code: 'capped', max: 1_000, leftOut: 29_000 });
-    expect(renderPreview(preview)).toContain('⚠ max:1000 leaves out 29000 holders that pass every other filter: they are not paid');
+    expect(renderPreview(preview, translator('en'))).toContain('⚠ max:1000 leaves out 29000 holders that pass every other filter: they are not paid');
   }, 120_000);
 });
 

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { TributaryError } from '../engine/errors.js';
+import { say, type Locale, type Message } from '../i18n/index.js';
 
 /**
  * Errors of the chat layer that the user caused or can fix (a typo in a command, a role they lack,
@@ -35,13 +37,24 @@ export type CommandErrorCode =
 export class CommandError extends Error {
   override readonly name = 'CommandError';
   readonly code: CommandErrorCode;
-  readonly userMessage: string;
+  /** What is wrong, rendered in the caller's language; a plain string is text not yet in the catalogue. */
+  readonly said: Message | string;
 
-  constructor(code: CommandErrorCode, userMessage: string) {
-    super(userMessage);
+  constructor(code: CommandErrorCode, said: Message | string) {
+    super(typeof said === 'string' ? said : `${code} ${said.key}`);
     this.code = code;
-    this.userMessage = userMessage;
+    this.said = said;
   }
+
+  /** The English text, for logs and tests. */
+  get userMessage(): string {
+    return typeof this.said === 'string' ? this.said : say('en', this.said);
+  }
+}
+
+/** The reason an error of either kind gives a person, in their language. */
+export function errorText(err: CommandError | TributaryError, locale: Locale): string {
+  return typeof err.said === 'string' ? err.said : say(locale, err.said);
 }
 
 export function isCommandError(e: unknown, code?: CommandErrorCode): e is CommandError {

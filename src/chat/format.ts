@@ -1,13 +1,16 @@
 /**
  * Plain-text renderings shared by every platform: a preview, a progress line, a summary. No markup,
- * so the text reads the same in Discord, Telegram and a terminal; amounts only through formatAmount.
+ * so the text reads the same in Discord, Telegram and a terminal; words only from the caller's
+ * catalogue (src/i18n), amounts exact (src/i18n/format.ts).
  */
-import { formatAmount } from '../engine/amounts.js';
 import { storeFullReason } from '../store/errors.js';
-import type { CompletedEvent, ProgressEvent } from '../engine/events.js';
+import type { CompletedEvent, DistributionState, ProgressEvent } from '../engine/events.js';
 import type { Plan } from '../engine/ledger.js';
 import type { PlanPreview, PreviewRisk } from '../engine/preview.js';
 import type { DistributionStatus } from '../engine/service.js';
+import type { ExclusionReason } from '../engine/snapshot.js';
+import { amountParam, DEFAULT_LOCALE, durationParam, formatCount, instantParam, iso, lamportsParam, msg, renderParam, type Locale, type Message, type Translator } from '../i18n/index.js';
+import type { AmountParam } from '../i18n/message.js';
 
 export function shortAddress(address: string): string {
   return address.length > 12 ? `${address.slice(0, 4)}…${address.slice(-4)}` : address;
@@ -25,129 +28,140 @@ export function percent(done: number, total: number): string {
   return `${Math.floor((done / total) * 100)}%`;
 }
 
-export function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${Math.max(0, Math.round(seconds * 10) / 10)} s`;
-  const m = Math.floor(seconds / 60);
-  const s = Math.round(seconds % 60);
-  if (m < 60) return `${m} min ${s} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+/** A length of time in the locale's words: "2 min 5 s", "2 分 5 秒". */
+export function formatSeconds(seconds: number, locale: Locale = DEFAULT_LOCALE): string {
+  return renderParam(locale, durationParam(seconds));
 }
 
+/** Amounts read the same in every language we speak (digits and a dot, as commands accept them). */
 export function sol(lamports: bigint): string {
-  return `${formatAmount(lamports, 9)} SOL`;
+  return renderParam(DEFAULT_LOCALE, lamportsParam(lamports));
 }
 
 export function rewardAmount(amount: bigint, plan: Pick<Plan, 'reward'>): string {
-  return `${formatAmount(amount, plan.reward.decimals)} ${plan.reward.symbol}`;
+  return renderParam(DEFAULT_LOCALE, rewardParam(amount, plan));
+}
+
+/** An amount of `plan`'s reward, exact, with its symbol. */
+export function rewardParam(amount: bigint, plan: Pick<Plan, 'reward'>): AmountParam {
+  return amountParam(amount, plan.reward.decimals, plan.reward.symbol);
 }
 
 export function confirmCommand(planId: string): string {
   return `/distribute confirm id:${planId}`;
 }
 
-export function renderPreview(preview: PlanPreview): string {
+export function stateParam(state: DistributionState): Message {
+  return msg(`unit.state.${state}`);
+}
+
+export function renderPreview(preview: PlanPreview, t: Translator): string {
   const { plan } = preview;
-  const amount = (v: bigint) => rewardAmount(v, plan);
-  const left = Object.entries(preview.excluded)
-    .filter(([, n]) => n > 0)
-    .map(([why, n]) => `${n} ${why}`);
-  const risks = preview.risks.length ? preview.risks.map((r) => `  ⚠ ${riskText(r, plan)}`) : ['  none'];
+  const amount = (v: bigint) => rewardParam(v, plan);
+  const left = (Object.entries(preview.excluded) as [ExclusionReason, number][]).filter(([, n]) => n > 0).map(([why, count]) => msg(`preview.excluded.${why}`, { count }));
+  const risks = preview.risks.length ? preview.risks.map((r) => t('preview.riskLine', { risk: riskMessage(r, plan) })) : [t('preview.noRisk')];
   const simulation = preview.simulation.ok
-    ? `passed (${preview.simulation.unitsConsumed.toLocaleString('en-US')} compute units for the first transaction)`
-    : `FAILED: ${preview.simulation.error ?? 'unknown error'}`;
+    ? t('preview.simulationPassed', { units: formatCount(preview.simulation.unitsConsumed, t.locale) })
+    : t('preview.simulationFailed', { error: preview.simulation.error ?? t('unit.unknownError') });
   const minutes = Math.max(1, Math.round((plan.expiresAt - Date.now()) / 60_000));
+  const holds = plan.reward.kind === 'sol' ? [lamportsParam(preview.balances.solAvailable)] : [amount(preview.balances.rewardAvailable), lamportsParam(preview.balances.solAvailable)];
   return [
-    `Plan ${plan.id} (${plan.network}): nothing is sent until it is confirmed.`,
-    `Pay ${amount(plan.total)} to ${plan.recipients.length} holders of ${shortAddress(plan.baseMint)}, ${plan.mode}; snapshot at slot ${plan.snapshotSlot}.`,
-    `Recipients: ${plan.recipients.length} of ${preview.holdersInSnapshot} holders${left.length ? ` (left out: ${left.join(', ')})` : ''}`,
-    `Total: ${amount(plan.total)}`,
-    `Shares: min ${amount(preview.share.min)} · median ${amount(preview.share.median)} · max ${amount(preview.share.max)}`,
-    `Zero shares (not paid): ${preview.zeroShareCount}`,
-    `Transactions: ${preview.transactions} · fees ${sol(preview.feeLamports)} + rent ${sol(preview.rentLamports)} (${preview.newAccounts} new accounts)`,
-    `Estimated duration: about ${formatSeconds(preview.estimatedSeconds)}`,
-    `Simulation: ${simulation}`,
-    `Distributor holds: ${plan.reward.kind === 'sol' ? '' : `${amount(preview.balances.rewardAvailable)}, `}${sol(preview.balances.solAvailable)}`,
-    'Risk flags:',
+    t('preview.header', { id: plan.id, network: plan.network }),
+    t('preview.pay', { total: amount(plan.total), recipients: plan.recipients.length, mint: shortAddress(plan.baseMint), mode: msg(`unit.mode.${plan.mode}`), slot: plan.snapshotSlot }),
+    t('preview.recipients', { recipients: plan.recipients.length, holders: preview.holdersInSnapshot }) + (left.length ? t('preview.leftOut', { list: listJoin(t, left, ', ') }) : ''),
+    t('preview.total', { total: amount(plan.total) }),
+    t('preview.shares', { min: amount(preview.share.min), median: amount(preview.share.median), max: amount(preview.share.max) }),
+    t('preview.zeroShares', { count: preview.zeroShareCount }),
+    t('preview.transactions', { transactions: preview.transactions, fees: lamportsParam(preview.feeLamports), rent: lamportsParam(preview.rentLamports), accounts: preview.newAccounts }),
+    t('preview.duration', { duration: durationParam(preview.estimatedSeconds) }),
+    simulation,
+    t('preview.holds', { balances: holds.map((h) => renderParam(t.locale, h)).join(', ') }),
+    t('preview.risks'),
     ...risks,
-    `The plan expires in ${minutes} min. To send it:`,
+    t('preview.expires', { minutes }),
     confirmCommand(plan.id),
   ].join('\n');
 }
 
-/** A preview's risk, in words. */
-export function riskText(risk: PreviewRisk, plan: Pick<Plan, 'reward'>): string {
-  const amount = (v: bigint) => rewardAmount(v, plan);
+/** Items of a list inside a sentence: ", " in English, "、" in Japanese. */
+function listJoin(t: Translator, items: readonly Message[], english: string): string {
+  return items.map((m) => t.say(m)).join(t.locale === 'en' ? english : t('unit.listSeparator'));
+}
+
+/** A preview's risk, as the catalogue words it. */
+export function riskMessage(risk: PreviewRisk, plan: Pick<Plan, 'reward'>): Message {
+  const amount = (v: bigint) => rewardParam(v, plan);
   switch (risk.code) {
     case 'mainnet':
-      return 'MAINNET: real funds move; confirming asks you to repeat the total';
+      return msg('risk.mainnet');
     case 'large-total':
-      return `large total: ${amount(risk.total)}`;
+      return msg('risk.large-total', { total: amount(risk.total) });
     case 'many-recipients':
-      return `many recipients: ${risk.recipients}`;
+      return msg('risk.many-recipients', { recipients: risk.recipients });
     case 'capped':
-      return `max:${risk.max} leaves out ${risk.leftOut} ${risk.leftOut === 1 ? 'holder' : 'holders'} that pass every other filter: they are not paid`;
+      return msg('risk.capped', { max: risk.max, count: risk.leftOut });
     case 'off-curve-included':
-      return `${risk.count} off-curve owners (pools, vaults, programs) are included`;
+      return msg('risk.off-curve-included', { count: risk.count });
     case 'zero-shares':
-      return `${risk.count} holders' shares round to zero and are not paid`;
+      return msg('risk.zero-shares', { count: risk.count });
     case 'below-rent-exemption':
-      return `${risk.count} SOL shares are below the rent-exempt minimum for a new account and will fail`;
+      return msg('risk.below-rent-exemption', { count: risk.count });
     case 'simulation-failed':
-      return `the first transaction fails in simulation: ${risk.error}`;
+      return msg('risk.simulation-failed', { error: risk.error });
     case 'source-frozen':
-      return `the distributor's ${plan.reward.symbol} account is frozen: nothing can be paid from it`;
+      return msg('risk.source-frozen', { symbol: plan.reward.symbol });
     case 'reward-short':
-      return `distributor holds ${amount(risk.available)}, needs ${amount(risk.needed)}`;
+      return msg('risk.reward-short', { available: amount(risk.available), needed: amount(risk.needed) });
     case 'sol-short':
-      return `distributor holds ${sol(risk.available)}, needs ${sol(risk.needed)} for the total, fees, rent and its own reserve`;
+      return msg('risk.sol-short', { available: lamportsParam(risk.available), needed: lamportsParam(risk.needed) });
   }
 }
 
 /** One progress message; the same counts give the same text, so an unchanged state is never re-sent. */
-export function renderProgress(event: ProgressEvent, symbol: string): string {
+export function renderProgress(event: ProgressEvent, symbol: string, t: Translator): string {
   const settled = event.paid + event.failed;
-  const amount = (v: string) => formatAmount(BigInt(v), event.decimals);
-  const eta = event.etaSeconds === null ? 'ETA unknown' : `ETA ${formatSeconds(event.etaSeconds)}`;
+  const amount = (v: string) => amountParam(BigInt(v), event.decimals);
+  const eta = event.etaSeconds === null ? t('progress.etaUnknown') : t('progress.eta', { duration: durationParam(event.etaSeconds) });
   const lines = [
-    `Distribution ${event.distributionId} · ${event.state}`,
-    `${progressBar(settled, event.recipients)} ${percent(settled, event.recipients)} · ${event.paid}/${event.recipients} paid · ${event.failed} failed${event.inFlight ? ` · ${event.inFlight} in flight` : ''}`,
-    `${amount(event.paidAmount)} of ${amount(event.plannedAmount)} ${symbol} · ${event.recipientsPerSecond} recipients/s · ${eta}`,
+    t('progress.header', { id: event.distributionId, state: stateParam(event.state) }),
+    t('progress.counts', { bar: progressBar(settled, event.recipients), percent: percent(settled, event.recipients), paid: event.paid, recipients: event.recipients, failed: event.failed }) +
+      (event.inFlight ? t('progress.inFlight', { count: event.inFlight }) : ''),
+    t('progress.amounts', { paid: amount(event.paidAmount), planned: amount(event.plannedAmount), symbol, rate: event.recipientsPerSecond, eta }),
   ];
-  if (event.note) lines.push(`Note: ${noteText(event.note)}`);
+  if (event.note) lines.push(t('progress.note', { note: noteText(event.note, t) }));
   return lines.join('\n');
 }
 
-export function renderSummary(event: CompletedEvent, symbol: string, csvName?: string): string {
-  const amount = (v: string) => formatAmount(BigInt(v), event.decimals);
+export function renderSummary(event: CompletedEvent, symbol: string, t: Translator, csvName?: string): string {
+  const amount = (v: string) => amountParam(BigInt(v), event.decimals);
   const rate = `${Math.floor(event.successRate * 1000) / 10}%`;
   return [
-    `Distribution ${event.distributionId} · ${event.state}`,
-    `${progressBar(event.paid + event.failed, event.recipients)} ${event.paid}/${event.recipients} paid · ${event.failed} failed`,
-    `Success rate ${rate} · ${amount(event.paidAmount)} of ${amount(event.plannedAmount)} ${symbol} paid in ${formatSeconds(event.durationMs / 1000)} · ${event.transactionsConfirmed} transactions`,
-    ...(event.failed > 0 ? [`Retry the failed ones: /distribute retry id:${event.distributionId}`] : []),
-    ...(csvName ? [`Report: ${csvName}`] : []),
+    t('progress.header', { id: event.distributionId, state: stateParam(event.state) }),
+    t('summary.counts', { bar: progressBar(event.paid + event.failed, event.recipients), paid: event.paid, recipients: event.recipients, failed: event.failed }),
+    t('summary.rate', { rate, paid: amount(event.paidAmount), planned: amount(event.plannedAmount), symbol, duration: durationParam(event.durationMs / 1000), transactions: event.transactionsConfirmed }),
+    ...(event.failed > 0 ? [t('summary.retry', { id: event.distributionId })] : []),
+    ...(csvName ? [t('summary.report', { file: csvName })] : []),
   ].join('\n');
 }
 
-export function renderStatus(status: DistributionStatus): string {
+export function renderStatus(status: DistributionStatus, t: Translator): string {
   const { record, plan, progress } = status;
-  const lines = [renderProgress(progress, plan.reward.symbol)];
-  lines.push(`Total ${rewardAmount(plan.total, plan)} to ${plan.recipients.length} holders of ${shortAddress(plan.baseMint)} (${plan.mode})`);
-  lines.push(`Previewed by ${who(record.createdBy)} at ${iso(record.createdAt)}`);
-  if (record.confirmedBy && record.confirmedAt) lines.push(`Confirmed by ${who(record.confirmedBy)} at ${iso(record.confirmedAt)}`);
-  if (record.finishedAt) lines.push(`Ended at ${iso(record.finishedAt)}`);
-  if (record.state === 'paused' && record.pauseReason) lines.push(`Paused: ${record.pauseReason}`);
-  if (record.state === 'previewed') lines.push(`Expires at ${iso(plan.expiresAt)}; to send it: ${confirmCommand(plan.id)}`);
+  const lines = [renderProgress(progress, plan.reward.symbol, t)];
+  lines.push(t('status.total', { total: rewardParam(plan.total, plan), recipients: plan.recipients.length, mint: shortAddress(plan.baseMint), mode: msg(`unit.mode.${plan.mode}`) }));
+  lines.push(t('status.previewed', { who: who(record.createdBy), at: instantParam(record.createdAt) }));
+  if (record.confirmedBy && record.confirmedAt) lines.push(t('status.confirmed', { who: who(record.confirmedBy), at: instantParam(record.confirmedAt) }));
+  if (record.finishedAt) lines.push(t('status.ended', { at: instantParam(record.finishedAt) }));
+  if (record.state === 'paused' && record.pauseReason) lines.push(t('status.paused', { reason: noteText(record.pauseReason, t) }));
+  if (record.state === 'previewed') lines.push(t('status.expires', { at: instantParam(plan.expiresAt), id: plan.id }));
   return lines.join('\n');
 }
 
-export function who(actor: { platform: string; userId: string; name?: string }): string {
-  return `${actor.name ?? actor.userId} (${actor.platform})`;
+/** Who did something: their name and platform. */
+export function who(actor: { platform: string; userId: string; name?: string }): Message {
+  return msg('unit.who', { name: actor.name ?? actor.userId, platform: actor.platform });
 }
 
-export function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { iso };
 
 export function csvFileName(distributionId: string): string {
   return `tributary-${distributionId}.csv`;
@@ -183,13 +197,14 @@ function lastEntryStart(text: string, limit: number): number {
 }
 
 /**
- * A run's note as people should read it. The engine waits out a store that cannot write like an
- * RPC outage and words both as "waiting for the RPC endpoint since …: <error>"; a full disk is named
- * as what it is, with what to do.
+ * A run's note or pause reason as people should read it: the engine says it as a Message; a
+ * store that cannot write is named as what it is, with what to do (the engine waits it out like an
+ * RPC outage, so its note is the outage's, with the store's error).
  */
-export function noteText(note: string): string {
-  const full = storeFullReason(note);
-  if (full === null) return note;
-  const since = /since (\S+?):/.exec(note)?.[1];
-  return `the store cannot write${since ? ` since ${since}` : ''}: ${full}. Free space in the data directory; the run waits and goes on by itself, and nothing is paid twice`;
+export function noteText(note: Message | string, t: Translator): string {
+  if (typeof note === 'string') return note;
+  const error = note.params?.['error'];
+  const full = typeof error === 'string' ? storeFullReason(error) : null;
+  if (note.key === 'note.rpcWaiting' && full !== null) return t('note.storeFull', { since: note.params?.['since'] ?? '', reason: full });
+  return t.say(note);
 }

@@ -3,6 +3,7 @@
  * name (`distribute` stands for its subcommands), described in one line. The menu only helps people
  * find commands; the dispatcher checks roles on every call whatever a menu shows.
  */
+import { commandDescription, DEFAULT_LOCALE, groupWords, type Locale } from '../i18n/index.js';
 import { hasRole } from './roles.js';
 import type { AnyCommand, Role } from './types.js';
 
@@ -19,10 +20,16 @@ export const GROUP_DESCRIPTIONS: Record<string, string> = {
   holders: 'Holder snapshots of a token',
   wallet: 'Link the wallets you receive rewards in',
   config: 'The bot configuration (admins)',
+  schedule: 'Recurring distributions: create and manage them',
 };
 
+/** A group's description in `locale`. */
+export function groupDescription(head: string, locale: Locale = DEFAULT_LOCALE): string | undefined {
+  return (locale === 'en' ? undefined : groupWords[locale][head]) ?? GROUP_DESCRIPTIONS[head];
+}
+
 /** The entries `role` may use, sorted by name; a group lists the subcommands open to that role. */
-export function commandMenu(commands: readonly AnyCommand[], role: Role, maxDescription = 256): MenuEntry[] {
+export function commandMenu(commands: readonly AnyCommand[], role: Role, maxDescription = 256, locale: Locale = DEFAULT_LOCALE): MenuEntry[] {
   const groups = new Map<string, AnyCommand[]>();
   for (const c of commands) {
     if (!hasRole(role, c.role)) continue;
@@ -33,9 +40,9 @@ export function commandMenu(commands: readonly AnyCommand[], role: Role, maxDesc
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, members]) => {
       const single = members.length === 1 && members[0]?.name === name;
-      if (single) return { name, description: (members[0] as AnyCommand).description.slice(0, maxDescription) };
+      if (single) return { name, description: commandDescription(members[0] as AnyCommand, locale).slice(0, maxDescription) };
       const subs = members.map((c) => c.name.split(' ')[1]).sort().join(', ');
-      const what = GROUP_DESCRIPTIONS[name] ?? name;
+      const what = groupDescription(name, locale) ?? name;
       return { name, description: `${what}: ${subs}`.slice(0, maxDescription) };
     });
 }

@@ -5,6 +5,7 @@
  * written when following starts, again when the message is posted or moves (a Discord DM after the
  * channel refused), and deleted once the summary was shown.
  */
+import type { Locale } from '../i18n/index.js';
 import type Keyv from 'keyv';
 
 export interface ProgressPlace {
@@ -18,6 +19,8 @@ export interface ProgressPlace {
   messageId?: string;
   /** The channel the message is in when it is not `target` (a DM). */
   channelId?: string;
+  /** The language of the message: the starter's, or the channel's. Default: config.language. */
+  locale?: Locale;
 }
 
 export interface OpenPlace {

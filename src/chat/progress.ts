@@ -18,6 +18,7 @@ import type { ChatServices } from './services.js';
 import { isTributaryError } from '../engine/errors.js';
 import type { CompletedEvent, ProgressEvent } from '../engine/events.js';
 import type { DistributionStatus } from '../engine/service.js';
+import { translator, type Locale, type Translator } from '../i18n/index.js';
 import { csvFileName, renderProgress, renderSummary } from './format.js';
 import { ProgressPlaces, type ProgressPlace } from './progress-places.js';
 import type { ReplyFile } from './types.js';
@@ -122,7 +123,7 @@ export class ProgressHub<Live = never> {
     await places.save(distributionId, merged).catch((err: unknown) => this.logger.warn({ err, distributionId }, 'progress: place not saved'));
     let last = `${merged.messageId ?? ''}|${merged.channelId ?? ''}`;
     const surface = open(merged, live);
-    return this.follow(distributionId, key, surface, {
+    return this.follow(distributionId, key, surface, merged.locale, {
       moved: async (where) => {
         const now = `${where.messageId ?? ''}|${where.channelId ?? ''}`;
         if (now === last) return;
@@ -164,12 +165,13 @@ export class ProgressHub<Live = never> {
    * channel): following the same distribution there again (after a resume) keeps the one message.
    * Resolves once the summary is shown (or could not be).
    */
-  async follow(distributionId: string, key: string, surface: ProgressSurface, hooks: FollowerHooks = {}): Promise<void> {
+  async follow(distributionId: string, key: string, surface: ProgressSurface, locale?: Locale, hooks: FollowerHooks = {}): Promise<void> {
     const existing = this.followers.get(distributionId)?.find((f) => f.key === key);
     if (existing) return existing.done;
     if (this.stopped) return;
     const status = await this.app.engine.service.status(distributionId);
-    const follower = new Follower(key, surface, status, this.intervalMs, this.app, this.logger.child({ distributionId, surface: key }), hooks);
+    const t = translator(locale ?? this.app.config.language);
+    const follower = new Follower(key, surface, status, t, this.intervalMs, this.app, this.logger.child({ distributionId, surface: key }), hooks);
     const list = this.followers.get(distributionId) ?? [];
     list.push(follower);
     this.followers.set(distributionId, list);
@@ -263,6 +265,7 @@ class Follower {
     readonly key: string,
     private readonly surface: ProgressSurface,
     status: DistributionStatus,
+    private readonly t: Translator,
     private readonly intervalMs: number,
     private readonly app: ChatServices,
     private readonly logger: Logger,
@@ -274,7 +277,7 @@ class Follower {
 
   progress(event: ProgressEvent, now = false): void {
     if (this.finishing) return;
-    const text = renderProgress(event, this.symbol);
+    const text = renderProgress(event, this.symbol, this.t);
     if (text === this.lastText) {
       this.pending = null;
       return;
@@ -299,7 +302,7 @@ class Follower {
         } catch (err) {
           this.logger.warn({ err }, 'progress: report CSV not available');
         }
-        await this.surface.finish(renderSummary(event, this.symbol, files.length ? name : undefined), files);
+        await this.surface.finish(renderSummary(event, this.symbol, this.t, files.length ? name : undefined), files);
         await this.remember();
         await this.hooks.shown?.().catch((err: unknown) => this.logger.warn({ err }, 'progress: place not closed'));
       })

@@ -13,7 +13,9 @@ import { storeFullReason } from '../store/errors.js';
 import type { Actor } from '../engine/ledger.js';
 import { AuditLog } from './audit.js';
 import { ButtonRegistry } from './buttons.js';
-import { CommandError, isCommandError, newErrorId } from './errors.js';
+import { localeOf, msg, t, translator, type Locale } from '../i18n/index.js';
+import { CommandError, errorText, isCommandError, newErrorId } from './errors.js';
+import { LanguagePrefs } from './languages.js';
 import { loadCommands } from './loader.js';
 import { validateOptions, type RawOptions } from './options.js';
 import { parseCommandText, resolveName } from './parse.js';
@@ -28,6 +30,8 @@ export interface CallerSource {
   chat: ChatRef;
   /** Resolved once per command, and only when needed (it may cost a platform API call). */
   role(): Promise<Role>;
+  /** The language the person's app reports: Discord's locale, Telegram's language_code, LANG. */
+  locale?: string | undefined;
   /**
    * Why a progress message started by this command could not be shown where it would go (the bot
    * may not post in that channel), or null. Asked before a distribution starts. Default: null.
@@ -42,6 +46,8 @@ export interface DispatchResult {
   outcome: 'done' | 'refused' | 'failed';
   /** The precondition identifier or error code, when not done. */
   code?: string;
+  /** The language the reply is in (languages.ts). */
+  locale?: Locale;
   reply: CommandReply;
 }
 
@@ -55,6 +61,7 @@ export class ChatRuntime {
   readonly wallets: WalletLinks;
   readonly plans: PlanOrigins;
   readonly buttons: ButtonRegistry;
+  readonly languages: LanguagePrefs;
   private readonly byName: Map<string, AnyCommand>;
   private readonly names: ReadonlySet<string>;
   private readonly logger: Logger;
@@ -70,6 +77,7 @@ export class ChatRuntime {
     // Kept as long as the engine keeps an unconfirmed plan, so a late confirm hears "expired".
     this.plans = new PlanOrigins(app.store.ns('chat-plans'), previewTtlMs * 2 + 60_000);
     this.buttons = new ButtonRegistry(app.store.ns('buttons'), { ttlMs: previewTtlMs });
+    this.languages = new LanguagePrefs(app.store.ns('languages'));
     this.byName = new Map(commands.map((c) => [c.name, c]));
     this.names = new Set(this.byName.keys());
   }
@@ -96,7 +104,7 @@ export class ChatRuntime {
       ({ name, positional } = resolveName(parsed.words, this.names));
       named = parsed.named;
     } catch (err) {
-      return this.failure(err, undefined, undefined);
+      return this.failure(err, undefined, await this.localeOf(source));
     }
     return this.run(name, named, positional, source);
   }
@@ -104,24 +112,28 @@ export class ChatRuntime {
   /** Runs a command by name with options as the platform delivered them. */
   async run(name: string, named: RawOptions, positional: readonly string[], source: CallerSource): Promise<DispatchResult> {
     const command = this.byName.get(name);
-    if (!command) return this.failure(new CommandError('UNKNOWN_COMMAND', `there is no command /${name}; /help lists the commands you may run`), undefined, undefined);
+    const locale = await this.localeOf(source);
+    if (!command) return this.failure(new CommandError('UNKNOWN_COMMAND', msg('err.unknownCommand', { name })), undefined, locale);
     const started = Date.now();
     let caller: Caller | undefined;
     let options: Record<string, unknown> | undefined;
     let result: DispatchResult;
     try {
-      caller = { actor: source.actor, chat: source.chat, role: await source.role() };
+      caller = { actor: source.actor, chat: source.chat, role: await source.role(), locale };
       const refusal = preconditionsFor(command.role)
         .map((p) => p.check(caller as Caller, command))
         .find((r) => !r.ok);
       if (refusal && !refusal.ok) {
-        result = { command: command.name, outcome: 'refused', code: refusal.identifier, reply: { text: `✖ ${refusal.message}`, ephemeral: true } };
+        result = { command: command.name, outcome: 'refused', code: refusal.identifier, reply: { text: t(locale, 'reply.refused', { text: refusal.message }), ephemeral: true } };
       } else {
         options = validateOptions(command, named, positional);
         const reply = await command.handler(
           {
             app: this.app,
             caller,
+            t: translator(locale),
+            languages: this.languages,
+            reportedLocale: source.locale,
             audit: this.audit,
             wallets: this.wallets,
             plans: this.plans,
@@ -133,9 +145,9 @@ export class ChatRuntime {
         result = { command: command.name, outcome: 'done', reply: { ...reply, ephemeral: reply.ephemeral ?? command.ephemeral ?? false } };
       }
     } catch (err) {
-      result = await this.explained(this.failure(err, command, caller));
+      result = await this.explained(this.failure(err, command, locale, caller), locale);
     }
-    result = withoutSecrets(result);
+    result = { ...withoutSecrets(result), locale };
     const ms = Date.now() - started;
     this.logger.info({ command: command.name, platform: source.chat.platform, userId: source.actor.userId, outcome: result.outcome, code: result.code, ms }, 'command');
     this.app.monitoring?.monitor.observeCommand(command.name, source.chat.platform, ms);
@@ -152,20 +164,28 @@ export class ChatRuntime {
     try {
       claim = await this.buttons.claim(data, source);
     } catch (err) {
-      const result = this.failure(err, undefined, undefined);
+      const result = this.failure(err, undefined, await this.localeOf(source));
       this.logger.info({ platform: source.chat.platform, userId: source.actor.userId, outcome: result.outcome, code: result.code }, 'button refused');
       return result;
     }
     let result: DispatchResult | null = null;
     try {
       result = await this.runText(claim.command, source);
-      return result ?? this.failure(new CommandError('BUTTON_UNKNOWN', 'this button does nothing'), undefined, undefined);
+      return result ?? this.failure(new CommandError('BUTTON_UNKNOWN', msg('err.buttonDoesNothing')), undefined, await this.localeOf(source));
     } finally {
       await this.buttons.settle(claim.group, result?.outcome === 'done');
     }
   }
 
-  private failure(err: unknown, command: AnyCommand | undefined, caller: Caller | undefined): DispatchResult {
+  /** The language `source` is answered in (languages.ts). */
+  localeOf(source: Pick<CallerSource, 'actor' | 'locale'>): Promise<Locale> {
+    return this.languages.localeFor(source.actor, source.locale, this.app.config.language).catch((err: unknown) => {
+      this.logger.warn({ err }, 'language choice not read');
+      return localeOf(source.locale) ?? this.app.config.language;
+    });
+  }
+
+  private failure(err: unknown, command: AnyCommand | undefined, locale: Locale, caller?: Caller): DispatchResult {
     const base = command ? { command: command.name } : {};
     const full = storeFullReason(err);
     if (full !== null) {
@@ -177,17 +197,17 @@ export class ChatRuntime {
         outcome: 'failed',
         code: 'STORE_FULL',
         reply: {
-          text: `✖ the store cannot write: ${full}; nothing was done. Free space there; running distributions wait and go on by themselves (id ${errorId}).`,
+          text: t(locale, 'reply.storeFull', { reason: full, errorId }),
           ephemeral: true,
         },
       };
     }
     if (isCommandError(err) || isTributaryError(err)) {
-      return withoutSecrets({ ...base, outcome: 'refused', code: err.code, reply: { text: `✖ ${err.userMessage}`, ephemeral: true } });
+      return withoutSecrets({ ...base, outcome: 'refused', code: err.code, reply: { text: t(locale, 'reply.refused', { text: errorText(err, locale) }), ephemeral: true } });
     }
     const errorId = newErrorId();
     this.logger.error({ err, errorId, command: command?.name, userId: caller?.actor.userId }, 'command failed with an internal error');
-    return { ...base, outcome: 'failed', code: `INTERNAL:${errorId}`, reply: { text: `✖ internal error (id ${errorId}); nothing more was done. An operator can find it in the log.`, ephemeral: true } };
+    return { ...base, outcome: 'failed', code: `INTERNAL:${errorId}`, reply: { text: t(locale, 'reply.internal', { errorId }), ephemeral: true } };
   }
 
   /**
@@ -195,7 +215,7 @@ export class ChatRuntime {
    * endpoint is asked directly (probe.ts) and, when it is down or no Solana node, the reply says so
    * instead of "internal error" (the log keeps the error under the same id).
    */
-  private async explained(result: DispatchResult): Promise<DispatchResult> {
+  private async explained(result: DispatchResult, locale: Locale): Promise<DispatchResult> {
     const reads = this.app.engine.reads as ChatServices['engine']['reads'] | undefined;
     if (result.outcome !== 'failed' || !result.code?.startsWith('INTERNAL:') || typeof reads?.probe !== 'function') return result;
     const verdict = await reads.probe().catch(() => null);
@@ -205,7 +225,7 @@ export class ChatRuntime {
     return {
       ...result,
       code: verdict.kind === 'unreachable' ? 'RPC_UNREACHABLE' : 'RPC_NOT_SOLANA',
-      reply: { text: `✖ ${rpcVerdictText(verdict)}; nothing was done. /health shows the RPC state; the log has the details (id ${errorId}).`, ephemeral: true },
+      reply: { text: t(locale, 'reply.rpcDown', { verdict: rpcVerdictText(verdict), errorId }), ephemeral: true },
     };
   }
 

@@ -5,6 +5,7 @@
  * why. Each goes to the channels configured for it (channels.progress, channels.operators), or to
  * the chat the schedule was created in when none is.
  */
+import { translator } from '../i18n/index.js';
 import type { Logger } from 'pino';
 import type { ChatServices } from './services.js';
 import type { PlanPreview } from '../engine/preview.js';
@@ -70,7 +71,7 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
         text: [
           `${header(schedule, occurrence)} needs an operator: ${reason}.`,
           ...missedNote(schedule, occurrence),
-          renderPreview(preview),
+          renderPreview(preview, translator(app.config.language)),
           `Or skip this occurrence: /schedule skip id:${plan.id}. If nobody confirms it before the plan expires, it is skipped.`,
         ].join('\n'),
         planId: plan.id,

@@ -5,7 +5,9 @@
  */
 import type { ChatServices } from './services.js';
 import type { Actor } from '../engine/ledger.js';
+import type { Locale, Translator } from '../i18n/index.js';
 import type { AuditLog } from './audit.js';
+import type { LanguagePrefs } from './languages.js';
 import type { PlanOrigins } from './plan-origins.js';
 import type { WalletLinks } from './wallets.js';
 
@@ -50,9 +52,12 @@ export interface Caller {
   actor: Actor;
   chat: ChatRef;
   role: Role;
+  /** The language the caller is answered in (languages.ts). */
+  locale: Locale;
 }
 
 export interface ReplyButton {
+  /** In the caller's language. */
   label: string;
   /** The command the button runs, exactly as it would be typed: `/distribute confirm id:ab12cd34`. */
   command: string;
@@ -95,6 +100,12 @@ export interface CommandContext {
   audit: AuditLog;
   wallets: WalletLinks;
   plans: PlanOrigins;
+  /** The caller's language: every text of the reply goes through it. */
+  t: Translator;
+  /** Each person's chosen language (/language). */
+  languages: LanguagePrefs;
+  /** The language tag the caller's app reported with this command, if any. */
+  reportedLocale: string | undefined;
   /** Every command the runtime knows, for /help. */
   commands: readonly AnyCommand[];
   /** Why the progress message of a run started here could not be shown (see assertProgressShown), or null. */

@@ -1,3 +1,4 @@
+import { LOCALES } from '../i18n/locales.js';
 import { z } from 'zod';
 import { monitorConfigSchema } from '../monitor/config.js';
 import { checkConsistency } from './consistency.js';
@@ -211,6 +212,8 @@ const channelTarget = () =>
     discord: discordId().nullable().default(null),
     /** Telegram chat id. Default null: not posted on Telegram. */
     telegram: telegramChatId().nullable().default(null),
+    /** The language of what is posted there, "en" or "ja". Default null: the top-level `language`. */
+    language: oneOf(LOCALES).nullable().default(null),
   });
 
 const channelsSchema = section({
@@ -298,6 +301,12 @@ export const configSchema = z
   .strictObject({
     /** Cluster the RPC endpoint serves: decides risk flags and explorer links. Default "localnet". */
     network: oneOf(NETWORKS).default('localnet'),
+    /**
+     * The language, "en" or "ja", of people whose app reports none that Tributary speaks, of the
+     * console when LANG names none, and of channels without their own. Default "en". A person
+     * chooses their own with /language.
+     */
+    language: oneOf(LOCALES).default('en'),
     rpc: rpcSchema,
     /** Distributor keypair JSON (solana-keygen format). Default null: a generated keypair on localnet. Env TRIBUTARY_KEYPAIR. */
     keypairPath: text('a path to a keypair JSON file').nullable().default(null),

@@ -1,6 +1,7 @@
 /**
- * The one error type the engine shows to people. Commands and chat render `userMessage`; logs and
- * metrics key on `code`, which never changes once released. Anything that is not a TributaryError is a
+ * The one error type the engine shows to people. It says what happened as a Message (a catalogue key
+ * and typed parameters, src/i18n/message.ts) that the chat layer renders in the reader's language;
+ * logs and metrics key on `code`, which never changes once released. Anything that is not a TributaryError is a
  * bug or an infrastructure failure and is reported as such, not shown verbatim.
  *
  * A message names what is wrong with the user's input (the address, the amount, the limit), never a
@@ -47,6 +48,9 @@ export type TributaryErrorCode =
   | 'SCHEDULE_NOT_FOUND'
   | 'SCHEDULES_OFF';
 
+import { say } from '../i18n/index.js';
+import type { Message } from '../i18n/message.js';
+
 export interface TributaryErrorOptions {
   /** Machine-readable context for logs and tests (addresses, limits); shown to nobody. */
   details?: Record<string, unknown>;
@@ -56,15 +60,23 @@ export interface TributaryErrorOptions {
 export class TributaryError extends Error {
   override readonly name = 'TributaryError';
   readonly code: TributaryErrorCode;
-  /** Short, names what is wrong; safe to post in a chat. */
-  readonly userMessage: string;
+  /**
+   * What is wrong, for the chat layer to put into the reader's words. A plain string is text not yet
+   * in the catalogue: shown as it is, in English, to everyone.
+   */
+  readonly said: Message | string;
   readonly details?: Record<string, unknown>;
 
-  constructor(code: TributaryErrorCode, userMessage: string, opts: TributaryErrorOptions = {}) {
-    super(userMessage, opts.cause === undefined ? undefined : { cause: opts.cause });
+  constructor(code: TributaryErrorCode, said: Message | string, opts: TributaryErrorOptions = {}) {
+    super(typeof said === 'string' ? said : `${code} ${said.key}`, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
-    this.userMessage = userMessage;
+    this.said = said;
     if (opts.details !== undefined) this.details = opts.details;
+  }
+
+  /** The English text: for logs and tests; a chat renders `said` in its reader's language. */
+  get userMessage(): string {
+    return typeof this.said === 'string' ? this.said : say('en', this.said);
   }
 }
 

@@ -17,6 +17,7 @@ export { DEFAULT_LOCALE, LOCALES, isLocale, localeOf, type Locale } from './loca
 export { amountParam, durationParam, instantParam, lamportsParam, listParam, msg, type Message, type MessageParam } from './message.js';
 export type { MessageKey } from './catalogue/keys.js';
 export { formatCount, formatMoney, iso } from './format.js';
+export { commandDescription, commandWords, groupWords, optionDescription } from './catalogue/commands.js';
 
 export const catalogues = { en, ja } as const;
 

@@ -3,7 +3,7 @@
  * overwrite routes (PUT .../commands), validated like Discord validates them
  * so a bad definition fails in the tests instead of at deploy time.
  */
-import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import { ApplicationCommandOptionType, ApplicationCommandType, Locale } from 'discord.js';
 import type { APIApplicationCommand, APIApplicationCommandOption } from 'discord.js';
 import { DiscordErrors } from './discord-errors.js';
 import type { Snowflakes } from './discord-fixtures.js';
@@ -70,6 +70,7 @@ function validateCommand(raw: unknown, path: string): CommandDefinition {
   const command = raw as CommandDefinition;
   const chatInput = (command.type ?? ApplicationCommandType.ChatInput) === ApplicationCommandType.ChatInput;
   checkName(command.name, `${path}.name`, chatInput);
+  checkLocalizations(command, path, chatInput);
   if (chatInput) {
     checkDescription(command.description, `${path}.description`);
     checkOptions(command.options ?? [], `${path}.options`);
@@ -84,6 +85,7 @@ function checkOptions(options: readonly APIApplicationCommandOption[], path: str
     const at = `${path}.${index}`;
     checkName(option.name, `${at}.name`, true);
     checkDescription(option.description, `${at}.description`);
+    checkLocalizations(option, at, true);
     const nested = option.type === ApplicationCommandOptionType.Subcommand || option.type === ApplicationCommandOptionType.SubcommandGroup;
     if (nested) {
       checkOptions(option.options ?? [], `${at}.options`);
@@ -100,6 +102,28 @@ function checkOptions(options: readonly APIApplicationCommandOption[], path: str
 function checkName(name: unknown, path: string, lowercase: boolean): void {
   if (typeof name !== 'string' || !NAME.test(name) || (lowercase && name !== name.toLowerCase())) {
     throw DiscordErrors.invalidFormBody(path, 'APPLICATION_COMMAND_INVALID_NAME', `Command name is invalid: ${String(name)}`);
+  }
+}
+
+/** Discord's locales (the `Locale` enum): a localization under any other key is refused. */
+const DISCORD_LOCALES: ReadonlySet<string> = new Set(Object.values(Locale));
+
+/** name_localizations and description_localizations: known locales, each value held to the rule of its field. */
+function checkLocalizations(
+  item: { name_localizations?: Record<string, string | null> | null; description_localizations?: Record<string, string | null> | null },
+  path: string,
+  lowercase: boolean,
+): void {
+  for (const [field, check] of [
+    ['name_localizations', (v: unknown, p: string) => checkName(v, p, lowercase)],
+    ['description_localizations', checkDescription],
+  ] as const) {
+    const map = item[field];
+    if (map === undefined || map === null) continue;
+    for (const [locale, value] of Object.entries(map)) {
+      if (!DISCORD_LOCALES.has(locale)) throw DiscordErrors.invalidFormBody(`${path}.${field}.${locale}`, 'LOCALE_INVALID', `Invalid locale: ${locale}`);
+      if (value !== null) check(value, `${path}.${field}.${locale}`);
+    }
   }
 }
 

@@ -22,7 +22,7 @@ export const en = {
       cancelled: 'cancelled',
       expired: 'expired',
     },
-    outcome: { paid: 'paid', failed: 'failed', pending: 'pending', unpaid: 'unpaid', sent: 'sent' },
+    outcome: { paid: 'paid', failed: 'failed', pending: 'pending', 'in-flight': 'in-flight' },
     role: { holder: 'You are a holder here.', operator: 'You are an operator here.', admin: 'You are an admin here.' },
   },
   button: { confirm: 'Confirm', cancel: 'Cancel', approve: 'Approve' },

@@ -23,7 +23,7 @@ export const ja = {
       cancelled: '中止',
       expired: '期限切れ',
     },
-    outcome: { paid: '支払済み', failed: '失敗', pending: '処理中', unpaid: '未払い', sent: '送信済み' },
+    outcome: { paid: '支払済み', failed: '失敗', pending: '保留中', 'in-flight': '送信中' },
     role: { holder: 'このチャットでのあなたの役割はホルダーです。', operator: 'このチャットでのあなたの役割はオペレーターです。', admin: 'このチャットでのあなたの役割は管理者です。' },
   },
   button: { confirm: '確定', cancel: '中止', approve: '承認' },

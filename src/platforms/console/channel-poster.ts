@@ -5,9 +5,11 @@
 import type { ChatServices } from '../../chat/services.js';
 import type { ChannelPoster } from '../../chat/channel-posts.js';
 import { renderSummary } from '../../chat/format.js';
+import { translator } from '../../i18n/index.js';
 import type { CompletedEvent } from '../../engine/events.js';
 
 export function consoleChannelPoster(app: ChatServices, write: (text: string) => void): ChannelPoster {
+  const t = translator(app.config.language);
   return {
     async post(_chatId, reply) {
       const buttons = (reply.buttons ?? []).filter((b) => !reply.text.includes(b.command)).map((b) => `  ${b.label}: ${b.command}`);
@@ -19,8 +21,8 @@ export function consoleChannelPoster(app: ChatServices, write: (text: string) =>
         if (e.distributionId !== id) return;
         events.off('completed', onCompleted);
         void service.status(id).then(
-          ({ plan }) => write(`\n${renderSummary(e, plan.reward.symbol)}\n`),
-          () => write(`\n${renderSummary(e, '')}\n`),
+          ({ plan }) => write(`\n${renderSummary(e, plan.reward.symbol, t)}\n`),
+          () => write(`\n${renderSummary(e, '', t)}\n`),
         );
       };
       events.on('completed', onCompleted);

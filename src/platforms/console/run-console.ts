@@ -24,6 +24,8 @@ export interface ConsoleIdentity {
   name?: string;
   /** Default: config.roles.console. */
   role?: Role;
+  /** A POSIX locale such as ja_JP.UTF-8. Default: LC_ALL, LC_MESSAGES or LANG, the first set. */
+  language?: string;
 }
 
 export interface ConsoleOptions {
@@ -48,6 +50,7 @@ export async function runConsole(app: ChatServices, opts: ConsoleOptions): Promi
   const source: CallerSource = {
     actor: { platform: 'console', userId, name: opts.identity?.name ?? userId },
     chat: { ...CHAT },
+    locale: opts.identity?.language ?? (process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']),
     role: () => resolveRole(app.config, { platform: 'console', ...(opts.identity?.role ? { role: opts.identity.role } : {}) }),
   };
 
@@ -98,7 +101,7 @@ export async function runConsole(app: ChatServices, opts: ConsoleOptions): Promi
     for (const f of reply.files ?? []) await out.file(f);
     if (reply.followProgress) {
       const id = reply.followProgress;
-      const place = { platform: 'console', target: CHAT.id, userId: source.actor.userId };
+      const place = { platform: 'console', target: CHAT.id, userId: source.actor.userId, ...(result.locale ? { locale: result.locale } : {}) };
       follows.push(hub.followAt(id, place).catch((err: unknown) => logger.warn({ err, distributionId: id }, 'console: progress not followed')));
     }
   }

@@ -12,10 +12,11 @@
  *    unless config.discord.allowMoneyCommandsInDMs; the others in servers and DMs with the bot.
  */
 import { ApplicationCommandOptionType, InteractionContextType, PermissionFlagsBits, REST, Routes } from 'discord.js';
-import type { RESTPostAPIChatInputApplicationCommandsJSONBody, APIApplicationCommandBasicOption, APIApplicationCommandSubcommandOption } from 'discord.js';
+import type { RESTPostAPIChatInputApplicationCommandsJSONBody, APIApplicationCommandBasicOption, APIApplicationCommandSubcommandOption, LocalizationMap } from 'discord.js';
 import type { Config } from '../../config/index.js';
 import { loadCommands } from '../../chat/loader.js';
-import { GROUP_DESCRIPTIONS } from '../../chat/menu.js';
+import { GROUP_DESCRIPTIONS, groupDescription } from '../../chat/menu.js';
+import { commandDescription, LOCALES, optionDescription, type Locale } from '../../i18n/index.js';
 import type { AnyCommand, OptionSpec, Role } from '../../chat/types.js';
 
 export interface RegisterOptions {
@@ -73,7 +74,7 @@ export function discordCommandPayload(commands: readonly AnyCommand[], opts: Pay
   for (const command of [...commands].sort((a, b) => a.name.localeCompare(b.name))) {
     const [head, sub] = command.name.split(' ') as [string, string | undefined];
     if (sub === undefined) {
-      out.push({ name: head, description: command.description, options: apiOptions(command.options), ...defaults([command], opts) });
+      out.push({ name: head, description: command.description, ...localized(head, (l) => commandDescription(command, l)), options: apiOptions(command, command.options), ...defaults([command], opts) });
     } else {
       groups.set(head, [...(groups.get(head) ?? []), command]);
     }
@@ -83,14 +84,17 @@ export function discordCommandPayload(commands: readonly AnyCommand[], opts: Pay
     out.push({
       name: head,
       description: (GROUP_DESCRIPTIONS[head] ?? `${head}: ${names}`).slice(0, 100),
-      options: subs.map(
-        (c): APIApplicationCommandSubcommandOption => ({
+      ...localized(head, (l) => (groupDescription(head, l) ?? `${head}: ${names}`).slice(0, 100)),
+      options: subs.map((c): APIApplicationCommandSubcommandOption => {
+        const name = c.name.split(' ')[1] as string;
+        return {
           type: ApplicationCommandOptionType.Subcommand,
-          name: c.name.split(' ')[1] as string,
+          name,
           description: c.description,
-          options: apiOptions(c.options),
-        }),
-      ),
+          ...localized(name, (l) => commandDescription(c, l)),
+          options: apiOptions(c, c.options),
+        };
+      }),
       ...defaults(subs, opts),
     });
   }
@@ -108,11 +112,26 @@ function defaults(members: readonly AnyCommand[], opts: PayloadOptions): Pick<RE
   };
 }
 
-function apiOptions(options: readonly OptionSpec[]): APIApplicationCommandBasicOption[] {
+/**
+ * Discord's localizations for every language but English: the description in its words, the name
+ * as it is (commands and options are typed the same in every language, and the docs quote them).
+ */
+function localized(name: string, description: (locale: Locale) => string): { name_localizations: LocalizationMap; description_localizations: LocalizationMap } {
+  const names: LocalizationMap = {};
+  const descriptions: LocalizationMap = {};
+  for (const locale of LOCALES) {
+    if (locale === 'en') continue;
+    names[locale] = name;
+    descriptions[locale] = description(locale);
+  }
+  return { name_localizations: names, description_localizations: descriptions };
+}
+
+function apiOptions(command: AnyCommand, options: readonly OptionSpec[]): APIApplicationCommandBasicOption[] {
   // Discord wants required options first; text commands take them in any order.
   const sorted = [...options].sort((a, b) => Number(Boolean(b.required)) - Number(Boolean(a.required)));
   return sorted.map((o): APIApplicationCommandBasicOption => {
-    const base = { name: o.name, description: o.description, required: Boolean(o.required) };
+    const base = { name: o.name, description: o.description, ...localized(o.name, (l) => optionDescription(command, o, l)), required: Boolean(o.required) };
     switch (o.type) {
       case 'string':
         return {

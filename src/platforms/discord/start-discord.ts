@@ -31,6 +31,8 @@ import { discordChannelPoster } from './channel-poster.js';
 import { resolveRole } from '../../chat/roles.js';
 import type { RawOptions } from '../../chat/options.js';
 import { chatRuntime, type CallerSource, type DispatchResult } from '../../chat/runtime.js';
+import { progressLocale } from '../../chat/languages.js';
+import type { Locale } from '../../i18n/index.js';
 import type { Role } from '../../chat/types.js';
 import type { OpsNotifier } from '../../monitor/notifier.js';
 import { PlatformLink } from '../link.js';
@@ -151,6 +153,7 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
     return {
       actor: { platform: 'discord', userId: user.id, name: user.globalName ?? user.username },
       chat: { platform: 'discord', id: interaction.channelId },
+      locale: interaction.locale,
       role: () => resolveRole(config, { platform: 'discord', userId: user.id, roleIds: roleIdsOf(interaction.member) }),
       progressProblem: () => progressProblem(interaction),
     };
@@ -270,7 +273,7 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
       // Not acknowledged yet when the update failed: the reply itself is the answer then.
       for (const [i, part] of parts.entries()) await (i === 0 && early && !disabled ? interaction.reply(part) : interaction.followUp(part));
     } finally {
-      if (reply.followProgress) follow(reply.followProgress, interaction);
+      if (reply.followProgress) follow(reply.followProgress, interaction, result.locale);
     }
   }
 
@@ -294,7 +297,7 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
       await answer(interaction, reply, deferred);
     } finally {
       // After the answer, so the channel reads in order; even when the answer failed to arrive.
-      if (reply.followProgress) follow(reply.followProgress, interaction);
+      if (reply.followProgress) follow(reply.followProgress, interaction, result.locale);
     }
   }
 
@@ -316,8 +319,13 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
     for (const part of more) await interaction.followUp(part);
   }
 
-  function follow(distributionId: string, interaction: LiveInteraction): void {
-    const place: ProgressPlace = { platform: 'discord', target: config.channels.progress.discord ?? interaction.channelId, userId: interaction.user.id };
+  function follow(distributionId: string, interaction: LiveInteraction, locale: Locale | undefined): void {
+    const place: ProgressPlace = {
+      platform: 'discord',
+      target: config.channels.progress.discord ?? interaction.channelId,
+      userId: interaction.user.id,
+      locale: progressLocale(config, 'discord', locale),
+    };
     hub.followAt(distributionId, place, interaction).catch((err: unknown) => {
       logger.warn({ err, distributionId }, 'progress message not started');
     });

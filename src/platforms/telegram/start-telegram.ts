@@ -17,6 +17,7 @@ import { channelPosts } from '../../chat/channel-posts.js';
 import { telegramChannelPoster } from './channel-poster.js';
 import { resolveRole } from '../../chat/roles.js';
 import { chatRuntime, type CallerSource, type DispatchResult } from '../../chat/runtime.js';
+import { progressLocale } from '../../chat/languages.js';
 import type { OpsNotifier } from '../../monitor/notifier.js';
 import { PlatformLink } from '../link.js';
 import { setTelegramMenus, telegramMenus } from './menus.js';
@@ -152,6 +153,7 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
     return {
       actor: { platform: 'telegram', userId: String(from.id), name: from.username ?? from.first_name },
       chat: { platform: 'telegram', id: chatId },
+      locale: from.language_code,
       role: () =>
         resolveRole(config, {
           platform: 'telegram',
@@ -214,7 +216,12 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
       // After the answer, so the chat reads in order; even when the answer failed to arrive.
       if (reply.followProgress) {
         const id = reply.followProgress;
-        const place: ProgressPlace = { platform: 'telegram', target: config.channels.progress.telegram ?? String(chatId), ...(ctx.from ? { userId: String(ctx.from.id) } : {}) };
+        const place: ProgressPlace = {
+          platform: 'telegram',
+          target: config.channels.progress.telegram ?? String(chatId),
+          ...(ctx.from ? { userId: String(ctx.from.id) } : {}),
+          locale: progressLocale(config, 'telegram', result.locale),
+        };
         hub.followAt(id, place).catch((err: unknown) => {
           logger.warn({ err, distributionId: id }, 'progress message not started');
         });

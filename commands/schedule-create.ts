@@ -29,6 +29,7 @@ export default defineCommand({
     { name: 'exclude', description: 'Wallets left out, separated by commas', type: 'string' },
     { name: 'max', description: 'Pay only the largest N holders', type: 'integer' },
     { name: 'offcurve', description: 'Include pools, vaults and program accounts (default false)', type: 'boolean' },
+    { name: 'tables', description: 'Keep lookup tables of the recipients (rent held until deleted) and pay with far fewer transactions', type: 'boolean' },
   ],
   async handler(ctx, o) {
     const { book, scheduler } = schedulesOf(ctx.app);
@@ -74,6 +75,7 @@ export default defineCommand({
       place: { platform: ctx.caller.chat.platform, id: ctx.caller.chat.id },
       createdAt: now,
       from: now,
+      ...(o.tables ? { lookupTables: true } : {}),
     });
     const next = nextOccurrence(cadence, now);
     return {
@@ -81,6 +83,9 @@ export default defineCommand({
         `Schedule ${schedule.id} created: ${whatItPays(schedule)}, ${describeCadence(cadence)}; ${approvalText(schedule)}.`,
         next === null ? 'It has no occurrence to come.' : `First occurrence: ${localTime(next, cadence.tz)}.`,
         `Each occurrence takes a fresh snapshot and plans; the spending guards apply (/guards). /schedule pause id:${schedule.id} stops it.`,
+        ...(o.tables
+          ? ['It keeps address lookup tables of its recipients, made before its first run and extended for new holders: their rent stays with the tables until the schedule is deleted, then comes back.']
+          : []),
       ].join('\n'),
     };
   },

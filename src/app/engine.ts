@@ -15,6 +15,8 @@ import { gatewayOptions } from './rpc-options.js';
 import { SpendGuards } from '../engine/guards.js';
 import { ScheduleBook } from '../schedule/book.js';
 import { autoApprovalOf } from '../schedule/scheduler.js';
+import { LookupTables } from '../engine/lookup-tables.js';
+import { scheduleLookupTables } from '../schedule/lookup.js';
 
 export interface EngineOptions {
   gateway: RpcGatewayOptions;
@@ -48,6 +50,8 @@ export interface Engine {
   events: EngineEventBus;
   ledger: Ledger;
   leases: LeaseTaker;
+  /** Schedules' address lookup tables (src/engine/lookup-tables.ts). */
+  lookupTables: LookupTables;
   payer: string;
   close(): Promise<void>;
 }
@@ -61,6 +65,18 @@ export function createEngine(opts: EngineOptions): Engine {
   const executor = { ...DEFAULT_EXECUTOR_OPTIONS, ...opts.executor };
   const holder = processHolder();
   const leases = new LeaseTaker(ledger, holder, { ...DEFAULT_LEASE_OPTIONS, ...opts.lease }, opts.logger);
+  const lookupTables = new LookupTables({
+    connection: gateway.connection('bulk'),
+    rpc: (calls) => gateway.batch(calls, 'bulk'),
+    store: opts.store,
+    payer,
+    holder,
+    lease: { ...DEFAULT_LEASE_OPTIONS, ...opts.lease },
+    logger: opts.logger,
+    pollIntervalMs: executor.pollIntervalMs,
+    rebroadcastIntervalMs: executor.rebroadcastIntervalMs,
+    evidenceTimeoutMs: executor.evidenceTimeoutMs,
+  });
   const service = new DistributionService({
     connection: gateway.connection('bulk'),
     rpc: (calls) => gateway.batch(calls, 'bulk'),
@@ -69,6 +85,7 @@ export function createEngine(opts: EngineOptions): Engine {
     ...(opts.guard ? { guard: opts.guard } : {}),
     interactiveConnection: gateway.connection('interactive'),
     ledger,
+    lookupTables: scheduleLookupTables(ScheduleBook.of(opts.store), lookupTables),
     ...(opts.cacheStore ? { snapshotCache: opts.cacheStore } : {}),
     payer,
     events,
@@ -105,6 +122,7 @@ export function createEngine(opts: EngineOptions): Engine {
     events,
     ledger,
     leases,
+    lookupTables,
     payer: payer.publicKey.toBase58(),
     async close() {
       await service.shutdown();

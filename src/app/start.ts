@@ -136,6 +136,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       logger: scheduleLogger,
       checkIntervalMs: config.schedules.checkIntervalMs,
       holder: engine.leases.holder,
+      lookupTables: engine.lookupTables,
     });
     context.schedules = { book: scheduleBook, scheduler };
     stoppers.unshift(() => scheduler.stop());

@@ -9,6 +9,7 @@ import { isTributaryError } from './errors.js';
 import type { HeldLease } from './lease.js';
 import type { RpcBatch, RpcCall } from '../solana/gateway.js';
 import { distributionTag, TransferBuilder } from './tx-builder.js';
+import type { LookupTableContents } from '../solana/v0-message.js';
 
 export interface ExecutorOptions {
   /** Upper bound on the priority fee, micro-lamports per CU. */
@@ -69,6 +70,11 @@ export interface ExecutorDeps {
   options: ExecutorOptions;
   /** Told when the run starts or stops waiting for evidence (null: it has it all again). */
   onStall?: (stall: EvidenceStall | null) => Promise<void>;
+  /**
+   * The address lookup tables the plan pays with, ready to use (lookup-tables.ts prepares them, a
+   * recorded step of its own before the first transfer); none for a plan without.
+   */
+  lookupTables?: (plan: Plan) => Promise<readonly LookupTableContents[]>;
 }
 
 /**
@@ -176,13 +182,18 @@ export class DistributionRun {
         } else if (this.builder === null) {
           this.queue = owedRecipients(this.view().states);
         }
-        this.builder ??= new TransferBuilder({
-          payer: this.deps.payer,
-          reward: this.plan.reward,
-          computeUnitPrice: await this.priorityFee(),
-          maxRecipients: this.deps.options.maxRecipientsPerTransaction,
-          memo: distributionTag(this.plan.id, this.record.round),
-        });
+        if (this.builder === null) {
+          const lookupTables = await this.lookupTables();
+          this.builder = new TransferBuilder({
+            payer: this.deps.payer,
+            reward: this.plan.reward,
+            computeUnitPrice: await this.priorityFee(),
+            maxRecipients: this.deps.options.maxRecipientsPerTransaction,
+            memo: distributionTag(this.plan.id, this.record.round),
+            ...(lookupTables.length > 0 ? { lookupTables } : {}),
+          });
+          this.queue = this.builder.lookupOrder(this.queue, this.plan.recipients);
+        }
         // Sending stops at the next poll's time, so progress moves while a large run is being sent.
         if (!this.stopRequest && !this.stall) await this.sendWhileRoom(this.lastPollAt + this.deps.options.pollIntervalMs);
         const nothingOwed = this.queue.length === 0 && this.groups.length === 0;
@@ -537,6 +548,17 @@ export class DistributionRun {
     const { height, at, slotMs } = this.heightClock;
     if (at === 0) return 0;
     return height + Math.floor((Date.now() - at) / Math.max(1, slotMs));
+  }
+
+  /** The plan's lookup tables; none if it has none or they cannot be made ready now (it pays without them). */
+  private async lookupTables(): Promise<readonly LookupTableContents[]> {
+    if (!this.deps.lookupTables) return [];
+    try {
+      return await this.deps.lookupTables(this.plan);
+    } catch (err) {
+      this.deps.logger.warn({ distributionId: this.plan.id, err }, 'lookup tables not ready; this run pays without them');
+      return [];
+    }
   }
 
   /** The median recent prioritization fee, capped by config. */

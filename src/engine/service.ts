@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { formatAmount } from './amounts.js';
 import { isTributaryError, TributaryError } from './errors.js';
 import type { EngineEventBus, ProgressEvent } from './events.js';
-import { DistributionRun, progressOf, type EvidenceStall, type ExecutorOptions } from './executor.js';
+import { DistributionRun, progressOf, type EvidenceStall, type ExecutorDeps, type ExecutorOptions } from './executor.js';
 import type { HeldLease, LeaseTaker } from './lease.js';
 import type { Actor, DistributionRecord, Fence, Ledger, Plan } from './ledger.js';
 import { recipientStates, type RecipientState } from './owed.js';
@@ -33,6 +33,8 @@ export interface DistributionServiceDeps {
   storeProblems?: string[];
   /** Spending limits; none when absent. */
   guard?: SpendGuard;
+  /** The address lookup tables a plan pays with (a schedule's, src/schedule/lookup.ts); none when absent. */
+  lookupTables?: ExecutorDeps['lookupTables'];
 }
 
 export interface ConfirmOptions {
@@ -480,6 +482,7 @@ export class DistributionService {
         logger: this.deps.logger,
         options: this.deps.executor,
         onStall: (stall) => this.onStall(plan, lease, stall),
+        ...(this.deps.lookupTables ? { lookupTables: this.deps.lookupTables } : {}),
       },
       plan,
       running,

@@ -14,6 +14,7 @@ import {
 } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { compileLegacyMessage, singleSignerWire } from '../solana/legacy-message.js';
+import { compileV0Message, LookupTableIndex, type LookupTableContents } from '../solana/v0-message.js';
 import { nativeSigner } from '../solana/signer.js';
 import { associatedTokenAddress } from './ata.js';
 import type { RecipientTable } from './recipient-table.js';
@@ -28,8 +29,12 @@ const CU = {
   transferChecked: { 'spl-token': 8_000, 'spl-token-2022': 14_000 },
 } as const;
 const MAX_CU_PER_TX = 1_400_000;
-/** Keys a legacy transaction may reference. */
+/** Accounts a transaction may reference (lock), loaded from lookup tables included. */
 const MAX_ACCOUNTS = 64;
+/** Instructions a transaction may run, the programs' own calls (inner instructions) included. */
+const MAX_INSTRUCTION_TRACE = 64;
+/** Inner instructions of an idempotent associated-account create that creates: size, create, two initializes. */
+const CREATE_INNER_INSTRUCTIONS = 4;
 
 export interface BuiltTransaction {
   /** The signed transaction as broadcast. */
@@ -57,6 +62,11 @@ export interface TransferBuilderOptions {
    * that one signature confirmed.
    */
   memo?: string;
+  /**
+   * Address lookup tables holding recipients' accounts (lookup-tables.ts): transactions become v0
+   * and name an account a table holds by one byte instead of 32, so more transfers fit in each.
+   */
+  lookupTables?: readonly LookupTableContents[];
 }
 
 /** SPL Memo v2: logs its data, needs no accounts. */
@@ -81,9 +91,11 @@ export class TransferBuilder {
   private readonly programBytes: Uint8Array | null;
   private readonly base58 = new WeakMap<PublicKey, string>();
   private readonly sign: (message: Uint8Array) => Buffer;
+  private readonly lookups: LookupTableIndex | null;
 
   constructor(private readonly opts: TransferBuilderOptions) {
     this.sign = nativeSigner(opts.payer);
+    this.lookups = opts.lookupTables?.length ? new LookupTableIndex(opts.lookupTables) : null;
     const { reward } = opts;
     if (reward.kind === 'spl') {
       this.mint = new PublicKey(reward.mint);
@@ -106,37 +118,63 @@ export class TransferBuilder {
   build(queue: readonly number[], recipients: RecipientTable, blockhash: string, limit?: number): BuiltTransaction {
     const cap = Math.min(limit ?? Infinity, this.opts.maxRecipients ?? Infinity, queue.length);
     if (cap < 1) throw new RangeError(`nothing to build: ${queue.length} queued, limit ${limit ?? 'none'}`);
-    // The message size is counted as recipients are added, from the legacy wire format, instead of
+    // The message size is counted as recipients are added, from the wire format, instead of
     // compiling the message once per candidate: compiling dominated the cost of a transaction.
     const base = CU.base + (this.opts.memo ? CU.memo : 0);
     const budget = this.budgetInstructions(base);
     const keys = new Set<string>([this.keyString(this.opts.payer.publicKey), this.keyString(ComputeBudgetProgram.programId)]);
+    /** Keys loaded from a lookup table, and the tables they come from. */
+    const loaded = new Set<string>();
+    const tables = new Set<number>();
+    let trace = budget.length;
     let instructionCount = budget.length;
     let instructionBytes = budget.reduce((sum, ix) => sum + compiledInstructionBytes(ix), 0);
-    const parts: { index: number; ixs: TransactionInstruction[]; cu: number }[] = [];
+    const parts: { index: number; ixs: TransactionInstruction[]; cu: number; trace: number }[] = [];
     let cu = base;
     for (let k = 0; k < cap; k++) {
       const index = queue[k] as number;
       const part = this.instructionsFor(index, recipients);
       const added = new Set<string>();
+      const addedLoaded = new Set<string>();
+      const addedTables = new Set<number>();
       for (const ix of part.ixs) {
-        for (const key of [ix.programId, ...ix.keys.map((m) => m.pubkey)]) {
-          const s = this.keyString(key);
-          if (!keys.has(s)) added.add(s);
-        }
+        ix.keys.forEach((m) => {
+          const s = this.keyString(m.pubkey);
+          if (keys.has(s) || loaded.has(s) || added.has(s) || addedLoaded.has(s)) return;
+          // A signer stays in the message; so does a program (programs are never table entries here).
+          const at = this.lookups && !m.isSigner ? this.lookups.find(m.pubkey) : undefined;
+          if (at) {
+            addedLoaded.add(s);
+            if (!tables.has(at.table)) addedTables.add(at.table);
+          } else added.add(s);
+        });
+        const program = this.keyString(ix.programId);
+        if (!keys.has(program)) added.add(program);
       }
-      const keyCount = keys.size + added.size;
+      const staticCount = keys.size + added.size;
+      const loadedCount = loaded.size + addedLoaded.size;
       const partBytes = part.ixs.reduce((sum, ix) => sum + compiledInstructionBytes(ix), 0);
-      const size = legacyTransactionSize(keyCount, instructionCount + part.ixs.length, instructionBytes + partBytes);
-      if (parts.length > 0 && (keyCount > MAX_ACCOUNTS || cu + part.cu > MAX_CU_PER_TX || size > PACKET_DATA_SIZE)) break;
+      const legacySize = legacyTransactionSize(staticCount, instructionCount + part.ixs.length, instructionBytes + partBytes);
+      const size = this.lookups ? legacySize + lookupBytes(tables.size + addedTables.size, loadedCount) : legacySize;
+      if (
+        parts.length > 0 &&
+        (staticCount + loadedCount > MAX_ACCOUNTS || cu + part.cu > MAX_CU_PER_TX || size > PACKET_DATA_SIZE || trace + part.trace > MAX_INSTRUCTION_TRACE)
+      ) {
+        break;
+      }
       parts.push(part);
       cu += part.cu;
+      trace += part.trace;
       for (const s of added) keys.add(s);
+      for (const s of addedLoaded) loaded.add(s);
+      for (const t of addedTables) tables.add(t);
       instructionCount += part.ixs.length;
       instructionBytes += partBytes;
     }
     const instructions = [...this.budgetInstructions(cu), ...parts.flatMap((p) => p.ixs)];
-    const message = compileLegacyMessage(this.opts.payer.publicKey, blockhash, instructions);
+    const message = this.lookups
+      ? compileV0Message(this.opts.payer.publicKey, blockhash, instructions, this.lookups)
+      : compileLegacyMessage(this.opts.payer.publicKey, blockhash, instructions);
     const signature = this.sign(message);
     return {
       wire: singleSignerWire(signature, message),
@@ -148,6 +186,22 @@ export class TransferBuilder {
     };
   }
 
+  /**
+   * `queue` in the order the recipients' accounts sit in the lookup tables (recipients no table
+   * holds last), so the recipients of one transaction share one or two tables. Unchanged without tables.
+   */
+  lookupOrder(queue: readonly number[], recipients: RecipientTable): number[] {
+    const lookups = this.lookups;
+    if (!lookups) return [...queue];
+    const position = (i: number): number => {
+      const owner = recipients.ownerBytes(i);
+      const key = this.mintBytes && this.programBytes ? associatedTokenAddress(this.mintBytes, owner, this.programBytes) : owner;
+      const at = lookups.findBytes(key);
+      return at ? at.table * 256 + at.index : Number.MAX_SAFE_INTEGER;
+    };
+    return queue.map((i) => ({ i, p: position(i) })).sort((a, b) => a.p - b.p).map((e) => e.i);
+  }
+
   /** base58 of a key, computed once: web3.js encodes afresh on every call. */
   private keyString(key: PublicKey): string {
     let s = this.base58.get(key);
@@ -155,14 +209,14 @@ export class TransferBuilder {
     return s;
   }
 
-  private instructionsFor(index: number, recipients: RecipientTable): { index: number; ixs: TransactionInstruction[]; cu: number } {
+  private instructionsFor(index: number, recipients: RecipientTable): { index: number; ixs: TransactionInstruction[]; cu: number; trace: number } {
     const payer = this.opts.payer.publicKey;
     const ownerBytes = recipients.ownerBytes(index);
     const owner = new PublicKey(ownerBytes);
     const amount = recipients.amount(index);
     const { reward } = this.opts;
     if (reward.kind === 'sol') {
-      return { index, ixs: [SystemProgram.transfer({ fromPubkey: payer, toPubkey: owner, lamports: amount })], cu: CU.solTransfer };
+      return { index, ixs: [SystemProgram.transfer({ fromPubkey: payer, toPubkey: owner, lamports: amount })], cu: CU.solTransfer, trace: 1 };
     }
     const mint = this.mint as PublicKey;
     const programId = this.programId as PublicKey;
@@ -170,12 +224,14 @@ export class TransferBuilder {
     const destination = new PublicKey(associatedTokenAddress(this.mintBytes as Uint8Array, ownerBytes, this.programBytes as Uint8Array));
     const ixs: TransactionInstruction[] = [];
     let cu = CU.transferChecked[reward.program];
+    let trace = 1;
     if (recipients.needsAccount(index)) {
+      trace += 1 + CREATE_INNER_INSTRUCTIONS;
       ixs.push(createAssociatedTokenAccountIdempotentInstruction(payer, destination, owner, mint, programId, ASSOCIATED_TOKEN_PROGRAM_ID));
       cu += CU.createAccount[reward.program];
     }
     ixs.push(createTransferCheckedInstruction(this.source as PublicKey, mint, destination, payer, amount, reward.decimals, [], programId));
-    return { index, ixs, cu };
+    return { index, ixs, cu, trace };
   }
 
   /** The instructions before the transfers: compute budget, and the memo. */
@@ -201,6 +257,14 @@ function compiledInstructionBytes(ix: TransactionInstruction): number {
 /** A legacy transaction with one signature: signatures, header, keys, blockhash, instructions. */
 function legacyTransactionSize(keyCount: number, instructionCount: number, instructionBytes: number): number {
   return compactLength(1) + 64 + 3 + compactLength(keyCount) + 32 * keyCount + 32 + compactLength(instructionCount) + instructionBytes;
+}
+
+/**
+ * Bytes a v0 message adds to the legacy layout: its version byte, and the table lookups (each a
+ * table address and two short index lists), one byte per loaded key.
+ */
+function lookupBytes(tables: number, loadedKeys: number): number {
+  return 1 + compactLength(tables) + tables * (32 + 2) + loadedKeys;
 }
 
 /** Lamports a transaction costs: 5,000 per signature plus the priority fee, rounded up (docs/solana-rpc-behaviour.md). */

@@ -1,0 +1,135 @@
+/**
+ * Lookup tables for recurring recipients (issue 13, point 4): a schedule with tables:true pays with
+ * v0 transactions that load its recipients' token accounts from address lookup tables it keeps,
+ * on the local chain over real JSON-RPC (litesvm's lookup table program). It pays every holder
+ * exactly once with fewer transactions than the legacy path for the same holders, reuses its
+ * tables at the next occurrence and extends them for a new holder, and deleting it deactivates
+ * the tables and, after the cooldown, closes them, the rent back with the distributor.
+ */
+import { Connection, Keypair, PublicKey } from '@solana/web3.js';
+import { getAssociatedTokenAddressSync, TOKEN_PROGRAM_ID } from '@solana/spl-token';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startLocalnet } from '../src/localnet/index.js';
+import { writeTokenAccount } from '../src/localnet/token-accounts.js';
+import type { Plan } from '../src/engine/ledger.js';
+import { onChainBalances } from './helpers/engine.js';
+import { startScheduleApp, type ScheduleApp } from './helpers/schedule-app.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+const HOLDERS = 60;
+
+async function create(a: ScheduleApp, options: string): Promise<string> {
+  const { net } = a;
+  const result = await a.type(`/schedule create token:${net.scenario.baseMint} amount:600 reward:${net.scenario.rewardMint} every:weekly on:mon at:09:00 tz:UTC approval:auto ${options}`);
+  expect(result.outcome, result.reply.text).toBe('done');
+  return /Schedule (\w{8}) created/.exec(result.reply.text)?.[1] as string;
+}
+
+/** What each owner holds of the reward token now (0 without an account). */
+async function rewardBalances(connection: Connection, mint: string, owners: string[]): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  const keys = owners.map((o) => getAssociatedTokenAddressSync(new PublicKey(mint), new PublicKey(o), true));
+  for (let i = 0; i < keys.length; i += 100) {
+    const infos = await connection.getMultipleAccountsInfo(keys.slice(i, i + 100));
+    infos.forEach((info, k) => out.set(owners[i + k] as string, info ? info.data.readBigUInt64LE(64) : 0n));
+  }
+  return out;
+}
+
+/** Runs an occurrence of `id` now and waits for its distribution to end; its plan, the transactions it sent, balances before and after. */
+async function runOnce(a: ScheduleApp, id: string, extraOwners: string[] = []): Promise<{ plan: Plan; sent: number; v0: number; before: Map<string, bigint>; after: Map<string, bigint> }> {
+  const connection = new Connection(a.net.rpcUrl, 'confirmed');
+  const before = await rewardBalances(connection, a.net.scenario.rewardMint, [...a.net.scenario.holders.map((h) => h.owner), ...extraOwners]);
+  // A manual occurrence is named by the scheduler's clock: each run gets an instant of its own.
+  a.clock.now += 60_000;
+  const occurrence = await a.scheduler.runNow(id, { platform: 'console', userId: 'ops-a' });
+  expect(occurrence.state, occurrence.note).toBe('started');
+  const planId = occurrence.planId as string;
+  const plan = (await a.engine.service.status(planId)).plan;
+  await a.engine.service.whenIdle();
+  const { record } = await a.engine.service.status(planId);
+  expect(record.state).toBe('completed');
+  const txs = await a.engine.ledger.transactions(planId);
+  expect(txs.every((t) => t.status === 'confirmed')).toBe(true);
+  // One signature (65 bytes), then the message: a v0 message starts with 0x80.
+  const v0 = txs.filter((t) => (Buffer.from(t.wire, 'base64')[65] as number) === 0x80).length;
+  if (process.env.TEST_LOG_LEVEL) console.log(id, 'transactions', txs.length, 'v0', v0, 'recipients', plan.recipients.length);
+  return { plan, sent: txs.length, v0, before, after: await onChainBalances(connection, plan) };
+}
+
+function expectPaidExactlyOnce(plan: Plan, before: Map<string, bigint>, after: Map<string, bigint>): void {
+  expect(plan.recipients.length).toBeGreaterThan(0);
+  for (const r of plan.recipients) expect(before.has(r.owner), r.owner).toBe(true);
+  for (const r of plan.recipients) expect((after.get(r.owner) ?? 0n) - (before.get(r.owner) ?? 0n), r.owner).toBe(r.amount);
+}
+
+describe('lookup tables for recurring recipients', () => {
+  it('pays every holder once with fewer transactions than legacy, reuses and extends its tables, and closes them after the schedule is deleted', { timeout: 240_000 }, async () => {
+    const net = await startLocalnet({ holders: HOLDERS, seed: 11, slotMs: 50 });
+    cleanups.push(() => net.close());
+    const a = await startScheduleApp({ net });
+    cleanups.push(() => a.close());
+    const payer = new PublicKey(a.engine.payer);
+    const connection = new Connection(net.rpcUrl, 'confirmed');
+
+    // Legacy: the first run creates the holders' reward accounts; the repeat pays existing accounts.
+    const legacy = await create(a, '');
+    await runOnce(a, legacy);
+    const legacyRepeat = await runOnce(a, legacy);
+    expect(legacyRepeat.v0).toBe(0);
+    await a.type(`/schedule delete id:${legacy}`);
+
+    const withTables = await create(a, 'tables:true');
+    const balanceBefore = await connection.getBalance(payer);
+    const first = await runOnce(a, withTables);
+    expect(first.plan.recipients.length).toBe(legacyRepeat.plan.recipients.length);
+    expectPaidExactlyOnce(first.plan, first.before, first.after);
+    expect(first.v0).toBe(first.sent);
+    // The same holders, existing accounts: at most half the transactions of the legacy path.
+    expect(first.sent).toBeLessThanOrEqual(Math.floor(legacyRepeat.sent / 2));
+    const set = await a.engine.lookupTables.get(withTables);
+    expect(set?.tables.filter((t) => t.state === 'active').length).toBe(1);
+    const show = (await a.type(`/schedule show id:${withTables}`)).reply.text;
+    expect(show).toMatch(new RegExp(`Lookup tables: 1, holding ${first.plan.recipients.length} addresses and [0-9.]+ SOL of rent`));
+    const rent = (await a.engine.lookupTables.summary(withTables)).rentLamports;
+    expect(rent).toBeGreaterThan(0n);
+    expect(balanceBefore - (await connection.getBalance(payer))).toBeGreaterThanOrEqual(Number(rent));
+
+    // A new holder appears: the next occurrence extends the same table and pays it, creating its account.
+    const newcomer = Keypair.generate().publicKey;
+    writeTokenAccount(net.chain, { address: Keypair.generate().publicKey, program: TOKEN_PROGRAM_ID, mint: net.scenario.baseMint, owner: newcomer, amount: 10n ** 9n });
+    const opsBefore = (await a.engine.lookupTables.get(withTables))?.nextSeq ?? 0;
+    const second = await runOnce(a, withTables, [newcomer.toBase58()]);
+    expect([...second.plan.recipients].some((r) => r.owner === newcomer.toBase58() && r.needsAccount)).toBe(true);
+    expectPaidExactlyOnce(second.plan, second.before, second.after);
+    const after = await a.engine.lookupTables.get(withTables);
+    expect(after?.tables.map((t) => t.address)).toEqual(set?.tables.map((t) => t.address));
+    // One extension (the new holder's account and owner), nothing created.
+    expect((after?.nextSeq ?? 0) - opsBefore).toBe(1);
+    expect((await a.engine.lookupTables.summary(withTables)).addresses).toBe(first.plan.recipients.length + 2);
+    expect(second.sent).toBeLessThanOrEqual(Math.floor(legacyRepeat.sent / 2) + 1);
+
+    // Deleted: deactivated at the next check, closed once the cooldown has passed, rent back.
+    const deleted = (await a.type(`/schedule delete id:${withTables}`)).reply.text;
+    expect(deleted).toContain('lookup table(s) hold');
+    expect(deleted).toContain('closed by the bot itself');
+    const held = (await a.engine.lookupTables.summary(withTables)).rentLamports;
+    await a.scheduler.check();
+    expect((await a.engine.lookupTables.get(withTables))?.tables.map((t) => t.state)).toEqual(['deactivated']);
+    await a.scheduler.check();
+    expect((await a.engine.lookupTables.get(withTables))?.tables.map((t) => t.state)).toEqual(['deactivated']);
+    const beforeClose = await connection.getBalance(payer);
+    net.chain.advance(640);
+    await a.scheduler.check();
+    const closed = await a.engine.lookupTables.get(withTables);
+    expect(closed?.tables.map((t) => t.state)).toEqual(['gone']);
+    expect(closed?.closedAt).toBeDefined();
+    expect(await connection.getAccountInfo(new PublicKey(closed?.tables[0]?.address as string))).toBeNull();
+    // The rent came back, less the fees of the close.
+    expect((await connection.getBalance(payer)) - beforeClose).toBeGreaterThan(Number(held) - 20_000);
+  });
+});

@@ -13,6 +13,8 @@ export interface ChainProcessOptions {
   slotMs?: number;
   /** `--rate-limit` spec, e.g. "public-mainnet". Default none. */
   rateLimit?: string;
+  /** `--reward-accounts`: every holder has an empty reward token account already (a repeat distribution). */
+  rewardAccounts?: boolean;
   /** `--bulk-holders`: also a token with this many holders seeded in bulk (`bulkMint`). */
   bulkHolders?: number;
 }
@@ -76,6 +78,7 @@ async function startChainProcessOnce(runtime: Runtime, opts: ChainProcessOptions
     '--keypair-dir', keypairDir,
     ...(opts.rateLimit ? ['--rate-limit', opts.rateLimit] : []),
     ...(opts.bulkHolders ? ['--bulk-holders', String(opts.bulkHolders)] : []),
+    ...(opts.rewardAccounts ? ['--reward-accounts'] : []),
   ];
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -22,6 +22,7 @@ export async function runLocalnet(flags: LocalnetFlags): Promise<void> {
     transactionHistory: flags.history,
     ...(flags.laggingEndpointSlots !== undefined ? { laggingEndpointSlots: flags.laggingEndpointSlots } : {}),
     ...(flags.bulkHolders !== undefined ? { bulkHolders: flags.bulkHolders } : {}),
+    ...(flags.rewardAccounts ? { rewardAccounts: true } : {}),
     ...(flags.maxProgramAccounts !== undefined ? { maxProgramAccounts: flags.maxProgramAccounts } : {}),
     tokenProgramScans: flags.tokenProgramScans,
     das: flags.das,

@@ -34,6 +34,7 @@ program
   .option('--no-history', 'no transaction history: searchTransactionHistory and getTransaction answer -32011')
   .option('--lagging-endpoint-slots <n>', 'also serve a second endpoint this many slots behind the tip (laggingRpcUrl)', integer)
   .option('--bulk-holders <n>', 'also seed a token with this many holders in bulk (bulkMint; a million in seconds)', integer)
+  .option('--reward-accounts', 'every holder has an empty account of the reward token already, as after an earlier distribution')
   .option('--max-program-accounts <n>', 'refuse a getProgramAccounts answer of more accounts, as providers do', integer)
   .option('--no-token-program-scans', 'refuse getProgramAccounts on the token programs (-32010), as public mainnet does')
   .option('--no-das', 'do not serve the DAS method getTokenAccounts')
@@ -87,6 +88,7 @@ export interface LocalnetFlags {
   history: boolean;
   laggingEndpointSlots?: number;
   bulkHolders?: number;
+  rewardAccounts?: boolean;
   maxProgramAccounts?: number;
   /** false with --no-token-program-scans. */
   tokenProgramScans: boolean;

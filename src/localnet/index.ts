@@ -15,6 +15,8 @@ export interface LocalnetOptions extends Partial<ChainTuning> {
   port?: number;
   /** Holders of the seeded base token; 0 seeds nothing. Default 200. */
   holders?: number;
+  /** Every base holder has an empty account of the reward token already (a repeat distribution). Default false. */
+  rewardAccounts?: boolean;
   seed?: number;
   /** Where the distributor's keypair is written; default a new temporary folder. */
   keypairDir?: string;
@@ -76,6 +78,7 @@ export async function startLocalnet(opts: LocalnetOptions = {}): Promise<Localne
     holders: opts.holders ?? 200,
     seed: opts.seed ?? 42,
     keypairDir: opts.keypairDir ?? mkdtempSync(join(tmpdir(), 'tributary-localnet-')),
+    ...(opts.rewardAccounts ? { rewardAccounts: true } : {}),
   });
   let bulk: BulkTokenAccounts | undefined;
   if (opts.bulkHolders) {

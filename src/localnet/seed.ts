@@ -31,6 +31,11 @@ export interface SeedOptions {
   distributorSol?: bigint;
   /** Reward tokens (whole units) minted to the distributor. */
   rewardSupply?: bigint;
+  /**
+   * Every base holder has an empty associated account of the reward token already, as after an
+   * earlier distribution: a repeat distribution pays existing accounts. Default false.
+   */
+  rewardAccounts?: boolean;
 }
 
 /** One wallet of the seeded community, as a correct snapshot should report it. */
@@ -150,6 +155,12 @@ export function seedScenario(chain: LocalChain, opts: SeedOptions): Scenario {
     distributor.publicKey,
     rewardSupply,
   );
+  if (opts.rewardAccounts) {
+    for (const h of base.holders) {
+      const owner = new PublicKey(h.owner);
+      writeTokenAccount(getAssociatedTokenAddressSync(new PublicKey(rewardMint), owner, true, TOKEN_PROGRAM_ID), TOKEN_PROGRAM_ID, rewardMint, owner, 0n);
+    }
+  }
   const rewardMint2022 = writeMint(TOKEN_2022_PROGRAM_ID, rewardDecimals, rewardSupply, distributor.publicKey);
   writeTokenAccount(
     getAssociatedTokenAddressSync(new PublicKey(rewardMint2022), distributor.publicKey, false, TOKEN_2022_PROGRAM_ID),

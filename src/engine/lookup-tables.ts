@@ -42,8 +42,10 @@ export const TABLE_CAPACITY = 256;
 const EXTEND_CHUNK = 27;
 /** Bytes of a table before its addresses. */
 export const TABLE_META_BYTES = 56;
-/** Table transactions in flight at once. */
-const OPS_IN_FLIGHT = 8;
+/** Table transactions sent before their group is settled. */
+const OPS_PER_GROUP = 32;
+/** getTransaction cross-checks per poll. */
+const LOOKUPS_PER_POLL = 8;
 const SPL_MEMO = new PublicKey('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr');
 /**
  * Slots after its deactivation before a table can be closed: the program waits until the
@@ -393,23 +395,31 @@ export class LookupTables {
       assignments.push({ table: t.key.toBase58(), addresses: rest.slice(0, room) });
       rest = rest.slice(room);
     }
-    // New tables, one recent slot each: a table's address is derived from its authority and that slot.
+    // New tables, one recent slot each: a table's address is derived from its authority and that
+    // slot, which must be a recent one the chain has (a skipped slot fails the create, and the
+    // next round makes another).
     let lastSlot = Math.max(0, ...set.tables.map((t) => t.recentSlot));
-    let attempts = 0;
+    let rounds = 0;
     while (rest.length > 0) {
-      if (++attempts > Math.ceil(missing.length / TABLE_CAPACITY) + 8) throw new Error('lookup tables: could not create the tables needed (see earlier warnings)');
-      let recentSlot = await this.deps.connection.getSlot('finalized');
-      while (recentSlot <= lastSlot) {
+      if (++rounds > 8) throw new Error('lookup tables: could not create the tables needed (see earlier warnings)');
+      const count = Math.min(OPS_PER_GROUP, Math.ceil(rest.length / TABLE_CAPACITY));
+      let finalized = await this.deps.connection.getSlot('finalized');
+      while (finalized - count < lastSlot) {
         await sleep(this.poll);
-        recentSlot = await this.deps.connection.getSlot('finalized');
+        finalized = await this.deps.connection.getSlot('finalized');
       }
-      lastSlot = recentSlot;
-      const [ix, address] = AddressLookupTableProgram.createLookupTable({ authority: this.deps.payer.publicKey, payer: this.deps.payer.publicKey, recentSlot });
-      const table = address.toBase58();
-      set = await this.sendOps(lease, set, [{ kind: 'create', table, ixs: [ix], recentSlot }]);
-      if (set.tables.find((t) => t.address === table)?.state !== 'active') continue;
-      assignments.push({ table, addresses: rest.slice(0, TABLE_CAPACITY) });
-      rest = rest.slice(TABLE_CAPACITY);
+      const creates = Array.from({ length: count }, (_, k) => {
+        const recentSlot = finalized - k;
+        const [ix, address] = AddressLookupTableProgram.createLookupTable({ authority: this.deps.payer.publicKey, payer: this.deps.payer.publicKey, recentSlot });
+        return { kind: 'create' as const, table: address.toBase58(), ixs: [ix], recentSlot };
+      });
+      lastSlot = finalized;
+      set = await this.sendOps(lease, set, creates);
+      for (const c of creates) {
+        if (rest.length === 0 || set.tables.find((t) => t.address === c.table)?.state !== 'active') continue;
+        assignments.push({ table: c.table, addresses: rest.slice(0, TABLE_CAPACITY) });
+        rest = rest.slice(TABLE_CAPACITY);
+      }
     }
     const extends_: { kind: 'extend'; table: string; ixs: TransactionInstruction[]; addresses: string[] }[] = [];
     for (const a of assignments) {
@@ -430,7 +440,7 @@ export class LookupTables {
         });
       }
     }
-    for (let i = 0; i < extends_.length; i += OPS_IN_FLIGHT * 4) set = await this.sendOps(lease, set, extends_.slice(i, i + OPS_IN_FLIGHT * 4));
+    for (let i = 0; i < extends_.length; i += OPS_PER_GROUP) set = await this.sendOps(lease, set, extends_.slice(i, i + OPS_PER_GROUP));
     const failed = await this.failedOps(set, 'extend');
     if (failed > 0) this.deps.logger.warn({ set: set.id, failed }, 'some lookup table extensions failed: those recipients are paid without the tables');
     return set;
@@ -499,20 +509,26 @@ export class LookupTables {
   private async settleOps(lease: HeldLease, start: TableSet, ops: TableOp[]): Promise<TableSet> {
     let set = start;
     const open = new Map(ops.map((o) => [o.signature, { op: o, sentAt: Date.now(), pastSince: undefined as number | undefined }]));
+    /** The finalized height of the last poll: only transactions past it may have expired and need a getTransaction. */
+    let height = 0;
     while (open.size > 0) {
       if (lease.lost) throw new Error(`lookup tables ${set.id}: another process took them over`);
       await sleep(this.poll);
       const entries = [...open.values()];
       const signatures = entries.map((e) => e.op.signature);
+      // A public endpoint allows about 40 calls of one method in 10 s: a few cross-checks per poll.
+      const lookups = entries.filter((e) => e.op.lastValidBlockHeight < height).slice(0, LOOKUPS_PER_POLL);
       const calls = [
         { method: 'getEpochInfo', params: [{ commitment: 'finalized' }] },
         { method: 'minimumLedgerSlot', params: [] },
+        // At most 256 signatures a call; table transactions are sent in smaller groups.
         { method: 'getSignatureStatuses', params: [signatures, { searchTransactionHistory: true }] },
-        ...signatures.map((s) => ({ method: 'getTransaction', params: [s, { commitment: 'confirmed', maxSupportedTransactionVersion: 0, encoding: 'base64' }] })),
+        ...lookups.map((e) => ({ method: 'getTransaction', params: [e.op.signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0, encoding: 'base64' }] })),
       ];
       const { answers } = await this.deps.rpc(calls);
       const info = answers[0]?.result as { absoluteSlot?: number; blockHeight?: number } | undefined;
       const finalized = info && typeof info.absoluteSlot === 'number' && typeof info.blockHeight === 'number' ? { slot: info.absoluteSlot, blockHeight: info.blockHeight } : null;
+      if (finalized) height = Math.max(height, finalized.blockHeight);
       const first = answers[1]?.result;
       const statusAnswer = answers[2];
       const noHistory = statusAnswer?.error?.code === NO_HISTORY;
@@ -526,8 +542,9 @@ export class LookupTables {
       };
       const changes: FencedEntry[] = [];
       for (const [k, e] of entries.entries()) {
-        const answer = answers[3 + k];
-        const lookup = !answer || answer.error ? 'unavailable' : answer.result === null ? 'absent' : 'found';
+        const asked = lookups.indexOf(e);
+        const answer = asked >= 0 ? answers[3 + asked] : undefined;
+        const lookup = asked < 0 ? 'not-asked' : !answer || answer.error ? 'unavailable' : answer.result === null ? 'absent' : 'found';
         const outcome = settle(e.op, noHistory ? null : (value?.value?.[k] ?? null), evidence, lookup);
         if (outcome.outcome === 'unknown') {
           if (finalized && finalized.blockHeight > e.op.lastValidBlockHeight) e.pastSince ??= Date.now();

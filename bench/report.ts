@@ -1,6 +1,7 @@
 import type { BaselineResult } from './scenarios/baseline.js';
 import type { CliLatencyResult } from './scenarios/cli-latency.js';
-import type { ConsoleLoadResult, IdleVariantResult, LargeRunResult, SmallRunResult, ThrottledResult } from './scenarios/engine.js';
+import type { BulkDistributionResult, ConsoleLoadResult, IdleVariantResult, LargeRunResult, SmallRunResult, ThrottledResult } from './scenarios/engine.js';
+import type { DiscordPreviewResult } from './scenarios/discord.js';
 import type { TxBuildResult } from './scenarios/tx-build.js';
 import type { PreviewScaleRow } from './scenarios/preview-scale.js';
 import type { MachineInfo } from './lib/machine.js';
@@ -33,7 +34,20 @@ export interface Details {
   /** Snapshot and preview of bulk-seeded tokens, one row per size. */
   previewScale?: PreviewScaleRow[];
   /** When the preview-scale rows were measured (they may come from `--only preview-scale`, later than the rest). */
-  previewScaleRun?: { command: string; date: string; commit: string; loadAverage: number[]; loadAverageEnd: number[] };
+  previewScaleRun?: RunMeta;
+  /** A distribution to every holder of a bulk-seeded token (100,000), with when it was measured. */
+  bulkDistribution?: BulkDistributionResult & { run: RunMeta };
+  /** The Discord bot's first callback to a preview of a bulk-seeded token (10,000). */
+  discordPreview?: DiscordPreviewResult & { run: RunMeta };
+}
+
+/** When and how a part was measured (it may come from `--only`, later than the rest). */
+export interface RunMeta {
+  command: string;
+  date: string;
+  commit: string;
+  loadAverage: number[];
+  loadAverageEnd: number[];
 }
 
 const HOW: Record<(typeof RESULT_KEYS)[number], string> = {
@@ -60,6 +74,9 @@ const HOW: Record<(typeof RESULT_KEYS)[number], string> = {
   peak_rss_mb_preview_1m: 'same, 1,000,000 holders',
   event_loop_max_ms_10k: 'monitorEventLoopDelay max during the 10,000-holder preview (machine load disturbs it: see the table)',
   event_loop_max_ms_1m_preview: 'same, 1,000,000-holder preview',
+  peak_rss_mb_100k: "kernel maxRSS of the engine process (`npm start`'s node flags) that previewed and paid every holder of a bulk-seeded 100,000-holder token",
+  recipients_per_s_100k: 'confirm -> completed event of that 100,000-recipient run; SPL reward, every recipient a new token account',
+  discord_first_callback_ms_10k: "the app's Discord bot: `/distribute preview` of a bulk-seeded 10,000-holder token, dispatch -> first callback at the Discord stand-in (see Large communities)",
 };
 
 const fmt = (x: number | undefined, digits = 2): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : String(round(x, digits)));
@@ -183,6 +200,7 @@ export function renderResults(results: Results, d: Details, notes: string): stri
   }
 
   if (d.previewScale?.length) out.push(...renderPreviewScale(d));
+  if (d.bulkDistribution || d.discordPreview) out.push(...renderCommunity(d));
 
   if (d.console) {
     const c = d.console;
@@ -242,6 +260,36 @@ function renderPreviewScale(d: Details): string[] {
     );
   }
   out.push('');
+  return out;
+}
+
+function renderCommunity(d: Details): string[] {
+  const out = ['## Large communities: a distribution, and Discord during a preview', ''];
+  const runLine = (r: RunMeta) => `Measured by \`${r.command}\` on ${r.date}, commit ${r.commit}, load average ${r.loadAverage.join(' / ')} at start and ${r.loadAverageEnd.join(' / ')} at the end.`;
+  const b = d.bulkDistribution;
+  if (b) {
+    const x = b.distribution;
+    const loop = x.eventLoop;
+    out.push(
+      `${runLine(b.run)} A chain process seeds a token with ${b.size} holders in bulk; one engine process (npm start's node flags, SQLite store) previews and pays every holder the chain's SPL reward (new token accounts, off-curve owners included).`,
+      '',
+      '| holders | recipients | paid / failed | transactions | preview s | run s | recipients/s | preview peak RSS MB | run peak RSS MB | kernel maxRSS MB | loop max / p99 ms, preview | loop max / p99 ms, run |',
+      '|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
+      `| ${b.size} | ${x.recipients} | ${x.paid} / ${x.failed} | ${x.transactions} | ${fmt(x.previewMs / 1000, 1)} | ${fmt(x.runMs / 1000, 1)} | ${fmt(x.paid / (x.runMs / 1000), 1)} | ${fmt(x.peakRssPreviewMb, 0)} | ${fmt(x.peakRssRunMb, 0)} | ${fmt(x.maxRssMb, 0)} | ${loop ? `${fmt(loop.previewMaxMs, 0)} / ${fmt(loop.previewP99Ms, 0)}` : 'n/a'} | ${loop ? `${fmt(loop.runMaxMs, 0)} / ${fmt(loop.runP99Ms, 0)}` : 'n/a'} |`,
+      '',
+    );
+  }
+  const c = d.discordPreview;
+  if (c) {
+    out.push(
+      `${runLine(c.run)} The whole app with its Discord bot (discord.js against the tests' Discord stand-in, in the app's process) answers an operator's \`/distribute preview\` of a bulk-seeded token of ${c.size} holders (SPL reward) and a \`/help\` dispatched at the same moment; times from dispatch to the first callback reaching the stand-in (Discord drops an interaction not answered within 3 s).`,
+      '',
+      '| holders | preview: first callback ms (type) | preview answered s | /help first callback ms | loop max / p99 ms |',
+      '|---:|---|---:|---:|---|',
+      `| ${c.size} | ${fmt(c.previewFirstCallbackMs, 0)} (${c.previewAckType === 5 ? 'defer' : c.previewAckType === 4 ? 'reply' : c.previewAckType}) | ${fmt(c.previewAnsweredMs / 1000, 1)} | ${fmt(c.helpFirstCallbackMs, 0)} | ${fmt(c.eventLoopMaxMs, 0)} / ${fmt(c.eventLoopP99Ms, 0)} |`,
+      '',
+    );
+  }
   return out;
 }
 

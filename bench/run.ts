@@ -15,10 +15,11 @@ import { busyProcesses, machineInfo } from './lib/machine.js';
 import { RESULT_KEYS, type Results } from './lib/targets.js';
 import { build, REPO_ROOT, startFlags, type Runtime } from './lib/runtime.js';
 import { median, round } from './lib/stats.js';
-import { renderResults, type Details } from './report.js';
+import { renderResults, type Details, type RunMeta } from './report.js';
 import { runBaseline } from './scenarios/baseline.js';
 import { benchCliLatency } from './scenarios/cli-latency.js';
-import { benchConsole, benchIdleVariants, benchLarge, benchLargeWithFlags, benchSmall, benchThrottled } from './scenarios/engine.js';
+import { benchBulkDistribution, benchConsole, benchIdleVariants, benchLarge, benchLargeWithFlags, benchSmall, benchThrottled } from './scenarios/engine.js';
+import { benchDiscordPreview } from './scenarios/discord.js';
 import { benchTxBuild } from './scenarios/tx-build.js';
 import { bundleCli } from './prototypes/bundle-cli.js';
 import { benchPreviewScale } from './scenarios/preview-scale.js';
@@ -43,6 +44,13 @@ export const SIZES = {
 
 /** Holder counts of the large-community scenario; the results' keys name the full sizes (10k, 100k, 1m). */
 export const PREVIEW_SCALE_SIZES = { full: [10_000, 100_000, 1_000_000], quick: [1_000] } as const;
+
+/** The large-community distribution (`peak_rss_mb_100k`) and the Discord preview (`discord_first_callback_ms_10k`). */
+export const COMMUNITY_SIZES = { full: { distribution: 100_000, discord: 10_000 }, quick: { distribution: 500, discord: 500 } } as const;
+
+/** Parts `--only` runs (comma-separated), merged into the results already in the output folder. */
+const ONLY_PARTS = ['preview-scale', 'distribution-100k', 'discord-10k'] as const;
+type OnlyPart = (typeof ONLY_PARTS)[number];
 
 export async function runBench(opts: BenchOptions): Promise<{ results: Results; details: Details }> {
   const size = opts.quick ? SIZES.quick : SIZES.full;
@@ -85,7 +93,10 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
   log(`idle: the whole app against a chain, ${size.idleReps} processes per variant`);
   details.idle = await benchIdleVariants(runtime, size.small, { settleMs: size.idleSettleMs, replies: size.replies, reps: size.idleReps, withPlainNode: opts.prototypes });
 
-  await measurePreviewScale(opts, details, PREVIEW_SCALE_SIZES[opts.quick ? 'quick' : 'full'], opts.quick ? 'npm run bench -- --quick' : 'npm run bench');
+  const command = opts.quick ? 'npm run bench -- --quick' : 'npm run bench';
+  await measurePreviewScale(opts, details, PREVIEW_SCALE_SIZES[opts.quick ? 'quick' : 'full'], command);
+  await measureBulkDistribution(opts, details, command);
+  await measureDiscordPreview(opts, details, command);
 
   log(`CLI processes: node -e 0, tributary --help, tributary config show x ${size.cliRuns}`);
   details.cli = benchCliLatency(runtime, size.cliRuns, opts.prototypes ? bundleCli() : null);
@@ -112,6 +123,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
     config_show_ms: round(d.cli.configShowMs, 1),
     node_startup_ms: round(d.cli.nodeStartupMs, 1),
     ...previewScaleResults(d),
+    ...communityResults(d),
   };
   mkdirSync(opts.outDir, { recursive: true });
   const ordered = Object.fromEntries(RESULT_KEYS.map((k) => [k, results[k]]));
@@ -127,6 +139,42 @@ async function measurePreviewScale(opts: BenchOptions, details: Details, sizes: 
   const startLoad = loadavg().map((x) => round(x, 2));
   details.previewScale = await benchPreviewScale(opts.runtime, sizes, opts.log);
   details.previewScaleRun = { command, date: new Date().toISOString(), commit: details.machine.commit, loadAverage: startLoad, loadAverageEnd: loadavg().map((x) => round(x, 2)) };
+}
+
+function runMeta(details: Details, command: string, startLoad: number[]): RunMeta {
+  return { command, date: new Date().toISOString(), commit: details.machine.commit, loadAverage: startLoad, loadAverageEnd: loadavg().map((x) => round(x, 2)) };
+}
+
+/** One distribution to every holder of a bulk-seeded token (100,000 in a full run). */
+async function measureBulkDistribution(opts: BenchOptions, details: Details, command: string): Promise<void> {
+  const size = COMMUNITY_SIZES[opts.quick ? 'quick' : 'full'].distribution;
+  opts.log(`distribution: ${size} holders of a bulk-seeded token (preview and payment in one engine process)`);
+  const startLoad = loadavg().map((x) => round(x, 2));
+  const result = await benchBulkDistribution(opts.runtime, size);
+  details.bulkDistribution = { ...result, run: runMeta(details, command, startLoad) };
+  const d = result.distribution;
+  opts.log(`  paid ${d.paid} in ${(d.runMs / 1000).toFixed(1)} s (${(d.paid / (d.runMs / 1000)).toFixed(0)}/s), kernel maxRSS ${d.maxRssMb.toFixed(0)} MB`);
+}
+
+/** The Discord bot's first callback to a `/distribute preview` of a bulk-seeded token (10,000 in a full run). */
+async function measureDiscordPreview(opts: BenchOptions, details: Details, command: string): Promise<void> {
+  const size = COMMUNITY_SIZES[opts.quick ? 'quick' : 'full'].discord;
+  opts.log(`Discord: /distribute preview of ${size} holders and /help at the same moment (the app's bot against the Discord stand-in)`);
+  const startLoad = loadavg().map((x) => round(x, 2));
+  const result = await benchDiscordPreview(opts.runtime, size);
+  details.discordPreview = { ...result, run: runMeta(details, command, startLoad) };
+  opts.log(`  first callback ${result.previewFirstCallbackMs.toFixed(0)} ms (type ${result.previewAckType}), /help ${result.helpFirstCallbackMs.toFixed(0)} ms, answered ${(result.previewAnsweredMs / 1000).toFixed(1)} s`);
+}
+
+function communityResults(d: Details): Results {
+  const out: Results = {};
+  const dist = d.bulkDistribution?.distribution;
+  if (dist) {
+    out.peak_rss_mb_100k = round(dist.maxRssMb, 1);
+    out.recipients_per_s_100k = round(dist.paid / (dist.runMs / 1000), 1);
+  }
+  if (d.discordPreview) out.discord_first_callback_ms_10k = round(d.discordPreview.previewFirstCallbackMs, 1);
+  return out;
 }
 
 function previewScaleResults(d: Details): Results {
@@ -147,11 +195,12 @@ function previewScaleResults(d: Details): Results {
 }
 
 /**
- * `npm run bench -- --only preview-scale [--sizes 10000,100000,1000000]`: only the large-community
- * scenario, merged into the results.json, details.json and RESULTS.md already in the output folder
- * (the other figures keep the run they came from, whose date and commit RESULTS.md shows).
+ * `npm run bench -- --only preview-scale,distribution-100k,discord-10k [--sizes 10000,100000,1000000]`:
+ * only those large-community parts (`--sizes` is the preview scale's), merged into the results.json,
+ * details.json and RESULTS.md already in the output folder (the other figures keep the run they
+ * came from, whose date and commit RESULTS.md shows).
  */
-export async function runPreviewScaleOnly(opts: BenchOptions, sizes: readonly number[]): Promise<void> {
+export async function runOnly(opts: BenchOptions, parts: readonly OnlyPart[], sizes: readonly number[]): Promise<void> {
   let details: Details;
   let results: Results;
   try {
@@ -167,10 +216,22 @@ export async function runPreviewScaleOnly(opts: BenchOptions, sizes: readonly nu
   }
   // The other figures keep their own run's machine line; this run's commit and load go with its rows.
   const here = { ...details, machine: machineInfo(REPO_ROOT) } as Details;
-  await measurePreviewScale(opts, here, sizes, `npm run bench -- --only preview-scale --sizes ${sizes.join(',')}`);
-  details.previewScale = here.previewScale;
-  details.previewScaleRun = here.previewScaleRun;
-  Object.assign(results, previewScaleResults(details));
+  const command = `npm run bench -- ${opts.quick ? '--quick ' : ''}--only ${parts.join(',')}${parts.includes('preview-scale') ? ` --sizes ${sizes.join(',')}` : ''}`;
+  if (parts.includes('preview-scale')) {
+    await measurePreviewScale(opts, here, sizes, command);
+    details.previewScale = here.previewScale;
+    details.previewScaleRun = here.previewScaleRun;
+    Object.assign(results, previewScaleResults(details));
+  }
+  if (parts.includes('distribution-100k')) {
+    await measureBulkDistribution(opts, here, command);
+    details.bulkDistribution = here.bulkDistribution;
+  }
+  if (parts.includes('discord-10k')) {
+    await measureDiscordPreview(opts, here, command);
+    details.discordPreview = here.discordPreview;
+  }
+  Object.assign(results, communityResults(details));
   mkdirSync(opts.outDir, { recursive: true });
   const ordered = Object.fromEntries(RESULT_KEYS.filter((k) => results[k] !== undefined).map((k) => [k, results[k]]));
   writeFileSync(join(opts.outDir, 'results.json'), `${JSON.stringify(ordered, null, 2)}\n`);
@@ -216,8 +277,10 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
   const sizesAt = argv.indexOf('--sizes');
   const sizes = sizesAt >= 0 ? (argv[sizesAt + 1] ?? '').split(',').map(Number) : [...PREVIEW_SCALE_SIZES[opts.quick ? 'quick' : 'full']];
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error(`--sizes takes whole numbers separated by commas, e.g. 10000,100000,1000000`);
-  if (only >= 0 && argv[only + 1] !== 'preview-scale') throw new Error(`--only knows one scenario: preview-scale`);
-  const job = process.argv.includes('--render') ? Promise.resolve(renderAgain(opts.outDir)) : only >= 0 ? runPreviewScaleOnly(opts, sizes) : runBench(opts);
+  const parts = only >= 0 ? (argv[only + 1] ?? '').split(',') : [];
+  const unknown = parts.filter((p) => !(ONLY_PARTS as readonly string[]).includes(p));
+  if (only >= 0 && (parts.length === 0 || unknown.length > 0)) throw new Error(`--only takes ${ONLY_PARTS.join(', ')} (comma-separated), not "${unknown.join(',') || argv[only + 1]}"`);
+  const job = process.argv.includes('--render') ? Promise.resolve(renderAgain(opts.outDir)) : only >= 0 ? runOnly(opts, parts as OnlyPart[], sizes) : runBench(opts);
   job.then(
     () => process.exit(0),
     (e: unknown) => {

@@ -23,6 +23,9 @@ export const RESULT_KEYS = [
   'peak_rss_mb_preview_1m',
   'event_loop_max_ms_10k',
   'event_loop_max_ms_1m_preview',
+  'peak_rss_mb_100k',
+  'recipients_per_s_100k',
+  'discord_first_callback_ms_10k',
 ] as const;
 
 export type ResultKey = (typeof RESULT_KEYS)[number];
@@ -58,4 +61,11 @@ export const TARGETS: Partial<Record<ResultKey, Target>> = {
   peak_rss_mb_preview_1m: { check: (v) => v <= 500, text: '<= 500 MB', source: 'docs/targets.md' },
   event_loop_max_ms_10k: { check: (v) => v <= 50, text: '<= 50 ms', source: 'docs/targets.md' },
   event_loop_max_ms_1m_preview: { check: (v) => v <= 50, text: '<= 50 ms', source: 'docs/targets.md' },
+  peak_rss_mb_100k: { check: (v) => v <= 400, text: '<= 400 MB', source: 'docs/targets.md' },
+  recipients_per_s_100k: {
+    check: (v, all) => (all.recipients_per_s_10k === undefined ? null : v >= all.recipients_per_s_10k),
+    text: '>= recipients_per_s_10k',
+    source: 'docs/targets.md',
+  },
+  discord_first_callback_ms_10k: { check: (v) => v <= 1_000, text: '<= 1,000 ms', source: 'docs/targets.md' },
 };

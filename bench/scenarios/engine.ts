@@ -52,6 +52,27 @@ export async function benchLargeWithFlags(runtime: Runtime, holders: number, exe
   }
 }
 
+export interface BulkDistributionResult {
+  size: number;
+  chainStartupMs: number;
+  distribution: DistributeResult;
+}
+
+/**
+ * One distribution to every holder of a token seeded in bulk (`tributary localnet --bulk-holders`):
+ * the large-community run, preview and payment in one engine process.
+ */
+export async function benchBulkDistribution(runtime: Runtime, holders: number): Promise<BulkDistributionResult> {
+  const chain = await startChainProcess(runtime, { holders: 10, bulkHolders: holders });
+  try {
+    if (!chain.bulkMint) throw new Error('the chain printed no bulkMint');
+    const distribution = await runWorker<DistributeResult>(runtime, distributeTask(chain, { token: chain.bulkMint }), { timeoutMs: 60 * 60_000 });
+    return { size: holders, chainStartupMs: chain.startupMs, distribution };
+  } finally {
+    await chain.close();
+  }
+}
+
 export interface SmallRunResult {
   distribution: DistributeResult;
   idle: IdleResult;

@@ -3,6 +3,7 @@
  * result over IPC. Running it apart from the bench runner and the chain makes its memory and CPU
  * figures its own.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Connection } from '@solana/web3.js';
 import { takeSnapshot } from '../../src/engine/snapshot.js';
 import type { CompletedEvent } from '../../src/engine/events.js';
@@ -58,9 +59,14 @@ async function distribute(task: DistributeTask): Promise<DistributeResult> {
 
   await resetStats(task.statsUrl);
   sampler.reset();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const p0 = performance.now();
   const preview = await service.preview({ token: task.token, amount: task.amount, reward: task.reward, includeOffCurve: task.includeOffCurve, refreshSnapshot: true }, operator);
   const previewMs = performance.now() - p0;
+  loop.disable();
+  const previewLoop = { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6 };
+  loop.reset();
   const previewStats = await readStats(task.statsUrl);
   const peakRssPreviewMb = sampler.peakBytes() / MB;
   const { plan } = preview;
@@ -82,10 +88,12 @@ async function distribute(task: DistributeTask): Promise<DistributeResult> {
     };
     events.on('completed', on);
   });
+  loop.enable();
   const r0 = performance.now();
   await service.confirm(plan.id, operator);
   const done = await completed;
   const runMs = performance.now() - r0;
+  loop.disable();
   events.off('transaction', onTx);
   const peakRssRunMb = sampler.peakBytes() / MB;
   const runStats = await readStats(task.statsUrl);
@@ -115,6 +123,7 @@ async function distribute(task: DistributeTask): Promise<DistributeResult> {
     peakRssPreviewMb,
     peakRssRunMb,
     maxRssMb: maxRssBytes() / MB,
+    eventLoop: { previewMaxMs: previewLoop.maxMs, previewP99Ms: previewLoop.p99Ms, runMaxMs: loop.max / 1e6, runP99Ms: loop.percentile(99) / 1e6 },
     verified,
   };
 }

@@ -47,8 +47,8 @@ export interface PreviewScaleResult {
   /** The preview's own snapshot (engine 'snapshot' event). */
   previewSnapshotMs: number;
   /**
-   * The ledger's createPlan inside the preview (the plan written whole: the lead's code, not
-   * sliced), timed by wrapping the method: most of it holds the event loop.
+   * The ledger's createPlan inside the preview (the plan's chunks, then its header), timed by
+   * wrapping the method.
    */
   createPlanMs: number;
   /** RSS and V8 heap in use when the plan reached createPlan: what snapshot, allocation and the plan's objects hold. */

@@ -70,6 +70,8 @@ export interface DistributeResult {
   peakRssPreviewMb: number;
   peakRssRunMb: number;
   maxRssMb: number;
+  /** Event-loop delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution) during the preview and during the run. */
+  eventLoop?: { previewMaxMs: number; previewP99Ms: number; runMaxMs: number; runP99Ms: number };
   verified: { checked: number; wrong: number } | null;
 }
 

@@ -1,0 +1,26 @@
+/**
+ * Discord's first callback while a large preview is planned: a chain process with a bulk-seeded
+ * token of `holders` holders, then the whole app with its Discord bot in a fresh process
+ * (bench/workers/discord-worker.ts) answering a `/distribute preview` of it and a `/help`.
+ */
+import { startChainProcess } from '../lib/chain-process.js';
+import type { Runtime } from '../lib/runtime.js';
+import { runTaskProcess } from '../lib/worker.js';
+import type { DiscordResult, DiscordTask } from '../workers/discord-worker.js';
+
+export interface DiscordPreviewResult extends DiscordResult {
+  size: number;
+  chainStartupMs: number;
+}
+
+export async function benchDiscordPreview(runtime: Runtime, holders: number): Promise<DiscordPreviewResult> {
+  const chain = await startChainProcess(runtime, { holders: 10, bulkHolders: holders });
+  try {
+    if (!chain.bulkMint) throw new Error('the chain printed no bulkMint');
+    const task: DiscordTask = { rpcUrl: chain.rpcUrl, statsUrl: chain.statsUrl, keypairPath: chain.keypairPath, mint: chain.bulkMint, reward: chain.rewardMint, amount: '1000000' };
+    const result = await runTaskProcess<DiscordResult>(runtime, 'bench/workers/discord-worker.ts', task, { timeoutMs: 60 * 60_000 });
+    return { size: holders, chainStartupMs: chain.startupMs, ...result };
+  } finally {
+    await chain.close();
+  }
+}

@@ -3,6 +3,7 @@ import type { CliLatencyResult } from './scenarios/cli-latency.js';
 import type { BulkDistributionResult, ConsoleLoadResult, IdleVariantResult, LargeRunResult, SmallRunResult, ThrottledResult } from './scenarios/engine.js';
 import type { DiscordPreviewResult } from './scenarios/discord.js';
 import type { TxBuildResult } from './scenarios/tx-build.js';
+import type { RecurringBenchResult } from './scenarios/recurring.js';
 import type { PreviewScaleRow } from './scenarios/preview-scale.js';
 import type { MachineInfo } from './lib/machine.js';
 import { median, round } from './lib/stats.js';
@@ -39,6 +40,8 @@ export interface Details {
   bulkDistribution?: BulkDistributionResult & { run: RunMeta };
   /** The Discord bot's first callback to a preview of a bulk-seeded token (10,000). */
   discordPreview?: DiscordPreviewResult & { run: RunMeta };
+  /** A repeat distribution to 10,000 existing token accounts, legacy and with lookup tables, throttled. */
+  recurring?: RecurringBenchResult & { run: RunMeta };
 }
 
 /** When and how a part was measured (it may come from `--only`, later than the rest). */
@@ -76,6 +79,10 @@ const HOW: Record<(typeof RESULT_KEYS)[number], string> = {
   event_loop_max_ms_1m_preview: 'same, 1,000,000-holder preview',
   peak_rss_mb_100k: "kernel maxRSS of the engine process (`npm start`'s node flags) that previewed and paid every holder of a bulk-seeded 100,000-holder token",
   recipients_per_s_100k: 'confirm -> completed event of that 100,000-recipient run; SPL reward, every recipient a new token account',
+  transactions_per_1k_recurring_legacy: 'distribution transactions per 1,000 recipients of a repeat distribution to 10,000 existing token accounts, legacy transactions',
+  transactions_per_1k_recurring_lookup: "same, a schedule with lookup tables (v0 transactions), its second occurrence (the first made the tables)",
+  throttled_10k_recurring_seconds_legacy: 'confirm -> completed of that legacy run, chain and gateway at 100 req/10 s, 40/10 s per method',
+  throttled_10k_recurring_seconds_lookup: 'same, the lookup-table run',
   discord_first_callback_ms_10k: "the app's Discord bot: `/distribute preview` of a bulk-seeded 10,000-holder token, dispatch -> first callback at the Discord stand-in (see Large communities)",
 };
 
@@ -201,6 +208,7 @@ export function renderResults(results: Results, d: Details, notes: string): stri
 
   if (d.previewScale?.length) out.push(...renderPreviewScale(d));
   if (d.bulkDistribution || d.discordPreview) out.push(...renderCommunity(d));
+  if (d.recurring) out.push(...renderRecurring(d.recurring));
 
   if (d.console) {
     const c = d.console;
@@ -242,6 +250,24 @@ export function renderResults(results: Results, d: Details, notes: string): stri
   }
   if (notes.trim()) out.push(notes.trim(), '');
   return `${out.join('\n')}\n`;
+}
+
+function renderRecurring(r: RecurringBenchResult & { run: RunMeta }): string[] {
+  const row = (name: string, o: RecurringBenchResult['legacy']['occurrences'][number]) =>
+    `| ${name} | ${o.recipients} | ${o.transactions} | ${fmt((o.transactions * 1000) / Math.max(1, o.recipients), 1)} | ${o.tableTransactions} | ${fmt(o.runMs / 1000, 1)} | ${o.runStats.requests} | ${o.runStats.rateLimited} | ${o.verified ? `${o.verified.checked - o.verified.wrong} of ${o.verified.checked}` : 'n/a'} |`;
+  const [setup, repeat] = r.lookup.occurrences;
+  return [
+    '## Repeat distributions with lookup tables',
+    '',
+    `Measured by \`${r.run.command}\` on ${r.run.date}, commit ${r.run.commit}, load average ${r.run.loadAverage.join(' / ')} at start and ${r.run.loadAverageEnd.join(' / ')} at the end. A chain process (\`tributary localnet --holders ${r.holders} --reward-accounts --rate-limit public-mainnet\`) seeds ${r.holders} holders, each with an existing (empty) account of the reward token, as after an earlier distribution; the engine paces to the same budget. One engine process pays a schedule's occurrence without lookup tables (legacy transactions); another pays two occurrences of a schedule with tables:true: the first makes the tables (create and extend transactions, recorded before they are sent, before the run's transfers) and pays, the second is the repeat. ${r.waitWindow ? 'Each run starts after a rate window (11 s) and is timed' : 'Each run is timed'} from confirm to completed; balances are checked afterwards by what each occurrence added. The tables hold ${fmt(r.lookup.tableRentLamports / 1e9, 4)} SOL of rent in ${r.lookup.tablesHeld} tables (returned when the schedule is deleted).`,
+    '',
+    '| run | recipients | transactions | per 1,000 | table transactions | confirm -> completed s | requests | 429 | paid exactly |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...r.legacy.occurrences.map((o) => row('legacy', o)),
+    ...(setup ? [row('lookup tables, first occurrence (makes the tables)', setup)] : []),
+    ...(repeat ? [row('lookup tables, repeat', repeat)] : []),
+    '',
+  ];
 }
 
 function renderPreviewScale(d: Details): string[] {

@@ -20,6 +20,7 @@ import { runBaseline } from './scenarios/baseline.js';
 import { benchCliLatency } from './scenarios/cli-latency.js';
 import { benchBulkDistribution, benchConsole, benchIdleVariants, benchLarge, benchLargeWithFlags, benchSmall, benchThrottled } from './scenarios/engine.js';
 import { benchDiscordPreview } from './scenarios/discord.js';
+import { benchRecurring } from './scenarios/recurring.js';
 import { benchTxBuild } from './scenarios/tx-build.js';
 import { bundleCli } from './prototypes/bundle-cli.js';
 import { benchPreviewScale } from './scenarios/preview-scale.js';
@@ -49,7 +50,10 @@ export const PREVIEW_SCALE_SIZES = { full: [10_000, 100_000, 1_000_000], quick: 
 export const COMMUNITY_SIZES = { full: { distribution: 100_000, discord: 10_000 }, quick: { distribution: 500, discord: 500 } } as const;
 
 /** Parts `--only` runs (comma-separated), merged into the results already in the output folder. */
-const ONLY_PARTS = ['preview-scale', 'distribution-100k', 'discord-10k'] as const;
+const ONLY_PARTS = ['preview-scale', 'distribution-100k', 'discord-10k', 'recurring-10k'] as const;
+
+/** Holders of the repeat-distribution scenario (legacy vs lookup tables, throttled). */
+export const RECURRING_SIZES = { full: 10_000, quick: 300 } as const;
 type OnlyPart = (typeof ONLY_PARTS)[number];
 
 export async function runBench(opts: BenchOptions): Promise<{ results: Results; details: Details }> {
@@ -97,6 +101,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
   await measurePreviewScale(opts, details, PREVIEW_SCALE_SIZES[opts.quick ? 'quick' : 'full'], command);
   await measureBulkDistribution(opts, details, command);
   await measureDiscordPreview(opts, details, command);
+  await measureRecurring(opts, details, command);
 
   log(`CLI processes: node -e 0, tributary --help, tributary config show x ${size.cliRuns}`);
   details.cli = benchCliLatency(runtime, size.cliRuns, opts.prototypes ? bundleCli() : null);
@@ -124,6 +129,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
     node_startup_ms: round(d.cli.nodeStartupMs, 1),
     ...previewScaleResults(d),
     ...communityResults(d),
+    ...recurringResults(d),
   };
   mkdirSync(opts.outDir, { recursive: true });
   const ordered = Object.fromEntries(RESULT_KEYS.map((k) => [k, results[k]]));
@@ -166,6 +172,31 @@ async function measureDiscordPreview(opts: BenchOptions, details: Details, comma
   opts.log(`  first callback ${result.previewFirstCallbackMs.toFixed(0)} ms (type ${result.previewAckType}), /help ${result.helpFirstCallbackMs.toFixed(0)} ms, answered ${(result.previewAnsweredMs / 1000).toFixed(1)} s`);
 }
 
+/** A repeat distribution to existing token accounts, legacy and with a schedule's lookup tables, under the public-mainnet budget. */
+async function measureRecurring(opts: BenchOptions, details: Details, command: string): Promise<void> {
+  const size = RECURRING_SIZES[opts.quick ? 'quick' : 'full'];
+  opts.log(`repeat distribution: ${size} existing token accounts, legacy then lookup tables, under the public-mainnet limit`);
+  const startLoad = loadavg().map((x) => round(x, 2));
+  const result = await benchRecurring(opts.runtime, size, !opts.quick);
+  details.recurring = { ...result, run: runMeta(details, command, startLoad) };
+  const legacy = result.legacy.occurrences[0];
+  const lookup = result.lookup.occurrences[result.lookup.occurrences.length - 1];
+  if (legacy && lookup) opts.log(`  legacy ${legacy.transactions} transactions in ${(legacy.runMs / 1000).toFixed(1)} s; lookup tables ${lookup.transactions} in ${(lookup.runMs / 1000).toFixed(1)} s`);
+}
+
+function recurringResults(d: Details): Results {
+  const r = d.recurring;
+  const legacy = r?.legacy.occurrences[0];
+  const lookup = r?.lookup.occurrences[r.lookup.occurrences.length - 1];
+  if (!legacy || !lookup) return {};
+  return {
+    transactions_per_1k_recurring_legacy: round((legacy.transactions * 1000) / legacy.recipients, 1),
+    transactions_per_1k_recurring_lookup: round((lookup.transactions * 1000) / lookup.recipients, 1),
+    throttled_10k_recurring_seconds_legacy: round(legacy.runMs / 1000, 2),
+    throttled_10k_recurring_seconds_lookup: round(lookup.runMs / 1000, 2),
+  };
+}
+
 function communityResults(d: Details): Results {
   const out: Results = {};
   const dist = d.bulkDistribution?.distribution;
@@ -195,7 +226,7 @@ function previewScaleResults(d: Details): Results {
 }
 
 /**
- * `npm run bench -- --only preview-scale,distribution-100k,discord-10k [--sizes 10000,100000,1000000]`:
+ * `npm run bench -- --only preview-scale,distribution-100k,discord-10k,recurring-10k [--sizes 10000,100000,1000000]`:
  * only those large-community parts (`--sizes` is the preview scale's), merged into the results.json,
  * details.json and RESULTS.md already in the output folder (the other figures keep the run they
  * came from, whose date and commit RESULTS.md shows).
@@ -231,7 +262,11 @@ export async function runOnly(opts: BenchOptions, parts: readonly OnlyPart[], si
     await measureDiscordPreview(opts, here, command);
     details.discordPreview = here.discordPreview;
   }
-  Object.assign(results, communityResults(details));
+  if (parts.includes('recurring-10k')) {
+    await measureRecurring(opts, here, command);
+    details.recurring = here.recurring;
+  }
+  Object.assign(results, communityResults(details), recurringResults(details));
   mkdirSync(opts.outDir, { recursive: true });
   const ordered = Object.fromEntries(RESULT_KEYS.filter((k) => results[k] !== undefined).map((k) => [k, results[k]]));
   writeFileSync(join(opts.outDir, 'results.json'), `${JSON.stringify(ordered, null, 2)}\n`);

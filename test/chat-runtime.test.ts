@@ -2,6 +2,7 @@
  * The command runtime without a chain: loading command files, role preconditions, errors, the audit
  * log, buttons, and the progress message's pacing. The platform tests run the same over the chain.
  */
+import { msg } from '../src/i18n/index.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -318,7 +319,7 @@ describe('progress message', () => {
     }
     // The trailing edit (at most one interval after the last count) is shown before the run ends.
     await vi.waitFor(() => expect(seen.at(-1)?.text).toContain('9/10 paid'), { timeout: 10_000 });
-    app.engine.events.emit('completed', { ...progress(10), state: 'completed', successRate: 1, durationMs: 1_000 });
+    app.engine.events.emit('completed', { ...progress(10), state: 'completed', successRate: 1, durationMs: 1_000, symbol: 'SOL', csv: 'recipient\r\n' });
     await done;
     hub.stop();
 
@@ -348,7 +349,7 @@ describe('progress message', () => {
     await vi.waitFor(() => expect(calls).toBe(1), { timeout: 10_000 });
     app.engine.events.emit('progress', progress(5));
     await vi.waitFor(() => expect(calls).toBe(2), { timeout: 10_000 });
-    expect(() => app.engine.events.emit('completed', { ...progress(10), state: 'completed', successRate: 1, durationMs: 10 })).not.toThrow();
+    expect(() => app.engine.events.emit('completed', { ...progress(10), state: 'completed', successRate: 1, durationMs: 10, symbol: 'SOL', csv: 'wallet\r\n' })).not.toThrow();
     await done;
     hub.stop();
     expect(calls).toBe(2);
@@ -362,7 +363,7 @@ describe('progress message', () => {
     const shown: string[] = [];
     const done = hub.follow('d1', 'console', { update: async (t) => void shown.push(t), finish: async (t) => void shown.push(t) });
     await vi.waitFor(() => expect(shown).toHaveLength(1), { timeout: 10_000 });
-    app.engine.events.emit('progress', { ...progress(4), state: 'paused', note: 'paused by ops' });
+    app.engine.events.emit('progress', { ...progress(4), state: 'paused', note: msg('pause.byOperator', { name: 'ops' }) });
     hub.settle();
     await done;
     hub.stop();

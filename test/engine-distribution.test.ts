@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { say, type Message } from '../src/i18n/index.js';
 import { Connection, PublicKey } from '@solana/web3.js';
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { completion, operator, onChainBalances, runToEnd, harnessPerTest, type EngineHarness } from './helpers/engine.js';
@@ -269,7 +270,7 @@ describe('distribution engine on the local chain', () => {
     const h = await harness({ holders: 60, seed: 24 }, { executor: { maxInFlightTransactions: 1 } });
     const s = h.net.scenario;
     const preview = await h.engine.service.preview({ token: s.baseMint, amount: '1000', reward: s.rewardMint }, operator);
-    const paused = new Promise<{ note?: string }>((resolve) => h.engine.events.on('progress', (e) => e.state === 'paused' && resolve(e)));
+    const paused = new Promise<{ note?: Message }>((resolve) => h.engine.events.on('progress', (e) => e.state === 'paused' && resolve(e)));
     h.engine.events.once('transaction', () => {
       // The distributor's token account is emptied by someone else after the first transaction.
       const source = getAssociatedTokenAddressSync(new PublicKey(s.rewardMint), new PublicKey(s.distributor));
@@ -280,7 +281,8 @@ describe('distribution engine on the local chain', () => {
     });
     await h.engine.service.confirm(preview.plan.id, operator);
     const event = await paused;
-    expect(event.note).toMatch(/distributor cannot pay/);
+    expect(event.note?.key).toBe('pause.distributorCannotPay');
+    expect(say('en', event.note!)).toMatch(/distributor cannot pay/);
     const status = await h.engine.service.status(preview.plan.id);
     expect(status.record.state).toBe('paused');
     expect(status.progress.failed).toBe(0);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { say } from '../src/i18n/index.js';
 import { Connection } from '@solana/web3.js';
 import { openStore } from '../src/store/index.js';
 import type { ProgressEvent } from '../src/engine/events.js';
@@ -75,7 +76,7 @@ describe('settling transactions on a chain that behaves like real validators', (
     const done = completion(h, preview.plan.id);
     const states: string[] = [];
     h.engine.events.on('progress', (e) => states.push(e.state));
-    const waiting = progressUntil(h, (e) => (e.note ?? '').includes('waiting for the RPC endpoint'));
+    const waiting = progressUntil(h, (e) => e.note?.key === 'note.rpcWaiting' && say('en', e.note).includes('waiting for the RPC endpoint'));
     await h.engine.service.confirm(preview.plan.id, operator);
     await progressUntil(h, (e) => e.paid >= 5);
     h.net.server.setFaults({ serverError: 1 });
@@ -102,7 +103,7 @@ describe('settling transactions on a chain that behaves like real validators', (
     await h.engine.service.confirm(preview.plan.id, operator);
     const pause = await paused;
     h.net.server.setFaults({});
-    expect(pause.note).toMatch(/waiting for proof of what became of \d+ transaction\(s\): \w+ \(no-history\)/);
+    expect(say('en', pause.note!)).toMatch(/waiting for proof of what became of \d+ transaction\(s\): \w+ \(no-history\)/);
     const record = await h.engine.ledger.getDistribution(preview.plan.id);
     expect(record).toMatchObject({ state: 'paused', pauseCode: 'evidence' });
     // Nothing was signed again: the dropped transactions hold their recipients.
@@ -143,7 +144,7 @@ describe("the distributor's own limits", () => {
     const share = preview.plan.recipients.get(0).amount;
     h.net.chain.setAccount({ address: h.net.scenario.distributor, data: new Uint8Array(0), lamports: share + 200_000n, owner: '11111111111111111111111111111111' });
     const pause = await paused;
-    expect(pause.note).toMatch(/the distributor cannot pay/);
+    expect(say('en', pause.note!)).toMatch(/the distributor cannot pay/);
     expect(pause.failed).toBe(0);
     const record = await h.engine.ledger.getDistribution(preview.plan.id);
     expect(record).toMatchObject({ state: 'paused', pauseCode: 'distributor' });

@@ -169,7 +169,7 @@ describe('alert manager', () => {
 
     // A healthy distribution earlier in the same 15 minutes keeps the window rate above 95 %...
     engine.emit('progress', progress({ distributionId: 'd0', paid: 0 }));
-    engine.emit('completed', { ...progress({ distributionId: 'd0', paid: 1000, failed: 0, state: 'completed' }), successRate: 1, durationMs: 60_000 });
+    engine.emit('completed', { ...progress({ distributionId: 'd0', paid: 1000, failed: 0, state: 'completed' }), successRate: 1, durationMs: 60_000, symbol: 'SOL', csv: 'wallet\r\n' });
     await vi.advanceTimersByTimeAsync(60_000);
     // ...while the running one is healthy at first.
     engine.emit('progress', progress({ distributionId: 'd2', paid: 40, failed: 0, at: Date.now() }));

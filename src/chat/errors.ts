@@ -41,7 +41,7 @@ export class CommandError extends Error {
   readonly said: Message | string;
 
   constructor(code: CommandErrorCode, said: Message | string) {
-    super(typeof said === 'string' ? said : `${code} ${said.key}`);
+    super(typeof said === 'string' ? said : say('en', said));
     this.code = code;
     this.said = said;
   }

@@ -171,7 +171,7 @@ export class ProgressHub<Live = never> {
     if (this.stopped) return;
     const status = await this.app.engine.service.status(distributionId);
     const t = translator(locale ?? this.app.config.language);
-    const follower = new Follower(key, surface, status, t, this.intervalMs, this.app, this.logger.child({ distributionId, surface: key }), hooks);
+    const follower = new Follower(key, surface, status, t, this.intervalMs, this.logger.child({ distributionId, surface: key }), hooks);
     const list = this.followers.get(distributionId) ?? [];
     list.push(follower);
     this.followers.set(distributionId, list);
@@ -181,13 +181,13 @@ export class ProgressHub<Live = never> {
       else this.followers.delete(distributionId);
     });
     if (ENDED.has(status.record.state)) {
-      follower.complete(completedFrom(status));
+      follower.complete(await this.app.engine.service.summary(distributionId));
     } else {
       follower.progress(status.progress, true);
       // It may have ended between the status read and the follower joining the list, with no
       // event left to tell: read once more now that every later event is caught.
       const again = await this.app.engine.service.status(distributionId);
-      if (ENDED.has(again.record.state)) follower.complete(completedFrom(again));
+      if (ENDED.has(again.record.state)) follower.complete(await this.app.engine.service.summary(distributionId));
       else if (this.settling && !this.app.engine.service.activeIds().includes(distributionId)) follower.release();
     }
     return follower.done;
@@ -267,7 +267,6 @@ class Follower {
     status: DistributionStatus,
     private readonly t: Translator,
     private readonly intervalMs: number,
-    private readonly app: ChatServices,
     private readonly logger: Logger,
     private readonly hooks: FollowerHooks,
   ) {
@@ -294,15 +293,10 @@ class Follower {
     this.pending = null;
     this.chain = this.chain
       .then(async () => {
-        const files: ReplyFile[] = [];
+        // The summary and its report travel with the event (engine/events.ts).
         const name = csvFileName(event.distributionId);
-        try {
-          const csv = await this.app.engine.service.exportCsv(event.distributionId);
-          files.push({ name, bytes: new TextEncoder().encode(csv), contentType: 'text/csv' });
-        } catch (err) {
-          this.logger.warn({ err }, 'progress: report CSV not available');
-        }
-        await this.surface.finish(renderSummary(event, this.symbol, this.t, files.length ? name : undefined), files);
+        const files: ReplyFile[] = [{ name, bytes: new TextEncoder().encode(event.csv), contentType: 'text/csv' }];
+        await this.surface.finish(renderSummary(event, event.symbol, this.t, name), files);
         await this.remember();
         await this.hooks.shown?.().catch((err: unknown) => this.logger.warn({ err }, 'progress: place not closed'));
       })
@@ -359,13 +353,3 @@ class Follower {
 }
 
 /** The summary of a distribution that had ended before anyone followed it. */
-function completedFrom(status: DistributionStatus): CompletedEvent {
-  const { progress, record } = status;
-  const attempted = progress.paid + progress.failed;
-  return {
-    ...progress,
-    state: record.state,
-    successRate: attempted === 0 ? 1 : progress.paid / attempted,
-    durationMs: (record.finishedAt ?? Date.now()) - (record.startedAt ?? record.finishedAt ?? Date.now()),
-  };
-}

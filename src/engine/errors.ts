@@ -68,7 +68,8 @@ export class TributaryError extends Error {
   readonly details?: Record<string, unknown>;
 
   constructor(code: TributaryErrorCode, said: Message | string, opts: TributaryErrorOptions = {}) {
-    super(typeof said === 'string' ? said : `${code} ${said.key}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    // The message, for logs and stacks, is the English text; a chat renders `said` in its reader's language.
+    super(typeof said === 'string' ? said : say('en', said), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
     this.said = said;
     if (opts.details !== undefined) this.details = opts.details;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Message } from '../i18n/message.js';
 
 /** Counts a chat message, a metric or a report can show about one running distribution. */
 export interface ProgressEvent {
@@ -23,8 +24,8 @@ export interface ProgressEvent {
   /** Seconds until every recipient is settled at the current rate; null when unknown. */
   etaSeconds: number | null;
   state: DistributionState;
-  /** Why the run stopped, when it did not stop by itself (paused for lack of funds, an error). */
-  note?: string;
+  /** Why the run stopped, when it did not stop by itself (paused for lack of funds, an error), or what it waits for. */
+  note?: Message;
   at: number;
 }
 
@@ -37,10 +38,15 @@ export type DistributionState =
   | 'cancelled'
   | 'expired';
 
+/** The end of a run, with everything its summary shows: nobody needs to ask the service again. */
 export interface CompletedEvent extends ProgressEvent {
   /** paid / (paid + failed); 1 when nothing was attempted. */
   successRate: number;
   durationMs: number;
+  /** The reward's symbol ("SOL", a token's). */
+  symbol: string;
+  /** The per-recipient report (report.ts), CSV. */
+  csv: string;
 }
 
 export interface TransactionEvent {

@@ -9,6 +9,7 @@ import { isTributaryError } from './errors.js';
 import type { HeldLease } from './lease.js';
 import type { RpcBatch, RpcCall } from '../solana/gateway.js';
 import { distributionTag, TransferBuilder } from './tx-builder.js';
+import { instantParam, msg, type Message } from '../i18n/message.js';
 import type { LookupTableContents } from '../solana/v0-message.js';
 
 export interface ExecutorOptions {
@@ -127,7 +128,7 @@ export class DistributionRun {
   private startedAt = Date.now();
   private settledAtStart = 0;
   private builder: TransferBuilder | null = null;
-  private pauseReason: string | null = null;
+  private pauseReason: Message | null = null;
   private stall: EvidenceStall | null = null;
   private outage: { since: number; failures: number; last: string } | null = null;
   private lastPollAt = 0;
@@ -151,7 +152,7 @@ export class DistributionRun {
   }
 
   /** Why the engine itself paused the run (funds ran out), if it did. */
-  get engineStopReason(): string | null {
+  get engineStopReason(): Message | null {
     return this.pauseReason;
   }
 
@@ -243,7 +244,7 @@ export class DistributionRun {
     this.outage = this.outage ? { ...this.outage, failures: this.outage.failures + 1, last: message } : { since: now, failures: 1, last: message };
     const delay = Math.min(this.deps.options.outageBackoffMaxMs, this.deps.options.pollIntervalMs * 2 ** Math.min(this.outage.failures, 10));
     this.deps.logger.warn({ distributionId: this.plan.id, err: message, failures: this.outage.failures, retryInMs: delay }, 'RPC or store not answering; the run waits and tries again');
-    this.deps.events.emit('progress', { ...this.progress('running'), note: `waiting for the RPC endpoint since ${new Date(this.outage.since).toISOString()}: ${message}` });
+    this.deps.events.emit('progress', { ...this.progress('running'), note: msg('note.rpcWaiting', { since: instantParam(this.outage.since), error: message }) });
     await sleep(delay);
   }
 
@@ -501,7 +502,7 @@ export class DistributionRun {
     const { recipients } = entry.record;
     const reason = describeTxError(error);
     if (isDistributorFailure(error, entry.instructionOwner)) {
-      this.pauseReason = `the distributor cannot pay: ${reason}`;
+      this.pauseReason = msg('pause.distributorCannotPay', { reason });
       this.requestStop('pause');
       this.queue = [...recipients, ...this.queue];
       return;

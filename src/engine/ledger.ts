@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/message.js';
 import { createHash } from 'node:crypto';
 import type Keyv from 'keyv';
 import { entries } from '../store/iterate.js';
@@ -68,8 +69,8 @@ export interface DistributionRecord {
   confirmedAt?: number;
   startedAt?: number;
   finishedAt?: number;
-  /** Why the run is paused (an operator, or the engine itself when funds ran out). */
-  pauseReason?: string;
+  /** Why the run is paused (an operator, or the engine itself when funds ran out); a string in records older than the catalogue. */
+  pauseReason?: Message | string;
   /**
    * `evidence`: the engine paused itself because the chain could not yet say what became of some
    * transactions; it resumes by itself, after a restart too, once it can.

@@ -3,8 +3,9 @@ import type Keyv from 'keyv';
 import type { RpcBatch } from '../solana/gateway.js';
 import type { Logger } from 'pino';
 import { formatAmount } from './amounts.js';
+import { amountParam, lamportsParam, listParam, msg, type Message } from '../i18n/message.js';
 import { isTributaryError, TributaryError } from './errors.js';
-import type { EngineEventBus, ProgressEvent } from './events.js';
+import type { CompletedEvent, EngineEventBus, ProgressEvent } from './events.js';
 import { DistributionRun, progressOf, type EvidenceStall, type ExecutorDeps, type ExecutorOptions } from './executor.js';
 import type { HeldLease, LeaseTaker } from './lease.js';
 import type { Actor, DistributionRecord, Fence, Ledger, Plan } from './ledger.js';
@@ -141,7 +142,7 @@ export class DistributionService {
     const keepMs = this.deps.preview.previewTtlMs * 2 + 60_000;
     const record: DistributionRecord = { id: plan.id, state: 'previewed', createdBy: actor, createdAt: plan.createdAt, round: 0 };
     if (!(await this.deps.ledger.createPlan(plan, record, keepMs))) {
-      throw new TributaryError('INVALID_STATE', `plan id ${plan.id} is taken; run /distribute preview again`, { details: { id: plan.id } });
+      throw new TributaryError('INVALID_STATE', msg('err.planTaken', { id: plan.id }), { details: { id: plan.id } });
     }
     this.deps.events.emit('planned', {
       distributionId: plan.id,
@@ -160,18 +161,18 @@ export class DistributionService {
     return this.exclusive(id, async () => {
       this.assertMayRun();
       const { plan, record } = await this.load(id);
-      if (record.state !== 'previewed') throw invalidState(record, 'confirm', 'only a previewed plan can be confirmed');
+      if (record.state !== 'previewed') throw invalidState(record, 'confirm');
       const lease = await this.deps.leases.take(plan.id);
       try {
         const current = await this.deps.ledger.getDistribution(plan.id);
-        if (current?.state !== 'previewed') throw invalidState(current ?? record, 'confirm', 'only a previewed plan can be confirmed');
+        if (current?.state !== 'previewed') throw invalidState(current ?? record, 'confirm');
         if (Date.now() > plan.expiresAt) {
           await this.deps.ledger.write(lease.fence, { distribution: { ...current, state: 'expired' } });
-          throw new TributaryError('PLAN_EXPIRED', `plan ${id} expired; run /distribute preview again`, { details: { id } });
+          throw new TributaryError('PLAN_EXPIRED', msg('err.planExpired', { id }), { details: { id } });
         }
         const total = formatAmount(plan.total, plan.reward.decimals);
         if (plan.network === 'mainnet-beta' && opts.acknowledgeTotal?.trim() !== total) {
-          throw new TributaryError('CONFIRMATION_REQUIRED', `this is mainnet: confirm again with the total, /distribute confirm id:${id} total:${total}`, {
+          throw new TributaryError('CONFIRMATION_REQUIRED', msg('err.mainnetTotal', { id, total }), {
             details: { id, total },
           });
         }
@@ -204,8 +205,8 @@ export class DistributionService {
       const active = this.runs.get(record.id);
       // A run waiting for evidence is recorded paused but still alive here: an operator's pause turns it into theirs.
       const waiting = active !== undefined && record.state === 'paused' && record.pauseCode === 'evidence';
-      if (record.state !== 'running' && !waiting) throw invalidState(record, 'pause', 'only a running distribution can be paused');
-      const reason = `paused by ${actor.name ?? actor.userId}`;
+      if (record.state !== 'running' && !waiting) throw invalidState(record, 'pause');
+      const reason = msg('pause.byOperator', { name: actor.name ?? actor.userId });
       if (active) {
         await this.deps.ledger.write(active.lease.fence, { distribution: { ...record, stopRequested: 'pause', pauseReason: reason, pauseCode: 'operator' } });
         active.run.requestStop('pause');
@@ -227,7 +228,7 @@ export class DistributionService {
     return this.exclusive(id, async () => {
       this.assertMayRun();
       const { plan, record } = await this.load(id);
-      if (record.state !== 'paused') throw invalidState(record, 'resume', 'only a paused distribution can be resumed');
+      if (record.state !== 'paused') throw invalidState(record, 'resume');
       const active = this.runs.get(record.id);
       // A run waiting for evidence is alive and resumes by itself; one that just paused is still letting go of its lease.
       if (active && record.pauseCode === 'evidence') return this.status(id);
@@ -265,7 +266,7 @@ export class DistributionService {
           const failures = await this.deps.ledger.failures(record.id);
           const view = await this.view(record.id, plan);
           if (view.states.some((s) => s.status === 'in-flight')) {
-            throw new TributaryError('INVALID_STATE', `cannot cancel ${record.id} yet: some of its transactions are still in flight; resume it, then cancel`, {
+            throw new TributaryError('INVALID_STATE', msg('err.cancelInFlight', { id: record.id }), {
               details: { id: record.id },
             });
           }
@@ -279,7 +280,7 @@ export class DistributionService {
         });
         return { wait: Promise.resolve() };
       }
-      throw invalidState(record, 'cancel', 'it has already ended');
+      throw invalidState(record, 'cancel');
     });
     await settleWithin(wait.wait, STOP_WAIT_MS);
     return this.status(id);
@@ -290,11 +291,11 @@ export class DistributionService {
     return this.exclusive(id, async () => {
       this.assertMayRun();
       const { plan, record } = await this.load(id);
-      if (record.state !== 'completed' && record.state !== 'cancelled') throw invalidState(record, 'retry', 'retry-failed is for a distribution that has ended');
+      if (record.state !== 'completed' && record.state !== 'cancelled') throw invalidState(record, 'retry');
       // The run that ended may still be letting go of its lease.
       await this.runs.get(record.id)?.done;
       const failures = await this.deps.ledger.failures(record.id);
-      if (failures.size === 0) throw new TributaryError('NOTHING_TO_RETRY', `distribution ${id} has no failed recipients`, { details: { id } });
+      if (failures.size === 0) throw new TributaryError('NOTHING_TO_RETRY', msg('err.nothingToRetry', { id }), { details: { id } });
       const lease = await this.deps.leases.take(record.id);
       try {
         await this.preflight(plan, [...failures.keys()]);
@@ -332,6 +333,24 @@ export class DistributionService {
     const txs = await this.deps.ledger.transactions(plan.id);
     const failures = await this.deps.ledger.failures(plan.id);
     return recipientReport(plan, recipientStates(plan.recipients.length, txs, failures).states);
+  }
+
+  /** An ended distribution's summary, as its `completed` event carried it. */
+  async summary(id: string): Promise<CompletedEvent> {
+    const { plan, record, progress } = await this.status(id);
+    return this.completion(plan, record, progress);
+  }
+
+  private async completion(plan: Plan, record: DistributionRecord, final: ProgressEvent): Promise<CompletedEvent> {
+    const attempted = final.paid + final.failed;
+    return {
+      ...final,
+      state: record.state,
+      successRate: attempted === 0 ? 1 : final.paid / attempted,
+      durationMs: (record.finishedAt ?? Date.now()) - (record.startedAt ?? record.finishedAt ?? Date.now()),
+      symbol: plan.reward.symbol,
+      csv: reportCsv(plan, await this.report(plan.id)),
+    };
   }
 
   async exportCsv(id: string): Promise<string> {
@@ -462,7 +481,7 @@ export class DistributionService {
     if (this.readOnlyReason !== null) throw new TributaryError('READ_ONLY', this.readOnlyReason);
     const problems = this.deps.storeProblems ?? [];
     if (problems.length > 0) {
-      throw new TributaryError('STORE_NOT_DURABLE', `distributions are refused: the store could lose ledger writes (${problems.join('; ')})`, { details: { problems } });
+      throw new TributaryError('STORE_NOT_DURABLE', msg('err.notDurable', { problems: problems.join('; ') }), { details: { problems } });
     }
   }
 
@@ -503,10 +522,13 @@ export class DistributionService {
       if (stall) {
         // An operator's stop is already on its way: the record keeps saying so, not "waiting for evidence".
         if (record.stopRequested) return;
-        const reason = `waiting for proof of what became of ${stall.transactions.length} transaction(s): ${stall.transactions
-          .slice(0, 5)
-          .map((t) => `${t.signature} (${t.missing})`)
-          .join(', ')}; it resumes by itself when the RPC node can tell`;
+        const reason = msg('pause.evidence', {
+          count: stall.transactions.length,
+          transactions: stall.transactions
+            .slice(0, 5)
+            .map((t) => `${t.signature} (${t.missing})`)
+            .join(', '),
+        });
         await this.deps.ledger.write(lease.fence, { distribution: { ...record, state: 'paused', pauseReason: reason, pauseCode: 'evidence' } });
         const run = this.runs.get(plan.id)?.run;
         if (run) this.deps.events.emit('progress', { ...run.progress('paused'), note: reason });
@@ -519,7 +541,7 @@ export class DistributionService {
   private async drive(run: DistributionRun, plan: Plan, lease: HeldLease): Promise<void> {
     const { ledger, logger } = this.deps;
     let outcome: Awaited<ReturnType<DistributionRun['run']>>;
-    let reason: string | null = null;
+    let reason: Message | null = null;
     try {
       outcome = await run.run();
       reason = run.engineStopReason;
@@ -527,7 +549,7 @@ export class DistributionService {
       // Nothing is lost: the ledger has every signed transaction; resume settles them first.
       logger.error({ distributionId: plan.id, err: e }, 'distribution run stopped by an error; paused');
       outcome = isTributaryError(e, 'LEASE_LOST') ? 'lost' : 'paused';
-      reason = `stopped by an error: ${(e as Error).message}; /distribute resume id:${plan.id} continues it`;
+      reason = msg('pause.error', { error: (e as Error).message, id: plan.id });
     }
     try {
       if (outcome === 'interrupted' || outcome === 'lost') {
@@ -539,7 +561,7 @@ export class DistributionService {
         const record = (await ledger.getDistribution(plan.id)) as DistributionRecord;
         const rest = withoutStop(record);
         if (final === 'paused') {
-          const pauseReason = reason ?? record.pauseReason ?? 'paused';
+          const pauseReason = reason ?? record.pauseReason ?? msg('pause.paused');
           await ledger.write(lease.fence, { distribution: { ...rest, state: 'paused', pauseReason, pauseCode: reason ? 'distributor' : (record.pauseCode ?? 'operator') } });
           this.deps.events.emit('progress', { ...run.progress('paused'), ...(reason ? { note: reason } : {}) });
           return;
@@ -558,13 +580,7 @@ export class DistributionService {
 
   private async announceEnd(plan: Plan, record: DistributionRecord, actor: Actor | null, progress?: ProgressEvent): Promise<void> {
     const final = progress ?? (await this.status(plan.id)).progress;
-    const attempted = final.paid + final.failed;
-    this.deps.events.emit('completed', {
-      ...final,
-      state: record.state,
-      successRate: attempted === 0 ? 1 : final.paid / attempted,
-      durationMs: (record.finishedAt ?? Date.now()) - (record.startedAt ?? record.finishedAt ?? Date.now()),
-    });
+    this.deps.events.emit('completed', await this.completion(plan, record, final));
     this.deps.logger.info({ distributionId: plan.id, state: record.state, paid: final.paid, failed: final.failed, by: actor ?? undefined }, 'distribution ended');
   }
 
@@ -590,21 +606,21 @@ export class DistributionService {
     const solNeeded = perRecipientFees + reserve + (reward.kind === 'spl' ? rentPerAccount * newAccounts : 0n) + (reward.kind === 'sol' ? rewardNeeded : 0n);
     const balances = await distributorBalances(this.deps.interactiveConnection, this.deps.payer.publicKey, reward);
     if (reward.kind === 'spl' && balances.sourceFrozen) {
-      throw new TributaryError('SOURCE_FROZEN', `the distributor's ${reward.symbol} account is frozen by the mint's freeze authority: nothing can be paid from it`, {
+      throw new TributaryError('SOURCE_FROZEN', msg('err.sourceFrozen', { symbol: reward.symbol }), {
         details: { mint: reward.mint },
       });
     }
     if (reward.kind === 'spl' && balances.rewardAvailable < rewardNeeded) {
       throw new TributaryError(
         'INSUFFICIENT_BALANCE',
-        `the distributor holds ${formatAmount(balances.rewardAvailable, reward.decimals)} ${reward.symbol} but this needs ${formatAmount(rewardNeeded, reward.decimals)}`,
+        msg('err.rewardShort', { available: amountParam(balances.rewardAvailable, reward.decimals, reward.symbol), needed: amountParam(rewardNeeded, reward.decimals) }),
         { details: { required: rewardNeeded.toString(), available: balances.rewardAvailable.toString(), asset: reward.symbol } },
       );
     }
     if (balances.solAvailable < solNeeded) {
       throw new TributaryError(
         'INSUFFICIENT_BALANCE',
-        `the distributor holds ${formatAmount(balances.solAvailable, 9)} SOL but this needs ${formatAmount(solNeeded, 9)} SOL (${reward.kind === 'sol' ? 'the total, ' : ''}fees${reward.kind === 'spl' ? ', new-account rent' : ''} and ${formatAmount(reserve, 9)} SOL kept for its own rent and retries)`,
+        msg(reward.kind === 'sol' ? 'err.solShortSol' : 'err.solShortSpl', { available: lamportsParam(balances.solAvailable), needed: lamportsParam(solNeeded), reserve: lamportsParam(reserve) }),
         { details: { required: solNeeded.toString(), available: balances.solAvailable.toString(), asset: 'SOL' } },
       );
     }
@@ -613,7 +629,7 @@ export class DistributionService {
   private async load(id: string): Promise<{ plan: Plan; record: DistributionRecord }> {
     const clean = id.trim().toLowerCase();
     const [plan, record] = await Promise.all([this.knownPlan(clean) ?? this.deps.ledger.getPlan(clean), this.deps.ledger.getDistribution(clean)]);
-    if (!plan || !record) throw new TributaryError('PLAN_NOT_FOUND', `no distribution or plan with id "${id}"`, { details: { id } });
+    if (!plan || !record) throw new TributaryError('PLAN_NOT_FOUND', msg('err.planNotFound', { id }), { details: { id } });
     return { plan, record };
   }
 
@@ -662,18 +678,14 @@ const SYSTEM_ACCOUNT_RENT_FALLBACK = 890_880n;
 /** A plan the preview showed would fail: moving money on it would only pay fees for failures. */
 function planBlocked(plan: Plan): TributaryError {
   const reasons = (plan.blockers ?? []).map((b) =>
-    b.code === 'simulation-failed'
-      ? `its first transaction fails in simulation (${b.detail})`
-      : `${b.count} SOL share(s) to new wallets are below the rent-exempt minimum of ${b.detail} and would fail`,
+    b.code === 'simulation-failed' ? msg('err.blocker.simulation', { detail: b.detail }) : msg('err.blocker.rent', { count: b.count, detail: b.detail }),
   );
-  const fix = (plan.blockers ?? []).some((b) => b.code === 'below-rent-exemption')
-    ? 'raise the amount, set min: to leave out the smallest holders, or exclude: them, then preview again'
-    : 'fix what the simulation names (funds, accounts), then preview again';
-  return new TributaryError('PLAN_BLOCKED', `plan ${plan.id} cannot be confirmed: ${reasons.join('; ')}; ${fix}`, {
+  const fix = (plan.blockers ?? []).some((b) => b.code === 'below-rent-exemption') ? msg('err.blocker.fixRent') : msg('err.blocker.fixSimulation');
+  return new TributaryError('PLAN_BLOCKED', msg('err.blocker.plan', { id: plan.id, reasons: listParam(reasons), fix }), {
     details: { id: plan.id, blockers: plan.blockers },
   });
 }
 
-function invalidState(record: DistributionRecord, action: string, why: string): TributaryError {
-  return new TributaryError('INVALID_STATE', `cannot ${action} ${record.id}: it is ${record.state}; ${why}`, { details: { id: record.id, state: record.state } });
+function invalidState(record: DistributionRecord, action: 'confirm' | 'pause' | 'resume' | 'cancel' | 'retry'): TributaryError {
+  return new TributaryError('INVALID_STATE', msg(`err.state.${action}`, { id: record.id, state: msg(`unit.state.${record.state}`) }), { details: { id: record.id, state: record.state } });
 }

@@ -16,14 +16,11 @@ export function consoleChannelPoster(app: ChatServices, write: (text: string) =>
       write(`\n${[reply.text, ...buttons].join('\n')}\n`);
       const id = reply.followProgress;
       if (!id) return;
-      const { events, service } = app.engine;
+      const { events } = app.engine;
       const onCompleted = (e: CompletedEvent) => {
         if (e.distributionId !== id) return;
         events.off('completed', onCompleted);
-        void service.status(id).then(
-          ({ plan }) => write(`\n${renderSummary(e, plan.reward.symbol, t)}\n`),
-          () => write(`\n${renderSummary(e, '', t)}\n`),
-        );
+        write(`\n${renderSummary(e, e.symbol, t)}\n`);
       };
       events.on('completed', onCompleted);
     },

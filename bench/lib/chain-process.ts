@@ -50,6 +50,17 @@ export function startChainProcess(runtime: Runtime, opts: ChainProcessOptions): 
   return retryOnAddressInUse(() => startChainProcessOnce(runtime, opts));
 }
 
+/** Runs `use` against a chain process with a token of `holders` holders seeded in bulk (`bulkMint`), then stops the chain. */
+export async function withBulkChain<T>(runtime: Runtime, holders: number, use: (chain: ChainProcess, bulkMint: string) => Promise<T>): Promise<T> {
+  const chain = await startChainProcess(runtime, { holders: 10, bulkHolders: holders });
+  try {
+    if (!chain.bulkMint) throw new Error('the chain printed no bulkMint');
+    return await use(chain, chain.bulkMint);
+  } finally {
+    await chain.close();
+  }
+}
+
 /**
  * Runs `start` again when it failed with EADDRINUSE, up to `attempts` times in all. `--port 0` lets
  * the system pick the RPC port, but PubSub then listens on the next port up, which another process

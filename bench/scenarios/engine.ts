@@ -1,6 +1,6 @@
 import type { RpcStats } from '../../src/localnet/index.js';
 import { PUBLIC_MAINNET_LIMIT } from '../../src/solana/sliding-window.js';
-import { startChainProcess, type ChainProcess } from '../lib/chain-process.js';
+import { startChainProcess, withBulkChain, type ChainProcess } from '../lib/chain-process.js';
 import { startFlags, type Runtime } from '../lib/runtime.js';
 import { median } from '../lib/stats.js';
 import { runTaskProcess, runWorker } from '../lib/worker.js';
@@ -62,15 +62,11 @@ export interface BulkDistributionResult {
  * One distribution to every holder of a token seeded in bulk (`tributary localnet --bulk-holders`):
  * the large-community run, preview and payment in one engine process.
  */
-export async function benchBulkDistribution(runtime: Runtime, holders: number): Promise<BulkDistributionResult> {
-  const chain = await startChainProcess(runtime, { holders: 10, bulkHolders: holders });
-  try {
-    if (!chain.bulkMint) throw new Error('the chain printed no bulkMint');
-    const distribution = await runWorker<DistributeResult>(runtime, distributeTask(chain, { token: chain.bulkMint }), { timeoutMs: 60 * 60_000 });
+export function benchBulkDistribution(runtime: Runtime, holders: number): Promise<BulkDistributionResult> {
+  return withBulkChain(runtime, holders, async (chain, bulkMint) => {
+    const distribution = await runWorker<DistributeResult>(runtime, distributeTask(chain, { token: bulkMint }), { timeoutMs: 60 * 60_000 });
     return { size: holders, chainStartupMs: chain.startupMs, distribution };
-  } finally {
-    await chain.close();
-  }
+  });
 }
 
 export interface SmallRunResult {

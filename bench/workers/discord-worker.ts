@@ -17,16 +17,10 @@ import { startApp } from '../../src/app/start.js';
 import { loadConfig } from '../../src/config/index.js';
 import { registerDiscordCommands } from '../../src/platforms/discord/register.js';
 import { startDiscordStandin } from '../../test/standins/discord.js';
+import type { PreviewScaleTask } from './preview-worker.js';
 
-export interface DiscordTask {
-  rpcUrl: string;
-  statsUrl: string;
-  keypairPath: string;
-  /** The token whose holders the preview plans. */
-  mint: string;
-  reward: string;
-  amount: string;
-}
+/** The chain, the token whose holders the preview plans, the reward and the amount: as the preview-scale worker's. */
+export type DiscordTask = PreviewScaleTask;
 
 export interface DiscordResult {
   /** Dispatch of `/distribute preview` -> its first callback reached the stand-in. */

@@ -7,7 +7,7 @@
  * Reports over IPC.
  */
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
-import { Connection, PublicKey } from '@solana/web3.js';
+import { PublicKey, type Connection } from '@solana/web3.js';
 import type { Plan } from '../../src/engine/ledger.js';
 import type { CompletedEvent } from '../../src/engine/events.js';
 import type { RpcPresetName } from '../../src/config/index.js';
@@ -83,7 +83,8 @@ async function main(): Promise<void> {
     const occurrence = { key: occurrenceKey(schedule.id, at), scheduleId: schedule.id, at, trigger: 'manual' as const, state: 'claimed' as const, claimedAt: Date.now(), by: leases.holder, updatedAt: Date.now() };
     if (!(await book.claim(occurrence))) throw new Error('occurrence taken');
     await book.update({ ...occurrence, state: 'awaiting', planId: plan.id, updatedAt: Date.now() });
-    const connection = new Connection(task.rpcUrl, { commitment: 'confirmed' });
+    // Through the engine's gateway, paced to the same budget: the check must not draw 429s either.
+    const connection = gateway.connection('interactive');
     const before = task.verify ? await rewardBalances(connection, plan) : [];
     if (task.gapMs > 0) await new Promise((r) => setTimeout(r, task.gapMs));
 

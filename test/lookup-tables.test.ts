@@ -92,6 +92,9 @@ describe('lookup tables for recurring recipients', () => {
     expect(first.sent).toBeLessThanOrEqual(Math.floor(legacyRepeat.sent / 2));
     const set = await a.engine.lookupTables.get(withTables);
     expect(set?.tables.filter((t) => t.state === 'active').length).toBe(1);
+    // Its post said what the tables would take and save: one create and three extends first, then 2 transactions instead of 4.
+    expect(a.posts.at(-1)?.text).toMatch(/Lookup tables: no table yet; before paying, 4 table transaction\(s\) add [0-9.]+ SOL of rent for the accounts not in them yet; 2 transaction\(s\) instead of 4 \(2 saved\)/);
+    expect(set?.nextSeq).toBe(4);
     const show = (await a.type(`/schedule show id:${withTables}`)).reply.text;
     expect(show).toMatch(new RegExp(`Lookup tables: 1, holding ${first.plan.recipients.length} addresses and [0-9.]+ SOL of rent`));
     const rent = (await a.engine.lookupTables.summary(withTables)).rentLamports;
@@ -103,6 +106,7 @@ describe('lookup tables for recurring recipients', () => {
     writeTokenAccount(net.chain, { address: Keypair.generate().publicKey, program: TOKEN_PROGRAM_ID, mint: net.scenario.baseMint, owner: newcomer, amount: 10n ** 9n });
     const opsBefore = (await a.engine.lookupTables.get(withTables))?.nextSeq ?? 0;
     const second = await runOnce(a, withTables, [newcomer.toBase58()]);
+    expect(a.posts.at(-1)?.text).toMatch(/Lookup tables: its 1 table\(s\) hold [0-9.]+ SOL of rent; before paying, 1 table transaction\(s\) add [0-9.]+ SOL/);
     expect([...second.plan.recipients].some((r) => r.owner === newcomer.toBase58() && r.needsAccount)).toBe(true);
     expectPaidExactlyOnce(second.plan, second.before, second.after);
     const after = await a.engine.lookupTables.get(withTables);

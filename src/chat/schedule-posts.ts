@@ -8,6 +8,7 @@
 import { translator } from '../i18n/index.js';
 import type { Logger } from 'pino';
 import type { ChatServices } from './services.js';
+import { formatAmount } from '../engine/amounts.js';
 import type { PlanPreview } from '../engine/preview.js';
 import type { DistributionStatus } from '../engine/service.js';
 import type { Occurrence, Schedule } from '../schedule/book.js';
@@ -55,6 +56,7 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
         text: [
           `${header(schedule, occurrence)} confirmed itself within its guards: paying ${rewardAmount(plan.total, plan)} to ${plan.recipients.length} holders (distribution ${plan.id}). Progress follows in one message.`,
           ...missedNote(schedule, occurrence),
+          ...lookupNote(occurrence),
           nextLine(schedule, now()),
         ].join('\n'),
         planId: plan.id,
@@ -72,6 +74,7 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
           `${header(schedule, occurrence)} needs an operator: ${reason}.`,
           ...missedNote(schedule, occurrence),
           renderPreview(preview, translator(app.config.language)),
+          ...lookupNote(occurrence),
           `Or skip this occurrence: /schedule skip id:${plan.id}. If nobody confirms it before the plan expires, it is skipped.`,
         ].join('\n'),
         planId: plan.id,
@@ -109,6 +112,16 @@ export function missedNote(schedule: Schedule, occurrence: Occurrence): string[]
   if (!occurrence.missed || occurrence.missed.count === 0) return [due];
   const { count, first } = occurrence.missed;
   return [`${due} ${count} earlier occurrence(s) were missed too, from ${localTime(first, schedule.cadence.tz)} on: they are skipped, not run.`];
+}
+
+/** What the schedule's lookup tables hold and what they save on this plan. */
+export function lookupNote(occurrence: Occurrence): string[] {
+  const l = occurrence.lookup;
+  if (!l) return [];
+  const sol = (lamports: string) => `${formatAmount(BigInt(lamports), 9)} SOL`;
+  const held = l.tables > 0 ? `its ${l.tables} table(s) hold ${sol(l.rentHeldLamports)} of rent` : 'no table yet';
+  const added = l.setupTransactions > 0 ? `; before paying, ${l.setupTransactions} table transaction(s) add ${sol(l.rentAddedLamports)} of rent for the accounts not in them yet` : '';
+  return [`Lookup tables: ${held}${added}; ${l.transactions} transaction(s) instead of ${l.legacyTransactions} (${Math.max(0, l.legacyTransactions - l.transactions)} saved). The rent comes back when the schedule is deleted.`];
 }
 
 function nextLine(schedule: Schedule, now: number): string {

@@ -18,7 +18,7 @@
  * so it happens by itself, after a restart too.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AddressLookupTableAccount, AddressLookupTableProgram, PublicKey, TransactionInstruction, type Connection, type Keypair } from '@solana/web3.js';
+import { AddressLookupTableAccount, AddressLookupTableProgram, Keypair, PublicKey, TransactionInstruction, type Connection } from '@solana/web3.js';
 import type Keyv from 'keyv';
 import type { Logger } from 'pino';
 import bs58 from 'bs58';
@@ -31,7 +31,8 @@ import type { LookupTableContents } from '../solana/v0-message.js';
 import { nativeSigner } from '../solana/signer.js';
 import { associatedTokenAddress } from './ata.js';
 import { isTributaryError } from './errors.js';
-import { Ledger, type TxStatus } from './ledger.js';
+import { Ledger, type Plan, type TxStatus } from './ledger.js';
+import { distributionTag, TransferBuilder } from './tx-builder.js';
 import { LeaseTaker, type HeldLease, type LeaseOptions } from './lease.js';
 import { settle, type ObservedStatus, type PollEvidence } from './settle.js';
 import type { RewardAsset } from './types.js';
@@ -133,6 +134,10 @@ export interface LookupEstimate {
   /** Rent the tables hold now, and what the missing addresses add. */
   rentHeldLamports: bigint;
   rentAddedLamports: bigint;
+  /** Tables the set holds now. */
+  tables: number;
+  /** Distribution transactions the plan takes with the tables (once extended). */
+  transactions: number;
 }
 
 export interface LookupTablesDeps {
@@ -221,21 +226,35 @@ export class LookupTables {
     return { tables: infos.filter(Boolean).length, addresses, rentLamports: rent, state, closing };
   }
 
-  /** What paying `recipients` with the set would need first: tables, transactions, rent. */
-  async estimate(id: string, reward: RewardAsset, recipients: RecipientKeys): Promise<LookupEstimate> {
+  /**
+   * What paying `plan` with the set would need first (tables, transactions, rent) and how many
+   * transactions it then takes, packed as the run packs them.
+   */
+  async estimate(id: string, plan: Pick<Plan, 'id' | 'reward' | 'recipients'>, maxRecipients: number | null = null): Promise<LookupEstimate> {
+    const { reward, recipients } = plan;
     const tables = await this.contents(id);
     const held = new Set(tables.flatMap((t) => t.addresses.map((a) => a.toBase58())));
     let missing = 0;
     for (let i = 0; i < recipients.length; i++) for (const a of recipientAddresses(reward, recipients, i)) if (!held.has(bs58.encode(a))) missing++;
-    const room = tables.reduce((sum, t) => sum + Math.max(0, TABLE_CAPACITY - t.addresses.length), 0);
-    const newTables = Math.ceil(Math.max(0, missing - room) / TABLE_CAPACITY);
+    // Assigned as `fill` assigns them: the room of existing tables first, then new tables.
+    let rest = missing;
+    let extendCount = 0;
+    for (const t of tables) {
+      const take = Math.min(rest, Math.max(0, TABLE_CAPACITY - t.addresses.length));
+      extendCount += Math.ceil(take / EXTEND_CHUNK);
+      rest -= take;
+    }
+    const newTables = Math.ceil(rest / TABLE_CAPACITY);
+    for (; rest > 0; rest -= TABLE_CAPACITY) extendCount += Math.ceil(Math.min(rest, TABLE_CAPACITY) / EXTEND_CHUNK);
     const perAddress = BigInt(await this.deps.connection.getMinimumBalanceForRentExemption(tableBytes(1))) - BigInt(await this.deps.connection.getMinimumBalanceForRentExemption(tableBytes(0)));
     const base = BigInt(await this.deps.connection.getMinimumBalanceForRentExemption(tableBytes(0)));
     const summary = await this.summary(id);
     return {
+      tables: summary.tables,
+      transactions: await packedTransactions(plan, withMissing(tables, reward, recipients), this.deps.payer, maxRecipients),
       missingAddresses: missing,
       newTables,
-      setupTransactions: newTables + Math.ceil(missing / EXTEND_CHUNK) + (missing > 0 ? Math.min(tables.length, 1) : 0),
+      setupTransactions: newTables + extendCount,
       rentHeldLamports: summary.rentLamports,
       rentAddedLamports: BigInt(newTables) * base + BigInt(missing) * perAddress,
     };
@@ -630,6 +649,40 @@ export class LookupTables {
       throw new Error(`lookup tables ${lease.fence.distributionId}: another process took them over, so this one stopped writing`);
     }
   }
+}
+
+/** `tables` as they will be once the recipients' missing addresses are added (new tables with made-up addresses). */
+function withMissing(tables: LookupTableContents[], reward: RewardAsset, recipients: RecipientKeys): LookupTableContents[] {
+  const out = tables.map((t) => ({ key: t.key, addresses: [...t.addresses] }));
+  const held = new Set(tables.flatMap((t) => t.addresses.map((a) => a.toBase58())));
+  for (let i = 0; i < recipients.length; i++) {
+    for (const bytes of recipientAddresses(reward, recipients, i)) {
+      const key = new PublicKey(bytes);
+      if (held.has(key.toBase58())) continue;
+      held.add(key.toBase58());
+      let table = out.find((t) => t.addresses.length < TABLE_CAPACITY);
+      if (!table) out.push((table = { key: Keypair.generate().publicKey, addresses: [] }));
+      table.addresses.push(key);
+    }
+  }
+  return out;
+}
+
+/** Transactions the run would sign for `plan` with `tables`, packed by the same builder (signed with the distributor's key, never sent). */
+async function packedTransactions(plan: Pick<Plan, 'id' | 'reward' | 'recipients'>, tables: LookupTableContents[], payer: Keypair, maxRecipients: number | null): Promise<number> {
+  const builder = new TransferBuilder({ payer, reward: plan.reward, computeUnitPrice: 0, maxRecipients, memo: distributionTag(plan.id, 0), lookupTables: tables });
+  const blockhash = PublicKey.default.toBase58();
+  let queue = builder.lookupOrder(
+    Array.from({ length: plan.recipients.length }, (_, i) => i),
+    plan.recipients,
+  );
+  let count = 0;
+  while (queue.length > 0) {
+    queue = queue.slice(builder.build(queue, plan.recipients, blockhash).recipients.length);
+    // Other work (a chat's command) is served between a few transactions.
+    if (++count % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return count;
 }
 
 /** What a settled op does to its table's entry. */

@@ -99,6 +99,8 @@ export interface Occurrence {
   planId?: string;
   /** Earlier occurrences that were not run because the bot was down (only the latest runs). */
   missed?: { count: number; first: number };
+  /** With lookup tables: what the plan takes with them, against the legacy path (amounts in lamports, as strings). */
+  lookup?: { tables: number; rentHeldLamports: string; rentAddedLamports: string; setupTransactions: number; transactions: number; legacyTransactions: number };
   /** Why it was skipped, failed, or waits for an operator. */
   note?: string;
   /** Who confirmed or skipped it. */

@@ -177,6 +177,32 @@ export class Scheduler {
     return summary && summary.tables > 0 ? summary : null;
   }
 
+  /** What the plan takes with the schedule's lookup tables, for its posts; null if it cannot be told now. */
+  private async lookupPreview(schedule: Schedule, preview: PlanPreview): Promise<Occurrence['lookup'] | null> {
+    const tables = this.opts.lookupTables;
+    if (!tables) return null;
+    try {
+      const e = await tables.estimate(schedule.id, preview.plan);
+      return {
+        tables: e.tables,
+        rentHeldLamports: e.rentHeldLamports.toString(),
+        rentAddedLamports: e.rentAddedLamports.toString(),
+        setupTransactions: e.setupTransactions,
+        transactions: e.transactions,
+        legacyTransactions: preview.transactions,
+      };
+    } catch (err) {
+      this.opts.logger.warn({ err, scheduleId: schedule.id }, 'lookup table estimate failed; the post leaves it out');
+      return null;
+    }
+  }
+
+  /** What a schedule's lookup tables hold now; null when it keeps none. */
+  async lookupTableSummary(schedule: Schedule): Promise<TableSetSummary | null> {
+    if (!schedule.lookupTables || !this.opts.lookupTables) return null;
+    return this.opts.lookupTables.summary(schedule.id);
+  }
+
   /** Deactivates and closes the tables of deleted schedules whose time has come (runner only). */
   private async sweepLookupTables(): Promise<void> {
     const tables = this.opts.lookupTables;
@@ -249,7 +275,8 @@ export class Scheduler {
         return occurrence;
       }
       const { plan } = preview;
-      await save({ state: 'awaiting', planId: plan.id });
+      const lookup = schedule.lookupTables ? await this.lookupPreview(schedule, preview) : null;
+      await save({ state: 'awaiting', planId: plan.id, ...(lookup ? { lookup } : {}) });
 
       let reason = 'this schedule asks an operator to confirm each occurrence (approval:operator)';
       if (schedule.approval === 'auto') {

@@ -82,6 +82,28 @@ describe('local chain over JSON-RPC', () => {
     expect(accounts.every((a) => a.account.data.length === 170)).toBe(true);
   });
 
+  it('refuses a transaction over 1,232 bytes in sendTransaction and simulateTransaction, as a node does, and lands nothing', async () => {
+    const { blockhash } = await connection.getLatestBlockhash();
+    const recipients = Array.from({ length: 40 }, () => Keypair.generate().publicKey);
+    const tx = new Transaction({ feePayer: distributor.publicKey, recentBlockhash: blockhash });
+    for (const to of recipients) tx.add(SystemProgram.transfer({ fromPubkey: distributor.publicKey, toPubkey: to, lamports: 1_000_000 }));
+    tx.sign(distributor);
+    // web3.js refuses to serialize it; the bytes are what a node would be sent: one signature, then the message.
+    const wire = Buffer.concat([Buffer.from([1]), tx.signatures[0]?.signature as Buffer, tx.serializeMessage()]);
+    expect(wire.length).toBeGreaterThan(1232);
+    for (const method of ['sendTransaction', 'simulateTransaction']) {
+      const res = await fetch(net.rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [wire.toString('base64'), { encoding: 'base64' }] }),
+      });
+      const body = (await res.json()) as { error?: { code: number; message: string } };
+      expect(body.error?.code, method).toBe(-32602);
+      expect(body.error?.message).toContain(`too large: ${wire.length} bytes (max: 1232 bytes)`);
+    }
+    expect(await connection.getBalance(recipients[0] as PublicKey)).toBe(0);
+  });
+
   it('expires a blockhash after 150 blocks: a late transaction is dropped, never landed', async () => {
     const { blockhash, lastValidBlockHeight } = await connection.getLatestBlockhash();
     const tx = new Transaction({ feePayer: distributor.publicKey, blockhash, lastValidBlockHeight }).add(

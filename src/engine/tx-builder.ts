@@ -122,7 +122,13 @@ export class TransferBuilder {
     // compiling the message once per candidate: compiling dominated the cost of a transaction.
     const base = CU.base + (this.opts.memo ? CU.memo : 0);
     const budget = this.budgetInstructions(base);
-    const keys = new Set<string>([this.keyString(this.opts.payer.publicKey), this.keyString(ComputeBudgetProgram.programId)]);
+    // The payer and every key of the instructions before the transfers (compute budget, memo) are in
+    // every message: counting only some of them let a transaction grow past the packet size.
+    const keys = new Set<string>([this.keyString(this.opts.payer.publicKey)]);
+    for (const ix of budget) {
+      keys.add(this.keyString(ix.programId));
+      for (const m of ix.keys) keys.add(this.keyString(m.pubkey));
+    }
     /** Keys loaded from a lookup table, and the tables they come from. */
     const loaded = new Set<string>();
     const tables = new Set<number>();

@@ -427,9 +427,16 @@ function asSignature(value: unknown): string {
   return value as string;
 }
 
+/** Bytes a transaction may take on the wire: a node refuses a bigger one before it runs or forwards it (docs/solana-rpc-behaviour.md). */
+const PACKET_DATA_SIZE = 1232;
+
 function decodeWire(encoded: unknown, encoding = 'base58'): Uint8Array {
   if (typeof encoded !== 'string') throw new RpcError(-32602, 'Invalid params: expected an encoded transaction string');
-  return encoding === 'base64' ? new Uint8Array(Buffer.from(encoded, 'base64')) : bs58.decode(encoded);
+  const wire = encoding === 'base64' ? new Uint8Array(Buffer.from(encoded, 'base64')) : bs58.decode(encoded);
+  if (wire.length > PACKET_DATA_SIZE) {
+    throw new RpcError(-32602, `decoded solana_transaction::versioned::VersionedTransaction too large: ${wire.length} bytes (max: ${PACKET_DATA_SIZE} bytes)`);
+  }
+  return wire;
 }
 
 function matchesFilters(data: ReadonlyUint8Array, filters: AccountQueryConfig['filters']): boolean {

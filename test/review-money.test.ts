@@ -18,6 +18,7 @@ import type { TableOp, TableSet } from '../src/engine/lookup-tables.js';
 import { startLocalnet } from '../src/localnet/index.js';
 import { openStore } from '../src/store/index.js';
 import type { TablesWorkerSpec } from './fixtures/review-tables-worker.js';
+import { startScheduleApp } from './helpers/schedule-app.js';
 import { RecipientTable } from '../src/engine/recipient-table.js';
 import { distributionTag, TransferBuilder } from '../src/engine/tx-builder.js';
 import type { RewardAsset } from '../src/engine/types.js';
@@ -285,6 +286,43 @@ describe('review: lookup table transactions across a SIGKILL', () => {
       for (const w of workers) w.kill();
       await Promise.all(workers.map((w) => w.exited));
       await store.close();
+      await net.close();
+    }
+  });
+});
+
+describe('review: retiring lookup tables', () => {
+  it('deleting a schedule while its table set is busy (a run preparing it) still gets the tables closed and the rent back, or leaves the schedule to delete again', { timeout: 240_000 }, async () => {
+    const net = await startLocalnet({ holders: 8, seed: 13, slotMs: 50 });
+    const a = await startScheduleApp({ net });
+    try {
+      const connection = new Connection(net.rpcUrl, 'confirmed');
+      const created = await a.type(`/schedule create token:${net.scenario.baseMint} amount:80 reward:${net.scenario.rewardMint} every:weekly on:mon at:09:00 tz:UTC approval:auto tables:true`);
+      expect(created.outcome, created.reply.text).toBe('done');
+      const id = /Schedule (\w{8}) created/.exec(created.reply.text)?.[1] as string;
+      a.clock.now += 60_000;
+      const occurrence = await a.scheduler.runNow(id, { platform: 'console', userId: 'ops-a' });
+      expect(occurrence.state, occurrence.note).toBe('started');
+      await a.engine.service.whenIdle();
+      expect((await a.engine.service.status(occurrence.planId as string)).record.state).toBe('completed');
+      const set = await a.engine.lookupTables.get(id);
+      const table = new PublicKey(set?.tables.find((t) => t.state === 'active')?.address as string);
+      expect(await connection.getAccountInfo(table)).not.toBeNull();
+
+      // Another occurrence's run (here, or in a process beside this one) is preparing the set: it holds its lease for a few seconds.
+      const held = await a.store.atomic('lookup-tables').acquireLease(`lease:${id}`, { instance: 'a-run-preparing', host: 'elsewhere', pid: 4242 }, 3_000);
+      expect(held.acquired).toBe(true);
+      const deleted = await a.type(`/schedule delete id:${id}`);
+      const stillThere = await a.book.get(id, { includeDeleted: true });
+
+      await new Promise((r) => setTimeout(r, 3_500));
+      await a.scheduler.check();
+      net.chain.advance(640);
+      await a.scheduler.check();
+      const closed = (await connection.getAccountInfo(table)) === null;
+      expect(closed || stillThere !== undefined, `delete answered "${deleted.outcome}: ${deleted.reply.text}"; the schedule is gone and its table still holds its rent`).toBe(true);
+    } finally {
+      await a.close();
       await net.close();
     }
   });

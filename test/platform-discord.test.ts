@@ -86,7 +86,7 @@ describe('Discord bot with the real discord.js client', () => {
   it('registers the slash commands by one bulk overwrite, subcommands grouped under their command', async () => {
     const w = await world();
     const registered = w.discord.commands.guilds.get(w.discord.fixture.guild.id) ?? [];
-    expect(registered.map((c) => c.name)).toEqual(['alerts', 'config', 'distribute', 'guards', 'health', 'help', 'holders', 'report', 'rewards', 'schedule', 'wallet']);
+    expect(registered.map((c) => c.name)).toEqual(['alerts', 'config', 'distribute', 'guards', 'health', 'help', 'holders', 'language', 'report', 'rewards', 'schedule', 'wallet']);
     const distribute = registered.find((c) => c.name === 'distribute');
     expect(distribute?.options?.map((o) => o.name).sort()).toEqual(['approve', 'cancel', 'confirm', 'export', 'history', 'pause', 'preview', 'resume', 'retry', 'status']);
     const schedule = registered.find((c) => c.name === 'schedule');

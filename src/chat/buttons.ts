@@ -5,6 +5,7 @@
  * and when it stops working. A press that matches no record, comes from another chat or person, or
  * comes late runs nothing.
  */
+import { msg } from '../i18n/index.js';
 import { randomBytes } from 'node:crypto';
 import type Keyv from 'keyv';
 import { CommandError } from './errors.js';
@@ -87,18 +88,17 @@ export class ButtonRegistry {
   async claim(data: string, presser: Pick<Caller, 'actor' | 'chat'>): Promise<{ command: string; group: string }> {
     const key = data.startsWith(BUTTON_PREFIX) ? data.slice(BUTTON_PREFIX.length) : '';
     const record = /^[0-9a-z]{12}$/.test(key) ? ((await this.kv.get(`button:${key}`)) as IssuedButton | undefined) : undefined;
-    if (!record) throw new CommandError('BUTTON_UNKNOWN', 'this button is not one I issued (or it is long gone); type the command instead');
+    if (!record) throw new CommandError('BUTTON_UNKNOWN', msg('err.buttonUnknown'));
     if (record.platform !== presser.chat.platform || record.chatId !== presser.chat.id) {
-      throw new CommandError('BUTTON_FOREIGN', 'this button belongs to another chat; nothing was done');
+      throw new CommandError('BUTTON_FOREIGN', msg('err.buttonOtherChat'));
     }
     if (record.userId !== undefined && record.userId !== presser.actor.userId) {
-      const whose = record.userName ? ` for ${record.userName}` : ' for someone else';
-      throw new CommandError('BUTTON_FOREIGN', `this button is${whose}; type the command yourself if you mean to run it`);
+      throw new CommandError('BUTTON_FOREIGN', record.userName ? msg('err.buttonFor', { name: record.userName }) : msg('err.buttonForSomeoneElse'));
     }
-    if (Date.now() > record.expiresAt) throw new CommandError('BUTTON_EXPIRED', 'this button has expired; nothing was done');
+    if (Date.now() > record.expiresAt) throw new CommandError('BUTTON_EXPIRED', msg('err.buttonExpired'));
     const used = Boolean(await this.kv.get(`used:${record.group}`));
     // Checked and claimed with no await in between: of two presses at once, one gets the claim.
-    if (used || this.pressing.has(record.group)) throw new CommandError('BUTTON_USED', 'these buttons were already used; nothing more was done');
+    if (used || this.pressing.has(record.group)) throw new CommandError('BUTTON_USED', msg('err.buttonUsed'));
     this.pressing.add(record.group);
     return { command: record.command, group: record.group };
   }

@@ -9,6 +9,7 @@
  * splits text: which names exist and what values mean is the dispatcher's and options.ts's business.
  * Backticks and invisible characters are refused here, each with a message that shows them.
  */
+import { msg } from '../i18n/index.js';
 import { echo, findInvisible, invisibleProblem } from './echo.js';
 import { CommandError } from './errors.js';
 
@@ -60,7 +61,7 @@ export function parseCommandText(line: string, botUsername?: string): ParsedText
     const option = OPTION.exec(token);
     if (option) {
       const name = (option[1] as string).toLowerCase();
-      if (Object.hasOwn(named, name)) throw new CommandError('BAD_SYNTAX', `${echo(name)}: is given twice`);
+      if (Object.hasOwn(named, name)) throw new CommandError('BAD_SYNTAX', msg('err.givenTwice', { name: echo(name) }));
       named[name] = token.slice(option[0].length);
       continue;
     }
@@ -111,7 +112,7 @@ export function tokenize(text: string): string[] {
       current = (current ?? '') + ch;
     }
   }
-  if (quote) throw new CommandError('BAD_SYNTAX', 'a quote is not closed');
+  if (quote) throw new CommandError('BAD_SYNTAX', msg('err.quoteOpen'));
   if (current !== null) tokens.push(current);
   return tokens;
 }
@@ -138,9 +139,9 @@ export function resolveName(words: readonly string[], names: ReadonlySet<string>
   const head = expanded[0]?.toLowerCase() ?? '';
   const subcommands = [...names].filter((name) => name.startsWith(`${head} `)).map((name) => name.slice(head.length + 1));
   if (subcommands.length > 0) {
-    const given = expanded[1] ? `has no "${echo(expanded[1])}"; ` : 'needs one more word: ';
-    throw new CommandError('UNKNOWN_COMMAND', `/${head} ${given}${subcommands.map((s) => `/${head} ${s}`).join(', ')}`);
+    const list = subcommands.map((s) => `/${head} ${s}`).join(', ');
+    throw new CommandError('UNKNOWN_COMMAND', expanded[1] ? msg('err.noSubcommand', { head, word: echo(expanded[1]), list }) : msg('err.oneMoreWord', { head, list }));
   }
   // The word as typed (not as split at underscores), cut: a 300 KB line is not echoed whole.
-  throw new CommandError('UNKNOWN_COMMAND', `there is no command /${typed || '(nothing)'}; /help lists the commands you may run`);
+  throw new CommandError('UNKNOWN_COMMAND', msg('err.unknownCommand', { name: typed || '(nothing)' }));
 }

@@ -7,6 +7,7 @@
  * own newest preview in this chat, so a script on the console can confirm what it previewed
  * without knowing the id in advance.
  */
+import { msg } from '../i18n/index.js';
 import type Keyv from 'keyv';
 import { CommandError } from './errors.js';
 import type { Caller, ChatRef } from './types.js';
@@ -60,7 +61,7 @@ export class PlanOrigins {
     const clean = id.trim().toLowerCase();
     if (clean !== LAST) return clean;
     const last = (await this.kv.get(lastKey(caller))) as string | undefined;
-    if (!last) throw new CommandError('NO_RECENT_PLAN', 'you have no recent preview in this chat; use id:<plan id>');
+    if (!last) throw new CommandError('NO_RECENT_PLAN', msg('err.noRecentPlan'));
     return last;
   }
 
@@ -75,14 +76,10 @@ export class PlanOrigins {
     if (!origin) return;
     const here = (chat: { platform: string; id: string }) => chat.platform === caller.chat.platform && chat.id === caller.chat.id;
     if (!here({ platform: origin.platform, id: origin.chatId }) && !(origin.alsoIn ?? []).some(here)) {
-      throw new CommandError('PLAN_FOREIGN', `plan ${planId} was previewed in another chat; confirm it there, or preview it again here`);
+      throw new CommandError('PLAN_FOREIGN', msg('err.planForeign', { id: planId }));
     }
     if (origin.userId !== undefined && origin.userId !== caller.actor.userId) {
-      const whose = origin.userName ?? 'another operator';
-      throw new CommandError(
-        'PLAN_NOT_YOURS',
-        `plan ${planId} was shown to ${whose}; only the operator shown a plan can confirm it. Run /distribute preview yourself to send it; nothing was done`,
-      );
+      throw new CommandError('PLAN_NOT_YOURS', origin.userName ? msg('err.planNotYours', { id: planId, name: origin.userName }) : msg('err.planNotYoursUnnamed', { id: planId }));
     }
   }
 }

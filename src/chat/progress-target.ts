@@ -4,10 +4,11 @@
  * whether the bot may post in that channel). If not, nothing starts, and the reply says what is
  * missing and how to fix it.
  */
+import { msg } from '../i18n/index.js';
 import { CommandError } from './errors.js';
 import type { CommandContext } from './types.js';
 
 export async function assertProgressShown(ctx: Pick<CommandContext, 'progressProblem'>): Promise<void> {
   const problem = await ctx.progressProblem();
-  if (problem !== null) throw new CommandError('PROGRESS_HIDDEN', `${problem}; nothing was sent`);
+  if (problem !== null) throw new CommandError('PROGRESS_HIDDEN', msg('err.progressHidden', { problem }));
 }

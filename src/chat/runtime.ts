@@ -13,7 +13,7 @@ import { storeFullReason } from '../store/errors.js';
 import type { Actor } from '../engine/ledger.js';
 import { AuditLog } from './audit.js';
 import { ButtonRegistry } from './buttons.js';
-import { localeOf, msg, t, translator, type Locale } from '../i18n/index.js';
+import { localeOf, msg, t, translator, type Locale, type Message } from '../i18n/index.js';
 import { CommandError, errorText, isCommandError, newErrorId } from './errors.js';
 import { LanguagePrefs } from './languages.js';
 import { loadCommands } from './loader.js';
@@ -36,7 +36,7 @@ export interface CallerSource {
    * Why a progress message started by this command could not be shown where it would go (the bot
    * may not post in that channel), or null. Asked before a distribution starts. Default: null.
    */
-  progressProblem?(): Promise<string | null>;
+  progressProblem?(): Promise<Message | null>;
 }
 
 export interface DispatchResult {
@@ -138,7 +138,7 @@ export class ChatRuntime {
             wallets: this.wallets,
             plans: this.plans,
             commands: this.commands,
-            progressProblem: source.progressProblem ? () => (source.progressProblem as () => Promise<string | null>)() : async () => null,
+            progressProblem: source.progressProblem ? () => (source.progressProblem as () => Promise<Message | null>)() : async () => null,
           },
           options as never,
         );

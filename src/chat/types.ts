@@ -5,7 +5,7 @@
  */
 import type { ChatServices } from './services.js';
 import type { Actor } from '../engine/ledger.js';
-import type { Locale, Translator } from '../i18n/index.js';
+import type { Locale, Message, Translator } from '../i18n/index.js';
 import type { AuditLog } from './audit.js';
 import type { LanguagePrefs } from './languages.js';
 import type { PlanOrigins } from './plan-origins.js';
@@ -109,7 +109,7 @@ export interface CommandContext {
   /** Every command the runtime knows, for /help. */
   commands: readonly AnyCommand[];
   /** Why the progress message of a run started here could not be shown (see assertProgressShown), or null. */
-  progressProblem(): Promise<string | null>;
+  progressProblem(): Promise<Message | null>;
 }
 
 export interface CommandDefinition<O extends readonly OptionSpec[] = readonly OptionSpec[]> {

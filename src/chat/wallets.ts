@@ -6,6 +6,7 @@
  *   wallet:<address>               -> the user it belongs to
  *   challenge:<platform>:<userId>  -> the message to sign, its nonce and expiry (one at a time)
  */
+import { msg } from '../i18n/index.js';
 import { randomBytes } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import bs58 from 'bs58';
@@ -72,24 +73,21 @@ export class WalletLinks {
       const address = parseWallet(addressText);
       const signature = parseSignature(signatureText);
       const pending = (await this.kv.get(challengeKey(actor))) as StoredChallenge | undefined;
-      if (!pending) throw new CommandError('NO_CHALLENGE', 'there is no message for you to sign; run /wallet link first');
+      if (!pending) throw new CommandError('NO_CHALLENGE', msg('err.noChallenge'));
       if (Date.now() > pending.expiresAt) {
         await this.kv.delete(challengeKey(actor));
-        throw new CommandError('CHALLENGE_EXPIRED', `the message to sign has expired; run /wallet link again for a new one, and sign it within ${minutes(this.ttlMs)}`);
+        throw new CommandError('CHALLENGE_EXPIRED', msg('err.challengeExpired', { count: minutes(this.ttlMs) }));
       }
       const ok = nacl.sign.detached.verify(new TextEncoder().encode(pending.message), signature, new PublicKey(address).toBytes());
       if (!ok) {
         const attempts = pending.attempts + 1;
         if (attempts >= this.maxAttempts) await this.kv.delete(challengeKey(actor));
         else await this.kv.set(challengeKey(actor), { ...pending, attempts }, Math.max(1, pending.expiresAt - Date.now()) + EXPIRED_KEPT_MS);
-        throw new CommandError(
-          'BAD_SIGNATURE',
-          `that signature is not ${shortAddress(address)}'s signature of the message from /wallet link; sign the exact message with that wallet`,
-        );
+        throw new CommandError('BAD_SIGNATURE', msg('err.badSignature', { wallet: shortAddress(address) }));
       }
       const owner = (await this.kv.get(`wallet:${address}`)) as WalletOwner | undefined;
       if (owner && (owner.platform !== actor.platform || owner.userId !== actor.userId)) {
-        throw new CommandError('WALLET_TAKEN', `${shortAddress(address)} is already linked to another user; they must unlink it first`);
+        throw new CommandError('WALLET_TAKEN', msg('err.walletTaken', { wallet: shortAddress(address) }));
       }
       // One-time: a signature, once used, links nothing else.
       await this.kv.delete(challengeKey(actor));
@@ -108,7 +106,7 @@ export class WalletLinks {
     return this.serially(async () => {
       const address = parseWallet(addressText);
       const wallets = await this.list(actor);
-      if (!wallets.includes(address)) throw new CommandError('WALLET_NOT_LINKED', `${shortAddress(address)} is not linked to you`);
+      if (!wallets.includes(address)) throw new CommandError('WALLET_NOT_LINKED', msg('err.walletNotLinked', { wallet: shortAddress(address) }));
       await this.kv.set(userKey(actor), wallets.filter((w) => w !== address));
       await this.kv.delete(`wallet:${address}`);
       return address;
@@ -125,9 +123,8 @@ export class WalletLinks {
 /** How long an expired message is remembered, to tell "expired" from "never asked for". */
 const EXPIRED_KEPT_MS = 24 * 60 * 60_000;
 
-function minutes(ms: number): string {
-  const n = Math.max(1, Math.round(ms / 60_000));
-  return `${n} minute${n === 1 ? '' : 's'}`;
+function minutes(ms: number): number {
+  return Math.max(1, Math.round(ms / 60_000));
 }
 
 const challengeKey = (actor: Actor) => `challenge:${actor.platform}:${actor.userId}`;
@@ -137,7 +134,7 @@ const userKey = (actor: Actor) => `user:${actor.platform}:${actor.userId}`;
 function parseWallet(text: string): string {
   const key = parseAddress(text, 'address');
   if (!PublicKey.isOnCurve(key.toBytes())) {
-    throw new TributaryError('INVALID_ADDRESS', `${shortAddress(key.toBase58())} is a program-owned address; only a wallet with a private key can sign`, { details: { what: 'address' } });
+    throw new TributaryError('INVALID_ADDRESS', msg('err.walletOffCurve', { wallet: shortAddress(key.toBase58()) }), { details: { what: 'address' } });
   }
   return key.toBase58();
 }
@@ -154,5 +151,5 @@ function parseSignature(text: string): Uint8Array {
       // try the next encoding
     }
   }
-  throw new CommandError('BAD_SIGNATURE', 'the signature must be 64 bytes in base58 (as Solana wallets show it) or base64');
+  throw new CommandError('BAD_SIGNATURE', msg('err.signatureShape'));
 }

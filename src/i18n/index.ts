@@ -65,10 +65,17 @@ export function renderParam(locale: Locale, value: MessageParam): string {
   if (isMessage(value)) return say(locale, value);
   switch (value.kind) {
     case 'amount': {
-      const n = formatMoney(value.base, value.decimals, locale);
+      const n = formatMoney(value.base, value.decimals, locale, { grouped: value.grouped === true });
       return value.symbol === undefined ? n : `${n} ${value.symbol}`;
     }
     case 'duration': {
+      if (value.coarse) {
+        const ms = value.seconds * 1000;
+        if (ms < 60_000) return t(locale, 'unit.seconds', { s: Math.max(0, Math.round(value.seconds)) });
+        const minutes = Math.round(ms / 60_000);
+        if (minutes < 60) return t(locale, 'unit.minutes', { m: minutes });
+        return minutes % 60 === 0 ? t(locale, 'unit.hours', { h: Math.floor(minutes / 60) }) : t(locale, 'unit.hoursMinutes', { h: Math.floor(minutes / 60), m: minutes % 60 });
+      }
       const d = splitSeconds(value.seconds);
       if (d.unit === 's') return t(locale, 'unit.seconds', { s: d.s });
       if (d.unit === 'ms') return t(locale, 'unit.minutesSeconds', { m: d.m, s: d.s });

@@ -12,12 +12,16 @@ export interface AmountParam {
   readonly decimals: number;
   /** Shown after the number ("SOL", a token's symbol); none for a bare quantity. */
   readonly symbol?: string;
+  /** Thousands grouped in the locale's way: for reports, read and never typed back (format.ts). */
+  readonly grouped?: boolean;
 }
 
 /** A length of time, rendered in the locale's units. */
 export interface DurationParam {
   readonly kind: 'duration';
   readonly seconds: number;
+  /** Whole minutes and hours only ("15 min", "1 h 5 min"), for alert windows and how long an alert lasted. */
+  readonly coarse?: boolean;
 }
 
 /** A moment, rendered as an ISO 8601 UTC time (the same in every locale: it is quoted back in commands and logs). */
@@ -43,14 +47,14 @@ export function msg<K extends MessageKey>(key: K, params?: Record<string, Messag
   return params === undefined ? { key } : { key, params };
 }
 
-export function amountParam(base: bigint, decimals: number, symbol?: string): AmountParam {
-  return symbol === undefined ? { kind: 'amount', base, decimals } : { kind: 'amount', base, decimals, symbol };
+export function amountParam(base: bigint, decimals: number, symbol?: string, opts: { grouped?: boolean } = {}): AmountParam {
+  return { kind: 'amount', base, decimals, ...(symbol === undefined ? {} : { symbol }), ...(opts.grouped ? { grouped: true } : {}) };
 }
 
 export const lamportsParam = (lamports: bigint): AmountParam => amountParam(lamports, 9, 'SOL');
 
-export function durationParam(seconds: number): DurationParam {
-  return { kind: 'duration', seconds };
+export function durationParam(seconds: number, opts: { coarse?: boolean } = {}): DurationParam {
+  return opts.coarse ? { kind: 'duration', seconds, coarse: true } : { kind: 'duration', seconds };
 }
 
 export function instantParam(ms: number): InstantParam {

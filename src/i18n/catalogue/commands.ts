@@ -76,6 +76,7 @@ const ja: Readonly<Record<string, CommandWords>> = {
       at: '現地時刻 HH:MM（daily、weekly、monthly）',
       on: 'weekly: mon..sun（既定は mon）、monthly: 1..28 または last（既定は 1）',
       cap: 'approval:auto で自動確定する合計額の上限（メインネットでは必須）',
+      tables: '受取人のルックアップテーブルを保持し（削除までレントを預けます）、はるかに少ないトランザクションで支払う',
       mode: 'proportional（保有量に比例、既定）または equal（均等）',
       ...holderFilters,
     },

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { DEFAULT_LOCALE, t, type Locale } from '../../i18n/index.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { extname, join, basename } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -21,11 +22,11 @@ export class ConsoleWriter {
     }
   }
 
-  async file(file: ReplyFile): Promise<string> {
+  async file(file: ReplyFile, locale: Locale = DEFAULT_LOCALE): Promise<string> {
     await mkdir(this.exportsDir, { recursive: true });
     const path = freePath(this.exportsDir, basename(file.name));
     await writeFile(path, file.bytes);
-    this.line(`Saved ${file.name}: ${path}`);
+    this.line(t(locale, 'reply.saved', { file: file.name, path }));
     return path;
   }
 }
@@ -41,7 +42,10 @@ function freePath(dir: string, name: string): string {
 
 /** A terminal cannot edit a line it printed; each update is one line, the summary a block. */
 export class ConsoleProgress implements ProgressSurface {
-  constructor(private readonly out: ConsoleWriter) {}
+  constructor(
+    private readonly out: ConsoleWriter,
+    private readonly locale: Locale = DEFAULT_LOCALE,
+  ) {}
 
   async update(text: string): Promise<void> {
     this.out.line(text.split('\n').join(' | '));
@@ -49,6 +53,6 @@ export class ConsoleProgress implements ProgressSurface {
 
   async finish(text: string, files: ReplyFile[]): Promise<void> {
     this.out.line(text);
-    for (const f of files) await this.out.file(f);
+    for (const f of files) await this.out.file(f, this.locale);
   }
 }

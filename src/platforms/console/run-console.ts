@@ -45,7 +45,7 @@ export async function runConsole(app: ChatServices, opts: ConsoleOptions): Promi
   const runtime = await chatRuntime(app);
   const interactive = Boolean((opts.input as { isTTY?: boolean }).isTTY && (opts.output as { isTTY?: boolean }).isTTY);
   const out = new ConsoleWriter(opts.output, opts.exportsDir ?? join(resolve(app.config.dataDir), 'exports'));
-  const hub = new ProgressHub(app, logger, { platform: 'console', open: () => new ConsoleProgress(out) });
+  const hub = new ProgressHub(app, logger, { platform: 'console', open: (place) => new ConsoleProgress(out, place.locale ?? app.config.language) });
   const userId = opts.identity?.userId ?? safeUserName();
   const source: CallerSource = {
     actor: { platform: 'console', userId, name: opts.identity?.name ?? userId },
@@ -98,7 +98,7 @@ export async function runConsole(app: ChatServices, opts: ConsoleOptions): Promi
     out.line(reply.text);
     // No buttons here: print the commands they stand for, unless the text already shows them.
     for (const b of reply.buttons ?? []) if (!reply.text.includes(b.command)) out.line(`  ${b.label}: ${b.command}`);
-    for (const f of reply.files ?? []) await out.file(f);
+    for (const f of reply.files ?? []) await out.file(f, result.locale);
     if (reply.followProgress) {
       const id = reply.followProgress;
       const place = { platform: 'console', target: CHAT.id, userId: source.actor.userId, ...(result.locale ? { locale: result.locale } : {}) };

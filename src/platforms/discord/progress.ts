@@ -1,4 +1,5 @@
 import { DiscordAPIError, type AttachmentBuilder, type ButtonInteraction, type ChatInputCommandInteraction, type Client } from 'discord.js';
+import { DEFAULT_LOCALE, translator, type Translator } from '../../i18n/index.js';
 import type { Logger } from 'pino';
 import type { ProgressPlace, ProgressSurface } from '../../chat/progress.js';
 import type { ReplyFile } from '../../chat/types.js';
@@ -33,8 +34,10 @@ export class DiscordProgress implements ProgressSurface {
   private dmChannelId: string | undefined;
   /** Why the message is not in its channel, shown above it. */
   private note: string | null = null;
-  /** What the channel answered when it refused. */
-  private channelReason = 'refused earlier';
+  /** What the channel answered when it refused; null: it refused before this process. */
+  private channelReason: string | null = null;
+  /** The message's language (the place's). */
+  private readonly t: Translator;
 
   constructor(
     private readonly client: () => Client,
@@ -46,7 +49,8 @@ export class DiscordProgress implements ProgressSurface {
     this.messageId = place.messageId;
     this.dmChannelId = place.channelId;
     this.spot = place.channelId !== undefined ? 'dm' : 'channel';
-    if (this.spot === 'dm') this.note = `Shown here because I could not post in <#${place.target}>.`;
+    this.t = translator(place.locale ?? DEFAULT_LOCALE);
+    if (this.spot === 'dm') this.note = this.t('reply.shownHereCould', { channel: place.target });
   }
 
   async update(text: string): Promise<void> {
@@ -81,8 +85,8 @@ export class DiscordProgress implements ProgressSurface {
         const reason = describe(err);
         this.logger.warn({ err, from: this.spot, to: next, channelId: this.place.target }, `progress: Discord refused the ${this.spot} (${reason}); going on in the ${next}`);
         if (this.spot === 'channel') this.channelReason = reason;
-        const why = `Shown here because I cannot post in <#${this.place.target}> (${this.channelReason})`;
-        this.note = next === 'dm' && this.spot === 'followup' ? `${why} and the command's follow-up has expired.` : `${why}.`;
+        const where = { channel: this.place.target, reason: this.channelReason ?? this.t('reply.refusedEarlier') };
+        this.note = next === 'dm' && this.spot === 'followup' ? this.t('reply.shownHereExpired', where) : this.t('reply.shownHere', where);
         this.spot = next;
         this.messageId = undefined;
       }

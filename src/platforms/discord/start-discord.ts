@@ -32,7 +32,7 @@ import { resolveRole } from '../../chat/roles.js';
 import type { RawOptions } from '../../chat/options.js';
 import { chatRuntime, type CallerSource, type DispatchResult } from '../../chat/runtime.js';
 import { progressLocale } from '../../chat/languages.js';
-import type { Locale } from '../../i18n/index.js';
+import { localeOf, msg, t, type Locale, type Message } from '../../i18n/index.js';
 import type { Role } from '../../chat/types.js';
 import type { OpsNotifier } from '../../monitor/notifier.js';
 import { PlatformLink } from '../link.js';
@@ -164,7 +164,7 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
    * else the command's channel): checked before a run starts, so an outcome is never lost to a
    * channel that refuses every post (403 Missing Permissions).
    */
-  async function progressProblem(interaction: Replyable): Promise<string | null> {
+  async function progressProblem(interaction: Replyable): Promise<Message | null> {
     const target = config.channels.progress.discord ?? interaction.channelId;
     let permissions: Readonly<PermissionsBitField> | null = null;
     if (target === interaction.channelId) {
@@ -178,16 +178,16 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
           const me = channel.guild.members.me ?? (await channel.guild.members.fetchMe());
           permissions = channel.permissionsFor(me);
         } else if (!channel?.isSendable()) {
-          return `I cannot post the progress message in <#${target}>: it is not a channel the bot can post in. Set channels.progress.discord to a text channel the bot may post in`;
+          return msg('reply.progressNotChannel', { channel: target });
         }
       } catch (err) {
-        return `I cannot reach the progress channel <#${target}> (${err instanceof Error ? err.message : String(err)}). Set channels.progress.discord to a channel the bot can see, or give the bot access to it`;
+        return msg('reply.progressUnreachable', { channel: target, error: err instanceof Error ? err.message : String(err) });
       }
     }
     if (!permissions) return null;
     const missing = PROGRESS_PERMISSIONS.filter(([bit]) => !permissions.has(bit)).map(([, label]) => label);
     if (missing.length === 0) return null;
-    return `I cannot post the progress message in <#${target}>: the bot lacks ${missing.join(', ')} there. A server admin can allow ${missing.length === 1 ? 'it' : 'them'} for the bot in that channel's permissions, or set channels.progress.discord to a channel where the bot may post`;
+    return msg('reply.progressPermissions', { channel: target, missing: missing.join(', '), count: missing.length });
   }
 
   /** Commands that start payments run in servers only, unless config allows DMs (see register.ts). */
@@ -199,7 +199,7 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
       command: name,
       outcome: 'refused',
       code: 'MONEY_IN_DM',
-      reply: { text: `✖ /${name} starts payments and runs in a server channel only, where others can see who confirmed what; nothing was done.`, ephemeral: true },
+      reply: { text: t(localeOf(interaction.locale) ?? config.language, 'reply.moneyInDm', { command: name }), ephemeral: true },
     };
   }
 
@@ -211,13 +211,9 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
     if (interaction.inGuild() || result.outcome !== 'refused') return result;
     const needed: Role | null = result.code === 'RequireOperator' ? 'operator' : result.code === 'RequireAdmin' ? 'admin' : null;
     if (needed === null || !(await matchedByServerRole(interaction.user.id, needed))) return result;
-    const what = result.command ? `/${result.command}` : 'this';
     return {
       ...result,
-      reply: {
-        ...result.reply,
-        text: `✖ ${what} is for ${needed}s. Your ${needed} role comes from a Discord server role, and server roles do not apply in direct messages: run it in the server (or an admin can list your user id under roles.${needed}.discordUserIds).`,
-      },
+      reply: { ...result.reply, text: t(result.locale ?? config.language, 'reply.roleInDm', { command: result.command ?? '', role: needed }) },
     };
   }
 
@@ -280,7 +276,7 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
   function settled(pending: Promise<DispatchResult>): Promise<DispatchResult> {
     return pending.catch((err: unknown): DispatchResult => {
       logger.error({ err }, 'command runtime failed');
-      return { outcome: 'failed', reply: { text: '✖ internal error; nothing more was done', ephemeral: true } };
+      return { outcome: 'failed', reply: { text: t(config.language, 'reply.internalShort'), ephemeral: true } };
     });
   }
 

@@ -18,6 +18,7 @@ import { telegramChannelPoster } from './channel-poster.js';
 import { resolveRole } from '../../chat/roles.js';
 import { chatRuntime, type CallerSource, type DispatchResult } from '../../chat/runtime.js';
 import { progressLocale } from '../../chat/languages.js';
+import { t } from '../../i18n/index.js';
 import type { OpsNotifier } from '../../monitor/notifier.js';
 import { PlatformLink } from '../link.js';
 import { setTelegramMenus, telegramMenus } from './menus.js';
@@ -241,11 +242,12 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
       await sendReply(
         bot.api,
         inGroup,
-        `The answer to /${result.command ?? 'that'} is for you alone, and I cannot write to you first: open a private chat with @${bot.botInfo.username}, press Start and send the command there.`,
+        t(result.locale ?? config.language, 'reply.cannotWriteFirst', { command: result.command ?? '', bot: bot.botInfo.username }),
       );
       return;
     }
-    await sendReply(bot.api, inGroup, `I sent you the answer to /${result.command ?? 'that'} in a private chat: it is for you alone.`);
+    const locale = result.locale ?? config.language;
+    await sendReply(bot.api, inGroup, result.command ? t(locale, 'reply.sentPrivately', { command: result.command }) : t(locale, 'reply.sentPrivatelyUnnamed'));
   }
 
   // A schedule's posts (its occurrences' previews, progress and notes) go into chats through here.

@@ -1,0 +1,229 @@
+/**
+ * A Japanese-speaking operator and holder, through the real clients: discord.js against the Discord
+ * stand-in (the interaction's locale is "ja"), grammY against the Telegram stand-in (the user's
+ * language_code is "ja") and the console (LANG=ja_JP.UTF-8). Every message they see is Japanese: a
+ * run of English words in one is a text that bypassed the catalogue.
+ */
+import bs58 from 'bs58';
+import { PassThrough } from 'node:stream';
+import { Locale } from 'discord.js';
+import nacl from 'tweetnacl';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runConsole } from '../src/platforms/console/run-console.js';
+import { startTelegram } from '../src/platforms/telegram/start-telegram.js';
+import { startChatApp, type ChatApp } from './helpers/chat-app.js';
+import { answerTo, customIds, discordWorld } from './helpers/discord-world.js';
+import { startTelegramStandin, type StoredTelegramMessage, type TelegramStandin } from './standins/telegram.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+/**
+ * What a Japanese reader sees has Japanese in it and no English sentence. Left out before the check:
+ * what is typed as it is in every language (commands, name:value options, links) and the one-line
+ * message a wallet signs, which is signed byte for byte.
+ */
+export function expectJapanese(text: string): void {
+  expect(text, text).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+  const typed = text
+    .replace(/^Tributary wallet link \|.*$/gm, '')
+    .replace(/https?:\/\/\S+/g, '')
+    .replace(/\/[a-z]+(?: [a-z]+)?/g, '')
+    .replace(/\b\w+:(?:"[^"]*"|<[^>]*>|\S*)/g, '');
+  expect(typed, text).not.toMatch(/\b(?:[A-Za-z]{2,}[\s,]+){2,}[A-Za-z]{2,}\b/);
+}
+
+function signed(message: string, holder: ChatApp['holder']): string {
+  return bs58.encode(nacl.sign.detached(new TextEncoder().encode(message), holder.secretKey));
+}
+
+describe('in Japanese on Discord', () => {
+  it('an operator previews, confirms with the button, and sees the progress and the summary; a holder links a wallet and sees its rewards', async () => {
+    const w = await discordWorld(cleanups);
+    const { scenario } = w.chat.harness.net;
+    const ops = w.discord.fixture.channelId('tributary-ops');
+    const ask = (name: string, user: string, options: Record<string, string> = {}) =>
+      answerTo(w.discord, w.discord.dispatchInteraction({ name, options, user, channelId: ops, locale: Locale.Japanese }).id);
+
+    const preview = await ask('distribute preview', 'alice', { token: scenario.baseMint, amount: '1000', reward: scenario.rewardMint });
+    const text = preview.current.content;
+    const planId = /^\/distribute confirm id:(\w{8})$/m.exec(text)?.[1] as string;
+    expect(text).toContain(`プラン ${planId}（localnet）: 確定するまで何も送信されません。`);
+    expect(text).toMatch(/配分額: 最小 [\d.]+ \S+ · 中央値/);
+    expect(text).toContain('リスク:');
+    expectJapanese(text);
+    const buttons = customIds(preview);
+    expect(Object.keys(buttons)).toEqual(['確定', '中止']);
+
+    const press = w.discord.dispatchInteraction({ customId: buttons['確定'] as string, user: 'alice', messageId: preview.id, locale: Locale.Japanese });
+    const confirmed = (await answerTo(w.discord, press.id)).current.content;
+    expect(confirmed).toContain(`配布 ${planId} を alice（discord）が確定しました。`);
+    expectJapanese(confirmed);
+
+    const progress = await vi.waitFor(
+      () => {
+        const m = w.discord.channelMessages(ops).find((x) => x.origin === 'channel' && x.current.content.includes(`配布 ${planId}`));
+        if (!m?.current.content.includes('成功率')) throw new Error('no summary yet');
+        return m;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    for (const version of progress.history.map((v) => v.content)) expectJapanese(version);
+    expect(progress.history[0]?.content).toMatch(new RegExp(`^配布 ${planId} · 実行中\\n\\[░+\\] 0%`));
+    expect(progress.current.content).toMatch(/· 完了\n\[█{20}\] \d+ 人中 \d+ 人に支払済み · 失敗 0 人\n成功率 100%/);
+    expect(progress.current.attachments.map((a) => a.filename)).toEqual([`tributary-${planId}.csv`]);
+    await w.chat.harness.engine.service.whenIdle();
+
+    const link = await ask('wallet link', 'bob');
+    expectJapanese(link.current.content);
+    const message = /^(Tributary wallet link \| .+)$/m.exec(link.current.content)?.[1] as string;
+    const address = w.chat.holder.publicKey.toBase58();
+    const wrong = await ask('wallet verify', 'bob', { address, signature: signed(`${message}x`, w.chat.holder) });
+    expect(wrong.current.content).toContain('この署名は');
+    expectJapanese(wrong.current.content);
+    const verified = await ask('wallet verify', 'bob', { address, signature: signed(message, w.chat.holder) });
+    expect(verified.current.content).toContain(`${address} をリンクしました。リンク済みのウォレットは 1 件です。`);
+    const show = await ask('wallet show', 'bob');
+    expect(show.current.content).toContain('リンク済みのウォレット（1 件）:');
+    const rewards = (await ask('rewards', 'bob')).current.content;
+    expect(rewards).toMatch(new RegExp(`${planId} · [\\d.]+ \\S+ · 支払済み · \\S+ · https://explorer\\.solana\\.com/tx/\\w+`));
+    for (const reply of [verified, show]) expectJapanese(reply.current.content);
+    expectJapanese(rewards);
+
+    const help = (await ask('help', 'bob')).current.content;
+    expect(help).toMatch(/^このチャットでのあなたの役割はホルダーです。 実行できるコマンド:/);
+    expectJapanese(help);
+  });
+
+  it('answers in English again once the person chooses it with /language, whatever their app reports', async () => {
+    const w = await discordWorld(cleanups);
+    const ask = (name: string, options: Record<string, string> = {}) =>
+      answerTo(w.discord, w.discord.dispatchInteraction({ name, options, user: 'bob', locale: Locale.Japanese }).id);
+    expect((await ask('wallet show')).current.content).toBe('リンクされたウォレットはありません。/wallet link で始められます。');
+    expect((await ask('language', { set: 'en' })).current.content).toBe('From now on I answer you in English.');
+    expect((await ask('wallet show')).current.content).toBe('No wallet is linked to you. /wallet link starts.');
+    expect((await ask('language', { set: 'auto' })).current.content).toContain('アプリの言語設定（日本語）');
+    expect((await ask('wallet show')).current.content).toContain('リンクされたウォレットはありません');
+  });
+});
+
+describe('in Japanese on Telegram', () => {
+  async function telegramWorld() {
+    const telegram = await startTelegramStandin({
+      token: `7000000001:${'A'.repeat(35)}`,
+      users: [
+        { username: 'group_owner', status: 'creator' },
+        { username: 'alice', status: 'administrator', languageCode: 'ja' },
+        { username: 'bob', status: 'member', languageCode: 'ja' },
+      ],
+    });
+    cleanups.push(() => telegram.close());
+    const chat = await startChatApp({
+      config: { telegram: { token: telegram.token, apiRoot: telegram.apiRoot }, roles: { operator: { telegramChatAdmins: true } } },
+    });
+    cleanups.push(() => chat.close());
+    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo, throttle: { global: { maxConcurrent: 5 }, group: { maxConcurrent: 1, minTime: 20 }, out: { maxConcurrent: 1, minTime: 20 } } });
+    cleanups.push(() => bot.stop());
+    return { telegram, chat, group: telegram.fixture.group.id };
+  }
+
+  async function answer(t: TelegramStandin, chatId: number, text: string, from: string): Promise<StoredTelegramMessage> {
+    const asked = t.sendText({ text, from, chatId }).message?.message_id;
+    return vi.waitFor(
+      () => {
+        const m = t.messagesIn(chatId).find((x) => x.fromBot && x.replyToMessageId === asked);
+        if (!m) throw new Error('no answer yet');
+        return m;
+      },
+      { timeout: 20_000, interval: 20 },
+    );
+  }
+
+  it('an operator previews, confirms with the inline button, and sees the progress and the summary; a holder links a wallet and sees its rewards', async () => {
+    const { telegram, chat, group } = await telegramWorld();
+    const { scenario } = chat.harness.net;
+    const preview = await answer(telegram, group, `/distribute preview token:${scenario.baseMint} amount:1000 reward:${scenario.rewardMint}`, 'alice');
+    const planId = /^\/distribute confirm id:(\w{8})$/m.exec(preview.current.text)?.[1] as string;
+    expect(preview.current.text).toContain(`プラン ${planId}（localnet）`);
+    expectJapanese(preview.current.text);
+    const keys = Object.fromEntries((preview.current.replyMarkup?.inline_keyboard ?? []).flat().map((b) => [b.text, 'callback_data' in b ? b.callback_data : '']));
+    expect(Object.keys(keys)).toEqual(['確定', '中止']);
+
+    telegram.pressButton({ data: keys['確定'] as string, from: 'alice', messageId: preview.messageId });
+    const confirmed = await vi.waitFor(() => {
+      const m = telegram.messagesIn(group).find((x) => x.fromBot && x.current.text.includes(`配布 ${planId} を alice（telegram）が確定しました。`));
+      if (!m) throw new Error('not yet');
+      return m;
+    }, { timeout: 20_000, interval: 20 });
+    expectJapanese(confirmed.current.text);
+    const progress = await vi.waitFor(
+      () => {
+        const m = telegram.messagesIn(group).find((x) => x.fromBot && x.history[0]?.text.startsWith(`配布 ${planId} · 実行中`));
+        if (!m?.current.text.includes('成功率')) throw new Error('no summary yet');
+        return m;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    for (const version of progress.history.map((v) => v.text)) expectJapanese(version);
+    expect(progress.current.text).toMatch(/· 完了\n\[█{20}\] \d+ 人中 \d+ 人に支払済み · 失敗 0 人\n成功率 100%/);
+    await chat.harness.engine.service.whenIdle();
+
+    const bob = telegram.fixture.user('bob');
+    const link = await answer(telegram, bob.id, '/wallet link', 'bob');
+    expectJapanese(link.current.text);
+    const message = /^(Tributary wallet link \| .+)$/m.exec(link.current.text)?.[1] as string;
+    const address = chat.holder.publicKey.toBase58();
+    const verified = await answer(telegram, bob.id, `/wallet verify address:${address} signature:${signed(message, chat.holder)}`, 'bob');
+    expect(verified.current.text).toContain('をリンクしました');
+    const show = await answer(telegram, bob.id, '/wallet show', 'bob');
+    expect(show.current.text).toContain('リンク済みのウォレット（1 件）:');
+    const rewards = await answer(telegram, bob.id, '/rewards', 'bob');
+    expect(rewards.current.text).toMatch(/ · 支払済み · /);
+    for (const reply of [verified, show, rewards]) expectJapanese(reply.current.text);
+
+    // A personal answer asked for in the group goes to the private chat; the group is told so in Japanese.
+    const inGroup = await answer(telegram, group, '/wallet show', 'bob');
+    expect(inGroup.current.text).toBe('/wallet show の回答はあなた専用のため、個別チャットでお送りしました。');
+  });
+});
+
+describe('in Japanese on the console', () => {
+  it('an operator previews, confirms and sees the progress and the summary; a holder links a wallet and sees its rewards (LANG=ja_JP.UTF-8)', async () => {
+    const c = await startChatApp();
+    cleanups.push(() => c.close());
+    const { scenario } = c.harness.net;
+    const run = async (_lines: string, identity: Parameters<typeof runConsole>[1]['identity']) => {
+      const input = new PassThrough();
+      const output = new PassThrough();
+      let printed = '';
+      output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+      const done = runConsole(c.app, { input, output, identity: { language: 'ja_JP.UTF-8', ...identity } });
+      return { input, printed: () => printed, done };
+    };
+
+    const ops = await run('', { userId: 'ops' });
+    ops.input.end(`/distribute preview token:${scenario.baseMint} amount:50 reward:SOL mode:equal\n/distribute confirm id:last\n`);
+    await ops.done;
+    const printed = ops.printed();
+    const planId = /プラン (\w{8})（localnet）/.exec(printed)?.[1] as string;
+    expect(printed).toContain(`配布 ${planId} を ops（console）が確定しました。`);
+    expect(printed).toMatch(new RegExp(`配布 ${planId} · 完了\\n\\[█{20}\\] \\d+ 人中 \\d+ 人に支払済み · 失敗 0 人\\n成功率 100%`));
+    for (const block of printed.split(/^> .*$/m)) if (block.trim()) expectJapanese(block);
+
+    const holder = await run('', { userId: 'holder-1', role: 'holder' });
+    holder.input.write('/wallet link\n');
+    const message = await vi.waitFor(() => {
+      const found = /^(Tributary wallet link \| .+)$/m.exec(holder.printed())?.[1];
+      if (!found) throw new Error('no message yet');
+      return found;
+    }, { timeout: 20_000, interval: 20 });
+    holder.input.end(`/wallet verify address:${c.holder.publicKey.toBase58()} signature:${signed(message, c.holder)}\n/wallet show\n/rewards\n`);
+    await holder.done;
+    const said = holder.printed();
+    expect(said).toContain(`${c.holder.publicKey.toBase58()} をリンクしました`);
+    expect(said).toMatch(/\w{8} · [\d.]+ SOL · 支払済み · /);
+    for (const block of said.split(/^> .*$/m)) if (block.trim()) expectJapanese(block);
+  });
+});

@@ -193,7 +193,7 @@ export class DistributionRun {
             memo: distributionTag(this.plan.id, this.record.round),
             ...(lookupTables.length > 0 ? { lookupTables } : {}),
           });
-          this.queue = this.builder.lookupOrder(this.queue, this.plan.recipients);
+          this.queue = await this.builder.lookupOrderSliced(this.queue, this.plan.recipients);
         }
         // Sending stops at the next poll's time, so progress moves while a large run is being sent.
         if (!this.stopRequest && !this.stall) await this.sendWhileRoom(this.lastPollAt + this.deps.options.pollIntervalMs);

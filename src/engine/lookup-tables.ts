@@ -36,6 +36,7 @@ import { distributionTag, TransferBuilder } from './tx-builder.js';
 import { LeaseTaker, type HeldLease, type LeaseOptions } from './lease.js';
 import { settle, type ObservedStatus, type PollEvidence } from './settle.js';
 import type { RewardAsset } from './types.js';
+import { runSliced, type Work } from './work.js';
 
 /** Addresses one table holds at most (a message indexes them with one byte). */
 export const TABLE_CAPACITY = 256;
@@ -155,6 +156,20 @@ export interface LookupTablesDeps {
   evidenceTimeoutMs?: number;
 }
 
+/** Every recipient's addresses (recipientAddresses), derived in slices: 10,000 token account addresses take a second or more. */
+export function addressesOf(reward: RewardAsset, recipients: RecipientKeys): Promise<Uint8Array[][]> {
+  return runSliced(
+    (function* (): Work<Uint8Array[][]> {
+      const out: Uint8Array[][] = new Array(recipients.length);
+      for (let i = 0; i < recipients.length; i++) {
+        out[i] = recipientAddresses(reward, recipients, i);
+        if ((i & 63) === 63) yield;
+      }
+      return out;
+    })(),
+  );
+}
+
 /** The addresses a recipient's transfer names that a table can hold, in the order they are added. */
 export function recipientAddresses(reward: RewardAsset, recipients: RecipientKeys, i: number): Uint8Array[] {
   const owner = recipients.ownerBytes(i);
@@ -234,8 +249,9 @@ export class LookupTables {
     const { reward, recipients } = plan;
     const tables = await this.contents(id);
     const held = new Set(tables.flatMap((t) => t.addresses.map((a) => a.toBase58())));
+    const addresses = await addressesOf(reward, recipients);
     let missing = 0;
-    for (let i = 0; i < recipients.length; i++) for (const a of recipientAddresses(reward, recipients, i)) if (!held.has(bs58.encode(a))) missing++;
+    for (const list of addresses) for (const a of list) if (!held.has(bs58.encode(a))) missing++;
     // Assigned as `fill` assigns them: the room of existing tables first, then new tables.
     let rest = missing;
     let extendCount = 0;
@@ -251,7 +267,7 @@ export class LookupTables {
     const summary = await this.summary(id);
     return {
       tables: summary.tables,
-      transactions: await packedTransactions(plan, withMissing(tables, reward, recipients), this.deps.payer, maxRecipients),
+      transactions: await packedTransactions(plan, withMissing(tables, addresses), this.deps.payer, maxRecipients),
       missingAddresses: missing,
       newTables,
       setupTransactions: newTables + extendCount,
@@ -283,8 +299,8 @@ export class LookupTables {
       const held = new Set(tables.flatMap((t) => t.addresses.map((a) => a.toBase58())));
       const missing: string[] = [];
       const seen = new Set<string>();
-      for (let i = 0; i < recipients.length; i++) {
-        for (const bytes of recipientAddresses(reward, recipients, i)) {
+      for (const list of await addressesOf(reward, recipients)) {
+        for (const bytes of list) {
           const a = bs58.encode(bytes);
           if (!held.has(a) && !seen.has(a)) missing.push(a);
           seen.add(a);
@@ -340,9 +356,11 @@ export class LookupTables {
       }
       try {
         let set = await this.settlePending(lease, (await this.get(id)) as TableSet);
-        // A table whose account is gone (closed by hand) has nothing left to return.
+        // A table whose account is gone (closed by hand) has nothing left to return. Read from a bank
+        // that has every recorded table transaction: a node behind would not know a new table yet
+        // (it refuses the read, and the next sweep asks again).
         const live = set.tables.filter((t) => t.state === 'active' || t.state === 'deactivated');
-        const accounts = await this.readAccounts(live.map((t) => t.address), 0);
+        const accounts = await this.readAccounts(live.map((t) => t.address), await this.lastOpSlot(set));
         const vanished = new Set(live.filter((_, k) => accounts[k] === null).map((t) => t.address));
         if (vanished.size > 0) {
           set = { ...set, tables: set.tables.map((t) => (vanished.has(t.address) ? { ...t, state: 'gone' as const } : t)) };
@@ -652,11 +670,11 @@ export class LookupTables {
 }
 
 /** `tables` as they will be once the recipients' missing addresses are added (new tables with made-up addresses). */
-function withMissing(tables: LookupTableContents[], reward: RewardAsset, recipients: RecipientKeys): LookupTableContents[] {
+function withMissing(tables: LookupTableContents[], addresses: Uint8Array[][]): LookupTableContents[] {
   const out = tables.map((t) => ({ key: t.key, addresses: [...t.addresses] }));
   const held = new Set(tables.flatMap((t) => t.addresses.map((a) => a.toBase58())));
-  for (let i = 0; i < recipients.length; i++) {
-    for (const bytes of recipientAddresses(reward, recipients, i)) {
+  for (const list of addresses) {
+    for (const bytes of list) {
       const key = new PublicKey(bytes);
       if (held.has(key.toBase58())) continue;
       held.add(key.toBase58());
@@ -672,7 +690,7 @@ function withMissing(tables: LookupTableContents[], reward: RewardAsset, recipie
 async function packedTransactions(plan: Pick<Plan, 'id' | 'reward' | 'recipients'>, tables: LookupTableContents[], payer: Keypair, maxRecipients: number | null): Promise<number> {
   const builder = new TransferBuilder({ payer, reward: plan.reward, computeUnitPrice: 0, maxRecipients, memo: distributionTag(plan.id, 0), lookupTables: tables });
   const blockhash = PublicKey.default.toBase58();
-  let queue = builder.lookupOrder(
+  let queue = await builder.lookupOrderSliced(
     Array.from({ length: plan.recipients.length }, (_, i) => i),
     plan.recipients,
   );

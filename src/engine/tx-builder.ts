@@ -17,6 +17,7 @@ import { compileLegacyMessage, singleSignerWire } from '../solana/legacy-message
 import { compileV0Message, LookupTableIndex, type LookupTableContents } from '../solana/v0-message.js';
 import { nativeSigner } from '../solana/signer.js';
 import { associatedTokenAddress } from './ata.js';
+import { runNow, runSliced, type Work } from './work.js';
 import type { RecipientTable } from './recipient-table.js';
 import type { RewardAsset } from './types.js';
 
@@ -197,15 +198,27 @@ export class TransferBuilder {
    * holds last), so the recipients of one transaction share one or two tables. Unchanged without tables.
    */
   lookupOrder(queue: readonly number[], recipients: RecipientTable): number[] {
+    return runNow(this.lookupOrderWork(queue, recipients));
+  }
+
+  /** lookupOrder in slices, serving other work between them: for a run's whole queue. */
+  lookupOrderSliced(queue: readonly number[], recipients: RecipientTable): Promise<number[]> {
+    return runSliced(this.lookupOrderWork(queue, recipients));
+  }
+
+  /** Deriving 10,000 token account addresses takes a second or more: done in slices (work.ts). */
+  private *lookupOrderWork(queue: readonly number[], recipients: RecipientTable): Work<number[]> {
     const lookups = this.lookups;
     if (!lookups) return [...queue];
-    const position = (i: number): number => {
-      const owner = recipients.ownerBytes(i);
+    const positions = new Float64Array(queue.length);
+    for (let k = 0; k < queue.length; k++) {
+      const owner = recipients.ownerBytes(queue[k] as number);
       const key = this.mintBytes && this.programBytes ? associatedTokenAddress(this.mintBytes, owner, this.programBytes) : owner;
       const at = lookups.findBytes(key);
-      return at ? at.table * 256 + at.index : Number.MAX_SAFE_INTEGER;
-    };
-    return queue.map((i) => ({ i, p: position(i) })).sort((a, b) => a.p - b.p).map((e) => e.i);
+      positions[k] = at ? at.table * 256 + at.index : Number.MAX_SAFE_INTEGER;
+      if ((k & 63) === 63) yield;
+    }
+    return queue.map((i, k) => ({ i, p: positions[k] as number })).sort((a, b) => a.p - b.p).map((e) => e.i);
   }
 
   /** base58 of a key, computed once: web3.js encodes afresh on every call. */

@@ -12,6 +12,9 @@
  * - `op:<id>:<seq>`: each table transaction, written ahead of its broadcast (dense sequence);
  * - `lease:<id>`: one process changes a set at a time, and every write names its lease's token.
  *
+ * Namespace "lookup-table-sets" lists the sets (one key each), so the scheduler's sweep reads a
+ * short list instead of every table transaction.
+ *
  * When the schedule is deleted the set retires: once no distribution that used it is unfinished,
  * each table is deactivated, and closed (its rent back to the distributor) after the cooldown the
  * lookup table program requires; `sweep` does both and is run by the scheduler's periodic check,
@@ -186,6 +189,7 @@ export function tableBytes(addresses: number): number {
 
 export class LookupTables {
   private readonly kv: Keyv;
+  private readonly index: Keyv;
   private readonly atomic: AtomicOps;
   private readonly leases: LeaseTaker;
   private readonly sign: (message: Uint8Array) => Buffer;
@@ -195,6 +199,7 @@ export class LookupTables {
 
   constructor(private readonly deps: LookupTablesDeps) {
     this.kv = deps.store.ns('lookup-tables');
+    this.index = deps.store.ns('lookup-table-sets');
     this.atomic = deps.store.atomic('lookup-tables');
     // The ledger's lease code over this namespace: `lease:<set id>` here, fenced the same way.
     const leaseLedger = new Ledger(this.kv, this.atomic, { kv: this.kv, atomic: this.atomic });
@@ -212,7 +217,7 @@ export class LookupTables {
   /** Every set, for the sweep. */
   async ids(): Promise<string[]> {
     const out: string[] = [];
-    for await (const [key] of entries<unknown>(this.kv)) if (key.startsWith('set:')) out.push(key.slice(4));
+    for await (const [key] of entries<unknown>(this.index)) out.push(key);
     return out;
   }
 
@@ -289,6 +294,8 @@ export class LookupTables {
       const authority = this.deps.payer.publicKey.toBase58();
       const rewardKey = reward.kind === 'sol' ? 'SOL' : reward.mint;
       let set = (await this.get(id)) ?? { id, authority, reward: rewardKey, tables: [], nextSeq: 0, users: [] };
+      // Listed before anything is sent for it, so a sweep finds every set that may hold rent.
+      await this.index.set(id, { since: Date.now() });
       if (set.retiring) return [];
       if (set.authority !== authority || set.reward !== rewardKey) {
         this.deps.logger.warn({ set: id, authority: set.authority, reward: set.reward }, 'lookup tables of another distributor or reward: the run pays without them');

@@ -14,6 +14,7 @@ import pino from 'pino';
 import Keyv from 'keyv';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../src/app/engine.js';
+import { defaultEngineOptions } from './helpers/defaults.js';
 import type { TableOp, TableSet } from '../src/engine/lookup-tables.js';
 import { startLocalnet } from '../src/localnet/index.js';
 import { openStore } from '../src/store/index.js';
@@ -166,15 +167,16 @@ describe('review: on the local chain', () => {
     await h.engine.lookupTables.retire(setId);
 
     // The same store, swept by a process whose bulk endpoint answers 300 slots behind (a fallback, a node catching up).
-    const lagging = createEngine({
-      gateway: { url: h.net.laggingRpcUrl as string, timeoutMs: 2_000, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 } },
-      keypairPath: h.net.scenario.keypairPath,
-      network: 'localnet',
-      store: h.store,
-      cacheStore: new Keyv(),
-      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-      executor: { pollIntervalMs: 50, rebroadcastIntervalMs: 300, assumedSlotMs: 50 },
-    });
+    const lagging = createEngine(
+      defaultEngineOptions(
+        { rpcUrl: h.net.laggingRpcUrl as string, keypairPath: h.net.scenario.keypairPath, store: h.store, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) },
+        {
+          gateway: { timeoutMs: 2_000, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 } },
+          cacheStore: new Keyv(),
+          executor: { pollIntervalMs: 50, rebroadcastIntervalMs: 300, assumedSlotMs: 50 },
+        },
+      ),
+    );
     try {
       await lagging.lookupTables.sweep(async () => true);
     } finally {

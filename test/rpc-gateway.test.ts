@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import { startLocalnet, type Localnet } from '../src/localnet/index.js';
-import { RpcGateway } from '../src/solana/gateway.js';
+import { RpcGateway, type RpcGatewayOptions } from '../src/solana/gateway.js';
+import { defaultGatewayOptions } from './helpers/defaults.js';
 import { SlidingWindowLimiter, type RateLimitRule } from '../src/solana/sliding-window.js';
 import { methodsOf } from '../src/solana/transport.js';
 
@@ -18,8 +19,9 @@ async function chain(opts: Parameters<typeof startLocalnet>[0] = {}): Promise<Lo
   return net;
 }
 
-function gateway(opts: ConstructorParameters<typeof RpcGateway>[0]): RpcGateway {
-  const gw = new RpcGateway(opts);
+/** A gateway to `url` as the default config sets it up, with what the test changes. */
+function gateway(opts: { url: string } & Partial<RpcGatewayOptions>): RpcGateway {
+  const gw = new RpcGateway(defaultGatewayOptions(opts.url, opts));
   opened.push(gw);
   return gw;
 }
@@ -80,7 +82,7 @@ describe('RPC gateway', () => {
     const limit = { requestsPerWindow: 4, windowMs: 2000 };
     const net = await chain({ rateLimit: limit });
     const burst = async () => {
-      const gw = new RpcGateway({ url: net.rpcUrl, limit });
+      const gw = new RpcGateway(defaultGatewayOptions(net.rpcUrl, { limit }));
       try {
         await Promise.all(Array.from({ length: 4 }, () => gw.connection('bulk').getBalance(Keypair.generate().publicKey)));
       } finally {

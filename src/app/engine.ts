@@ -4,7 +4,7 @@ import { ChainReads } from '../engine/chain-reads.js';
 import { EngineEventBus } from '../engine/events.js';
 import { DEFAULT_EXECUTOR_OPTIONS, type ExecutorOptions } from '../engine/executor.js';
 import { ledgerOf, type Ledger } from '../engine/ledger.js';
-import { DEFAULT_LEASE_OPTIONS, LeaseTaker, processHolder, type LeaseOptions } from '../engine/lease.js';
+import { LeaseTaker, processHolder, type LeaseOptions } from '../engine/lease.js';
 import type { Store } from '../store/index.js';
 import { DistributionService, type SpendGuard } from '../engine/service.js';
 import { RpcGateway, type RpcGatewayOptions } from '../solana/gateway.js';
@@ -18,6 +18,11 @@ import { autoApprovalOf } from '../schedule/scheduler.js';
 import { LookupTables } from '../engine/lookup-tables.js';
 import { scheduleLookupTables } from '../schedule/lookup.js';
 
+/**
+ * Every figure the configuration sets is required here: the config schema (src/config/schema.ts) is
+ * the one place for its default, and engineOptionsFromConfig the one mapping. Tests build these
+ * from the schema's defaults too.
+ */
 export interface EngineOptions {
   gateway: RpcGatewayOptions;
   keypairPath: string;
@@ -25,19 +30,20 @@ export interface EngineOptions {
   /** Where the ledger lives: its namespaces, their atomic operations, and whether writes survive a restart. */
   store: Pick<Store, 'ns' | 'atomic' | 'durability'>;
   cacheStore?: Keyv;
-  lease?: Partial<LeaseOptions>;
+  lease: LeaseOptions;
   /** Spending limits checked at every confirm; none when absent. */
   guard?: SpendGuard;
   logger: Logger;
-  executor?: Partial<ExecutorOptions>;
-  snapshotTtlMs?: number;
-  previewTtlMs?: number;
-  /** The most recipients one preview plans; null (default) for no limit. More is refused, never cut. */
-  snapshotMaxRecipients?: number | null;
-  /** Where holder lists come from. Default getProgramAccounts. */
-  snapshotSource?: SnapshotSource;
-  largeTotalWarning?: string | null;
-  manyRecipientsWarning?: number;
+  /** The priority-fee cap and recipients per transaction from config; the executor's own tuning may be overridden. */
+  executor: Pick<ExecutorOptions, 'computeUnitPriceCap' | 'maxRecipientsPerTransaction'> & Partial<ExecutorOptions>;
+  snapshotTtlMs: number;
+  previewTtlMs: number;
+  /** The most recipients one preview plans; null for no limit. More is refused, never cut. */
+  snapshotMaxRecipients: number | null;
+  /** Where holder lists come from. */
+  snapshotSource: SnapshotSource;
+  largeTotalWarning: string | null;
+  manyRecipientsWarning: number;
 }
 
 export interface Engine {
@@ -62,16 +68,16 @@ export function createEngine(opts: EngineOptions): Engine {
   const payer = loadKeypair(opts.keypairPath);
   const events = new EngineEventBus();
   const ledger = ledgerOf(opts.store);
-  const executor = { ...DEFAULT_EXECUTOR_OPTIONS, ...opts.executor };
+  const executor: ExecutorOptions = { ...DEFAULT_EXECUTOR_OPTIONS, ...opts.executor };
   const holder = processHolder();
-  const leases = new LeaseTaker(ledger, holder, { ...DEFAULT_LEASE_OPTIONS, ...opts.lease }, opts.logger);
+  const leases = new LeaseTaker(ledger, holder, opts.lease, opts.logger);
   const lookupTables = new LookupTables({
     connection: gateway.connection('bulk'),
     rpc: (calls) => gateway.batch(calls, 'bulk'),
     store: opts.store,
     payer,
     holder,
-    lease: { ...DEFAULT_LEASE_OPTIONS, ...opts.lease },
+    lease: opts.lease,
     logger: opts.logger,
     pollIntervalMs: executor.pollIntervalMs,
     rebroadcastIntervalMs: executor.rebroadcastIntervalMs,
@@ -93,15 +99,15 @@ export function createEngine(opts: EngineOptions): Engine {
     network: opts.network,
     executor,
     preview: {
-      snapshotTtlMs: opts.snapshotTtlMs ?? 300_000,
-      previewTtlMs: opts.previewTtlMs ?? 600_000,
+      snapshotTtlMs: opts.snapshotTtlMs,
+      previewTtlMs: opts.previewTtlMs,
       computeUnitPriceCap: executor.computeUnitPriceCap,
       maxRecipientsPerTransaction: executor.maxRecipientsPerTransaction,
-      snapshotMaxRecipients: opts.snapshotMaxRecipients ?? null,
-      ...(opts.snapshotSource ? { snapshotSource: opts.snapshotSource } : {}),
-      largeTotalWarning: opts.largeTotalWarning ?? null,
-      manyRecipientsWarning: opts.manyRecipientsWarning ?? 1_000,
-      rpcLimit: opts.gateway.limit ?? null,
+      snapshotMaxRecipients: opts.snapshotMaxRecipients,
+      snapshotSource: opts.snapshotSource,
+      largeTotalWarning: opts.largeTotalWarning,
+      manyRecipientsWarning: opts.manyRecipientsWarning,
+      rpcLimit: opts.gateway.limit,
     },
   });
   const reads = new ChainReads({
@@ -110,8 +116,8 @@ export function createEngine(opts: EngineOptions): Engine {
     stats: () => gateway.stats(),
     payer: payer.publicKey,
     ...(opts.cacheStore ? { snapshotCache: opts.cacheStore } : {}),
-    snapshotTtlMs: opts.snapshotTtlMs ?? 300_000,
-    snapshotSource: opts.snapshotSource ?? 'getProgramAccounts',
+    snapshotTtlMs: opts.snapshotTtlMs,
+    snapshotSource: opts.snapshotSource,
     logger: opts.logger,
   });
   return {

@@ -3,6 +3,9 @@ import { urlCarriesSecret } from '../log/url-secrets.js';
 import type { RpcGatewayOptions } from '../solana/gateway.js';
 import type { RateLimitRule } from '../solana/sliding-window.js';
 
+/** Requests in flight per endpoint when neither the provider's preset nor rpc.limits caps them: this process's own cap. */
+export const OWN_CONCURRENCY_CAP = 8;
+
 /** The gateway's options from config: the preset's published budget with the operator's overrides. */
 export function gatewayOptions(config: Config, url: string): RpcGatewayOptions {
   const limits = resolveRpcLimits(config.rpc.preset, config.rpc.limits);
@@ -19,7 +22,7 @@ export function gatewayOptions(config: Config, url: string): RpcGatewayOptions {
     url,
     fallbackUrl: config.rpc.fallbackUrl,
     limit,
-    maxConcurrent: limits.maxConcurrent ?? 8,
+    maxConcurrent: limits.maxConcurrent ?? OWN_CONCURRENCY_CAP,
     timeoutMs: config.rpc.timeoutMs,
     retry: config.rpc.retry,
     circuitBreaker: config.rpc.circuitBreaker,

@@ -39,9 +39,10 @@ export interface ExecutorOptions {
   outageBackoffMaxMs: number;
 }
 
-export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = {
-  computeUnitPriceCap: 50_000,
-  maxRecipientsPerTransaction: null,
+/** The figures an operator does not set; the other two come from `distribution` in the config schema (src/config/schema.ts). */
+export type ExecutorTuning = Omit<ExecutorOptions, 'computeUnitPriceCap' | 'maxRecipientsPerTransaction'>;
+
+export const DEFAULT_EXECUTOR_OPTIONS: ExecutorTuning = {
   maxInFlightTransactions: 128,
   maxOutstandingBroadcasts: 16,
   pollIntervalMs: 400,

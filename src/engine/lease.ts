@@ -12,8 +12,6 @@ export interface LeaseOptions {
   renewEveryMs: number;
 }
 
-export const DEFAULT_LEASE_OPTIONS: LeaseOptions = { ttlMs: 30_000, renewEveryMs: 5_000 };
-
 /** This process, as leases name it. */
 export function processHolder(): LeaseHolder {
   return { instance: randomUUID(), host: hostname(), pid: process.pid };

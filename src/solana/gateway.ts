@@ -7,21 +7,23 @@ import { RpcEventBus } from './rpc-events.js';
 import type { RateLimitRule } from './sliding-window.js';
 import { httpTransport, methodsOf, type RpcLane, type RpcTrace, type RpcTransport } from './transport.js';
 
+/**
+ * Every figure is required: the configuration schema (src/config/schema.ts) is the one place for
+ * their defaults, and src/app/rpc-options.ts maps a config onto these.
+ */
 export interface RpcGatewayOptions {
   url: string;
   /** Used when the primary keeps failing; null for none. */
-  fallbackUrl?: string | null;
+  fallbackUrl: string | null;
   /** The provider's budget; null for none. Applies to each endpoint separately. */
-  limit?: RateLimitRule | null;
-  /** Default 8. */
-  maxConcurrent?: number;
-  /** Per attempt. Default 10 s. */
-  timeoutMs?: number;
-  /** Default 6 attempts, 250 ms base, 8 s cap. */
-  retry?: RetryPolicy;
-  /** Default 5 failures, 30 s. */
-  circuitBreaker?: CircuitBreakerOptions;
-  commitment?: Commitment;
+  limit: RateLimitRule | null;
+  /** Requests in flight at once, per endpoint. */
+  maxConcurrent: number;
+  /** Per attempt. */
+  timeoutMs: number;
+  retry: RetryPolicy;
+  circuitBreaker: CircuitBreakerOptions;
+  commitment: Commitment;
   /** What each endpoint's window held when the gateway started (PacingWindow): default 'full', so a restart draws no 429s; 'empty' only for an endpoint known to be fresh, such as a local chain just started. */
   budgetAtStart?: BudgetAtStart;
 }
@@ -63,18 +65,17 @@ export class RpcGateway {
   readonly commitment: Commitment;
 
   constructor(readonly opts: RpcGatewayOptions) {
-    this.commitment = opts.commitment ?? 'confirmed';
-    const retry = opts.retry ?? { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 8_000 };
+    this.commitment = opts.commitment;
     const endpoint = (url: string, label: string): RpcTransport => {
-      const gate = new RateGate({ limit: opts.limit ?? null, maxConcurrent: opts.maxConcurrent ?? 8, budgetAtStart: opts.budgetAtStart ?? 'full' });
+      const gate = new RateGate({ limit: opts.limit, maxConcurrent: opts.maxConcurrent, budgetAtStart: opts.budgetAtStart ?? 'full' });
       this.gates.push(gate);
-      return withRetry(gate.wrap(httpTransport(url, label, opts.timeoutMs ?? 10_000)), retry, {
+      return withRetry(gate.wrap(httpTransport(url, label, opts.timeoutMs)), opts.retry, {
         onRateLimited: (waitMs) => gate.pause(waitMs),
       });
     };
     const primary = endpoint(opts.url, 'primary');
     const fallback = opts.fallbackUrl ? endpoint(opts.fallbackUrl, 'fallback') : null;
-    this.transport = withFailover(primary, fallback, opts.circuitBreaker ?? { failureThreshold: 5, cooldownMs: 30_000 }, {
+    this.transport = withFailover(primary, fallback, opts.circuitBreaker, {
       onSwitch: (from, to, reason) => this.events.emit('failover', { from, to, reason, at: Date.now() }),
     });
   }

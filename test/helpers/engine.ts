@@ -8,6 +8,7 @@ import pino from 'pino';
 import { PublicKey, type Connection } from '@solana/web3.js';
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { createEngine, type Engine, type EngineOptions } from '../../src/app/engine.js';
+import { defaultEngineOptions, type EngineOverrides } from './defaults.js';
 import { startLocalnet, type Localnet, type LocalnetOptions } from '../../src/localnet/index.js';
 import type { Actor, Plan } from '../../src/engine/ledger.js';
 import type { CompletedEvent } from '../../src/engine/events.js';
@@ -24,7 +25,7 @@ export interface EngineHarness {
 /** A local chain and an engine on it, with a SQLite store in a new temporary folder unless a store is passed. */
 export async function startHarness(
   chain: LocalnetOptions = {},
-  engine: Partial<Omit<EngineOptions, 'gateway' | 'keypairPath' | 'store' | 'logger' | 'network'>> & {
+  engine: Omit<EngineOverrides, 'gateway'> & {
     /** Gateway options, or a function of the chain (for a fallback that is one of its endpoints). */
     gateway?: Partial<EngineOptions['gateway']> | ((net: Localnet) => Partial<EngineOptions['gateway']>);
     store?: Store;
@@ -32,22 +33,23 @@ export async function startHarness(
 ): Promise<EngineHarness> {
   const net = await startLocalnet({ holders: 40, slotMs: 50, ...chain });
   const ownStore = engine.store === undefined;
-  const store = engine.store ?? (await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'tributary-harness-')), sweepIntervalMs: 0 }));
-  const e = createEngine({
-    ...engine,
-    gateway: {
-      url: net.rpcUrl,
-      timeoutMs: 2_000,
-      retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
-      ...(typeof engine.gateway === 'function' ? engine.gateway(net) : engine.gateway),
-    },
-    keypairPath: net.scenario.keypairPath,
-    network: 'localnet',
-    store,
-    cacheStore: engine.cacheStore ?? new Keyv(),
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    executor: { pollIntervalMs: 50, rebroadcastIntervalMs: 300, assumedSlotMs: chain.slotMs ?? 50, progressIntervalMs: 100, ...engine.executor },
-  });
+  const { store: givenStore, gateway, executor, ...overrides } = engine;
+  const store = givenStore ?? (await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'tributary-harness-')), sweepIntervalMs: 0 }));
+  const e = createEngine(
+    defaultEngineOptions(
+      { rpcUrl: net.rpcUrl, keypairPath: net.scenario.keypairPath, store, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) },
+      {
+        ...overrides,
+        gateway: {
+          timeoutMs: 2_000,
+          retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
+          ...(typeof gateway === 'function' ? gateway(net) : gateway),
+        },
+        cacheStore: overrides.cacheStore ?? new Keyv(),
+        executor: { pollIntervalMs: 50, rebroadcastIntervalMs: 300, assumedSlotMs: chain.slotMs ?? 50, progressIntervalMs: 100, ...executor },
+      },
+    ),
+  );
   return {
     net,
     engine: e,

@@ -11,6 +11,7 @@ import Keyv from 'keyv';
 import pino from 'pino';
 import type { AppContext } from '../../src/app/context.js';
 import { createEngine, type Engine } from '../../src/app/engine.js';
+import { defaultEngineOptions } from './defaults.js';
 import { channelPosts } from '../../src/chat/channel-posts.js';
 import { chatRuntime, type DispatchResult } from '../../src/chat/runtime.js';
 import { scheduleNotifier } from '../../src/chat/schedule-posts.js';
@@ -68,17 +69,18 @@ export async function startScheduleApp(opts: ScheduleAppOptions = {}): Promise<S
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const book = ScheduleBook.of(store);
   const guard = new SpendGuards({ ledger: ledgerOf(store), config: config.guards, autoApproval: autoApprovalOf(book) });
-  const engine = createEngine({
-    gateway: { url: net.rpcUrl, timeoutMs: 2_000, retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 300 } },
-    keypairPath: net.scenario.keypairPath,
-    network: 'localnet',
-    store,
-    cacheStore: new Keyv(),
-    guard,
-    previewTtlMs: config.distribution.previewTtlMs,
-    logger,
-    executor: { pollIntervalMs: 50, rebroadcastIntervalMs: 300, assumedSlotMs: 50, progressIntervalMs: 100 },
-  });
+  const engine = createEngine(
+    defaultEngineOptions(
+      { rpcUrl: net.rpcUrl, keypairPath: net.scenario.keypairPath, store, logger },
+      {
+        gateway: { timeoutMs: 2_000, retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 300 } },
+        cacheStore: new Keyv(),
+        guard,
+        executor: { pollIntervalMs: 50, rebroadcastIntervalMs: 300, assumedSlotMs: 50, progressIntervalMs: 100 },
+      },
+      config,
+    ),
+  );
   const clock: Clock = { now: opts.now ?? Date.now() };
   const app: AppContext = {
     config,

@@ -7,11 +7,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Connection } from '@solana/web3.js';
 import { takeSnapshot } from '../../src/engine/snapshot.js';
 import type { CompletedEvent } from '../../src/engine/events.js';
-import type { RpcStats } from '../../src/localnet/index.js';
 import { startAppEngine } from './app-engine.js';
 import { maxRssBytes, RssSampler } from './memory.js';
 import { wrongBalances } from './verify.js';
 import type { DistributeResult, DistributeTask, IdleResult, IdleTask, SnapshotResult, SnapshotTask, WorkerResult, WorkerTask } from './tasks.js';
+import { readStats, resetStats } from '../lib/chain-stats.js';
 
 const MB = 1024 * 1024;
 const operator = { platform: 'bench', userId: 'bench', name: 'bench' };
@@ -126,14 +126,6 @@ async function distribute(task: DistributeTask): Promise<DistributeResult> {
     eventLoop: { previewMaxMs: previewLoop.maxMs, previewP99Ms: previewLoop.p99Ms, runMaxMs: loop.max / 1e6, runP99Ms: loop.percentile(99) / 1e6 },
     verified,
   };
-}
-
-async function resetStats(statsUrl: string): Promise<void> {
-  await fetch(`${statsUrl}/reset`, { method: 'POST' });
-}
-
-async function readStats(statsUrl: string): Promise<RpcStats> {
-  return (await (await fetch(statsUrl)).json()) as RpcStats;
 }
 
 main().then(

@@ -16,6 +16,7 @@ import { occurrenceKey, ScheduleBook } from '../../src/schedule/book.js';
 import { parseCadence } from '../../src/schedule/cadence.js';
 import { previewRequest, scheduleActor } from '../../src/schedule/scheduler.js';
 import { startAppEngine } from './app-engine.js';
+import { readStats, resetStats } from '../lib/chain-stats.js';
 
 export interface RecurringTask {
   rpcUrl: string;
@@ -138,14 +139,6 @@ async function rewardBalances(connection: Connection, plan: Plan): Promise<bigin
     out.push(...infos.map((info) => (info && info.data.length >= 72 ? info.data.readBigUInt64LE(64) : 0n)));
   }
   return out;
-}
-
-async function resetStats(statsUrl: string): Promise<void> {
-  await fetch(`${statsUrl}/reset`, { method: 'POST' });
-}
-
-async function readStats(statsUrl: string): Promise<RpcStats> {
-  return (await (await fetch(statsUrl)).json()) as RpcStats;
 }
 
 main().then(

@@ -41,10 +41,24 @@ export function compileLegacyMessage(feePayer: PublicKey, blockhash: string, ins
     return rank(a) - rank(b);
   });
   const index = new Map(ordered.map(([id], i) => [id, i]));
-  const accounts = ordered.map(([, m]) => m);
+  return Buffer.concat(messageParts([], ordered.map(([, m]) => m), index, blockhash, instructions));
+}
 
+/**
+ * A message up to its instructions, as legacy and v0 share it: `prefix` (v0's version byte),
+ * header, static keys, blockhash, instructions with their account indexes from `index` (keyed by
+ * the key's bytes as latin1).
+ */
+export function messageParts(
+  prefix: number[],
+  accounts: readonly { key: Buffer; signer: boolean; writable: boolean }[],
+  index: ReadonlyMap<string, number>,
+  blockhash: string,
+  instructions: readonly TransactionInstruction[],
+): Buffer[] {
   const parts: Buffer[] = [
     Buffer.from([
+      ...prefix,
       accounts.filter((m) => m.signer).length,
       accounts.filter((m) => m.signer && !m.writable).length,
       accounts.filter((m) => !m.signer && !m.writable).length,
@@ -63,7 +77,7 @@ export function compileLegacyMessage(feePayer: PublicKey, blockhash: string, ins
       ix.data,
     );
   }
-  return Buffer.concat(parts);
+  return parts;
 }
 
 /** A transaction with one signature on the wire: compact-array of signatures, then the message. */

@@ -1,6 +1,5 @@
 import type { PublicKey, TransactionInstruction } from '@solana/web3.js';
-import bs58 from 'bs58';
-import { compactU16 } from './legacy-message.js';
+import { compactU16, messageParts } from './legacy-message.js';
 
 /** An address lookup table as a message references it: its address and the addresses it holds, in order. */
 export interface LookupTableContents {
@@ -101,27 +100,7 @@ export function compileV0Message(feePayer: PublicKey, blockhash: string, instruc
     return l.writable.length + l.readonly.length > 0 ? [{ key: t.key, ...l }] : [];
   });
 
-  const parts: Buffer[] = [
-    Buffer.from([
-      0x80,
-      accounts.filter((m) => m.signer).length,
-      accounts.filter((m) => m.signer && !m.writable).length,
-      accounts.filter((m) => !m.signer && !m.writable).length,
-    ]),
-    compactU16(accounts.length),
-    ...accounts.map((m) => m.key),
-    Buffer.from(bs58.decode(blockhash)),
-    compactU16(instructions.length),
-  ];
-  for (const ix of instructions) {
-    parts.push(
-      Buffer.from([index.get(ix.programId.toBuffer().toString('latin1')) as number]),
-      compactU16(ix.keys.length),
-      Buffer.from(ix.keys.map((m) => index.get(m.pubkey.toBuffer().toString('latin1')) as number)),
-      compactU16(ix.data.length),
-      ix.data,
-    );
-  }
+  const parts = messageParts([0x80], accounts, index, blockhash, instructions);
   parts.push(compactU16(used.length));
   for (const t of used) {
     parts.push(t.key.toBuffer(), compactU16(t.writable.length), Buffer.from(t.writable.map((k) => k.index)), compactU16(t.readonly.length), Buffer.from(t.readonly.map((k) => k.index)));

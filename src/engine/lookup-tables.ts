@@ -8,7 +8,9 @@
  * another is made, so a table is never created or extended twice. Rent is money too.
  *
  * The set is kept in the store (namespace "lookup-tables"):
- * - `set:<id>`: the tables (address, recent slot), the plans that used them, whether it is retiring;
+ * - `set:<id>`: the tables (address, recent slot), the plans that used them;
+ * - `retire:<id>`: the schedule was deleted (written without the lease, so a delete never waits for
+ *   a run that is preparing the tables; nothing else writes it);
  * - `op:<id>:<seq>`: each table transaction, written ahead of its broadcast (dense sequence);
  * - `lease:<id>`: one process changes a set at a time, and every write names its lease's token.
  *
@@ -211,7 +213,9 @@ export class LookupTables {
   }
 
   async get(id: string): Promise<TableSet | undefined> {
-    return (await this.kv.get(`set:${id}`)) as TableSet | undefined;
+    const [set, retire] = (await Promise.all([this.kv.get(`set:${id}`), this.kv.get(`retire:${id}`)])) as [TableSet | undefined, TableSet['retiring']];
+    if (!set) return undefined;
+    return retire ? { ...set, retiring: retire } : set;
   }
 
   /** Every set, for the sweep. */
@@ -333,14 +337,9 @@ export class LookupTables {
 
   /** The schedule was deleted: from now on no run uses the set; `sweep` deactivates and closes its tables. */
   async retire(id: string): Promise<TableSetSummary | null> {
-    const lease = await this.leases.take(id);
-    try {
-      const set = await this.get(id);
-      if (!set) return null;
-      if (!set.retiring) await this.write(lease, [{ key: `set:${id}`, value: { ...set, retiring: { since: Date.now() } } }]);
-    } finally {
-      await lease.release();
-    }
+    const set = await this.get(id);
+    if (!set) return null;
+    if (!set.retiring) await this.kv.set(`retire:${id}`, { since: Date.now() });
     return this.summary(id);
   }
 

@@ -16,7 +16,9 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from '../src/app/engine.js';
 import { defaultEngineOptions } from './helpers/defaults.js';
 import type { TableOp, TableSet } from '../src/engine/lookup-tables.js';
+import { ledgerOf } from '../src/engine/ledger.js';
 import { startLocalnet } from '../src/localnet/index.js';
+import { ScheduleBook } from '../src/schedule/book.js';
 import { openStore } from '../src/store/index.js';
 import type { TablesWorkerSpec } from './fixtures/review-tables-worker.js';
 import { startScheduleApp } from './helpers/schedule-app.js';
@@ -325,6 +327,90 @@ describe('review: retiring lookup tables', () => {
       expect(closed || stillThere !== undefined, `delete answered "${deleted.outcome}: ${deleted.reply.text}"; the schedule is gone and its table still holds its rent`).toBe(true);
     } finally {
       await a.close();
+      await net.close();
+    }
+  });
+});
+
+describe('review: v0 payments across a SIGKILL', () => {
+  it('a schedule with lookup tables, its runner killed while preparing the tables or paying, pays each holder exactly once after a restart', { timeout: 400_000 }, async () => {
+    const net = await startLocalnet({ holders: 40, seed: 21, slotMs: 50 });
+    const dataDir = mkdtempSync(join(tmpdir(), 'tributary-review-v0-'));
+    const store = await openStore({ dataDir, sweepIntervalMs: 0 });
+    const kv = store.ns('lookup-tables');
+    const ledger = ledgerOf(store);
+    const connection = new Connection(net.rpcUrl, 'confirmed');
+    const rewardMint = new PublicKey(net.scenario.rewardMint);
+    const owners = net.scenario.holders.map((h) => h.owner);
+    const balances = async (): Promise<Map<string, bigint>> => {
+      const out = new Map<string, bigint>();
+      const keys = owners.map((o) => getAssociatedTokenAddressSync(rewardMint, new PublicKey(o), true, TOKEN_PROGRAM_ID));
+      for (let i = 0; i < keys.length; i += 100) {
+        const infos = await connection.getMultipleAccountsInfo(keys.slice(i, i + 100));
+        infos.forEach((info, k) => out.set(owners[i + k] as string, info ? info.data.readBigUInt64LE(64) : 0n));
+      }
+      return out;
+    };
+    const now = Date.now();
+    const schedule = await ScheduleBook.of(store).create({
+      request: { token: net.scenario.baseMint, amount: '1000', reward: net.scenario.rewardMint },
+      cadence: { every: 'weekly', at: '09:00', on: 'mon', cron: '0 9 * * 1', tz: 'UTC' },
+      approval: 'operator',
+      cap: null,
+      lookupTables: true,
+      state: 'active',
+      createdBy: { platform: 'test', userId: 'review' },
+      place: { platform: 'console', id: 'console' },
+      createdAt: now,
+      from: now,
+    });
+    const workers: ReturnType<typeof tablesWorker>[] = [];
+    const base: TablesWorkerSpec = { rpcUrl: net.rpcUrl, keypairPath: net.scenario.keypairPath, dataDir, setId: schedule.id, planId: '', owners: [], requestsPerSecond: 40, leaseTtlMs: 1_500 };
+    let v0 = 0;
+    try {
+      for (const [round, killWhen] of [
+        [0, 'table op recorded'],
+        [1, 'confirmed 2'],
+        [2, 'confirmed 5'],
+      ] as const) {
+        const before = await balances();
+        const payer = tablesWorker({ ...base, mode: 'pay', scheduleId: schedule.id, baseMint: net.scenario.baseMint, reward: net.scenario.rewardMint, amount: '1000' });
+        workers.push(payer);
+        const opsBefore = ((await kv.get(`set:${schedule.id}`)) as TableSet | undefined)?.nextSeq ?? 0;
+        for (;;) {
+          if (payer.lines.some((l) => 'done' in l)) break;
+          if (killWhen === 'table op recorded' && (await kv.get(`op:${schedule.id}:${opsBefore}`)) !== undefined) break;
+          if (killWhen.startsWith('confirmed') && payer.lines.some((l) => l['confirmed'] === Number(killWhen.split(' ')[1]))) break;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        payer.kill();
+        await payer.exited;
+        expect(payer.lines.some((l) => 'done' in l), `round ${round}: killed before the run ended; it said ${JSON.stringify(payer.lines)}`).toBe(false);
+        const planId = payer.lines.find((l) => 'planId' in l)?.['planId'] as string;
+        expect(planId, JSON.stringify(payer.lines)).toBeDefined();
+        const recover = tablesWorker({ ...base, mode: 'recover' });
+        workers.push(recover);
+        await recover.exited;
+        expect(recover.lines.find((l) => 'error' in l), JSON.stringify(recover.lines)).toBeUndefined();
+
+        expect((await ledger.getDistribution(planId))?.state).toBe('completed');
+        const plan = await ledger.getPlan(planId);
+        if (!plan) throw new Error(`plan ${planId} is gone`);
+        const after = await balances();
+        for (let i = 0; i < plan.recipients.length; i++) {
+          const owner = plan.recipients.owner(i);
+          expect((after.get(owner) ?? 0n) - (before.get(owner) ?? 0n), `round ${round}: ${owner}`).toBe(plan.recipients.amount(i));
+        }
+        const txs = await ledger.transactions(planId);
+        expect(txs.every((t) => t.status !== 'signed')).toBe(true);
+        v0 += txs.filter((t) => t.status === 'confirmed' && (Buffer.from(t.wire, 'base64')[65] as number) === 0x80).length;
+      }
+      // The tables were used: some payments went out as v0 transactions.
+      expect(v0).toBeGreaterThan(0);
+    } finally {
+      for (const w of workers) w.kill();
+      await Promise.all(workers.map((w) => w.exited));
+      await store.close();
       await net.close();
     }
   });

@@ -1,6 +1,7 @@
 import { defineCommand } from '../src/chat/define.js';
 import { CommandError } from '../src/chat/errors.js';
-import { renderReportText } from '../src/monitor/report.js';
+import { opsText } from '../src/chat/ops-text.js';
+import { reportLines } from '../src/monitor/report.js';
 import { isDate } from '../src/monitor/time.js';
 import type { ReplyFile } from '../src/chat/types.js';
 
@@ -32,12 +33,12 @@ export default defineCommand({
       try {
         // Loaded on demand: the drawing library is only needed when someone asks for a chart.
         const { renderDayChart } = await import('../src/monitor/chart.js');
-        files.push({ name: `tributary-${date}.png`, bytes: await renderDayChart(report), contentType: 'image/png' });
+        files.push({ name: `tributary-${date}.png`, bytes: await renderDayChart(report, ctx.t.say), contentType: 'image/png' });
       } catch (err) {
         // The numbers matter more than the picture.
         ctx.app.logger.warn({ err, date }, 'report chart not rendered');
       }
     }
-    return { text: renderReportText(report), files };
+    return { text: opsText({ lines: reportLines(report) }, ctx.t.locale), files };
   },
 });

@@ -9,10 +9,18 @@ import { PassThrough } from 'node:stream';
 import { Locale } from 'discord.js';
 import nacl from 'tweetnacl';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import Keyv from 'keyv';
+import { AlertManager } from '../src/monitor/alerts.js';
+import { renderDayChart } from '../src/monitor/chart.js';
+import { monitorConfigSchema, type AlertRule } from '../src/monitor/config.js';
+import type { OpsNotifier } from '../src/monitor/notifier.js';
+import { ReportScheduler } from '../src/monitor/report-scheduler.js';
 import { runConsole } from '../src/platforms/console/run-console.js';
 import { startTelegram } from '../src/platforms/telegram/start-telegram.js';
 import { startChatApp, type ChatApp } from './helpers/chat-app.js';
 import { answerTo, customIds, discordWorld } from './helpers/discord-world.js';
+import { progressEvent } from './helpers/events.js';
+import { recordingHistory } from './helpers/monitor.js';
 import { startTelegramStandin, type StoredTelegramMessage, type TelegramStandin } from './standins/telegram.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -225,5 +233,71 @@ describe('in Japanese on the console', () => {
     expect(said).toContain(`${c.holder.publicKey.toBase58()} をリンクしました`);
     expect(said).toMatch(/\w{8} · [\d.]+ SOL · 支払済み · /);
     for (const block of said.split(/^> .*$/m)) if (block.trim()) expectJapanese(block);
+  });
+});
+
+describe('alerts and the daily report in a channel configured ja', () => {
+  const T0 = Date.parse('2025-09-18T03:00:00Z');
+  const TZ = 'Asia/Tokyo';
+
+  /** An RPC error-rate alert that fires, then resolves, and the day's report, posted through `notifier`. */
+  async function alertAndReport(notifier: OpsNotifier): Promise<void> {
+    const clock = { t: T0 };
+    const now = () => clock.t;
+    const { history, engine, rpc } = await recordingHistory(new Keyv(), now);
+    const rule = monitorConfigSchema.parse(undefined).alerts.rules.find((r) => r.id === 'rpc_error_rate') as AlertRule;
+    const alerts = new AlertManager({ rules: [rule], history, store: new Keyv(), notifier, now });
+    const calls = (n: number, failing: number) => {
+      for (let i = 0; i < n; i++) rpc.emit('call', { method: 'getAccountInfo', endpoint: 'primary', lane: 'read', queuedMs: 1, durationMs: 50, ok: i >= failing, rateLimited: 0, attempts: 1, at: now() });
+    };
+    engine.emit('progress', progressEvent({ distributionId: 'd1', recipients: 10, paid: 9, failed: 1, paidAmount: '9000000000000', state: 'running', at: now() }));
+    calls(100, 20);
+    await alerts.evaluate();
+    clock.t += 65 * 60_000;
+    calls(300, 0);
+    await alerts.evaluate();
+    const reports = new ReportScheduler({ history, store: new Keyv(), notifier, time: '09:00', timeZone: TZ, targets: ['reports'], renderChart: (r, say) => renderDayChart(r, say), now });
+    await reports.post('2025-09-18');
+  }
+
+  it('posts them in Japanese on Discord, with the chart attached', async () => {
+    const w = await discordWorld(cleanups);
+    const general = w.discord.fixture.channelId('general');
+    w.chat.app.config.channels.alerts = { ...w.chat.app.config.channels.alerts, discord: general, language: 'ja' };
+    w.chat.app.config.channels.reports = { ...w.chat.app.config.channels.reports, discord: general, language: 'ja' };
+    await alertAndReport(w.bot.notifier);
+    const posted = w.discord.channelMessages(general).map((m) => m.current);
+    expect(posted).toHaveLength(3);
+    const [fired, resolved, report] = posted as [(typeof posted)[number], (typeof posted)[number], (typeof posted)[number]];
+    expect(fired.content).toMatch(/^🔴 重大度「高」のアラート \[[0-9a-f]{6}\] rpc_error_rate\nrpc_error_rate 20\.0% > 5\.0%（avg、5 分）\n呼び出し 100 件中 20 件\n/);
+    expect(fired.content).toMatch(/確認済みにするには: \/alerts ack id:[0-9a-f]{6}$/);
+    expect(resolved.content).toMatch(/^✅ 解消しました \[[0-9a-f]{6}\] rpc_error_rate（発生から 1 時間 5 分）: 現在 /);
+    expect(report.content).toMatch(/^📊 日次レポート 2025-09-18（Asia\/Tokyo）\n/);
+    expect(report.content).toContain('RPC: リクエスト 400 件、エラー 20 件（5.00%）');
+    expect(report.attachments.map((a) => a.filename)).toEqual(['tributary-2025-09-18.png']);
+    for (const m of posted) expectJapanese(m.content);
+  });
+
+  it('posts them in Japanese on Telegram, while English channels stay English', async () => {
+    const telegram = await startTelegramStandin({ token: `7000000001:${'A'.repeat(35)}` });
+    cleanups.push(() => telegram.close());
+    const group = telegram.fixture.group.id;
+    const chat = await startChatApp({
+      config: {
+        telegram: { token: telegram.token, apiRoot: telegram.apiRoot },
+        channels: { alerts: { telegram: String(group), language: 'ja' }, reports: { telegram: String(group) } },
+      },
+    });
+    cleanups.push(() => chat.close());
+    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo, throttle: { global: { maxConcurrent: 5 }, group: { maxConcurrent: 1, minTime: 20 }, out: { maxConcurrent: 1, minTime: 20 } } });
+    cleanups.push(() => bot.stop());
+    await alertAndReport(bot.notifier);
+    const texts = telegram.messagesIn(group).filter((m) => m.fromBot && !m.document).map((m) => m.current.text);
+    expect(texts).toHaveLength(3);
+    expect(texts[0]).toMatch(/^🔴 重大度「高」のアラート/);
+    expect(texts[1]).toMatch(/^✅ 解消しました/);
+    for (const text of texts.slice(0, 2)) expectJapanese(text);
+    // The reports channel has no language of its own, and the configured default is English.
+    expect(texts[2]).toMatch(/^📊 Daily report 2025-09-18 \(Asia\/Tokyo\)\n/);
   });
 });

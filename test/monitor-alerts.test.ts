@@ -1,4 +1,5 @@
 import Keyv from 'keyv';
+import { opsText } from '../src/chat/ops-text.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EngineEventBus, type ProgressEvent } from '../src/engine/events.js';
 import { AlertManager } from '../src/monitor/alerts.js';
@@ -15,7 +16,7 @@ const T0 = Date.parse('2025-09-18T03:00:00Z');
 class Inbox implements OpsNotifier {
   readonly posts: { target: OpsTarget; text: string }[] = [];
   async post(target: OpsTarget, message: OpsMessage): Promise<void> {
-    this.posts.push({ target, text: message.text });
+    this.posts.push({ target, text: opsText(message, 'en') });
   }
 }
 

@@ -8,7 +8,12 @@ import type { ProgressEvent } from '../src/engine/events.js';
 import { renderDayChart } from '../src/monitor/chart.js';
 import { MetricHistory } from '../src/monitor/history.js';
 import type { OpsMessage, OpsNotifier, OpsTarget } from '../src/monitor/notifier.js';
-import { buildDailyReport, renderReportText, type DailyReport } from '../src/monitor/report.js';
+import { buildDailyReport, reportLines, type DailyReport } from '../src/monitor/report.js';
+import { opsText } from '../src/chat/ops-text.js';
+import { say, type Message } from '../src/i18n/index.js';
+
+const renderReportText = (r: DailyReport) => opsText({ lines: reportLines(r) }, 'en');
+const english = (m: Message) => say('en', m);
 import { ReportScheduler } from '../src/monitor/report-scheduler.js';
 import { progressEvent } from './helpers/events.js';
 import { recordingHistory } from './helpers/monitor.js';
@@ -202,7 +207,7 @@ describe('daily report', () => {
   it('renders the day as a valid PNG', async () => {
     const { history } = await syntheticDay();
     const report = await buildDailyReport(history, { date: DATE, timeZone: TZ });
-    const png = await renderDayChart(report, { width: 960, height: 540 });
+    const png = await renderDayChart(report, english, { width: 960, height: 540 });
     writeFileSync('/tmp/tributary-report-chart.png', png);
 
     const chunks = pngChunks(png);
@@ -258,7 +263,7 @@ describe('report scheduler', () => {
       time: '09:00',
       timeZone: TZ,
       targets: ['reports'],
-      renderChart: (r: DailyReport) => renderDayChart(r),
+      renderChart: (r: DailyReport, words) => renderDayChart(r, words),
       now,
     });
     expect(scheduler.dueDate()).toBe('2025-09-17');
@@ -272,8 +277,8 @@ describe('report scheduler', () => {
     expect(inbox.posts).toHaveLength(1);
     const posted = inbox.posts[0]!;
     expect(posted.target).toBe('reports');
-    expect(posted.message.text).toContain('Daily report 2025-09-18 (Asia/Tokyo)');
-    expect(posted.message.files?.[0]).toMatchObject({ name: 'tributary-2025-09-18.png', contentType: 'image/png' });
+    expect(opsText(posted.message, 'en')).toContain('Daily report 2025-09-18 (Asia/Tokyo)');
+    expect(await posted.message.localizedFiles?.(english, 'en')).toMatchObject([{ name: 'tributary-2025-09-18.png', contentType: 'image/png' }]);
     expect(await scheduler.lastPostedDate()).toBe(DATE);
     await scheduler.stop();
   });
@@ -292,8 +297,9 @@ describe('report scheduler', () => {
     const first = make();
     await first.start();
     await first.stop();
-    expect(inbox.posts.map((p) => p.message.text.split('\n')[0])).toEqual(['📊 Daily report 2025-09-18 (Asia/Tokyo)']);
+    expect(inbox.posts.map((p) => opsText(p.message, 'en').split('\n')[0])).toEqual(['📊 Daily report 2025-09-18 (Asia/Tokyo)']);
     expect(inbox.posts[0]!.message.files).toBeUndefined();
+    expect(inbox.posts[0]!.message.localizedFiles).toBeUndefined();
 
     // Restarted again the same day: already posted.
     const second = make();

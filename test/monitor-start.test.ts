@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { opsText } from '../src/chat/ops-text.js';
+import { msg } from '../src/i18n/index.js';
 import { fileURLToPath } from 'node:url';
 import Keyv from 'keyv';
 import { describe, expect, it, vi } from 'vitest';
@@ -32,8 +34,8 @@ describe('fan-out notifier', () => {
       logger,
       { timeoutMs: 50 },
     );
-    await expect(notifier.post('alerts', { text: 'hello' })).resolves.toBeUndefined();
-    expect(good.posts).toEqual([{ target: 'alerts', message: { text: 'hello' } }]);
+    await expect(notifier.post('alerts', { lines: [msg('alert.noData')] })).resolves.toBeUndefined();
+    expect(good.posts).toEqual([{ target: 'alerts', message: { lines: [msg('alert.noData')] } }]);
     expect(warnings).toMatchObject([
       { notifier: 'telegram', target: 'alerts', err: { message: '429 Too Many Requests' } },
       { notifier: 'hung', err: { message: 'no answer after 50 ms' } },
@@ -74,7 +76,7 @@ describe('startMonitor', () => {
       expect(await health.json()).toEqual({ ok: true, checks: { store: { ok: true }, monitor_history: { ok: true } } });
 
       // The evaluation loop (250 ms) sees a 50 % error rate and posts one alert.
-      await vi.waitFor(() => expect(inbox.posts.filter((p) => p.message.text.includes('rpc_error_rate'))).toHaveLength(1), { timeout: 10_000 });
+      await vi.waitFor(() => expect(inbox.posts.filter((p) => opsText(p.message, 'en').includes('rpc_error_rate'))).toHaveLength(1), { timeout: 10_000 });
       expect(monitor.alerts.list().map((a) => a.ruleId)).toEqual(['rpc_error_rate']);
     } finally {
       await monitor.stop();

@@ -2,6 +2,7 @@
  * The real discord.js client against the Discord stand-in, over the local chain: what moderators and
  * holders see in a server, and what the bot refuses to do.
  */
+import { msg } from '../src/i18n/index.js';
 import { MessageFlags } from 'discord.js';
 import bs58 from 'bs58';
 import nacl from 'tweetnacl';
@@ -304,10 +305,10 @@ describe('Discord bot with the real discord.js client', () => {
 
   it('posts ops alerts with their files to the configured alerts channel, and skips a target with no channel', async () => {
     const w = await world({ alertsChannel: 'general' });
-    await w.bot.notifier.post('alerts', { text: 'Success rate 91% (below 95%)', files: [{ name: 'chart.png', bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png' }] });
-    await w.bot.notifier.post('reports', { text: 'Daily report' });
+    await w.bot.notifier.post('alerts', { lines: [msg('alert.now', { value: '91%' })], files: [{ name: 'chart.png', bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png' }] });
+    await w.bot.notifier.post('reports', { lines: [msg('report.noAlerts')] });
     const posted = w.discord.channelMessages(w.discord.fixture.channelId('general'));
-    expect(posted.map((m) => [m.current.content, m.current.attachments.map((a) => a.filename)])).toEqual([['Success rate 91% (below 95%)', ['chart.png']]]);
+    expect(posted.map((m) => [m.current.content, m.current.attachments.map((a) => a.filename)])).toEqual([['now 91%', ['chart.png']]]);
     expect(w.discord.channelMessages(w.discord.fixture.channelId('tributary-ops'))).toEqual([]);
   });
 

@@ -2,6 +2,7 @@
  * The real grammY bot against the Telegram Bot API stand-in, over the local chain: a group where
  * alice administers (and so operates) and bob is a member, and private chats with the bot.
  */
+import { msg } from '../src/i18n/index.js';
 import { randomInt } from 'node:crypto';
 import bs58 from 'bs58';
 import nacl from 'tweetnacl';
@@ -230,9 +231,9 @@ describe('Telegram bot with the real grammY bot', () => {
   it('posts ops reports with their files to the configured chat', async () => {
     const w = await world();
     w.chat.app.config.channels.reports.telegram = String(w.group);
-    await w.bot.notifier.post('reports', { text: 'Daily report', files: [{ name: 'report.png', bytes: new Uint8Array([1]), contentType: 'image/png' }] });
-    await w.bot.notifier.post('alerts', { text: 'not configured: skipped' });
-    expect(w.telegram.messagesIn(w.group).map((m) => m.document?.filename ?? m.current.text)).toEqual(['Daily report', 'report.png']);
+    await w.bot.notifier.post('reports', { lines: [msg('report.noAlerts')], files: [{ name: 'report.png', bytes: new Uint8Array([1]), contentType: 'image/png' }] });
+    await w.bot.notifier.post('alerts', { lines: [msg('alert.noData')] });
+    expect(w.telegram.messagesIn(w.group).map((m) => m.document?.filename ?? m.current.text)).toEqual(['Alerts fired: none', 'report.png']);
   });
 
   it('waits out a 429 from Telegram and still answers', async () => {

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { renderOps } from '../chat/ops-text.js';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -164,13 +165,14 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       const identity = { platform: 'console' as const, userId: userInfo().username, name: userInfo().username };
       monitoring.addNotifier('console', {
         async post(target, message) {
-          const paths = (message.files ?? []).map((f) => {
+          const { text, files } = await renderOps(message, context.config, target);
+          const paths = files.map((f) => {
             const path = join(dataDir, 'exports', f.name);
             mkdirSync(join(dataDir, 'exports'), { recursive: true });
             writeFileSync(path, f.bytes);
             return path;
           });
-          output.write(`\n[${target}] ${message.text}${paths.length ? `\n${paths.join('\n')}` : ''}\n`);
+          output.write(`\n[${target}] ${text}${paths.length ? `\n${paths.join('\n')}` : ''}\n`);
         },
       });
       channelPosts(context).add('console', consoleChannelPoster(context, (text) => output.write(text)));

@@ -1,7 +1,8 @@
 import { ALERT_METRICS, type Aggregation, type AlertMetric } from './alert-metrics.js';
 import { cpuPercent, type MinuteBucket } from './bucket.js';
 import type { AlertRule, Operator } from './config.js';
-import { formatPercent, formatUnits } from './format.js';
+import { formatPercent } from './format.js';
+import { amountParam, msg, type Message } from '../i18n/message.js';
 import { mean, mergeAll, quantile, type LatencyHistogram } from './latency-histogram.js';
 import { MINUTE_MS } from './time.js';
 
@@ -30,7 +31,8 @@ export interface RuleValue {
   /** What minSamples is compared with: attempts for a rate, observations for a latency, minutes for a gauge. */
   samples: number;
   /** A few words on where the value comes from, for the message. */
-  detail?: string;
+  /** What the value is made of, in words the chat layer chooses. */
+  detail?: Message;
 }
 
 /** Buckets that overlap [now - windowMs, now]. */
@@ -117,7 +119,7 @@ function measure(
       return {
         value: Number.isFinite(value) ? value : Number.MAX_VALUE,
         samples: 1,
-        detail: `distributor has ${formatUnits(available, 9)} SOL, the next planned distribution needs ${formatUnits(required, 9)} SOL`,
+        detail: msg('alert.detail.solCoverage', { available: amountParam(available, 9, 'SOL', { grouped: true }), needed: amountParam(required, 9, 'SOL', { grouped: true }) }),
       };
     }
     case 'distribution_stall_ms': {
@@ -128,7 +130,7 @@ function measure(
         stalls.map((s) => s.ms),
         aggregation,
       );
-      return g && { ...g, detail: `longest: ${worst.id}, nothing settled for ${Math.round(worst.ms / 1000)} s` };
+      return g && { ...g, detail: msg('alert.detail.stall', { id: worst.id, seconds: Math.round(worst.ms / 1000) }) };
     }
   }
 }
@@ -146,22 +148,22 @@ function successRate(buckets: readonly MinuteBucket[], live: LiveState, rule: Al
     candidates.push({
       value: paid / settled,
       samples: settled,
-      detail: `last ${Math.round(rule.windowMs / MINUTE_MS)} min: ${paid} of ${settled} recipients paid`,
+      detail: msg('alert.detail.windowPaid', { minutes: Math.round(rule.windowMs / MINUTE_MS), paid, settled }),
     });
   }
   for (const d of live.running) {
     const n = d.paid + d.failed;
     if (n > 0 && n >= rule.minSamples) {
-      candidates.push({ value: d.paid / n, samples: n, detail: `running ${d.id}: ${d.paid} of ${n} settled recipients paid (${formatPercent(d.paid / n)})` });
+      candidates.push({ value: d.paid / n, samples: n, detail: msg('alert.detail.runningPaid', { id: d.id, paid: d.paid, settled: n, percent: formatPercent(d.paid / n) }) });
     }
   }
   if (candidates.length === 0) return null;
   return candidates.reduce((a, b) => (b.value < a.value ? b : a));
 }
 
-function ratio(numerator: number, denominator: number, what: string): RuleValue | null {
+function ratio(numerator: number, denominator: number, what: 'calls' | 'lookups'): RuleValue | null {
   if (denominator === 0) return null;
-  return { value: numerator / denominator, samples: denominator, detail: `${numerator} of ${denominator} ${what}` };
+  return { value: numerator / denominator, samples: denominator, detail: msg(`alert.detail.${what}`, { part: numerator, total: denominator }) };
 }
 
 function distribution(h: LatencyHistogram, aggregation: Aggregation): RuleValue | null {
@@ -180,15 +182,15 @@ function distribution(h: LatencyHistogram, aggregation: Aggregation): RuleValue 
               : aggregation === 'count'
                 ? h.n
                 : mean(h);
-  return value === null ? null : { value, samples: h.n, detail: `${h.n} observations` };
+  return value === null ? null : { value, samples: h.n, detail: msg('alert.detail.observations', { count: h.n }) };
 }
 
 function counter(values: readonly number[], aggregation: Aggregation, windowMs: number): RuleValue | null {
   const total = values.reduce((a, b) => a + b, 0);
   const samples = values.length;
-  if (aggregation === 'rate') return { value: total / (windowMs / 1000), samples, detail: `${total} in the window` };
-  if (aggregation === 'count') return { value: values.filter((v) => v > 0).length, samples, detail: 'minutes with events' };
-  return { value: total, samples, detail: `${total} in the window` };
+  if (aggregation === 'rate') return { value: total / (windowMs / 1000), samples, detail: msg('alert.detail.inWindow', { count: total }) };
+  if (aggregation === 'count') return { value: values.filter((v) => v > 0).length, samples, detail: msg('alert.detail.minutesWithEvents') };
+  return { value: total, samples, detail: msg('alert.detail.inWindow', { count: total }) };
 }
 
 function gauge(values: readonly number[], aggregation: Aggregation): RuleValue | null {

@@ -7,7 +7,8 @@ import type { AlertRule, Operator, Severity, Target } from './config.js';
 import { OPERATOR_TEXT, formatValue } from './format.js';
 import { errorDetail, silentLogger, type MonitorLogger } from './logger.js';
 import type { OpsNotifier } from './notifier.js';
-import { formatDuration, MINUTE_MS } from './time.js';
+import { MINUTE_MS } from './time.js';
+import { durationParam, msg, type Message } from '../i18n/message.js';
 
 /**
  * Alert lifecycle: evaluate the rules on a timer, post an alert once when it fires, a reminder every
@@ -32,7 +33,7 @@ export interface ActiveAlert {
   windowMs: number;
   /** Latest value seen while active. */
   value: number;
-  detail?: string;
+  detail?: Message;
   firedAt: number;
   lastNotifiedAt: number;
   acknowledgedBy?: string;
@@ -53,8 +54,6 @@ export interface AlertManagerOptions {
   logger?: MonitorLogger;
   /** Called when an alert fires (the recorder counts them for the daily report). */
   onFired?: (alert: ActiveAlert) => void;
-  /** How the message tells people to acknowledge; `{id}` is replaced. Default "/alerts ack id:{id}". */
-  ackHint?: string;
 }
 
 const STATE_KEY = 'active';
@@ -66,7 +65,6 @@ export class AlertManager {
   private readonly logger: MonitorLogger;
   private readonly evaluationIntervalMs: number;
   private readonly reminderIntervalMs: number;
-  private readonly ackHint: string;
   private active = new Map<string, ActiveAlert>();
   private readonly running = new Map<string, RunningDistribution>();
   private sol: { available: bigint; required: bigint } | undefined;
@@ -81,7 +79,6 @@ export class AlertManager {
     this.logger = options.logger ?? silentLogger;
     this.evaluationIntervalMs = options.evaluationIntervalMs ?? 5_000;
     this.reminderIntervalMs = options.reminderIntervalMs ?? 60 * MINUTE_MS;
-    this.ackHint = options.ackHint ?? '/alerts ack id:{id}';
   }
 
   /** Loads the saved active alerts and starts the evaluation loop (an unref'd timer). */
@@ -241,44 +238,48 @@ export class AlertManager {
       this.active.delete(alert.ruleId);
       changed = true;
       await this.save();
-      await this.post(['alerts'], `✅ Closed [${alert.id}] ${alert.ruleId}: the rule is no longer enabled.`);
+      await this.post(['alerts'], [msg('alert.closed', { id: alert.id, rule: alert.ruleId })]);
     }
     if (changed) await this.saving;
   }
 
-  private firedText(a: ActiveAlert, rule: AlertRule): string {
+  private firedText(a: ActiveAlert, rule: AlertRule): Message[] {
     const unit = unitOf(rule.metric);
-    const lines = [
-      `${SEVERITY_MARK[a.severity]} ${a.severity.toUpperCase()} alert [${a.id}] ${rule.id}`,
-      `${rule.metric} ${formatValue(unit, a.value)} ${OPERATOR_TEXT[rule.operator]} ${formatValue(unit, rule.threshold)}` +
-        (unitOf(rule.metric) === 'coverage' || rule.metric === 'distribution_stall_ms' ? '' : ` (${rule.aggregation}, ${formatDuration(rule.windowMs)})`),
+    const values = { metric: rule.metric, value: formatValue(unit, a.value), op: OPERATOR_TEXT[rule.operator], threshold: formatValue(unit, rule.threshold) };
+    const lines: Message[] = [
+      msg('alert.fired', { mark: SEVERITY_MARK[a.severity], severity: msg(`alert.severity.${a.severity}`), id: a.id, rule: rule.id }),
+      unitOf(rule.metric) === 'coverage' || rule.metric === 'distribution_stall_ms'
+        ? msg('alert.metric', values)
+        : msg('alert.metricWindow', { ...values, aggregation: rule.aggregation, window: durationParam(rule.windowMs / 1000, { coarse: true }) }),
     ];
     if (a.detail) lines.push(a.detail);
-    if (rule.hint) lines.push(`Hint: ${rule.hint}`);
-    lines.push(`Acknowledge: ${this.ackHint.replace('{id}', a.id)}`);
-    return lines.join('\n');
+    // The hint is the operator's own text from the config, shown as written.
+    if (rule.hint) lines.push(msg('alert.hint', { hint: rule.hint }));
+    lines.push(msg('alert.ack', { id: a.id }));
+    return lines;
   }
 
-  private reminderText(a: ActiveAlert, rule: AlertRule, now: number): string {
+  private reminderText(a: ActiveAlert, rule: AlertRule, now: number): Message[] {
     const unit = unitOf(rule.metric);
+    const values = { value: formatValue(unit, a.value), op: OPERATOR_TEXT[rule.operator], threshold: formatValue(unit, rule.threshold) };
     return [
-      `⏰ Still active for ${formatDuration(now - a.firedAt)}: ${SEVERITY_MARK[a.severity]} ${a.severity.toUpperCase()} [${a.id}] ${rule.id}`,
-      `now ${formatValue(unit, a.value)} ${OPERATOR_TEXT[rule.operator]} ${formatValue(unit, rule.threshold)}${a.detail ? ` · ${a.detail}` : ''}`,
-      `Acknowledge: ${this.ackHint.replace('{id}', a.id)}`,
-    ].join('\n');
+      msg('alert.reminder', { duration: durationParam((now - a.firedAt) / 1000, { coarse: true }), mark: SEVERITY_MARK[a.severity], severity: msg(`alert.severity.${a.severity}`), id: a.id, rule: rule.id }),
+      a.detail ? msg('alert.reminderDetail', { ...values, detail: a.detail }) : msg('alert.reminderNow', values),
+      msg('alert.ack', { id: a.id }),
+    ];
   }
 
-  private resolvedText(a: ActiveAlert, rule: AlertRule, value: number | undefined, now: number): string {
+  private resolvedText(a: ActiveAlert, rule: AlertRule, value: number | undefined, now: number): Message[] {
     const unit = unitOf(rule.metric);
-    const state = value === undefined ? 'no data in the window any more' : `now ${formatValue(unit, value)}`;
-    const ack = a.acknowledgedBy ? ` (acknowledged by ${a.acknowledgedBy})` : '';
-    return `✅ Resolved [${a.id}] ${rule.id} after ${formatDuration(now - a.firedAt)}: ${state}${ack}`;
+    const state = value === undefined ? msg('alert.noData') : msg('alert.now', { value: formatValue(unit, value) });
+    const said = { id: a.id, rule: rule.id, duration: durationParam((now - a.firedAt) / 1000, { coarse: true }), state };
+    return [a.acknowledgedBy ? msg('alert.resolvedAcked', { ...said, name: a.acknowledgedBy }) : msg('alert.resolved', said)];
   }
 
-  private async post(targets: readonly Target[], text: string): Promise<void> {
+  private async post(targets: readonly Target[], lines: readonly Message[]): Promise<void> {
     for (const target of targets) {
       try {
-        await this.options.notifier.post(target, { text });
+        await this.options.notifier.post(target, { lines });
       } catch (err) {
         // The fan-out never throws; a bare adapter might. Either way the alert state stays as decided.
         this.logger.warn({ err: errorDetail(err), target }, 'alert message not delivered');

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { msg, type Message } from '../i18n/message.js';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as PImage from 'pureimage';
@@ -47,7 +48,11 @@ const COLORS = {
 
 type Ctx = ReturnType<ReturnType<typeof PImage.make>['getContext']>;
 
-export async function renderDayChart(report: DailyReport, options: ChartOptions = {}): Promise<Uint8Array> {
+/**
+ * The day as a PNG. Its words are Messages put into words by `say`, the reader's catalogue (the chat
+ * layer binds it to the channel's language).
+ */
+export async function renderDayChart(report: DailyReport, say: (m: Message) => string, options: ChartOptions = {}): Promise<Uint8Array> {
   ensureFont();
   const width = options.width ?? 960;
   const height = options.height ?? 540;
@@ -58,12 +63,12 @@ export async function renderDayChart(report: DailyReport, options: ChartOptions 
   ctx.fillStyle = COLORS.background;
   ctx.fillRect(0, 0, width, height);
 
-  text(ctx, `Tributary · ${report.date} (${report.timeZone})`, 24, 34, 20, COLORS.text);
+  text(ctx, say(msg('chart.title', { date: report.date, zone: report.timeZone })), 24, 34, 20, COLORS.text);
   const summary = [
-    `${formatCount(report.recipients.paid)} recipients paid`,
-    report.successRate === null ? 'no settled recipients' : `success ${formatPercent(report.successRate, 2)}`,
-    `${formatCount(report.rpc.requests)} RPC calls`,
-    report.rpc.latencyMs ? `p95 ${formatMs(report.rpc.latencyMs.p95)}` : 'no RPC latency',
+    say(msg('chart.paid', { n: formatCount(report.recipients.paid) })),
+    say(report.successRate === null ? msg('chart.noSettled') : msg('chart.success', { rate: formatPercent(report.successRate, 2) })),
+    say(msg('chart.calls', { n: formatCount(report.rpc.requests) })),
+    say(report.rpc.latencyMs ? msg('chart.p95', { ms: formatMs(report.rpc.latencyMs.p95) }) : msg('chart.noLatency')),
   ].join('  ·  ');
   text(ctx, summary, 24, 58, 13, COLORS.muted);
 
@@ -77,10 +82,10 @@ export async function renderDayChart(report: DailyReport, options: ChartOptions 
 
   // Panel 1: transactions per hour, confirmed and failed stacked.
   const txMax = niceMax(Math.max(0, ...hours.map((h) => h.txConfirmed + h.txFailed)));
-  text(ctx, 'Transactions per hour', left, top1 - 10, 14, COLORS.text);
+  text(ctx, say(msg('chart.transactions')), left, top1 - 10, 14, COLORS.text);
   legend(ctx, right, top1 - 14, [
-    ['confirmed', COLORS.confirmed],
-    ['failed', COLORS.failed],
+    [say(msg('chart.confirmed')), COLORS.confirmed],
+    [say(msg('chart.failed')), COLORS.failed],
   ]);
   axes(ctx, left, top1, right, top1 + panelHeight, txMax, (v) => formatCount(v));
   const slot = (right - left) / Math.max(1, hours.length);
@@ -108,8 +113,8 @@ export async function renderDayChart(report: DailyReport, options: ChartOptions 
   // The target line is drawn only when latency comes near it; otherwise it would flatten the curve to the floor.
   const showTarget = observedMax > target / 2;
   const latMax = niceMax(Math.max(observedMax, showTarget ? target : 0));
-  text(ctx, 'RPC latency p95 per hour', left, top2 - 10, 14, COLORS.text);
-  legend(ctx, right, top2 - 14, showTarget ? [['p95', COLORS.latency], [`${formatMs(target)} target`, COLORS.target]] : [['p95', COLORS.latency]]);
+  text(ctx, say(msg('chart.latency')), left, top2 - 10, 14, COLORS.text);
+  legend(ctx, right, top2 - 14, showTarget ? [['p95', COLORS.latency], [say(msg('chart.target', { ms: formatMs(target) })), COLORS.target]] : [['p95', COLORS.latency]]);
   axes(ctx, left, top2, right, top2 + panelHeight, latMax, (v) => formatMs(v));
   const yLat = (v: number) => top2 + panelHeight - (v / latMax) * panelHeight;
   if (showTarget) dashed(ctx, left, yLat(target), right, COLORS.target);
@@ -133,7 +138,7 @@ export async function renderDayChart(report: DailyReport, options: ChartOptions 
     previous = point;
   });
   hourLabels(ctx, hours, left, slot, top2 + panelHeight + 16);
-  text(ctx, `hour (${report.timeZone})`, right - 120, height - 10, 11, COLORS.muted);
+  text(ctx, say(msg('chart.hour', { zone: report.timeZone })), right - 120, height - 10, 11, COLORS.muted);
 
   const out = new PassThrough();
   const chunks: Buffer[] = [];

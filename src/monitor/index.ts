@@ -6,7 +6,7 @@ export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
 export { MetricHistory, type HistoryOptions } from './history.js';
 export { HistoryRecorder, type RecorderOptions } from './recorder.js';
 export { AlertManager, type ActiveAlert, type AlertManagerOptions } from './alerts.js';
-export { buildDailyReport, renderReportText, type DailyReport, type Recommendation } from './report.js';
+export { buildDailyReport, reportLines, type DailyReport, type Recommendation } from './report.js';
 export { ReportScheduler, type ReportSchedulerOptions } from './report-scheduler.js';
 // chart.js is not re-exported: it loads pureimage (fonts, PNG encoder), which only a report needs;
 // monitor.ts and commands/report.ts import it when they draw one.

@@ -105,7 +105,7 @@ export async function startMonitor(options: StartMonitorOptions): Promise<Monito
     recommend: config.report.recommend,
     checkIntervalMs: config.report.checkIntervalMs,
     // The drawing library and its font load on the first report, not at start.
-    renderChart: async (r) => (await import('./chart.js')).renderDayChart(r, { latencyTargetMs: config.report.recommend.latencyP95Ms }),
+    renderChart: async (r, say) => (await import('./chart.js')).renderDayChart(r, say, { latencyTargetMs: config.report.recommend.latencyP95Ms }),
     now,
     logger,
   });

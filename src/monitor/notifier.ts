@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/message.js';
 import { errorDetail, type MonitorLogger } from './logger.js';
 
 /** Channel kinds the ops messages go to; each platform adapter maps them to its configured channels. */
@@ -9,10 +10,19 @@ export interface OpsFile {
   contentType: string;
 }
 
+/**
+ * What the monitor says, line by line, as Messages (src/i18n/message.ts): each platform's notifier
+ * puts them into the words of the channel's language (config.channels.<target>.language). The
+ * text stays plain and under 2000 characters (Discord's limit).
+ */
 export interface OpsMessage {
-  /** Plain text that reads well on Discord and Telegram; under 2000 characters (Discord's limit). */
-  text: string;
+  lines: readonly Message[];
   files?: OpsFile[];
+  /**
+   * Files with words in them (the report's chart), made in the reader's language: `say` puts a
+   * Message into that language's words. Made once per language however many platforms ask.
+   */
+  localizedFiles?(say: (m: Message) => string, language: string): Promise<OpsFile[]>;
 }
 
 /** Implemented once per chat platform by its adapter. May throw; the fan-out below contains it. */

@@ -1,8 +1,9 @@
 import type Keyv from 'keyv';
 import type { Target } from './config.js';
 import { errorDetail, silentLogger, type MonitorLogger } from './logger.js';
-import type { OpsFile, OpsNotifier } from './notifier.js';
-import { buildDailyReport, renderReportText, type DailyReport, type RangeSource, type ReportOptions } from './report.js';
+import type { OpsFile, OpsMessage, OpsNotifier } from './notifier.js';
+import { buildDailyReport, reportLines, type DailyReport, type RangeSource, type ReportOptions } from './report.js';
+import type { Message } from '../i18n/message.js';
 import { addDays, localDate, localTimeToUtc } from './time.js';
 
 /**
@@ -27,7 +28,7 @@ export interface ReportSchedulerOptions {
   /** Default 30000 ms. */
   checkIntervalMs?: number;
   /** Renders the PNG; injected so the scheduler does not load the drawing library unless a chart is wanted. */
-  renderChart?: (report: DailyReport) => Promise<Uint8Array>;
+  renderChart?: (report: DailyReport, say: (m: Message) => string) => Promise<Uint8Array>;
   now?: () => number;
   logger?: MonitorLogger;
 }
@@ -113,19 +114,30 @@ export class ReportScheduler {
   /** Builds and posts the report of a local date (also for a chat command); returns what was posted. */
   async post(date: string, targets: readonly Target[] = this.options.targets): Promise<DailyReport> {
     const report = await this.build(date);
-    const files: OpsFile[] = [];
-    if (this.options.chart !== false && this.options.renderChart && report.minutesRecorded > 0) {
-      try {
-        files.push({ name: `tributary-${date}.png`, bytes: await this.options.renderChart(report), contentType: 'image/png' });
-      } catch (err) {
-        // The numbers matter more than the picture: post the text without it.
-        this.logger.warn({ err: errorDetail(err), date }, 'report chart not rendered');
-      }
+    const { renderChart } = this.options;
+    const message: OpsMessage = { lines: reportLines(report) };
+    if (this.options.chart !== false && renderChart && report.minutesRecorded > 0) {
+      // The chart's labels are in each channel's language: drawn once per language asked.
+      const charts = new Map<string, Promise<OpsFile[]>>();
+      message.localizedFiles = (say, language) => {
+        let chart = charts.get(language);
+        if (!chart) {
+          chart = renderChart(report, say).then(
+            (bytes) => [{ name: `tributary-${date}.png`, bytes, contentType: 'image/png' }],
+            (err: unknown) => {
+              // The numbers matter more than the picture: post the text without it.
+              this.logger.warn({ err: errorDetail(err), date }, 'report chart not rendered');
+              return [];
+            },
+          );
+          charts.set(language, chart);
+        }
+        return chart;
+      };
     }
-    const text = renderReportText(report);
     for (const target of targets) {
       try {
-        await this.options.notifier.post(target, files.length > 0 ? { text, files } : { text });
+        await this.options.notifier.post(target, message);
       } catch (err) {
         this.logger.warn({ err: errorDetail(err), target }, 'daily report not delivered');
       }

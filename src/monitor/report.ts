@@ -1,6 +1,7 @@
 import { cpuPercent, sumBuckets, type CompletedSummary, type MinuteBucket } from './bucket.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatUnits } from './format.js';
 import { mean, quantile } from './latency-histogram.js';
+import { durationParam, listParam, msg, type Message } from '../i18n/message.js';
 import { HOUR_MS, localDate, localDayRange, localParts } from './time.js';
 
 /**
@@ -39,8 +40,8 @@ export interface HourStat {
 export interface Recommendation {
   category: 'Distribution' | 'Performance' | 'Memory' | 'Network' | 'RPC limits';
   priority: 'Low' | 'Medium' | 'High' | 'Critical';
-  description: string;
-  suggestion: string;
+  description: Message;
+  suggestion: Message;
 }
 
 export interface DailyReport {
@@ -209,24 +210,24 @@ function recommend(r: DailyReport, limits: NonNullable<ReportOptions['recommend'
     out.push({
       category: 'Distribution',
       priority: 'Critical',
-      description: `success rate ${formatPercent(r.successRate)} is below the ${formatPercent(r.successRateTarget)} target`,
-      suggestion: 'read the failed recipients\' reasons; exclude unpayable accounts (off-curve owners, frozen accounts) before the next run',
+      description: msg('report.rec.successRate', { rate: formatPercent(r.successRate), target: formatPercent(r.successRateTarget) }),
+      suggestion: msg('report.rec.successRateFix'),
     });
   }
   if (r.system.cpuAvgPercent !== null && r.system.cpuAvgPercent > cpuLimit) {
     out.push({
       category: 'Performance',
       priority: 'High',
-      description: `average CPU ${r.system.cpuAvgPercent.toFixed(1)}% is above ${cpuLimit}%`,
-      suggestion: 'profile the busiest step (signing, serialisation, snapshot merging) or give the bot more CPU',
+      description: msg('report.rec.cpu', { cpu: `${r.system.cpuAvgPercent.toFixed(1)}%`, limit: `${cpuLimit}%` }),
+      suggestion: msg('report.rec.cpuFix'),
     });
   }
   if (r.system.heapGrowthPercent !== null && r.system.heapGrowthPercent > memLimit) {
     out.push({
       category: 'Memory',
       priority: 'Medium',
-      description: `heap grew ${r.system.heapGrowthPercent.toFixed(1)}% over the day (limit ${memLimit}%)`,
-      suggestion: 'look for a leak: caches without TTL, listeners never removed, snapshots kept after their distribution',
+      description: msg('report.rec.memory', { growth: `${r.system.heapGrowthPercent.toFixed(1)}%`, limit: `${memLimit}%` }),
+      suggestion: msg('report.rec.memoryFix'),
     });
   }
   // p95 rather than the seed's average: an average hides the slow tail that stalls confirmations.
@@ -234,16 +235,16 @@ function recommend(r: DailyReport, limits: NonNullable<ReportOptions['recommend'
     out.push({
       category: 'Network',
       priority: 'High',
-      description: `RPC p95 latency ${formatMs(r.rpc.latencyMs.p95)} is above ${formatMs(latencyLimit)}`,
-      suggestion: 'batch reads (getMultipleAccounts, getSignatureStatuses), cache holder snapshots, or use a closer or paid RPC endpoint',
+      description: msg('report.rec.latency', { p95: formatMs(r.rpc.latencyMs.p95), limit: formatMs(latencyLimit) }),
+      suggestion: msg('report.rec.latencyFix'),
     });
   }
   if (r.rpc.http429 > 0) {
     out.push({
       category: 'RPC limits',
       priority: 'Medium',
-      description: `${formatCount(r.rpc.http429)} answers of 429 from the RPC provider`,
-      suggestion: 'pace below the provider\'s limits: lower the Bottleneck lane rates rather than relying on retries',
+      description: msg('report.rec.limits', { n: formatCount(r.rpc.http429) }),
+      suggestion: msg('report.rec.limitsFix'),
     });
   }
   return out;
@@ -254,88 +255,96 @@ export function rewardLabel(reward: string): string {
   return reward === 'SOL' || reward.length <= 12 ? reward : `${reward.slice(0, 4)}…${reward.slice(-4)}`;
 }
 
-const LIMIT = 1_990;
+const CATEGORY = { Distribution: 'distribution', Performance: 'performance', Memory: 'memory', Network: 'network', 'RPC limits': 'rpcLimits' } as const;
 
-/** A compact plain-text message for Discord and Telegram (no markdown, under 2000 characters). */
-export function renderReportText(r: DailyReport): string {
-  const lines: string[] = [];
-  lines.push(`📊 Daily report ${r.date} (${r.timeZone})`);
+/**
+ * The report as lines of Messages, for Discord and Telegram alike (no markdown); the chat layer puts
+ * them into the channel's words and keeps the text under 2000 characters (src/chat/ops-text.ts).
+ */
+export function reportLines(r: DailyReport): Message[] {
+  const lines: Message[] = [];
+  lines.push(msg('report.title', { date: r.date, zone: r.timeZone }));
   if (r.minutesRecorded === 0) {
-    lines.push('No activity recorded: the bot was not running that day, or nothing happened.');
-    return lines.join('\n');
+    lines.push(msg('report.empty'));
+    return lines;
   }
-  if (r.minutesRecorded < 1_380) lines.push(`(recorded ${formatCount(r.minutesRecorded)} of ${Math.round((r.end - r.start) / 60_000)} minutes)`);
+  if (r.minutesRecorded < 1_380) lines.push(msg('report.recorded', { minutes: formatCount(r.minutesRecorded), of: Math.round((r.end - r.start) / 60_000) }));
 
   lines.push(
-    `Distributions: ${r.distributions.started} started, ${r.distributions.completed} completed · recipients ${formatCount(r.recipients.paid)} paid, ${formatCount(r.recipients.failed)} failed`,
+    msg('report.distributions', {
+      started: r.distributions.started,
+      completed: r.distributions.completed,
+      paid: formatCount(r.recipients.paid),
+      failed: formatCount(r.recipients.failed),
+    }),
   );
   if (r.successRate !== null) {
     const ok = r.successRate >= r.successRateTarget;
-    lines.push(`Success rate ${formatPercent(r.successRate, 2)} (target ${formatPercent(r.successRateTarget)}) ${ok ? '✅' : '❌'}`);
+    lines.push(msg('report.successRate', { rate: formatPercent(r.successRate, 2), target: formatPercent(r.successRateTarget), mark: ok ? '✅' : '❌' }));
   }
   if (r.amounts.length > 0) {
-    lines.push(`Paid: ${r.amounts.map((a) => `${formatUnits(a.amount, a.decimals)} ${rewardLabel(a.reward)}`).join(' · ')}`);
+    lines.push(msg('report.paid', { amounts: r.amounts.map((a) => `${formatUnits(a.amount, a.decimals)} ${rewardLabel(a.reward)}`).join(' · ') }));
   }
   if (r.throughput.recipientsPerSecond !== null) {
     lines.push(
-      `Throughput while running (${formatDurationSeconds(r.throughput.runningSeconds)}): ${r.throughput.recipientsPerSecond.toFixed(1)} recipients/s, ${(r.throughput.transactionsPerSecond ?? 0).toFixed(2)} tx/s`,
+      msg('report.throughput', {
+        running: durationParam(r.throughput.runningSeconds, { coarse: true }),
+        recipients: r.throughput.recipientsPerSecond.toFixed(1),
+        transactions: (r.throughput.transactionsPerSecond ?? 0).toFixed(2),
+      }),
     );
   }
   const t = r.transactions;
   if (t.sent + t.confirmed + t.failed + t.expired > 0) {
-    lines.push(`Transactions: ${formatCount(t.sent)} sent, ${formatCount(t.confirmed)} confirmed, ${formatCount(t.failed)} failed, ${formatCount(t.expired)} expired`);
+    lines.push(msg('report.transactions', { sent: formatCount(t.sent), confirmed: formatCount(t.confirmed), failed: formatCount(t.failed), expired: formatCount(t.expired) }));
   }
   const rpc = r.rpc;
-  let rpcLine = `RPC: ${formatCount(rpc.requests)} requests, ${formatCount(rpc.errors)} errors${rpc.errorRate !== null ? ` (${formatPercent(rpc.errorRate, 2)})` : ''}, ${formatCount(rpc.http429)} × 429`;
-  if (rpc.failovers > 0) rpcLine += `, ${rpc.failovers} failovers`;
-  lines.push(rpcLine);
+  const rpcValues = { requests: formatCount(rpc.requests), errors: formatCount(rpc.errors), http429: formatCount(rpc.http429), failovers: rpc.failovers };
+  const rate = rpc.errorRate !== null ? formatPercent(rpc.errorRate, 2) : null;
+  const rpcKey = rate === null ? (rpc.failovers > 0 ? 'report.rpcFailovers' : 'report.rpc') : rpc.failovers > 0 ? 'report.rpcRateFailovers' : 'report.rpcRate';
+  lines.push(msg(rpcKey, { ...rpcValues, ...(rate === null ? {} : { rate }) }));
   if (rpc.latencyMs) {
-    lines.push(`RPC latency: p50 ${formatMs(rpc.latencyMs.p50)}, p95 ${formatMs(rpc.latencyMs.p95)}, p99 ${formatMs(rpc.latencyMs.p99)}`);
+    lines.push(msg('report.latency', { p50: formatMs(rpc.latencyMs.p50), p95: formatMs(rpc.latencyMs.p95), p99: formatMs(rpc.latencyMs.p99) }));
   }
   if (r.cache.hitRate !== null) {
-    lines.push(`Cache: ${formatPercent(r.cache.hitRate)} hits (${formatCount(r.cache.hits)} of ${formatCount(r.cache.hits + r.cache.misses)})`);
+    lines.push(msg('report.cache', { rate: formatPercent(r.cache.hitRate), hits: formatCount(r.cache.hits), lookups: formatCount(r.cache.hits + r.cache.misses) }));
   }
   if (r.commands.count > 0 && r.commands.p95Ms !== null) {
-    lines.push(`Commands: ${formatCount(r.commands.count)}, p95 first reply ${formatMs(r.commands.p95Ms)}`);
+    lines.push(msg('report.commands', { n: formatCount(r.commands.count), p95: formatMs(r.commands.p95Ms) }));
   }
   const s = r.system;
   if (s.cpuAvgPercent !== null) {
-    const growth = s.heapGrowthPercent === null ? '' : ` (${s.heapGrowthPercent >= 0 ? '+' : ''}${s.heapGrowthPercent.toFixed(1)}% over the day)`;
+    const system = {
+      cpu: `${s.cpuAvgPercent.toFixed(1)}%`,
+      peak: `${(s.cpuPeakPercent ?? 0).toFixed(1)}%`,
+      rss: formatBytes(s.rssPeakBytes ?? 0),
+      heap: formatBytes(s.heapPeakBytes ?? 0),
+      lag: formatMs(s.eventLoopLagP99MaxMs ?? 0),
+    };
     lines.push(
-      `System: CPU avg ${s.cpuAvgPercent.toFixed(1)}%, peak ${(s.cpuPeakPercent ?? 0).toFixed(1)}% · RSS peak ${formatBytes(s.rssPeakBytes ?? 0)} · heap peak ${formatBytes(s.heapPeakBytes ?? 0)}${growth} · loop lag p99 ≤ ${formatMs(s.eventLoopLagP99MaxMs ?? 0)}`,
+      s.heapGrowthPercent === null
+        ? msg('report.system', system)
+        : msg('report.systemGrowth', { ...system, growth: `${s.heapGrowthPercent >= 0 ? '+' : ''}${s.heapGrowthPercent.toFixed(1)}%` }),
     );
   }
-  if (r.alerts.total > 0) {
-    lines.push(`Alerts fired: ${r.alerts.total} (${r.alerts.byRule.map((a) => `${a.ruleId} ${a.severity} ×${a.count}`).join(', ')})`);
-  } else {
-    lines.push('Alerts fired: none');
-  }
+  lines.push(
+    r.alerts.total > 0
+      ? msg('report.alerts', { total: r.alerts.total, rules: r.alerts.byRule.map((a) => `${a.ruleId} ${a.severity} ×${a.count}`).join(', ') })
+      : msg('report.noAlerts'),
+  );
   const below = r.distributions.completedList.filter((d) => d.successRate < r.successRateTarget);
   if (below.length > 0) {
-    lines.push(`Below target: ${below.map((d) => `${d.id} ${formatPercent(d.successRate)} (${d.failed} failed)`).join(', ')}`);
+    lines.push(msg('report.below', { list: listParam(below.map((d) => msg('report.belowOne', { id: d.id, rate: formatPercent(d.successRate), failed: d.failed }))) }));
   }
   if (r.recommendations.length > 0) {
-    lines.push('Recommendations:');
-    for (const rec of r.recommendations) lines.push(`• [${rec.priority}] ${rec.category}: ${rec.description}. ${capitalise(rec.suggestion)}.`);
+    lines.push(msg('report.recommendations'));
+    for (const rec of r.recommendations) {
+      lines.push(msg('report.recommendation', { priority: msg(`report.priority.${rec.priority}`), category: msg(`report.category.${CATEGORY[rec.category]}`), description: rec.description, suggestion: rec.suggestion }));
+    }
   } else {
-    lines.push('Recommendations: none, every figure is within its target.');
+    lines.push(msg('report.noRecommendations'));
   }
-
-  let text = lines.join('\n');
-  if (text.length > LIMIT) text = `${text.slice(0, LIMIT - 1)}…`;
-  return text;
-}
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-function formatDurationSeconds(seconds: number): string {
-  if (seconds < 60) return `${Math.round(seconds)} s`;
-  const m = Math.floor(seconds / 60);
-  const s = Math.round(seconds % 60);
-  if (m < 60) return s === 0 ? `${m} min` : `${m} min ${s} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  return lines;
 }
 
 /** The local date before the one `now` falls on: the day a morning report covers. */

@@ -1,6 +1,7 @@
 import type { Client } from 'discord.js';
 import type { Config } from '../../config/index.js';
 import type { OpsNotifier } from '../../monitor/notifier.js';
+import { renderOps } from '../../chat/ops-text.js';
 import { attachments, payloads } from './messages.js';
 import { sendableChannel } from './progress.js';
 
@@ -15,10 +16,11 @@ export function discordNotifier(client: () => Client, config: Config): OpsNotifi
       const channelId = config.channels[target].discord;
       if (!channelId) return;
       const channel = await sendableChannel(client(), channelId);
-      const parts = payloads(message.text, {});
+      const { text, files } = await renderOps(message, config, target);
+      const parts = payloads(text, {});
       for (const [i, { content }] of parts.entries()) {
         const last = i === parts.length - 1;
-        await channel.send(last && message.files?.length ? { content, files: attachments(message.files) } : { content });
+        await channel.send(last && files.length ? { content, files: attachments(files) } : { content });
       }
     },
   };

@@ -1,6 +1,7 @@
 import type { Api } from 'grammy';
 import type { Config } from '../../config/index.js';
 import type { OpsNotifier } from '../../monitor/notifier.js';
+import { renderOps } from '../../chat/ops-text.js';
 import { sendReply } from './messages.js';
 
 /**
@@ -12,7 +13,8 @@ export function telegramNotifier(api: Api, config: Config): OpsNotifier {
     async post(target, message) {
       const chatId = config.channels[target].telegram;
       if (!chatId) return;
-      await sendReply(api, { chatId }, message.text, message.files ? { files: message.files } : {});
+      const { text, files } = await renderOps(message, config, target);
+      await sendReply(api, { chatId }, text, files.length ? { files } : {});
     },
   };
 }

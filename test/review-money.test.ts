@@ -415,3 +415,41 @@ describe('review: v0 payments across a SIGKILL', () => {
     }
   });
 });
+
+describe('review: retiring lookup tables a run is still creating', () => {
+  it('a schedule deleted while its first run is still creating its tables gets those tables closed and the rent back', { timeout: 240_000 }, async () => {
+    const net = await startLocalnet({ holders: 8, seed: 17, slotMs: 50 });
+    const dataDir = mkdtempSync(join(tmpdir(), 'tributary-review-retire-'));
+    const a = await startScheduleApp({ net, dataDir });
+    const workers: ReturnType<typeof tablesWorker>[] = [];
+    try {
+      const connection = new Connection(net.rpcUrl, 'confirmed');
+      const created = await a.type(`/schedule create token:${net.scenario.baseMint} amount:80 reward:SOL every:weekly on:mon at:09:00 tz:UTC approval:auto tables:true`);
+      expect(created.outcome, created.reply.text).toBe('done');
+      const id = /Schedule (\w{8}) created/.exec(created.reply.text)?.[1] as string;
+      // The schedule's first run, in a process beside this one, is preparing its tables: slowly, under a tight request budget.
+      const owners = net.scenario.holders.map((h) => h.owner);
+      const preparing = tablesWorker({ mode: 'prepare', rpcUrl: net.rpcUrl, keypairPath: net.scenario.keypairPath, dataDir, setId: id, planId: 'first-run', owners, requestsPerSecond: 2, leaseTtlMs: 3_000 });
+      workers.push(preparing);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await a.engine.lookupTables.get(id), 'the tables are not made yet when the schedule is deleted').toBeUndefined();
+      const deleted = await a.type(`/schedule delete id:${id}`);
+      expect(deleted.outcome, deleted.reply.text).toBe('done');
+      await preparing.exited;
+      expect(preparing.lines.find((l) => 'tables' in l), JSON.stringify(preparing.lines)).toBeDefined();
+      const set = await a.engine.lookupTables.get(id);
+      const table = new PublicKey(set?.tables.find((t) => t.state === 'active')?.address as string);
+      expect(await connection.getAccountInfo(table)).not.toBeNull();
+
+      await a.scheduler.check();
+      net.chain.advance(640);
+      await a.scheduler.check();
+      expect(await connection.getAccountInfo(table), 'the table of a deleted schedule still holds its rent').toBeNull();
+    } finally {
+      for (const w of workers) w.kill();
+      await Promise.all(workers.map((w) => w.exited));
+      await a.close();
+      await net.close();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 /** Addresses typed by people: validated once, here, with a message that names the bad one. */
+import { msg, type Message } from '../i18n/message.js';
 import { PublicKey } from '@solana/web3.js';
 import { TributaryError } from './errors.js';
 
@@ -12,16 +13,16 @@ const MAX_ADDRESS_CHARS = 44;
  */
 export function parseAddress(text: string, what: string): PublicKey {
   const raw = text.trim();
-  const fail = (why: string) => new TributaryError('INVALID_ADDRESS', `${what} ${why}`, { details: { what, length: raw.length } });
-  if (raw === '') throw fail('is empty; expected a Solana address');
+  const fail = (said: Message) => new TributaryError('INVALID_ADDRESS', said, { details: { what, length: raw.length } });
+  if (raw === '') throw fail(msg('err.address.empty', { what }));
   if (raw.length > MAX_ADDRESS_CHARS) {
-    throw fail(`is not a Solana address: it is ${raw.length} characters long, an address has 32 to 44`);
+    throw fail(msg('err.address.tooLong', { what, length: raw.length }));
   }
   try {
     // The constructor accepts exactly 32 bytes of base58 and throws otherwise.
     return new PublicKey(raw);
   } catch {
-    throw fail(`"${raw}" is not a Solana address (expected 32 to 44 base58 characters)`);
+    throw fail(msg('err.address.invalid', { what, text: raw }));
   }
 }
 

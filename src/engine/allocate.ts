@@ -7,6 +7,7 @@
  * objects; `allocateRows` runs it over rows of a snapshot's compact table in slices of a few
  * milliseconds, so a million shares never hold the event loop.
  */
+import { msg } from '../i18n/message.js';
 import bs58 from 'bs58';
 import { TributaryError } from './errors.js';
 import { compareOwnerAt, type HolderTable } from './holder-table.js';
@@ -98,11 +99,11 @@ const U64_MAX = (1n << 64n) - 1n;
 
 function* shares(input: ShareInput, total: bigint, mode: DistributionMode): Work<{ amounts: BigintStore; order: Uint32Array }> {
   if (total <= 0n) {
-    throw new TributaryError('AMOUNT_NOT_POSITIVE', 'the amount to distribute must be more than zero', { details: { total: total.toString() } });
+    throw new TributaryError('AMOUNT_NOT_POSITIVE', msg('err.totalNotPositive'), { details: { total: total.toString() } });
   }
   const n = input.count;
   if (n === 0) {
-    throw new TributaryError('NO_RECIPIENTS', 'there is nobody to pay: no holder is left after the filters', { details: { mode } });
+    throw new TributaryError('NO_RECIPIENTS', msg('err.noRecipientsFiltered'), { details: { mode } });
   }
   // Compact storage (8 bytes a value, no bigint objects) when every value fits in a u64: the
   // holdings (a token's balances), the shares (at most the total) and the remainders (below the
@@ -121,7 +122,7 @@ function* shares(input: ShareInput, total: bigint, mode: DistributionMode): Work
     if ((i & (PAUSE_EVERY - 1)) === PAUSE_EVERY - 1) yield;
   }
   if (totalWeight === 0n) {
-    throw new TributaryError('NO_RECIPIENTS', 'there is nobody to pay: the remaining holders hold nothing', { details: { mode } });
+    throw new TributaryError('NO_RECIPIENTS', msg('err.noRecipientsEmpty'), { details: { mode } });
   }
 
   const amounts = store();

@@ -2,6 +2,7 @@
  * Decimal strings <-> base units, exactly (DESIGN.md invariant 1). No float ever touches an amount:
  * the text is split at the decimal point and each part becomes a bigint.
  */
+import { amountParam, msg, type MessageParam } from '../i18n/message.js';
 import { TributaryError } from './errors.js';
 
 /** Largest amount an SPL token account (and a lamport balance) can hold. */
@@ -10,7 +11,7 @@ export const U64_MAX = 2n ** 64n - 1n;
 export interface ParseAmountOptions {
   /** Accept zero, e.g. for a minimum balance. Default false: an amount to pay must be more than zero. */
   allowZero?: boolean;
-  /** The asset's name for messages ("SOL allows at most 9 decimals"). Default: "this token". */
+  /** The asset's name for messages ("SOL allows at most 9 decimals"). Default: "this token", in the reader's words. */
   unit?: string;
 }
 
@@ -31,30 +32,29 @@ export interface ParseAmountOptions {
 export function parseAmount(text: string, decimals: number, what = 'amount', opts: ParseAmountOptions = {}): bigint {
   assertDecimals(decimals);
   const raw = text.trim();
-  const unit = opts.unit ?? 'this token';
+  const unit = opts.unit ?? msg('err.amount.thisToken');
   const shown = show(raw);
-  const invalid = (why: string, details: Record<string, unknown> = {}) =>
-    new TributaryError('AMOUNT_INVALID', `${what} ${shown} ${why}`, { details: { what, ...details } });
+  const invalid = (key: 'err.amount.exponent' | 'err.amount.separator' | 'err.amount.notNumber', details: Record<string, unknown> = {}) =>
+    new TributaryError('AMOUNT_INVALID', msg(key, { what, shown }), { details: { what, ...details } });
 
-  if (raw === '') throw new TributaryError('AMOUNT_INVALID', `${what} is empty; write a number such as 1000 or 0.5`, { details: { what } });
+  if (raw === '') throw new TributaryError('AMOUNT_INVALID', msg('err.amount.empty', { what }), { details: { what } });
   if (/^-\s*[\d.]/.test(raw)) {
-    throw new TributaryError('AMOUNT_NOT_POSITIVE', `${what} ${shown} is negative; it must be ${opts.allowZero ? 'zero or more' : 'more than zero'}`, { details: { what } });
+    throw new TributaryError('AMOUNT_NOT_POSITIVE', msg(opts.allowZero ? 'err.amount.negativeOrZero' : 'err.amount.negative', { what, shown }), { details: { what } });
   }
-  if (/^\+?[\d.]+[eE][+-]?\d+$/.test(raw)) throw invalid('uses exponent notation; write the number out in full, e.g. 1000000');
+  if (/^\+?[\d.]+[eE][+-]?\d+$/.test(raw)) throw invalid('err.amount.exponent');
   if (/^[\d.]+([,_\s'][\d.]+)+$/.test(raw)) {
-    throw invalid('contains a separator; write digits only, with a dot for decimals, e.g. 1000 or 1000.5');
+    throw invalid('err.amount.separator');
   }
   const match = /^(\d*)(?:\.(\d*))?$/.exec(raw);
   const intPart = match?.[1] ?? '';
   const fracPart = match?.[2] ?? '';
   if (!match || (intPart === '' && fracPart === '')) {
-    throw invalid('is not a number; write digits with an optional decimal point, e.g. 1000 or 0.5');
+    throw invalid('err.amount.notNumber');
   }
 
   const significant = fracPart.replace(/0+$/, '');
   if (significant.length > decimals) {
-    const allowed = decimals === 0 ? `${unit} has no decimals` : `${unit} allows at most ${decimals}`;
-    throw new TributaryError('AMOUNT_TOO_PRECISE', `${what} ${shown} has ${significant.length} decimals; ${allowed}`, {
+    throw new TributaryError('AMOUNT_TOO_PRECISE', msg(decimals === 0 ? 'err.amount.noDecimals' : 'err.amount.tooPrecise', { what, shown, given: significant.length, unit, decimals }), {
       details: { what, decimals, given: significant.length },
     });
   }
@@ -62,14 +62,14 @@ export function parseAmount(text: string, decimals: number, what = 'amount', opt
   const whole = intPart.replace(/^0+/, '');
   // u64 max has 20 digits; stop before building a huge bigint from a pasted wall of digits.
   const tooLarge = () =>
-    new TributaryError('AMOUNT_TOO_LARGE', `${what} ${shown} is too large; the most ${unit} can hold is ${formatAmount(U64_MAX, decimals)}`, {
+    new TributaryError('AMOUNT_TOO_LARGE', msg('err.amount.tooLarge', { what, shown, unit, max: amountParam(U64_MAX, decimals) }), {
       details: { what, decimals },
     });
   if (whole.length > 20) throw tooLarge();
   const value = BigInt(whole || '0') * 10n ** BigInt(decimals) + BigInt(significant.padEnd(decimals, '0') || '0');
   if (value > U64_MAX) throw tooLarge();
   if (value === 0n && !opts.allowZero) {
-    throw new TributaryError('AMOUNT_NOT_POSITIVE', `${what} ${shown} is zero; it must be more than zero`, { details: { what } });
+    throw new TributaryError('AMOUNT_NOT_POSITIVE', msg('err.amount.zero', { what, shown }), { details: { what } });
   }
   return value;
 }
@@ -93,7 +93,7 @@ function assertDecimals(decimals: number): void {
  * The user's text, quoted, for a message. Long non-numeric text is described, not echoed: someone who
  * pastes a secret key into the wrong field must not see it repeated in a channel.
  */
-function show(raw: string): string {
+function show(raw: string): MessageParam {
   if (raw.length <= 24 || (raw.length <= 64 && /^[\d.,_\s'+-]*$/.test(raw))) return `"${raw}"`;
-  return `(${raw.length} characters)`;
+  return msg('err.amount.long', { length: raw.length });
 }

@@ -1,3 +1,4 @@
+import { instantParam, msg } from '../i18n/message.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -100,7 +101,7 @@ export class LeaseTaker {
   async take(id: string): Promise<HeldLease> {
     const mine = this.held.get(id);
     if (mine && !mine.lost) {
-      throw new TributaryError('DISTRIBUTION_BUSY', `distribution ${id} is already being run by this process`, { details: { id, pid: this.holder.pid } });
+      throw new TributaryError('DISTRIBUTION_BUSY', msg('err.busyHere', { id }), { details: { id, pid: this.holder.pid } });
     }
     const attempt = await this.ledger.acquireLease(id, this.holder, this.opts.ttlMs);
     if (!attempt.acquired) throw busy(id, attempt.lease, this.opts.ttlMs);
@@ -119,10 +120,9 @@ export class LeaseTaker {
 }
 
 export function busy(id: string, lease: Lease, ttlMs: number): TributaryError {
-  const since = new Date(lease.since).toISOString().replace(/\.\d+Z$/, 'Z');
   return new TributaryError(
     'DISTRIBUTION_BUSY',
-    `distribution ${id} is being run by ${lease.holder.host} pid ${lease.holder.pid} since ${since}; it is taken over if that process stops for ${Math.ceil((lease.ttlMs ?? ttlMs) / 1000)} s`,
+    msg('err.busy', { id, host: lease.holder.host, pid: lease.holder.pid, since: instantParam(lease.since), seconds: Math.ceil((lease.ttlMs ?? ttlMs) / 1000) }),
     { details: { id, host: lease.holder.host, pid: lease.holder.pid, since: lease.since } },
   );
 }

@@ -1,4 +1,4 @@
-import type { Message } from '../i18n/message.js';
+import { msg, type Message } from '../i18n/message.js';
 import { createHash } from 'node:crypto';
 import type Keyv from 'keyv';
 import { entries } from '../store/iterate.js';
@@ -268,7 +268,7 @@ export class Ledger {
   private async fenced(fence: Fence, entries: FencedEntry[]): Promise<void> {
     const id = fence.distributionId;
     if (!(await this.atomic.fencedSet(leaseKey(id), fence.token, entries))) {
-      throw new TributaryError('LEASE_LOST', `distribution ${id} is no longer run by this process: another process took it over, so this one stopped writing`, {
+      throw new TributaryError('LEASE_LOST', msg('err.leaseLost', { id }), {
         details: { id, token: fence.token },
       });
     }

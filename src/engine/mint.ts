@@ -1,4 +1,5 @@
 /** Reads a mint account and says which token program it belongs to, or why it is not a mint. */
+import { msg, type Message } from '../i18n/message.js';
 import { ACCOUNT_SIZE, AccountType, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, unpackMint, type Mint } from '@solana/spl-token';
 import { SystemProgram, type Connection, type PublicKey } from '@solana/web3.js';
 import { parseAddress } from './address.js';
@@ -18,26 +19,26 @@ export interface MintAccount {
 export async function readMint(connection: Connection, text: string, what: string): Promise<MintAccount> {
   const key = parseAddress(text, what);
   const address = key.toBase58();
-  const notAMint = (why: string, reason: string) =>
-    new TributaryError('NOT_A_MINT', `${what} ${address} ${why}`, { details: { what, mint: address, reason } });
+  const notAMint = (said: Message, reason: string) => new TributaryError('NOT_A_MINT', said, { details: { what, mint: address, reason } });
+  const at = { what, address };
 
   const info = await connection.getAccountInfo(key);
-  if (!info) throw notAMint('does not exist on this network', 'not-found');
+  if (!info) throw notAMint(msg('err.mint.notFound', at), 'not-found');
   const program = info.owner.equals(TOKEN_PROGRAM_ID) ? 'spl-token' : info.owner.equals(TOKEN_2022_PROGRAM_ID) ? 'spl-token-2022' : null;
   if (program === null) {
-    if (info.owner.equals(SystemProgram.programId)) throw notAMint('is a wallet, not a token mint', 'wallet');
-    throw notAMint(`is not a token mint: it belongs to program ${info.owner.toBase58()}`, 'other-program');
+    if (info.owner.equals(SystemProgram.programId)) throw notAMint(msg('err.mint.wallet', at), 'wallet');
+    throw notAMint(msg('err.mint.otherProgram', { ...at, program: info.owner.toBase58() }), 'other-program');
   }
   // A token account is the most likely mix-up (copied from an explorer's holder list).
   const isTokenAccount = info.data.length === ACCOUNT_SIZE || (info.data.length > ACCOUNT_SIZE && info.data[ACCOUNT_SIZE] === AccountType.Account);
-  if (isTokenAccount) throw notAMint("is a token account, not a mint: use the token's mint address", 'token-account');
+  if (isTokenAccount) throw notAMint(msg('err.mint.tokenAccount', at), 'token-account');
 
   let mint: Mint;
   try {
     mint = unpackMint(key, info, info.owner);
   } catch (cause) {
-    throw new TributaryError('NOT_A_MINT', `${what} ${address} is not a token mint`, { details: { what, mint: address, reason: 'layout' }, cause });
+    throw new TributaryError('NOT_A_MINT', msg('err.mint.layout', at), { details: { what, mint: address, reason: 'layout' }, cause });
   }
-  if (!mint.isInitialized) throw notAMint('is not an initialised mint', 'uninitialised');
+  if (!mint.isInitialized) throw notAMint(msg('err.mint.uninitialised', at), 'uninitialised');
   return { address, program, programId: info.owner, mint };
 }

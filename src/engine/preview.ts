@@ -1,3 +1,4 @@
+import { msg } from '../i18n/message.js';
 import { randomBytes } from 'node:crypto';
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { PublicKey, VersionedTransaction, type Connection, type Keypair } from '@solana/web3.js';
@@ -152,7 +153,7 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   if (limit !== null && selection.rows.length > limit) {
     throw new TributaryError(
       'TOO_MANY_RECIPIENTS',
-      `${selection.rows.length} holders pass the filters, more than this bot plans at once (distribution.snapshotMaxRecipients = ${limit}); nothing was left out: narrow them with min: (least holding), or pay only the largest with max:${limit}`,
+      msg('err.tooManyRecipients', { recipients: selection.rows.length, limit }),
       { details: { recipients: selection.rows.length, limit } },
     );
   }

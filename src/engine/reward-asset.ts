@@ -3,6 +3,8 @@
  * A mint that would shortchange or fail recipients is refused up front with the reason
  * (docs/solana-rpc-behaviour.md: transfer fee, transfer hook, default-frozen accounts), before any plan is shown.
  */
+import type { MessageKey } from '../i18n/catalogue/keys.js';
+import { msg } from '../i18n/message.js';
 import {
   AccountState,
   ExtensionType,
@@ -82,7 +84,7 @@ export async function resolveRewardAsset(connection: Connection, reward: string)
   const trimmed = reward.trim();
   if (trimmed === NATIVE_MINT.toBase58() || trimmed === NATIVE_MINT_2022.toBase58()) {
     // Paying wrapped SOL leaves recipients with a token account to unwrap; native SOL is what they expect.
-    throw new TributaryError('UNSUPPORTED_MINT', `reward ${trimmed} is wrapped SOL: use reward:SOL to pay SOL`, {
+    throw new TributaryError('UNSUPPORTED_MINT', msg('err.reward.wrappedSol', { mint: trimmed }), {
       details: { mint: trimmed, reason: 'wrapped-sol' },
     });
   }
@@ -106,7 +108,7 @@ function readExtensions(address: string, mint: Mint): ExtensionType[] {
     return getExtensionTypes(mint.tlvData);
   } catch (cause) {
     // A truncated TLV list: the program would not accept this mint either.
-    throw unsupported(address, 'its extension data cannot be read', 'unreadable-extensions', cause);
+    throw unsupported(address, 'err.reward.unreadable', 'unreadable-extensions', {}, cause);
   }
 }
 
@@ -117,29 +119,29 @@ function refuseIfUnpayable(address: string, mint: Mint, extension: ExtensionType
       const config = getTransferFeeConfig(mint);
       const bps = Math.max(config?.olderTransferFee.transferFeeBasisPoints ?? 0, config?.newerTransferFee.transferFeeBasisPoints ?? 0);
       if (bps === 0) return;
-      throw unsupported(address, `has a transfer fee of ${formatAmount(BigInt(bps), 2)}%: recipients would receive less than planned`, 'transfer-fee');
+      throw unsupported(address, 'err.reward.transferFee', 'transfer-fee', { percent: formatAmount(BigInt(bps), 2) });
     }
     case ExtensionType.TransferHook: {
       const hook = getTransferHook(mint);
       if (!hook || hook.programId.equals(PublicKey.default)) return;
-      throw unsupported(address, `has a transfer hook (program ${hook.programId.toBase58()}) that runs on every transfer and can refuse it`, 'transfer-hook');
+      throw unsupported(address, 'err.reward.transferHook', 'transfer-hook', { program: hook.programId.toBase58() });
     }
     case ExtensionType.DefaultAccountState: {
       if (getDefaultAccountState(mint)?.state !== AccountState.Frozen) return;
-      throw unsupported(address, 'creates every new token account frozen: transfers to new recipients would fail', 'default-frozen');
+      throw unsupported(address, 'err.reward.defaultFrozen', 'default-frozen');
     }
     case ExtensionType.PausableConfig: {
       if (!getPausableConfig(mint)?.paused) return;
-      throw unsupported(address, 'is paused: no transfer can succeed until its authority resumes it', 'paused');
+      throw unsupported(address, 'err.reward.paused', 'paused');
     }
     case ExtensionType.NonTransferable:
-      throw unsupported(address, 'is non-transferable: it cannot be sent to anyone', 'non-transferable');
+      throw unsupported(address, 'err.reward.nonTransferable', 'non-transferable');
     case ExtensionType.InterestBearingConfig:
-      throw unsupported(address, 'bears interest: wallets show amounts that grow over time, not the amounts in the plan', 'interest-bearing');
+      throw unsupported(address, 'err.reward.interestBearing', 'interest-bearing');
     case ExtensionType.ScaledUiAmountConfig:
-      throw unsupported(address, 'has a display multiplier: wallets would show other amounts than the plan', 'scaled-ui-amount');
+      throw unsupported(address, 'err.reward.scaledUiAmount', 'scaled-ui-amount');
     default:
-      throw unsupported(address, `uses a Token-2022 extension this version does not know (${ExtensionType[extension] ?? `type ${extension}`})`, 'unknown-extension');
+      throw unsupported(address, 'err.reward.unknownExtension', 'unknown-extension', { extension: ExtensionType[extension] ?? `type ${extension}` });
   }
 }
 
@@ -152,8 +154,8 @@ function recipientAccountSize(mintExtensions: ExtensionType[]): number {
   return getAccountLen([...accountExtensions, ExtensionType.ImmutableOwner]);
 }
 
-function unsupported(address: string, why: string, reason: string, cause?: unknown): TributaryError {
-  return new TributaryError('UNSUPPORTED_MINT', `reward mint ${address} ${why}`, {
+function unsupported(address: string, key: MessageKey, reason: string, params: Record<string, string> = {}, cause?: unknown): TributaryError {
+  return new TributaryError('UNSUPPORTED_MINT', msg(key, { mint: address, ...params }), {
     details: { mint: address, reason },
     ...(cause === undefined ? {} : { cause }),
   });

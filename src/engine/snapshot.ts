@@ -16,6 +16,7 @@
  * (curve checks, sorting) pauses every few milliseconds, so a million-holder snapshot never holds
  * the event loop for long.
  */
+import { msg } from '../i18n/message.js';
 import type { Connection, GetProgramAccountsFilter } from '@solana/web3.js';
 import type Keyv from 'keyv';
 import bs58 from 'bs58';
@@ -216,15 +217,10 @@ export function refusal(e: unknown): Refusal {
 function refusedError(q: SplitQuery, e: unknown): unknown {
   const kind = refusal(e);
   if (kind === null) return e;
-  const why =
-    kind === 'not-served'
-      ? 'does not serve getProgramAccounts for the token program'
-      : q.split === 'single'
-        ? 'refused the holder list as too large'
-        : 'refused the holder list as too large, even split into 65,536 parts by owner';
+  const key = kind === 'not-served' ? 'err.snapshot.notServed' : q.split === 'single' ? 'err.snapshot.tooLarge' : 'err.snapshot.tooLargeSplit';
   return new TributaryError(
     'SNAPSHOT_REFUSED',
-    `the RPC endpoint ${why}, so the holders of ${q.mint} cannot be read from it. Set snapshot.source to "das" (getTokenAccounts, paged, on Helius, Triton and other DAS providers) or use an endpoint that serves getProgramAccounts; nothing was left out quietly`,
+    msg(key, { mint: q.mint }),
     { details: { mint: q.mint, refusal: kind, error: errorText(e) }, cause: e },
   );
 }
@@ -329,10 +325,10 @@ export function applyFilters(snapshot: { holders: HolderTable | readonly Holder[
 function checkFilters(filters: SnapshotFilters): SnapshotFilters {
   const { minBalance, maxRecipients } = filters;
   if (minBalance !== undefined && minBalance < 0n) {
-    throw new TributaryError('INVALID_FILTER', 'min cannot be negative', { details: { minBalance: minBalance.toString() } });
+    throw new TributaryError('INVALID_FILTER', msg('err.snapshot.minNegative'), { details: { minBalance: minBalance.toString() } });
   }
   if (maxRecipients !== undefined && (!Number.isSafeInteger(maxRecipients) || maxRecipients < 1)) {
-    throw new TributaryError('INVALID_FILTER', `max must be a whole number of at least 1, not ${maxRecipients}`, { details: { maxRecipients } });
+    throw new TributaryError('INVALID_FILTER', msg('err.snapshot.maxInvalid', { max: maxRecipients }), { details: { maxRecipients } });
   }
   return filters;
 }

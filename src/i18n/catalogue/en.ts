@@ -321,6 +321,7 @@ export const en = {
     },
     reward: {
       wrappedSol: 'reward {{mint}} is wrapped SOL: use reward:SOL to pay SOL',
+      unreadable: 'reward mint {{mint}} its extension data cannot be read',
       transferFee: 'reward mint {{mint}} has a transfer fee of {{percent}}%: recipients would receive less than planned',
       transferHook: 'reward mint {{mint}} has a transfer hook (program {{program}}) that runs on every transfer and can refuse it',
       defaultFrozen: 'reward mint {{mint}} creates every new token account frozen: transfers to new recipients would fail',

@@ -317,6 +317,7 @@ export const ja = {
     },
     reward: {
       wrappedSol: '報酬 {{mint}} はラップド SOL です。SOL で支払うには reward:SOL を指定してください',
+      unreadable: '報酬のミント {{mint}} の拡張データを読み取れません',
       transferFee: '報酬のミント {{mint}} には {{percent}}% の送金手数料があり、受取人の受取額が計画より少なくなります',
       transferHook: '報酬のミント {{mint}} には送金のたびに実行され、送金を拒否できる送金フック（プログラム {{program}}）があります',
       defaultFrozen: '報酬のミント {{mint}} は新しいトークンアカウントをすべて凍結状態で作るため、新しい受取人への送金が失敗します',

@@ -6,12 +6,11 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Connection } from '@solana/web3.js';
 import { takeSnapshot } from '../../src/engine/snapshot.js';
-import type { CompletedEvent } from '../../src/engine/events.js';
 import { startAppEngine } from './app-engine.js';
 import { maxRssBytes, RssSampler } from './memory.js';
 import { wrongBalances } from './verify.js';
 import type { DistributeResult, DistributeTask, IdleResult, IdleTask, SnapshotResult, SnapshotTask, WorkerResult, WorkerTask } from './tasks.js';
-import { readStats, resetStats } from '../lib/chain-stats.js';
+import { completionOf, readStats, resetStats } from '../lib/chain-stats.js';
 
 const MB = 1024 * 1024;
 const operator = { platform: 'bench', userId: 'bench', name: 'bench' };
@@ -80,14 +79,7 @@ async function distribute(task: DistributeTask): Promise<DistributeResult> {
     if (e.distributionId === plan.id && e.outcome === 'sent') signedAt.push(performance.now());
   };
   events.on('transaction', onTx);
-  const completed = new Promise<CompletedEvent>((resolve) => {
-    const on = (e: CompletedEvent) => {
-      if (e.distributionId !== plan.id) return;
-      events.off('completed', on);
-      resolve(e);
-    };
-    events.on('completed', on);
-  });
+  const completed = completionOf(events, plan.id);
   loop.enable();
   const r0 = performance.now();
   await service.confirm(plan.id, operator);

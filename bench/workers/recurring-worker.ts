@@ -9,14 +9,13 @@
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { PublicKey, type Connection } from '@solana/web3.js';
 import type { Plan } from '../../src/engine/ledger.js';
-import type { CompletedEvent } from '../../src/engine/events.js';
 import type { RpcPresetName } from '../../src/config/index.js';
 import type { RpcStats } from '../../src/localnet/index.js';
 import { occurrenceKey, ScheduleBook } from '../../src/schedule/book.js';
 import { parseCadence } from '../../src/schedule/cadence.js';
 import { previewRequest, scheduleActor } from '../../src/schedule/scheduler.js';
 import { startAppEngine } from './app-engine.js';
-import { readStats, resetStats } from '../lib/chain-stats.js';
+import { completionOf, readStats, resetStats } from '../lib/chain-stats.js';
 
 export interface RecurringTask {
   rpcUrl: string;
@@ -92,14 +91,7 @@ async function main(): Promise<void> {
     const opsBefore = (await lookupTables.get(schedule.id))?.nextSeq ?? 0;
     await resetStats(task.statsUrl);
     const rateLimitedBefore = gateway.stats().rateLimited;
-    const completed = new Promise<CompletedEvent>((resolve) => {
-      const on = (e: CompletedEvent) => {
-        if (e.distributionId !== plan.id) return;
-        events.off('completed', on);
-        resolve(e);
-      };
-      events.on('completed', on);
-    });
+    const completed = completionOf(events, plan.id);
     const r0 = performance.now();
     await service.confirm(plan.id, actor);
     const done = await completed;

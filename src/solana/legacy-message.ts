@@ -11,28 +11,8 @@ import bs58 from 'bs58';
  * non-signers; fee payer first), recent blockhash, compact-array of instructions.
  */
 export function compileLegacyMessage(feePayer: PublicKey, blockhash: string, instructions: readonly TransactionInstruction[]): Buffer {
-  interface Meta {
-    key: Buffer;
-    signer: boolean;
-    writable: boolean;
-  }
-  const metas = new Map<string, Meta>();
-  const note = (key: PublicKey, signer: boolean, writable: boolean): void => {
-    const bytes = key.toBuffer();
-    const id = bytes.toString('latin1');
-    const meta = metas.get(id);
-    if (meta) {
-      meta.signer ||= signer;
-      meta.writable ||= writable;
-    } else {
-      metas.set(id, { key: bytes, signer, writable });
-    }
-  };
-  note(feePayer, true, true);
-  for (const ix of instructions) {
-    for (const m of ix.keys) note(m.pubkey, m.isSigner, m.isWritable);
-    note(ix.programId, false, false);
-  }
+  type Meta = AccountMeta;
+  const metas = accountMetas(feePayer, instructions);
   const payerId = feePayer.toBuffer().toString('latin1');
   const rank = (m: Meta) => (m.signer ? (m.writable ? 0 : 1) : m.writable ? 2 : 3);
   const ordered = [...metas.entries()].sort(([ida, a], [idb, b]) => {
@@ -42,6 +22,37 @@ export function compileLegacyMessage(feePayer: PublicKey, blockhash: string, ins
   });
   const index = new Map(ordered.map(([id], i) => [id, i]));
   return Buffer.concat(messageParts([], ordered.map(([, m]) => m), index, blockhash, instructions));
+}
+
+/** A key as a message names it: its bytes, whether it signs, is written, or is invoked as a program. */
+export interface AccountMeta {
+  key: Buffer;
+  signer: boolean;
+  writable: boolean;
+  invoked: boolean;
+}
+
+/** Every key the instructions name, the fee payer first, by their bytes as latin1, flags merged. */
+export function accountMetas(feePayer: PublicKey, instructions: readonly TransactionInstruction[]): Map<string, AccountMeta> {
+  const metas = new Map<string, AccountMeta>();
+  const note = (key: PublicKey, signer: boolean, writable: boolean, invoked: boolean): void => {
+    const bytes = key.toBuffer();
+    const id = bytes.toString('latin1');
+    const meta = metas.get(id);
+    if (meta) {
+      meta.signer ||= signer;
+      meta.writable ||= writable;
+      meta.invoked ||= invoked;
+    } else {
+      metas.set(id, { key: bytes, signer, writable, invoked });
+    }
+  };
+  note(feePayer, true, true, false);
+  for (const ix of instructions) {
+    for (const m of ix.keys) note(m.pubkey, m.isSigner, m.isWritable, false);
+    note(ix.programId, false, false, true);
+  }
+  return metas;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { PublicKey, TransactionInstruction } from '@solana/web3.js';
-import { compactU16, messageParts } from './legacy-message.js';
+import { accountMetas, compactU16, messageParts, type AccountMeta } from './legacy-message.js';
 
 /** An address lookup table as a message references it: its address and the addresses it holds, in order. */
 export interface LookupTableContents {
@@ -47,30 +47,8 @@ export class LookupTableIndex {
  * table's read-only loaded keys.
  */
 export function compileV0Message(feePayer: PublicKey, blockhash: string, instructions: readonly TransactionInstruction[], lookups: LookupTableIndex): Buffer {
-  interface Meta {
-    key: Buffer;
-    signer: boolean;
-    writable: boolean;
-    invoked: boolean;
-  }
-  const metas = new Map<string, Meta>();
-  const note = (key: PublicKey, signer: boolean, writable: boolean, invoked: boolean): void => {
-    const bytes = key.toBuffer();
-    const id = bytes.toString('latin1');
-    const meta = metas.get(id);
-    if (meta) {
-      meta.signer ||= signer;
-      meta.writable ||= writable;
-      meta.invoked ||= invoked;
-    } else {
-      metas.set(id, { key: bytes, signer, writable, invoked });
-    }
-  };
-  note(feePayer, true, true, false);
-  for (const ix of instructions) {
-    for (const m of ix.keys) note(m.pubkey, m.isSigner, m.isWritable, false);
-    note(ix.programId, false, false, true);
-  }
+  type Meta = AccountMeta;
+  const metas = accountMetas(feePayer, instructions);
   const payerId = feePayer.toBuffer().toString('latin1');
   const statics: [string, Meta][] = [];
   const loaded = lookups.tables.map(() => ({ writable: [] as { id: string; index: number }[], readonly: [] as { id: string; index: number }[] }));

@@ -10,6 +10,7 @@ import type Keyv from 'keyv';
 import type { ChatServices } from './services.js';
 import type { TributaryError } from '../engine/errors.js';
 import type { Actor } from '../engine/ledger.js';
+import { translator } from '../i18n/index.js';
 import type { Caller, ChatRef, CommandReply } from './types.js';
 
 export interface ApprovalRequest {
@@ -47,15 +48,15 @@ export class ApprovalRequests {
 }
 
 /** The reply to a confirm that waits for a second operator: the guard's words and an Approve button for the others. */
-export function approvalReply(planId: string, guardMessage: string, caller: Caller, expiresAt: number): CommandReply {
+export function approvalReply(planId: string, guard: TributaryError, caller: Caller, expiresAt: number): CommandReply {
+  const t = translator(caller.locale);
   const name = caller.actor.name ?? caller.actor.userId;
+  // The guard's own words without its "nothing was sent": here the confirm waits instead.
+  const said = typeof guard.said === 'string' ? guard.said.replace(/ Nothing was sent$/, '') : t('guard.approvalNeeded', guard.said.params);
   return {
-    text: [
-      `✋ ${guardMessage.replace(/ Nothing was sent$/, '')}.`,
-      `${name} asked to send it; another operator in this chat presses Approve or types /distribute approve id:${planId} before the plan expires. ${name} cannot approve it. Nothing is sent until then.`,
-    ].join('\n'),
+    text: [t('cmd.approval.guard', { text: said }), t('cmd.approval.waiting', { who: name, id: planId })].join('\n'),
     planId,
-    buttons: [{ label: 'Approve', command: `/distribute approve id:${planId}`, style: 'primary', openToChat: true }],
+    buttons: [{ label: t('button.approve'), command: `/distribute approve id:${planId}`, style: 'primary', openToChat: true }],
     buttonTtlMs: Math.max(1_000, expiresAt - Date.now()),
   };
 }
@@ -79,5 +80,5 @@ export function approvalRequests(app: ChatServices): ApprovalRequests {
 export async function requestApproval(app: ChatServices, caller: Caller, planId: string, acknowledgeTotal: string | undefined, refusal: TributaryError): Promise<CommandReply> {
   const { plan } = await app.engine.service.status(planId);
   await approvalRequests(app).request(planId, caller, acknowledgeTotal, plan.expiresAt);
-  return approvalReply(planId, refusal.userMessage, caller, plan.expiresAt);
+  return approvalReply(planId, refusal, caller, plan.expiresAt);
 }

@@ -13,8 +13,9 @@
  * Every refusal names the guard, the limit, what has been spent in the window and when room
  * returns, and sends nothing.
  */
-import { formatAmount, parseAmount } from './amounts.js';
+import { parseAmount } from './amounts.js';
 import { TributaryError } from './errors.js';
+import { amountParam, instantParam, msg } from '../i18n/message.js';
 import type { Actor, Ledger, Plan } from './ledger.js';
 import type { ConfirmOptions, SpendGuard } from './service.js';
 import type { RewardAsset } from './types.js';
@@ -102,14 +103,15 @@ export class SpendGuards implements SpendGuard {
   async admit(plan: Plan, actor: Actor, confirm: ConfirmOptions & { now: number }): Promise<void> {
     const { config } = this.opts;
     const key = rewardKey(plan.reward);
-    const amount = (v: bigint) => `${formatAmount(v, plan.reward.decimals)} ${plan.reward.symbol}`;
+    const amount = (v: bigint) => amountParam(v, plan.reward.decimals, plan.reward.symbol);
     const total = amount(plan.total);
+    const id = plan.id;
 
     if (config.allowedRewards !== null && !config.allowedRewards.includes(key)) {
-      const allowed = config.allowedRewards.length ? config.allowedRewards.join(', ') : 'nothing';
+      const allowed = config.allowedRewards.length ? config.allowedRewards.join(', ') : msg('guard.nothing');
       throw new TributaryError(
         'REWARD_NOT_ALLOWED',
-        `guard "reward allowlist" refused plan ${plan.id}: ${plan.reward.symbol}${key === 'SOL' ? '' : ` (${key})`} is not on it; the allowlist (guards.allowedRewards) has ${allowed}. Nothing was sent`,
+        msg('guard.allowlist', { id, reward: `${plan.reward.symbol}${key === 'SOL' ? '' : ` (${key})`}`, allowed }),
         { details: { guard: 'allowlist', reward: key, allowed: config.allowedRewards } },
       );
     }
@@ -119,18 +121,18 @@ export class SpendGuards implements SpendGuard {
     if (actor.platform === SCHEDULE_PLATFORM) {
       const auto = await this.opts.autoApproval?.(actor);
       const cap = limit(auto?.cap ?? null);
-      const who = auto?.name ?? `schedule ${actor.userId}`;
+      const who = auto?.name ?? msg('guard.schedule', { id: actor.userId });
       if (cap === null && plan.network === 'mainnet-beta') {
         throw new TributaryError(
           'SPEND_LIMIT',
-          `guard "auto-approval cap" refused plan ${plan.id}: on mainnet a schedule confirms by itself only under its own cap, and ${who} has none; an operator confirms it, or the schedule is created again with cap:. Nothing was sent`,
+          msg('guard.autoCapNone', { id, who }),
           { details: { guard: 'auto-cap', limit: null, total: plan.total.toString() } },
         );
       }
       if (cap !== null && plan.total > cap) {
         throw new TributaryError(
           'SPEND_LIMIT',
-          `guard "auto-approval cap" refused plan ${plan.id}: ${total} is above the ${amount(cap)} that ${who} may confirm by itself (its cap:); an operator confirms it instead. Nothing was sent`,
+          msg('guard.autoCapAbove', { id, total, cap: amount(cap), who }),
           { details: { guard: 'auto-cap', limit: cap.toString(), total: plan.total.toString() } },
         );
       }
@@ -143,7 +145,7 @@ export class SpendGuards implements SpendGuard {
     if (perDistribution !== null && plan.total > perDistribution) {
       throw new TributaryError(
         'SPEND_LIMIT',
-        `guard "per-distribution cap" refused plan ${plan.id}: ${total} is above the cap of ${amount(perDistribution)} per distribution (guards.limits.${key}.perDistribution); lower the amount. Nothing was sent`,
+        msg('guard.perDistribution', { id, total, cap: amount(perDistribution), key }),
         { details: { guard: 'per-distribution', limit: perDistribution.toString(), total: plan.total.toString() } },
       );
     }
@@ -157,17 +159,11 @@ export class SpendGuards implements SpendGuard {
       const inWindow = (await this.confirmedSince(confirm.now - windowMs)).filter((c) => c.key === key && c.id !== plan.id);
       const spent = inWindow.reduce((sum, c) => sum + c.total, 0n);
       if (spent + plan.total <= cap) continue;
-      const name = window === 'day' ? 'daily cap' : 'weekly cap';
-      const span = window === 'day' ? '24 hours' : '7 days';
-      const field = window === 'day' ? 'perDay' : 'perWeek';
       const room = roomReturns(inWindow, spent, plan.total, cap, windowMs);
-      const when =
-        room === null
-          ? `${total} is more than the cap itself, so it never fits; lower the amount`
-          : `room for ${total} returns at ${iso(room)}, when earlier distributions leave the window`;
+      const when = room === null ? msg('guard.neverFits', { total }) : msg('guard.roomAt', { total, at: instantParam(room) });
       throw new TributaryError(
         'SPEND_LIMIT',
-        `guard "${name}" refused plan ${plan.id}: ${amount(spent)} of ${plan.reward.symbol} confirmed in the last ${span} (${inWindow.length} distribution(s)) plus this ${total} is above the cap of ${amount(cap)} per rolling ${span} (guards.limits.${key}.${field}); ${when}. Nothing was sent`,
+        msg(window === 'day' ? 'guard.daily' : 'guard.weekly', { id, spent: amount(spent), symbol: plan.reward.symbol, count: inWindow.length, total, cap: amount(cap), key, when }),
         { details: { guard: window, limit: cap.toString(), spent: spent.toString(), total: plan.total.toString(), roomAt: room } },
       );
     }
@@ -178,14 +174,14 @@ export class SpendGuards implements SpendGuard {
       if (!approver) {
         throw new TributaryError(
           'APPROVAL_REQUIRED',
-          `guard "two-operator approval": plan ${plan.id} pays ${total}, above ${amount(approvalAbove)} (guards.limits.${key}.secondApprovalAbove), so a second operator must approve it: /distribute approve id:${plan.id}. Nothing was sent`,
+          msg('guard.approvalRequired', { id, total, cap: amount(approvalAbove), key }),
           { details: { guard: 'approval', limit: approvalAbove.toString(), total: plan.total.toString(), id: plan.id } },
         );
       }
       if (samePerson(approver, actor) || samePerson(approver, plan.createdBy)) {
         throw new TributaryError(
           'APPROVAL_SELF',
-          `guard "two-operator approval": plan ${plan.id} was confirmed${samePerson(approver, actor) ? '' : ' (or previewed)'} by ${approver.name ?? approver.userId}, who cannot also approve it; another operator must. Nothing was sent`,
+          msg(samePerson(approver, actor) ? 'guard.approvalSelf' : 'guard.approvalSelfPreviewed', { id, name: approver.name ?? approver.userId }),
           { details: { guard: 'approval', id: plan.id } },
         );
       }
@@ -260,10 +256,6 @@ export function roomReturns(inWindow: readonly { confirmedAt: number; total: big
 
 function samePerson(a: Actor, b: Actor): boolean {
   return a.platform === b.platform && a.userId === b.userId;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function shortMint(mint: string): string {

@@ -151,6 +151,26 @@ export const en = {
       minutesWithEvents: 'minutes with events',
     },
   },
+  guard: {
+    nothing: 'nothing',
+    schedule: 'schedule {{id}}',
+    allowlist: 'guard "reward allowlist" refused plan {{id}}: {{reward}} is not on it; the allowlist (guards.allowedRewards) has {{allowed}}. Nothing was sent',
+    autoCapNone:
+      'guard "auto-approval cap" refused plan {{id}}: on mainnet a schedule confirms by itself only under its own cap, and {{who}} has none; an operator confirms it, or the schedule is created again with cap:. Nothing was sent',
+    autoCapAbove: 'guard "auto-approval cap" refused plan {{id}}: {{total}} is above the {{cap}} that {{who}} may confirm by itself (its cap:); an operator confirms it instead. Nothing was sent',
+    perDistribution: 'guard "per-distribution cap" refused plan {{id}}: {{total}} is above the cap of {{cap}} per distribution (guards.limits.{{key}}.perDistribution); lower the amount. Nothing was sent',
+    daily:
+      'guard "daily cap" refused plan {{id}}: {{spent}} of {{symbol}} confirmed in the last 24 hours ({{count}} distribution(s)) plus this {{total}} is above the cap of {{cap}} per rolling 24 hours (guards.limits.{{key}}.perDay); {{when}}. Nothing was sent',
+    weekly:
+      'guard "weekly cap" refused plan {{id}}: {{spent}} of {{symbol}} confirmed in the last 7 days ({{count}} distribution(s)) plus this {{total}} is above the cap of {{cap}} per rolling 7 days (guards.limits.{{key}}.perWeek); {{when}}. Nothing was sent',
+    neverFits: '{{total}} is more than the cap itself, so it never fits; lower the amount',
+    roomAt: 'room for {{total}} returns at {{at}}, when earlier distributions leave the window',
+    approvalRequired:
+      'guard "two-operator approval": plan {{id}} pays {{total}}, above {{cap}} (guards.limits.{{key}}.secondApprovalAbove), so a second operator must approve it: /distribute approve id:{{id}}. Nothing was sent',
+    approvalNeeded: 'guard "two-operator approval": plan {{id}} pays {{total}}, above {{cap}} (guards.limits.{{key}}.secondApprovalAbove), so a second operator must approve it: /distribute approve id:{{id}}',
+    approvalSelf: 'guard "two-operator approval": plan {{id}} was confirmed by {{name}}, who cannot also approve it; another operator must. Nothing was sent',
+    approvalSelfPreviewed: 'guard "two-operator approval": plan {{id}} was confirmed (or previewed) by {{name}}, who cannot also approve it; another operator must. Nothing was sent',
+  },
   report: {
     title: '📊 Daily report {{date}} ({{zone}})',
     empty: 'No activity recorded: the bot was not running that day, or nothing happened.',

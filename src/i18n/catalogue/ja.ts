@@ -149,6 +149,26 @@ export const ja = {
       minutesWithEvents: 'イベントのあった分数',
     },
   },
+  guard: {
+    nothing: 'なし',
+    schedule: 'スケジュール {{id}}',
+    allowlist: '上限「報酬の許可リスト」によりプラン {{id}} を拒否しました: {{reward}} は許可リストにありません。許可リスト（guards.allowedRewards）: {{allowed}}。何も送信していません',
+    autoCapNone:
+      '上限「自動承認の上限額」によりプラン {{id}} を拒否しました: メインネットではスケジュールが自動で確定できるのは自身の上限額の範囲内だけですが、{{who}} には上限額がありません。オペレーターが確定するか、cap: を付けてスケジュールを作り直してください。何も送信していません',
+    autoCapAbove: '上限「自動承認の上限額」によりプラン {{id}} を拒否しました: {{total}} は {{who}} が自動で確定できる {{cap}}（cap:）を超えています。代わりにオペレーターが確定してください。何も送信していません',
+    perDistribution: '上限「1 回あたりの上限額」によりプラン {{id}} を拒否しました: {{total}} は 1 回の配布の上限 {{cap}}（guards.limits.{{key}}.perDistribution）を超えています。金額を下げてください。何も送信していません',
+    daily:
+      '上限「1 日の上限額」によりプラン {{id}} を拒否しました: 直近 24 時間に確定された {{symbol}} {{spent}}（配布 {{count}} 件）に今回の {{total}} を加えると、直近 24 時間あたりの上限 {{cap}}（guards.limits.{{key}}.perDay）を超えます。{{when}}。何も送信していません',
+    weekly:
+      '上限「1 週間の上限額」によりプラン {{id}} を拒否しました: 直近 7 日間に確定された {{symbol}} {{spent}}（配布 {{count}} 件）に今回の {{total}} を加えると、直近 7 日間あたりの上限 {{cap}}（guards.limits.{{key}}.perWeek）を超えます。{{when}}。何も送信していません',
+    neverFits: '{{total}} は上限そのものより大きいため、収まることはありません。金額を下げてください',
+    roomAt: '以前の配布が期間外になる {{at}} に、{{total}} の余裕ができます',
+    approvalRequired:
+      '上限「2 人のオペレーターによる承認」: プラン {{id}} は {{total}} を支払い、{{cap}}（guards.limits.{{key}}.secondApprovalAbove）を超えるため、2 人目のオペレーターの承認が必要です: /distribute approve id:{{id}}。何も送信していません',
+    approvalNeeded: '上限「2 人のオペレーターによる承認」: プラン {{id}} は {{total}} を支払い、{{cap}}（guards.limits.{{key}}.secondApprovalAbove）を超えるため、2 人目のオペレーターの承認が必要です: /distribute approve id:{{id}}',
+    approvalSelf: '上限「2 人のオペレーターによる承認」: プラン {{id}} は {{name}}が確定したため、同じ人は承認できません。別のオペレーターが承認してください。何も送信していません',
+    approvalSelfPreviewed: '上限「2 人のオペレーターによる承認」: プラン {{id}} は {{name}}が確定（またはプレビュー）したため、同じ人は承認できません。別のオペレーターが承認してください。何も送信していません',
+  },
   report: {
     title: '📊 日次レポート {{date}}（{{zone}}）',
     empty: '記録された活動はありません。この日はボットが動いていなかったか、何も起きませんでした。',

@@ -8,6 +8,7 @@
  * by mistake as a mint, an amount, an exclude list) is replaced by a marker before anything is
  * written, and long values are cut, so an entry stays small whatever was pasted.
  */
+import { Mutex } from 'async-mutex';
 import { randomBytes } from 'node:crypto';
 import type Keyv from 'keyv';
 import { KEY_MATERIAL_MARKER, looksLikeKeyMaterial } from '../log/key-material.js';
@@ -51,7 +52,7 @@ export interface AuditLogOptions {
 
 export class AuditLog {
   // One writer at a time in this process, so the index is never rewritten from a stale read.
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly writing = new Mutex();
   private readonly retentionMs: number;
   private readonly now: () => number;
 
@@ -64,7 +65,7 @@ export class AuditLog {
   }
 
   record(entry: AuditEntry): Promise<void> {
-    const next = this.writing.then(async () => {
+    return this.writing.runExclusive(async () => {
       const key = `entry:${String(entry.at).padStart(15, '0')}:${randomBytes(3).toString('hex')}`;
       const kept = stripUndefined({
         ...entry,
@@ -79,13 +80,11 @@ export class AuditLog {
       index.push(key);
       await this.kv.set(INDEX, index.slice(-INDEX_SIZE));
     });
-    this.writing = next.catch(() => undefined);
-    return next;
   }
 
   /** The newest entries, newest first. */
   async recent(limit = 50): Promise<AuditEntry[]> {
-    await this.writing;
+    await this.writing.waitForUnlock();
     const index = ((await this.kv.get(INDEX)) as string[] | undefined) ?? [];
     const keys = index.slice(-limit).reverse();
     const values = (await Promise.all(keys.map((k) => this.kv.get(k)))) as (AuditEntry | undefined)[];

@@ -5,6 +5,7 @@
  * written when following starts, again when the message is posted or moves (a Discord DM after the
  * channel refused), and deleted once the summary was shown.
  */
+import { KeyedMutex } from '../concurrency/keyed-mutex.js';
 import type { Locale } from '../i18n/index.js';
 import type Keyv from 'keyv';
 
@@ -32,8 +33,8 @@ export interface OpenPlace {
 const KEEP_MS = 30 * 24 * 60 * 60_000;
 
 export class ProgressPlaces {
-  /** Index updates one at a time: two follows in this process must not drop each other's entry. */
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Index updates one at a time per platform: two follows in this process must not drop each other's entry. */
+  private readonly updating = new KeyedMutex();
 
   constructor(
     private readonly kv: Keyv,
@@ -70,15 +71,13 @@ export class ProgressPlaces {
   }
 
   private updateIndex(platform: string, change: (keys: string[]) => string[]): Promise<void> {
-    const next = this.chain.then(async () => {
+    return this.updating.run(platform, async () => {
       const keys = ((await this.kv.get(indexKey(platform))) as string[] | undefined) ?? [];
       const changed = change(keys);
       if (changed === keys) return;
       if (changed.length === 0) await this.kv.delete(indexKey(platform));
       else await this.kv.set(indexKey(platform), changed, this.keepMs);
     });
-    this.chain = next.catch(() => undefined);
-    return next;
   }
 }
 

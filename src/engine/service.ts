@@ -1,4 +1,6 @@
 import type { Connection, Keypair } from '@solana/web3.js';
+import { LRUCache } from 'lru-cache';
+import { KeyedMutex } from '../concurrency/keyed-mutex.js';
 import type Keyv from 'keyv';
 import type { RpcBatch } from '../solana/gateway.js';
 import type { Logger } from 'pino';
@@ -102,10 +104,10 @@ interface SettledView {
  */
 export class DistributionService {
   private readonly runs = new Map<string, { run: DistributionRun; lease: HeldLease; done: Promise<void> }>();
-  /** The tail of each distribution's queue of state changes (see `exclusive`). */
-  private readonly changing = new Map<string, Promise<void>>();
-  /** Recipient states of distributions not running, by id; dropped whenever the service changes one. */
-  private readonly settledViews = new Map<string, SettledView>();
+  /** Each distribution's state changes, one at a time in call order (see `exclusive`). */
+  private readonly changing = new KeyedMutex();
+  /** Recipient states of distributions not running, by id, the least recently used dropped first; dropped whenever the service changes one. */
+  private readonly settledViews = new LRUCache<string, SettledView>({ max: SETTLED_VIEWS_KEPT });
   /** Set while another process runs distributions on this store: this one only reads. */
   private readOnlyReason: string | null = null;
 
@@ -451,20 +453,8 @@ export class DistributionService {
    * the lease does that). Two confirms (or a confirm and a recovery) interleaving at their awaits
    * would otherwise both start a run over the same plan.
    */
-  private async exclusive<T>(id: string, change: () => Promise<T>): Promise<T> {
-    const key = id.trim().toLowerCase();
-    const previous = this.changing.get(key) ?? Promise.resolve();
-    const next = previous.then(change, change);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.changing.set(key, settled);
-    try {
-      return await next;
-    } finally {
-      if (this.changing.get(key) === settled) this.changing.delete(key);
-    }
+  private exclusive<T>(id: string, change: () => Promise<T>): Promise<T> {
+    return this.changing.run(id.trim().toLowerCase(), change);
   }
 
   /** Runs `change` under the distribution's lease, taken and released around it. */
@@ -645,17 +635,10 @@ export class DistributionService {
     const active = this.runs.get(id);
     if (active) return { states: active.run.view().states };
     const cached = this.settledViews.get(id);
-    if (cached) {
-      // Re-inserted so the Map's order is least recently used first.
-      this.settledViews.delete(id);
-      this.settledViews.set(id, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const [txs, failures] = await Promise.all([this.deps.ledger.transactions(id), this.deps.ledger.failures(id)]);
     const view: SettledView = { plan, states: recipientStates(plan.recipients.length, txs, failures).states };
     this.settledViews.set(id, view);
-    const oldest = this.settledViews.keys().next();
-    if (this.settledViews.size > SETTLED_VIEWS_KEPT && !oldest.done) this.settledViews.delete(oldest.value);
     return view;
   }
 }

@@ -1,3 +1,4 @@
+import { Mutex } from 'async-mutex';
 import type Keyv from 'keyv';
 import { emptyBucket, mergeBucket, type MinuteBucket } from './bucket.js';
 import { errorDetail, silentLogger, type MonitorLogger } from './logger.js';
@@ -48,7 +49,7 @@ export class MetricHistory {
   private readonly pendingMeta = new Map<string, unknown>();
   private index: number[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly flushing = new Mutex();
   private lastPrune = 0;
   /** Last store failure, for /healthz; cleared by the next successful flush. */
   lastFlushError: string | undefined;
@@ -176,8 +177,7 @@ export class MetricHistory {
 
   /** Writes the hours changed since the last flush. Serialised: a slow store never sees two flushes at once. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushNow());
-    return this.flushing;
+    return this.flushing.runExclusive(() => this.flushNow());
   }
 
   private async flushNow(): Promise<void> {

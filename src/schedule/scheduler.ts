@@ -19,6 +19,7 @@
  *
  * The clock is injectable (`now`); plans expire on the engine's clock.
  */
+import { Mutex } from 'async-mutex';
 import type { Logger } from 'pino';
 import { formatAmount } from '../engine/amounts.js';
 import { isTributaryError, TributaryError } from '../engine/errors.js';
@@ -82,7 +83,7 @@ export class Scheduler {
    * Checks and manual runs, one at a time in this process: both move a schedule's cursor and its
    * list of open occurrences, which a second writer in between would lose.
    */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly serialLock = new Mutex();
   private checking = false;
   /** Occurrences this process took and is still working on (not stale when seen open). */
   private readonly working = new Set<string>();
@@ -103,7 +104,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.queue.catch(() => undefined);
+    await this.serialLock.waitForUnlock();
   }
 
   /** Looks for due occurrences and settles open ones. Never throws; checks never overlap. */
@@ -133,9 +134,7 @@ export class Scheduler {
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.serialLock.runExclusive(work);
   }
 
   private assertRunner(): void {

@@ -57,6 +57,12 @@ export interface AlertManagerOptions {
 }
 
 const STATE_KEY = 'active';
+/** What to do about a default rule's alert (config.ts's DEFAULT_ALERT_RULES), unless the config gives a hint. */
+const DEFAULT_HINTS: Readonly<Record<string, Message>> = {
+  distribution_success_rate: msg('alert.defaultHint.successRate'),
+  rpc_429_rate: msg('alert.defaultHint.rateLimited'),
+  distributor_sol_low: msg('alert.defaultHint.solLow'),
+};
 const SEVERITY_MARK: Record<Severity, string> = { critical: '🚨', high: '🔴', medium: '🟠', low: '🟡' };
 
 export class AlertManager {
@@ -253,8 +259,9 @@ export class AlertManager {
         : msg('alert.metricWindow', { ...values, aggregation: rule.aggregation, window: durationParam(rule.windowMs / 1000, { coarse: true }) }),
     ];
     if (a.detail) lines.push(a.detail);
-    // The hint is the operator's own text from the config, shown as written.
-    if (rule.hint) lines.push(msg('alert.hint', { hint: rule.hint }));
+    // A configured hint is the operator's own text, shown as written; the default rules' hints are the catalogue's.
+    const hint = rule.hint ? rule.hint : DEFAULT_HINTS[rule.id];
+    if (hint) lines.push(msg('alert.hint', { hint }));
     lines.push(msg('alert.ack', { id: a.id }));
     return lines;
   }

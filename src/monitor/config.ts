@@ -82,7 +82,6 @@ export const DEFAULT_ALERT_RULES: readonly z.input<typeof alertRuleSchema>[] = [
     severity: 'critical',
     // 20 settled recipients: one isolated bad address in the first batch should not page anyone.
     minSamples: 20,
-    hint: 'pause the distribution and check the failed recipients\' reasons',
   },
   {
     id: 'rpc_error_rate',
@@ -115,7 +114,6 @@ export const DEFAULT_ALERT_RULES: readonly z.input<typeof alertRuleSchema>[] = [
     threshold: 0.01,
     severity: 'medium',
     minSamples: 20,
-    hint: 'lower the RPC lane rates to the provider\'s limits',
   },
   {
     id: 'distributor_sol_low',
@@ -126,7 +124,6 @@ export const DEFAULT_ALERT_RULES: readonly z.input<typeof alertRuleSchema>[] = [
     threshold: 1,
     severity: 'high',
     minSamples: 1,
-    hint: 'fund the distributor with SOL for fees and rent before confirming',
   },
   {
     id: 'distribution_stalled',

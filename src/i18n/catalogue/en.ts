@@ -130,6 +130,11 @@ export const en = {
     metric: '{{metric}} {{value}} {{op}} {{threshold}}',
     metricWindow: '{{metric}} {{value}} {{op}} {{threshold}} ({{aggregation}}, {{window}})',
     hint: 'Hint: {{hint}}',
+    defaultHint: {
+      successRate: "pause the distribution and check the failed recipients' reasons",
+      rateLimited: "lower the RPC lane rates to the provider's limits",
+      solLow: 'fund the distributor with SOL for fees and rent before confirming',
+    },
     ack: 'Acknowledge: /alerts ack id:{{id}}',
     reminder: '⏰ Still active for {{duration}}: {{mark}} {{severity}} [{{id}}] {{rule}}',
     reminderNow: 'now {{value}} {{op}} {{threshold}}',

@@ -128,6 +128,11 @@ export const ja = {
     metric: '{{metric}} {{value}} {{op}} {{threshold}}',
     metricWindow: '{{metric}} {{value}} {{op}} {{threshold}}（{{aggregation}}、{{window}}）',
     hint: 'ヒント: {{hint}}',
+    defaultHint: {
+      successRate: '配布を一時停止し、失敗した受取人の理由を確認してください',
+      rateLimited: 'RPC のレーンのレートをプロバイダーの制限まで下げてください',
+      solLow: '確定する前に、手数料とレントのための SOL を配布元に入金してください',
+    },
     ack: '確認済みにするには: /alerts ack id:{{id}}',
     reminder: '⏰ {{duration}} 継続中: {{mark}} {{severity}} [{{id}}] {{rule}}',
     reminderNow: '現在 {{value}} {{op}} {{threshold}}',

@@ -143,6 +143,8 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
   private readonly blockhashByHeight = new Map<number, string>();
   /** The SlotHashes sysvar as it is at the tip, newest first. */
   private readonly slotHashes: { slot: bigint; hash: string }[] = [];
+  /** The slot litesvm's Clock and SlotHashes were last set for. */
+  private sysvarsSlot = -1;
   private readonly landed = new Map<string, LandedTransaction>();
   /** Slot of each landed transaction, in landing order (so, sorted). */
   private readonly landedSlots: number[] = [];
@@ -171,7 +173,6 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
     this.slotValue = 1000;
     this.genesisSlot = this.slotValue;
     this.newBlockhash();
-    this.syncSysvars();
     this.timer = setInterval(() => this.advance(), this.slotMs);
     this.timer.unref();
   }
@@ -248,7 +249,6 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
       this.slotValue += 1;
       this.heightValue += 1;
       this.newBlockhash();
-      this.syncSysvars();
       this.settleForks();
     }
     this.prune();
@@ -408,6 +408,7 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
   /** The error of a transaction whose lookup tables cannot be loaded at the tip, if that is what it would fail with. */
   private unloadableLookup(decoded: DecodedTransaction & { tx: Transaction }): string | null {
     if (!decoded.message.addressTableLookups?.length) return null;
+    this.syncSysvars();
     const result = this.svm.simulateTransaction(decoded.tx);
     if (!(result instanceof FailedTransactionMetadata)) return null;
     const err = toRpcError(result.err());
@@ -420,6 +421,7 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
     if (!opts.replaceRecentBlockhash && !this.isBlockhashValid(blockhash, opts.at)) {
       return { err: 'BlockhashNotFound', logs: [], unitsConsumed: 0 };
     }
+    this.syncSysvars();
     const result = this.svm.simulateTransaction(tx);
     if (result instanceof FailedTransactionMetadata) return this.describe(result);
     const meta = result.meta();
@@ -508,6 +510,7 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
       // An injected program failure: nothing of the transaction takes effect.
       outcome = { err: { InstructionError: [0, 'ProgramFailedToComplete'] }, logs: ['Program failed to complete (injected fault)'], unitsConsumed: 0 };
     } else {
+      this.syncSysvars();
       const result = this.svm.sendTransaction(decoded.tx);
       outcome = this.describe(result);
       inner = (result instanceof FailedTransactionMetadata ? result.meta() : result).innerInstructions();
@@ -583,6 +586,9 @@ export class LocalChain extends EventEmitter<{ status: [string]; slot: [number] 
    * usable only from the next one by the Clock.
    */
   private syncSysvars(): void {
+    // Only before a transaction runs: rewriting 512 entries every slot would cost the idle chain.
+    if (this.sysvarsSlot === this.slotValue) return;
+    this.sysvarsSlot = this.slotValue;
     this.svm.warpToSlot(BigInt(this.slotValue));
     this.svm.setSlotHashes(this.slotHashes as unknown as Parameters<LiteSVM['setSlotHashes']>[0]);
   }

@@ -83,6 +83,7 @@ describe('lookup tables for recurring recipients', () => {
     await a.type(`/schedule delete id:${legacy}`);
 
     const withTables = await create(a, 'tables:true');
+    expect((await a.type('/schedule list')).reply.text).toContain('(proportional, with lookup tables)');
     const balanceBefore = await connection.getBalance(payer);
     const first = await runOnce(a, withTables);
     expect(first.plan.recipients.length).toBe(legacyRepeat.plan.recipients.length);

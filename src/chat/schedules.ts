@@ -28,6 +28,7 @@ export function whatItPays(schedule: Schedule): string {
     ...(r.max !== undefined ? [`largest ${r.max}`] : []),
     ...(r.exclude?.length ? [`${r.exclude.length} excluded`] : []),
     ...(r.includeOffCurve ? ['off-curve included'] : []),
+    ...(schedule.lookupTables ? ['with lookup tables'] : []),
   ];
   const reward = r.reward.toUpperCase() === 'SOL' ? 'SOL' : shortAddress(r.reward);
   return `${r.amount} ${reward} to holders of ${shortAddress(r.token)} (${filters.join(', ')})`;

@@ -417,6 +417,32 @@ describe('review: v0 payments across a SIGKILL', () => {
 });
 
 describe('review: retiring lookup tables a run is still creating', () => {
+  it('a runner that stops between deleting the schedule and retiring its tables (as /schedule delete does them, in that order) still gets the tables closed by a later check', { timeout: 240_000 }, async () => {
+    const net = await startLocalnet({ holders: 8, seed: 19, slotMs: 50 });
+    const a = await startScheduleApp({ net });
+    try {
+      const connection = new Connection(net.rpcUrl, 'confirmed');
+      const created = await a.type(`/schedule create token:${net.scenario.baseMint} amount:80 reward:${net.scenario.rewardMint} every:weekly on:mon at:09:00 tz:UTC approval:auto tables:true`);
+      expect(created.outcome, created.reply.text).toBe('done');
+      const id = /Schedule (\w{8}) created/.exec(created.reply.text)?.[1] as string;
+      a.clock.now += 60_000;
+      const occurrence = await a.scheduler.runNow(id, { platform: 'console', userId: 'ops-a' });
+      expect(occurrence.state, occurrence.note).toBe('started');
+      await a.engine.service.whenIdle();
+      const table = new PublicKey((await a.engine.lookupTables.get(id))?.tables.find((t) => t.state === 'active')?.address as string);
+      // commands/schedule-delete.ts: the schedule is deleted first; the process stops before the next line retires its tables.
+      await a.book.delete((await a.book.get(id)) as NonNullable<Awaited<ReturnType<typeof a.book.get>>>, { platform: 'console', userId: 'ops-a' }, a.clock.now);
+      expect(await a.book.get(id)).toBeUndefined();
+      await a.scheduler.check();
+      net.chain.advance(640);
+      await a.scheduler.check();
+      expect(await connection.getAccountInfo(table), 'the table of a deleted schedule still holds its rent').toBeNull();
+    } finally {
+      await a.close();
+      await net.close();
+    }
+  });
+
   it('a schedule deleted while its first run is still creating its tables gets those tables closed and the rent back', { timeout: 240_000 }, async () => {
     const net = await startLocalnet({ holders: 8, seed: 17, slotMs: 50 });
     const dataDir = mkdtempSync(join(tmpdir(), 'tributary-review-retire-'));

@@ -35,7 +35,7 @@ async function telegramWorld(): Promise<{ telegram: TelegramStandin; group: numb
     },
   });
   cleanups.push(() => chat.close());
-  const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo, throttle: false });
+  const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo });
   cleanups.push(() => bot.stop());
   await bot.ready;
   return { telegram, group };

@@ -49,7 +49,7 @@ describe('confirming a plan', () => {
     const ids = ['alice', 'carol'].map((u) => String(telegram.fixture.user(u).id));
     const chat = await startChatApp({ config: { telegram: { token: telegram.token, apiRoot: telegram.apiRoot }, roles: { operator: { telegramUserIds: ids } } } });
     cleanups.push(() => chat.close());
-    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo, throttle: false });
+    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo });
     cleanups.push(() => bot.stop());
     await bot.ready;
     const group = telegram.fixture.group.id;

@@ -7,7 +7,7 @@
 import bs58 from 'bs58';
 import { PassThrough } from 'node:stream';
 import { Locale } from 'discord.js';
-import nacl from 'tweetnacl';
+import { nativeSigner } from '../src/solana/signer.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import Keyv from 'keyv';
 import { AlertManager } from '../src/monitor/alerts.js';
@@ -44,7 +44,7 @@ export function expectJapanese(text: string): void {
 }
 
 function signed(message: string, holder: ChatApp['holder']): string {
-  return bs58.encode(nacl.sign.detached(new TextEncoder().encode(message), holder.secretKey));
+  return bs58.encode(nativeSigner(holder)(new TextEncoder().encode(message)));
 }
 
 describe('in Japanese on Discord', () => {
@@ -132,7 +132,7 @@ describe('in Japanese on Telegram', () => {
       config: { telegram: { token: telegram.token, apiRoot: telegram.apiRoot }, roles: { operator: { telegramChatAdmins: true } } },
     });
     cleanups.push(() => chat.close());
-    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo, throttle: { global: { maxConcurrent: 5 }, group: { maxConcurrent: 1, minTime: 20 }, out: { maxConcurrent: 1, minTime: 20 } } });
+    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo });
     cleanups.push(() => bot.stop());
     return { telegram, chat, group: telegram.fixture.group.id };
   }
@@ -289,7 +289,7 @@ describe('alerts and the daily report in a channel configured ja', () => {
       },
     });
     cleanups.push(() => chat.close());
-    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo, throttle: { global: { maxConcurrent: 5 }, group: { maxConcurrent: 1, minTime: 20 }, out: { maxConcurrent: 1, minTime: 20 } } });
+    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo });
     cleanups.push(() => bot.stop());
     await alertAndReport(bot.notifier);
     const texts = telegram.messagesIn(group).filter((m) => m.fromBot && !m.document).map((m) => m.current.text);

@@ -42,7 +42,7 @@ describe('daily performance report', () => {
       await store.close();
     });
     chat.app.monitoring = monitoring;
-    const tg = await startTelegram(chat.app, { botInfo: telegram.botInfo, throttle: false });
+    const tg = await startTelegram(chat.app, { botInfo: telegram.botInfo });
     cleanups.push(() => tg.stop());
 
     const { net, engine } = chat.harness;
@@ -109,10 +109,7 @@ describe('success-rate alert in the ops channels', () => {
     chat.app.monitoring = monitoring;
     const bot = await startDiscord(chat.app);
     cleanups.push(() => bot.stop());
-    const tg = await startTelegram(chat.app, {
-      botInfo: telegram.botInfo,
-      throttle: { global: { maxConcurrent: 5 }, group: { maxConcurrent: 1, minTime: 20 }, out: { maxConcurrent: 1, minTime: 20 } },
-    });
+    const tg = await startTelegram(chat.app, { botInfo: telegram.botInfo });
     cleanups.push(() => tg.stop());
     monitoring.addNotifier('discord', bot.notifier);
     monitoring.addNotifier('telegram', tg.notifier);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import bs58 from 'bs58';
-import nacl from 'tweetnacl';
+import { nativeSigner } from '../src/solana/signer.js';
 import { Keypair } from '@solana/web3.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runConsole } from '../src/platforms/console/run-console.js';
@@ -67,7 +67,7 @@ describe('console chat', () => {
     const done = runConsole(c.app, { input, output, identity: { userId: 'holder-1', role: 'holder' } });
     input.write('/wallet link\n');
     const message = await waitFor(() => /^(Tributary wallet link \| .+)$/m.exec(printed)?.[1]);
-    const signature = bs58.encode(nacl.sign.detached(new TextEncoder().encode(message), c.holder.secretKey));
+    const signature = bs58.encode(nativeSigner(c.holder)(new TextEncoder().encode(message)));
     input.write(`/wallet verify address:${c.holder.publicKey.toBase58()} signature:${signature}\n/wallet show\n/rewards\n`);
     input.end();
     await done;
@@ -131,7 +131,7 @@ describe('console chat, small things said right', () => {
     const done = runConsole(c.app, { input, output, identity: { userId: 'holder-1', role: 'holder' } });
     input.write('/wallet link\n');
     const message = await waitFor(() => /^(Tributary wallet link \| .+)$/m.exec(said)?.[1]);
-    const signature = bs58.encode(nacl.sign.detached(new TextEncoder().encode(message), c.holder.secretKey));
+    const signature = bs58.encode(nativeSigner(c.holder)(new TextEncoder().encode(message)));
     // Eleven minutes later: the message (valid for ten) has expired.
     const realNow = Date.now.bind(Date);
     const later = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 11 * 60_000);

@@ -5,7 +5,7 @@
 import { msg } from '../src/i18n/index.js';
 import { MessageFlags } from 'discord.js';
 import bs58 from 'bs58';
-import nacl from 'tweetnacl';
+import { nativeSigner } from '../src/solana/signer.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEntry } from '../src/chat/audit.js';
 import { startDiscord, type DiscordAdapter } from '../src/platforms/discord/start-discord.js';
@@ -249,12 +249,12 @@ describe('Discord bot with the real discord.js client', () => {
 
     const wrong = w.discord.dispatchInteraction({
       name: 'wallet verify',
-      options: { address, signature: bs58.encode(nacl.sign.detached(new TextEncoder().encode(`${message}x`), w.chat.holder.secretKey)) },
+      options: { address, signature: bs58.encode(nativeSigner(w.chat.holder)(new TextEncoder().encode(`${message}x`))) },
       user: 'bob',
     });
     expect((await answerTo(w.discord, wrong.id)).current.content).toContain('that signature is not');
 
-    const signature = bs58.encode(nacl.sign.detached(new TextEncoder().encode(message), w.chat.holder.secretKey));
+    const signature = bs58.encode(nativeSigner(w.chat.holder)(new TextEncoder().encode(message)));
     const verify = w.discord.dispatchInteraction({ name: 'wallet verify', options: { address, signature }, user: 'bob' });
     expect((await answerTo(w.discord, verify.id)).current.content).toContain(`Linked ${address}. You have 1 linked wallet`);
 
@@ -263,7 +263,7 @@ describe('Discord bot with the real discord.js client', () => {
     const aliceMessage = /^(Tributary wallet link .+)$/m.exec((await answerTo(w.discord, aliceLink.id)).current.content)?.[1] as string;
     const takeover = w.discord.dispatchInteraction({
       name: 'wallet verify',
-      options: { address, signature: bs58.encode(nacl.sign.detached(new TextEncoder().encode(aliceMessage), w.chat.holder.secretKey)) },
+      options: { address, signature: bs58.encode(nativeSigner(w.chat.holder)(new TextEncoder().encode(aliceMessage))) },
       user: 'alice',
     });
     expect((await answerTo(w.discord, takeover.id)).current.content).toContain('is already linked to another user');

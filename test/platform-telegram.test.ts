@@ -5,7 +5,7 @@
 import { msg } from '../src/i18n/index.js';
 import { randomInt } from 'node:crypto';
 import bs58 from 'bs58';
-import nacl from 'tweetnacl';
+import { nativeSigner } from '../src/solana/signer.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTelegram, type TelegramAdapter } from '../src/platforms/telegram/start-telegram.js';
 import { startChatApp, type ChatApp } from './helpers/chat-app.js';
@@ -36,12 +36,7 @@ async function world(opts: { previewTtlMs?: number; operators?: string[] } = {})
     },
   });
   cleanups.push(() => chat.close());
-  // The throttler's real limits (1 message/s per chat) would make a test wait; the same layer with
-  // small gaps still runs every call through it.
-  const bot = await startTelegram(chat.app, {
-    botInfo: telegram.botInfo,
-    throttle: { global: { maxConcurrent: 5 }, group: { maxConcurrent: 1, minTime: 20 }, out: { maxConcurrent: 1, minTime: 20 } },
-  });
+  const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo });
   cleanups.push(() => bot.stop());
   return { telegram, chat, bot, group: telegram.fixture.group.id };
 }
@@ -211,7 +206,7 @@ describe('Telegram bot with the real grammY bot', () => {
     const link = say(w.telegram, '/wallet link', 'bob', bob.id);
     const message = /^(Tributary wallet link \| telegram:\d+ \| .+)$/m.exec((await answerTo(w.telegram, bob.id, link)).current.text)?.[1] as string;
     const address = w.chat.holder.publicKey.toBase58();
-    const signature = bs58.encode(nacl.sign.detached(new TextEncoder().encode(message), w.chat.holder.secretKey));
+    const signature = bs58.encode(nativeSigner(w.chat.holder)(new TextEncoder().encode(message)));
     const verify = say(w.telegram, `/wallet verify address:${address} signature:${signature}`, 'bob', bob.id);
     expect((await answerTo(w.telegram, bob.id, verify)).current.text).toContain(`Linked ${address}`);
 

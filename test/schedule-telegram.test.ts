@@ -56,7 +56,7 @@ describe('a schedule on Telegram', () => {
     const book = ScheduleBook.of(store);
     const scheduler = new Scheduler({ book, service: chat.app.engine.service, notify: scheduleNotifier(chat.app, logger), logger, now: () => clock.now, holder: processHolder() });
     chat.app.schedules = { book, scheduler };
-    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo, throttle: false });
+    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo });
     cleanups.push(() => bot.stop());
     await bot.ready;
     const group = telegram.fixture.group.id;

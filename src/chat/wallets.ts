@@ -11,8 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import bs58 from 'bs58';
 import type Keyv from 'keyv';
-import nacl from 'tweetnacl';
+import { Mutex } from 'async-mutex';
 import { parseAddress } from '../engine/address.js';
+import { verifyEd25519 } from '../solana/signer.js';
 import { TributaryError } from '../engine/errors.js';
 import type { Actor } from '../engine/ledger.js';
 import { CommandError } from './errors.js';
@@ -45,7 +46,7 @@ export class WalletLinks {
   private readonly maxAttempts: number;
   // Link and unlink read then write two keys; one at a time in this process keeps "a wallet links to
   // one user only" true when two people verify the same wallet at once.
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly linking = new Mutex();
 
   constructor(
     private readonly kv: Keyv,
@@ -78,7 +79,7 @@ export class WalletLinks {
         await this.kv.delete(challengeKey(actor));
         throw new CommandError('CHALLENGE_EXPIRED', msg('err.challengeExpired', { count: minutes(this.ttlMs) }));
       }
-      const ok = nacl.sign.detached.verify(new TextEncoder().encode(pending.message), signature, new PublicKey(address).toBytes());
+      const ok = verifyEd25519(new TextEncoder().encode(pending.message), signature, new PublicKey(address).toBytes());
       if (!ok) {
         const attempts = pending.attempts + 1;
         if (attempts >= this.maxAttempts) await this.kv.delete(challengeKey(actor));
@@ -114,9 +115,7 @@ export class WalletLinks {
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.linking.runExclusive(work);
   }
 }
 

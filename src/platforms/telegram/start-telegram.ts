@@ -1,16 +1,18 @@
 /**
  * The Telegram bot: long polling in, command calls out, replies back. Commands are typed as text
  * (same syntax as the console); buttons are inline keyboards whose callback_data is a short key
- * from the button registry (Telegram allows 64 bytes). Outgoing calls go through the throttler
- * (about 1 message/s per chat, 20/min per group, 30/s overall) and auto-retry (429 retry_after).
+ * from the button registry (Telegram allows 64 bytes). Outgoing calls go through auto-retry, which
+ * waits out a 429's retry_after (grammY's advice rather than throttling every call ahead). Updates
+ * are processed by grammY's runner, several at once; updates of one chat one after another.
  *
  * Connecting is a loop of its own (../link.ts): while the Bot API cannot be reached the adapter
  * says so in the log and in /healthz and tries again with backoff; the rest of the process runs.
  */
 import { autoRetry } from '@grammyjs/auto-retry';
-import { apiThrottler, type APIThrottlerOptions } from '@grammyjs/transformer-throttler';
+import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Api, Bot, GrammyError, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import { LRUCache } from 'lru-cache';
 import type { ChatServices } from '../../chat/services.js';
 import { ProgressHub, type ProgressPlace } from '../../chat/progress.js';
 import { channelPosts } from '../../chat/channel-posts.js';
@@ -29,8 +31,6 @@ import { TelegramProgress } from './progress.js';
 export interface TelegramAdapterOptions {
   /** The bot's own user, to skip getMe at start. Default: asked with getMe. */
   botInfo?: UserFromGetMe;
-  /** Outgoing limits; false turns throttling off (tests). Default: the throttler's Telegram limits. */
-  throttle?: APIThrottlerOptions | false;
   /** How long a chat administrator lookup is reused. Default 60000 ms. */
   chatAdminTtlMs?: number;
   /** How long start waits for the first connection before going on (it keeps trying). Default 5000 ms. */
@@ -47,6 +47,10 @@ export interface TelegramAdapter {
 }
 
 const CALLBACK_ANSWER_LIMIT = 200;
+/** Between getUpdates attempts while the Bot API does not answer: a steady pace, not a growing backoff. */
+const POLL_RETRY_MS = 3_000;
+/** Chat administrator lookups kept at once. */
+const ADMIN_LOOKUPS_KEPT = 10_000;
 const TELEGRAM_API = 'https://api.telegram.org';
 
 export async function startTelegram(app: ChatServices, opts: TelegramAdapterOptions = {}): Promise<TelegramAdapter> {
@@ -72,9 +76,7 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
       throw err;
     }
   });
-  if (opts.throttle !== false) bot.api.config.use(apiThrottler(opts.throttle ?? {}));
-  // Installed last, so it is the outermost layer: a retried call queues in the throttler again.
-  // Not for getUpdates: grammY's polling loop tries it again every 3 s by itself, where auto-retry
+  // Not for getUpdates: the runner tries it again every POLL_RETRY_MS by itself, where auto-retry
   // would back a network failure off towards an hour and leave polling stopped long after an outage.
   const retry = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 });
   bot.api.config.use((prev, method, payload, signal) => (method === 'getUpdates' ? prev(method, payload, signal) : retry(prev, method, payload, signal)));
@@ -84,22 +86,21 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
   });
 
   const admins = new ChatAdminCache(bot, opts.chatAdminTtlMs ?? 60_000);
-  const queue = new PerChat();
 
-  // Long polling hands updates over one at a time; a slow command (a preview reads the whole
-  // holder list) must not hold up other chats, so each chat gets its own queue and polling goes on.
-  bot.on('message:text', (ctx) => {
+  // The runner processes updates side by side, so a slow command (a preview reads the whole holder
+  // list) does not hold up other chats; within one chat, updates run in the order they came.
+  bot.use(sequentialize((ctx: Context) => String(ctx.chat?.id ?? ctx.from?.id ?? 'none')));
+  bot.on('message:text', async (ctx) => {
     const text = ctx.message.text;
     if (!text.startsWith('/')) return;
-    queue.run(ctx.chat.id, () => onText(ctx, text)).catch((err: unknown) => logger.error({ err }, 'command not answered'));
+    await onText(ctx, text).catch((err: unknown) => logger.error({ err }, 'command not answered'));
   });
-  bot.on('callback_query:data', (ctx) => {
-    const chatId = ctx.chat?.id ?? ctx.from.id;
-    queue.run(chatId, () => onPress(ctx, ctx.callbackQuery.data)).catch((err: unknown) => logger.error({ err }, 'button not answered'));
+  bot.on('callback_query:data', async (ctx) => {
+    await onPress(ctx, ctx.callbackQuery.data).catch((err: unknown) => logger.error({ err }, 'button not answered'));
   });
   bot.catch((err) => logger.error({ err: err.error }, 'telegram update failed'));
 
-  let polling: Promise<void> = Promise.resolve();
+  let runner: RunnerHandle | null = null;
   let stopping = false;
   // A bare client for the connection check: the bot's own would retry network errors quietly.
   const probe = new Api(token, apiRoot ? { apiRoot } : {});
@@ -112,19 +113,20 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
     async connect() {
       const me = await probe.getMe();
       if (!opts.botInfo) bot.botInfo = me;
-      await new Promise<void>((resolve, reject) => {
-        let started = false;
-        polling = bot.start({ onStart: () => ((started = true), resolve()), allowed_updates: ['message', 'callback_query'] }).then(
-          () => {
-            if (!stopping) link.lost(new Error('long polling ended'));
-          },
-          (err: unknown) => {
-            // Before polling started, this attempt failed; after, the connection is lost (a 401 or 409).
-            if (!started) reject(err as Error);
-            else if (!stopping) link.lost(err);
-          },
-        );
-      });
+      // Long polling and a webhook exclude each other: the webhook goes, as grammY's bot.start does.
+      await bot.api.deleteWebhook();
+      if (runner?.isRunning()) await runner.stop();
+      const handle = run(bot, { runner: { fetch: { allowed_updates: ['message', 'callback_query'] }, retryInterval: POLL_RETRY_MS, silent: true } });
+      runner = handle;
+      // The runner gives up on errors it cannot recover from (a 401, a 409: another poller).
+      void handle.task()?.then(
+        () => {
+          if (!stopping && runner === handle) link.lost(new Error('long polling ended'));
+        },
+        (err: unknown) => {
+          if (!stopping && runner === handle) link.lost(err);
+        },
+      );
       return `polling as @${bot.botInfo.username}`;
     },
   });
@@ -132,7 +134,7 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
   app.monitoring?.addHealthCheck('telegram', async () => {
     const state = link.health();
     if (!state.ok) return state;
-    if (!bot.isRunning()) return { ok: false, detail: 'not polling' };
+    if (!runner?.isRunning()) return { ok: false, detail: 'not polling' };
     return pollingError === null ? state : { ok: false, detail: `polling fails: ${pollingError}` };
   });
   void link.ready.then(
@@ -263,9 +265,8 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
       stopPosting();
       stopping = true;
       await link.stop();
-      if (bot.isRunning()) await bot.stop();
-      await polling.catch(() => undefined);
-      await queue.idle();
+      // Waits for the updates being processed, as the chats' queues did.
+      if (runner?.isRunning()) await runner.stop();
       hub.stop();
     },
   };
@@ -276,41 +277,25 @@ function isGroup(ctx: Context): boolean {
   return type === 'group' || type === 'supergroup';
 }
 
-/** Work per chat in arrival order; chats in parallel. */
-class PerChat {
-  private readonly tails = new Map<number, Promise<void>>();
-
-  run(chatId: number, work: () => Promise<void>): Promise<void> {
-    const next = (this.tails.get(chatId) ?? Promise.resolve()).then(work);
-    const tail = next.catch(() => undefined);
-    this.tails.set(chatId, tail);
-    void tail.then(() => {
-      if (this.tails.get(chatId) === tail) this.tails.delete(chatId);
-    });
-    return next;
-  }
-
-  async idle(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all(this.tails.values());
-  }
-}
-
 /** Whether a user administers a group; asked with getChatMember and remembered a while. */
 class ChatAdminCache {
-  private readonly known = new Map<string, { admin: boolean; until: number }>();
+  private readonly known: LRUCache<string, boolean>;
 
   constructor(
     private readonly bot: Bot,
-    private readonly ttlMs: number,
-  ) {}
+    ttlMs: number,
+  ) {
+    // Bounded: a bot in many busy groups must not keep every member it ever looked up.
+    this.known = new LRUCache<string, boolean>({ max: ADMIN_LOOKUPS_KEPT, ttl: ttlMs });
+  }
 
   async isAdmin(chatId: number, userId: number): Promise<boolean> {
     const key = `${chatId}:${userId}`;
     const hit = this.known.get(key);
-    if (hit && hit.until > Date.now()) return hit.admin;
+    if (hit !== undefined) return hit;
     const member = await this.bot.api.getChatMember(chatId, userId);
     const admin = member.status === 'creator' || member.status === 'administrator';
-    this.known.set(key, { admin, until: Date.now() + this.ttlMs });
+    this.known.set(key, admin);
     return admin;
   }
 }

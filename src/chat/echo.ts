@@ -4,6 +4,7 @@
  * escapes, so `amount:1\u200b0` reads as the problem it is instead of as `amount:10`.
  */
 
+import { msg, type Message } from '../i18n/index.js';
 import { looksLikeKeyMaterial } from '../log/key-material.js';
 
 /** Characters that print as nothing or move text around: format characters (zero-width space, joiners, BOM, bidi controls), controls, variation selectors, Hangul fillers. */
@@ -19,7 +20,7 @@ export function escapeChar(ch: string): string {
   return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
-/** What an echo says instead of text shaped like a private key: not even its first characters are shown. */
+/** What an echo says instead of text shaped like a private key: not even its first characters are shown. The same in every language: it stands where the text would. */
 export const NOT_SHOWN = '(not shown: it looks like a private key)';
 
 /**
@@ -39,7 +40,7 @@ export function findInvisible(text: string): { char: string; index: number } | n
   return match ? { char: match[0], index: match.index } : null;
 }
 
-/** "contains an invisible character (\u200b); type it again without it": the tail of a refusal. */
-export function invisibleProblem(char: string): string {
-  return `contains an invisible character (${escapeChar(char)}), often left by copying from a web page or a document; type it again without it`;
+/** `what` "contains an invisible character (\u200b); type it again without it": a refusal. */
+export function invisibleProblem(what: string, char: string): Message {
+  return msg('err.invisible', { what, char: escapeChar(char) });
 }

@@ -2,6 +2,7 @@
  * The holder list behind /holders snapshot and /holders export: the engine's snapshot and filters
  * (src/engine/chain-reads.ts), asked with the options as typed.
  */
+import { msg } from '../i18n/index.js';
 import type { HolderList } from '../engine/chain-reads.js';
 import { echo } from './echo.js';
 import { CommandError } from './errors.js';
@@ -46,7 +47,7 @@ export async function holderList(app: ChatServices, q: HolderQuery): Promise<Hol
  */
 export function refuseNegativeMin(min: string): void {
   if (/^\s*-/.test(min)) {
-    throw new CommandError('INVALID_OPTION', `min ${echo(min.trim())} is negative; it must be zero or more (min:0 counts every holder)`);
+    throw new CommandError('INVALID_OPTION', msg('err.minNegative', { min: echo(min.trim()) }));
   }
 }
 

@@ -3,6 +3,8 @@
  * Discord's options arrive typed; both go through the same zod schema, built once per command from
  * its option specs, so a value is accepted or refused the same way on every platform.
  */
+import { isMessage } from '../i18n/message.js';
+import { listParam, msg, type Message, type MessageKey } from '../i18n/index.js';
 import { z } from 'zod';
 import { echo, findInvisible, invisibleProblem } from './echo.js';
 import { CommandError } from './errors.js';
@@ -31,10 +33,10 @@ export function validateOptions(command: AnyCommand, named: RawOptions, position
   const given = Object.keys(named);
   const unknown = given.filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    const valid = command.options.length ? `; it takes ${command.options.map((o) => `${o.name}:`).join(' ')}` : '; it takes no options';
-    const shown = unknown.slice(0, 3).map((n) => `${echo(n, 32)}:`);
-    const more = unknown.length > 3 ? ` and ${unknown.length - 3} more` : '';
-    throw new CommandError('UNKNOWN_OPTION', `/${command.name} has no option ${shown.join(', ')}${more}${valid}`);
+    const shown = unknown.slice(0, 3).map((n) => `${echo(n, 32)}:`).join(', ');
+    const said = { command: command.name, options: shown, more: unknown.length - 3, takes: command.options.map((o) => `${o.name}:`).join(' ') };
+    const key = command.options.length ? (unknown.length > 3 ? 'err.option.unknownMore' : 'err.option.unknown') : unknown.length > 3 ? 'err.option.noneMore' : 'err.option.none';
+    throw new CommandError('UNKNOWN_OPTION', msg(key, said));
   }
   const input = Object.create(null) as Record<string, unknown>;
   for (const name of given) input[name] = named[name];
@@ -42,19 +44,19 @@ export function validateOptions(command: AnyCommand, named: RawOptions, position
   if (positional.length > 0) {
     if (positional.length > 1 || first === undefined || first.name in input) {
       const words = positional.slice(0, 3).map((p) => `"${echo(p, 24)}"`).join(', ') + (positional.length > 3 ? ', …' : '');
-      throw new CommandError('BAD_SYNTAX', `/${command.name}: ${words} ${positional.length > 1 ? 'are' : 'is'} not name:value; write options as name:value: ${usage(command)}`);
+      throw new CommandError('BAD_SYNTAX', msg('err.option.positional', { command: command.name, words, count: positional.length, usage: usage(command) }));
     }
     input[first.name] = positional[0];
   }
   for (const [name, value] of Object.entries(input)) {
     const found = typeof value === 'string' ? findInvisible(value) : null;
-    if (found) throw new CommandError('INVALID_OPTION', `/${command.name}: ${name}:${echo(value as string)} ${invisibleProblem(found.char)}`);
+    if (found) throw new CommandError('INVALID_OPTION', msg('err.option.problems', { command: command.name, problems: invisibleProblem(`${name}:${echo(value as string)}`, found.char) }));
   }
 
   const result = schemaOf(command).safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => issue.message);
-  throw new CommandError('INVALID_OPTION', `/${command.name}: ${problems.join('; ')}`);
+  const problems = result.error.issues.map((issue) => problemOf(issue.message));
+  throw new CommandError('INVALID_OPTION', msg('err.option.problems', { command: command.name, problems: listParam(problems) }));
 }
 
 function schemaOf(command: AnyCommand): z.ZodType<Record<string, unknown>> {
@@ -68,23 +70,42 @@ function schemaOf(command: AnyCommand): z.ZodType<Record<string, unknown>> {
   return schema;
 }
 
+/**
+ * zod carries a refusal as text: a Message travels in it as JSON, read back here, so the caller
+ * reads it in their language. Text that is no Message (zod's own) is shown as it is.
+ */
+function problem(key: MessageKey, params: Record<string, string | number> = {}): string {
+  return JSON.stringify(msg(key, params));
+}
+
+function problemOf(text: string): Message {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (isMessage(parsed)) return parsed;
+  } catch {
+    // not one of ours
+  }
+  return msg('err.option.raw', { text });
+}
+
 function fieldSchema(spec: OptionSpec): z.ZodType {
-  const missing = `${spec.name} is required (${spec.name}:<${placeholder(spec)}>)`;
+  const name = spec.name;
+  const missing = problem('err.option.required', { name, placeholder: placeholder(spec) });
   let field: z.ZodType;
   switch (spec.type) {
     case 'string': {
-      const bad = `${spec.name} must be text`;
+      const bad = problem('err.option.text', { name });
       const base = z
         .string({ error: (issue) => (issue.input === undefined ? missing : bad) })
         .trim()
-        .min(1, { error: `${spec.name} is empty` })
-        .max(MAX_TEXT, { error: `${spec.name} is too long` });
+        .min(1, { error: problem('err.option.empty', { name }) })
+        .max(MAX_TEXT, { error: problem('err.option.tooLong', { name }) });
       const choices = spec.choices as readonly string[] | undefined;
       field = choices
         ? base.transform((value, ctx) => {
             const found = choices.find((c) => c.toLowerCase() === value.toLowerCase());
             if (found === undefined) {
-              ctx.addIssue({ code: 'custom', message: `${spec.name} must be one of ${choices.join(', ')}` });
+              ctx.addIssue({ code: 'custom', message: problem('err.option.oneOf', { name, choices: choices.join(', ') }) });
               return z.NEVER;
             }
             return found;
@@ -93,8 +114,8 @@ function fieldSchema(spec: OptionSpec): z.ZodType {
       break;
     }
     case 'integer': {
-      const bad = `${spec.name} must be a whole number, e.g. ${spec.name}:100`;
-      const outOfRange = (n: number) => `${spec.name} is too ${n < 0 ? 'small' : 'large'}; it must be a whole number from -${MAX_INTEGER} to ${MAX_INTEGER}`;
+      const bad = problem('err.option.integer', { name });
+      const outOfRange = (n: number) => problem(n < 0 ? 'err.option.tooSmall' : 'err.option.tooLarge', { name, max: MAX_INTEGER });
       const base = z.preprocess(
         (v) => (typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : v),
         z.int({
@@ -107,14 +128,14 @@ function fieldSchema(spec: OptionSpec): z.ZodType {
       );
       const choices = spec.choices as readonly number[] | undefined;
       field = choices
-        ? base.refine((v) => choices.includes(v), { error: `${spec.name} must be one of ${choices.join(', ')}` })
+        ? base.refine((v) => choices.includes(v), { error: problem('err.option.oneOf', { name, choices: choices.join(', ') }) })
         : base;
       break;
     }
     case 'boolean':
       field = z.preprocess(
         (v) => (typeof v === 'string' ? (BOOLEAN_WORDS[v.trim().toLowerCase()] ?? v) : v),
-        z.boolean({ error: (issue) => (issue.input === undefined ? missing : `${spec.name} must be true or false`) }),
+        z.boolean({ error: (issue) => (issue.input === undefined ? missing : problem('err.option.boolean', { name })) }),
       );
       break;
   }

@@ -55,7 +55,7 @@ export function parseCommandText(line: string, botUsername?: string): ParsedText
   const named = Object.create(null) as Record<string, string>;
   for (const token of [head, ...tokens.slice(1)]) {
     if (token.includes('`')) {
-      throw new CommandError('BAD_SYNTAX', `backticks are not quotes here: "${echo(token)}"; write name:value without them, and put a value with spaces in double quotes: name:"two words"`);
+      throw new CommandError('BAD_SYNTAX', msg('err.backticks', { text: echo(token) }));
     }
     // `"memo:two words"` is an option like `memo:"two words"`: people quote either way.
     const option = OPTION.exec(token);
@@ -81,7 +81,7 @@ function refuseInvisible(line: string): void {
   const start = line.lastIndexOf(' ', found.index) + 1;
   const end = line.indexOf(' ', found.index + 1);
   const word = line.slice(start, end === -1 ? undefined : end);
-  throw new CommandError('BAD_SYNTAX', `"${echo(word)}" ${invisibleProblem(found.char)}`);
+  throw new CommandError('BAD_SYNTAX', invisibleProblem(`"${echo(word)}"`, found.char));
 }
 
 /** Shell-like splitting: whitespace separates, single or double quotes group, backslash escapes a quote. */

@@ -1,3 +1,4 @@
+import { msg } from '../../i18n/index.js';
 import { hasRole } from '../roles.js';
 import type { Precondition } from './types.js';
 
@@ -9,7 +10,7 @@ export const RequireAdmin: Precondition = {
     return {
       ok: false,
       identifier: this.identifier,
-      message: `/${command.name} is for admins, and you are not one here.`,
+      message: msg('err.forAdmins', { command: command.name }),
     };
   },
 };

@@ -1,3 +1,4 @@
+import { msg } from '../../i18n/index.js';
 import { hasRole } from '../roles.js';
 import type { Precondition } from './types.js';
 
@@ -9,7 +10,7 @@ export const RequireOperator: Precondition = {
     return {
       ok: false,
       identifier: this.identifier,
-      message: `/${command.name} is for operators, and you are not one here. An admin can add you under roles.operator in the config.`,
+      message: msg('err.forOperators', { command: command.name }),
     };
   },
 };

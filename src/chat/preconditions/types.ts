@@ -1,6 +1,7 @@
+import type { Message } from '../../i18n/index.js';
 import type { AnyCommand, Caller } from '../types.js';
 
-export type PreconditionResult = { ok: true } | { ok: false; identifier: string; message: string };
+export type PreconditionResult = { ok: true } | { ok: false; identifier: string; message: Message };
 
 /**
  * A named check that runs before a command's handler. The identifier is stable (logs, audit

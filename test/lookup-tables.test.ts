@@ -159,4 +159,31 @@ describe('lookup tables for recurring recipients', () => {
     const accounts = [...run.plan.recipients].map((r) => getAssociatedTokenAddressSync(new PublicKey(run.plan.reward.kind === 'spl' ? run.plan.reward.mint : ''), new PublicKey(r.owner), true).toBase58());
     for (const account of accounts) expect(addresses).toContain(account);
   });
+
+  it('the tables never take SOL the distribution needs: without room for their rent, the run pays every holder without new tables', { timeout: 240_000 }, async () => {
+    const net = await startLocalnet({ holders: 30, seed: 9, slotMs: 50 });
+    cleanups.push(() => net.close());
+    const a = await startScheduleApp({ net });
+    cleanups.push(() => a.close());
+    const connection = new Connection(net.rpcUrl, 'confirmed');
+    const created = await a.type(`/schedule create token:${net.scenario.baseMint} amount:30 reward:SOL mode:equal every:weekly on:mon at:09:00 tz:UTC approval:operator tables:true`);
+    const id = /Schedule (\w{8}) created/.exec(created.reply.text)?.[1] as string;
+    a.clock.now += 60_000;
+    const occurrence = await a.scheduler.runNow(id, { platform: 'console', userId: 'ops-a' });
+    expect(occurrence.state).toBe('awaiting');
+    const plan = (await a.engine.service.status(occurrence.planId as string)).plan;
+    // The distributor keeps what the run needs (the total, fees, new-account rent, its reserve) and 0.002 SOL more: less than the tables' rent.
+    const needs = plan.total + plan.estimatedFeeLamports + plan.estimatedRentLamports + (plan.reserveLamports ?? 0n);
+    net.chain.setAccount({ address: a.engine.payer, data: new Uint8Array(0), lamports: needs + 2_000_000n, owner: '11111111111111111111111111111111' });
+    const owners = [...plan.recipients].map((r) => r.owner);
+    const before = new Map(await Promise.all(owners.map(async (o) => [o, BigInt(await connection.getBalance(new PublicKey(o)))] as const)));
+    const confirmed = await a.type(`/distribute confirm id:${plan.id}`);
+    expect(confirmed.outcome, confirmed.reply.text).toBe('done');
+    await a.engine.service.whenIdle();
+    expect((await a.engine.service.status(plan.id)).record.state).toBe('completed');
+    for (const r of plan.recipients) expect(BigInt(await connection.getBalance(new PublicKey(r.owner))) - (before.get(r.owner) ?? 0n), r.owner).toBe(r.amount);
+    const txs = await a.engine.ledger.transactions(plan.id);
+    expect(txs.filter((t) => (Buffer.from(t.wire, 'base64')[65] as number) === 0x80)).toHaveLength(0);
+    expect((await a.engine.lookupTables.get(id))?.nextSeq ?? 0).toBe(0);
+  });
 });

@@ -49,6 +49,8 @@ export const TABLE_CAPACITY = 256;
 const EXTEND_CHUNK = 27;
 /** Bytes of a table before its addresses. */
 export const TABLE_META_BYTES = 56;
+/** Fee of a table transaction (one signature, no priority fee). */
+const SETUP_FEE_LAMPORTS = 5_000n;
 /** Table transactions sent before their group is settled. */
 const OPS_PER_GROUP = 32;
 /** getTransaction cross-checks per poll. */
@@ -261,7 +263,22 @@ export class LookupTables {
     const addresses = await addressesOf(reward, recipients);
     let missing = 0;
     for (const list of addresses) for (const a of list) if (!held.has(bs58.encode(a))) missing++;
-    // Assigned as `fill` assigns them: the room of existing tables first, then new tables.
+    const setup = await this.setupFor(tables, missing);
+    const summary = await this.summary(id);
+    return {
+      tables: summary.tables,
+      transactions: await packedTransactions(plan, withMissing(tables, addresses), this.deps.payer, maxRecipients),
+      missingAddresses: missing,
+      newTables: setup.newTables,
+      setupTransactions: setup.transactions,
+      rentHeldLamports: summary.rentLamports,
+      rentAddedLamports: setup.rentLamports,
+    };
+  }
+
+  /** Tables to create, table transactions and rent to add `missing` addresses, assigned as `fill` assigns them. */
+  private async setupFor(tables: LookupTableContents[], missing: number): Promise<{ newTables: number; transactions: number; rentLamports: bigint }> {
+    // The room of existing tables first, then new tables.
     let rest = missing;
     let extendCount = 0;
     for (const t of tables) {
@@ -271,18 +288,9 @@ export class LookupTables {
     }
     const newTables = Math.ceil(rest / TABLE_CAPACITY);
     for (; rest > 0; rest -= TABLE_CAPACITY) extendCount += Math.ceil(Math.min(rest, TABLE_CAPACITY) / EXTEND_CHUNK);
-    const perAddress = BigInt(await this.deps.connection.getMinimumBalanceForRentExemption(tableBytes(1))) - BigInt(await this.deps.connection.getMinimumBalanceForRentExemption(tableBytes(0)));
     const base = BigInt(await this.deps.connection.getMinimumBalanceForRentExemption(tableBytes(0)));
-    const summary = await this.summary(id);
-    return {
-      tables: summary.tables,
-      transactions: await packedTransactions(plan, withMissing(tables, addresses), this.deps.payer, maxRecipients),
-      missingAddresses: missing,
-      newTables,
-      setupTransactions: newTables + extendCount,
-      rentHeldLamports: summary.rentLamports,
-      rentAddedLamports: BigInt(newTables) * base + BigInt(missing) * perAddress,
-    };
+    const perAddress = BigInt(await this.deps.connection.getMinimumBalanceForRentExemption(tableBytes(1))) - base;
+    return { newTables, transactions: newTables + extendCount, rentLamports: BigInt(newTables) * base + BigInt(missing) * perAddress };
   }
 
   /**
@@ -292,7 +300,7 @@ export class LookupTables {
    * Throws if a table transaction's fate cannot be proven yet: nothing more is sent for the set
    * until it can, and the caller pays without the tables meanwhile.
    */
-  async prepare(id: string, reward: RewardAsset, recipients: RecipientKeys, planId: string): Promise<LookupTableContents[]> {
+  async prepare(id: string, reward: RewardAsset, recipients: RecipientKeys, planId: string, keepLamports = 0n): Promise<LookupTableContents[]> {
     const lease = await this.leases.take(id);
     try {
       const authority = this.deps.payer.publicKey.toBase58();
@@ -317,7 +325,14 @@ export class LookupTables {
           seen.add(a);
         }
       }
-      if (missing.length > 0) {
+      // The tables' rent never takes SOL the distribution itself needs (`keepLamports`): without
+      // room for both, the run pays without new table entries.
+      const setup = missing.length > 0 ? await this.setupFor(tables, missing.length) : null;
+      const balance = setup ? BigInt(await this.deps.connection.getBalance(this.deps.payer.publicKey, 'confirmed')) : 0n;
+      const cost = setup ? setup.rentLamports + BigInt(setup.transactions) * SETUP_FEE_LAMPORTS : 0n;
+      if (setup && balance - cost < keepLamports) {
+        this.deps.logger.warn({ set: id, balance: balance.toString(), tablesNeed: cost.toString(), distributionNeeds: keepLamports.toString() }, 'not enough SOL for the lookup tables beside what the distribution needs: paying without new table entries');
+      } else if (missing.length > 0) {
         set = await this.fill(lease, set, tables, missing);
         tables = await this.read(set.tables.filter((t) => t.state === 'active').map((t) => t.address), await this.lastOpSlot(set));
         // Addresses added in a slot can be looked up only from the next one: wait until the confirmed

@@ -15,6 +15,8 @@ export function scheduleLookupTables(book: ScheduleBook, tables: LookupTables): 
     if (!occurrence) return [];
     const schedule = await book.get(occurrence.scheduleId);
     if (!schedule?.lookupTables) return [];
-    return tables.prepare(schedule.id, plan.reward, plan.recipients, plan.id);
+    // What the run itself may spend in SOL: the tables' rent must leave it.
+    const keep = plan.estimatedFeeLamports + plan.estimatedRentLamports + (plan.reserveLamports ?? 0n) + (plan.reward.kind === 'sol' ? plan.total : 0n);
+    return tables.prepare(schedule.id, plan.reward, plan.recipients, plan.id, keep);
   };
 }

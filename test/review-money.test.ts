@@ -479,3 +479,24 @@ describe('review: retiring lookup tables a run is still creating', () => {
     }
   });
 });
+
+describe('review: token accounts that look made', () => {
+  it('holders whose token account address holds lamports but no account (anyone can send SOL there) are still paid: the plan creates their accounts', { timeout: 120_000 }, async () => {
+    const h = await startHarness({ holders: 30, seed: 3 });
+    const connection = new Connection(h.net.rpcUrl, 'confirmed');
+    const rewardMint = new PublicKey(h.net.scenario.rewardMint);
+    let prefunded = 0;
+    for (const holder of h.net.scenario.holders) {
+      const ata = getAssociatedTokenAddressSync(rewardMint, new PublicKey(holder.owner), true, TOKEN_PROGRAM_ID);
+      if (await connection.getAccountInfo(ata)) continue;
+      // 0.002 SOL sent to the address: a system account, not a token account.
+      h.net.chain.airdrop(ata.toBase58(), 2_000_000n);
+      prefunded++;
+    }
+    expect(prefunded).toBeGreaterThan(0);
+    const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '1000', reward: h.net.scenario.rewardMint });
+    expect(completed.state).toBe('completed');
+    const after = await onChainBalances(connection, preview.plan);
+    for (let i = 0; i < preview.plan.recipients.length; i++) expect(after.get(preview.plan.recipients.owner(i)), preview.plan.recipients.owner(i)).toBe(preview.plan.recipients.amount(i));
+  });
+});

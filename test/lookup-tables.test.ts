@@ -132,6 +132,7 @@ describe('lookup tables for recurring recipients', () => {
     const closed = await a.engine.lookupTables.get(withTables);
     expect(closed?.tables.map((t) => t.state)).toEqual(['gone']);
     expect(closed?.closedAt).toBeDefined();
+    expect(a.posts.at(-1)?.text).toMatch(new RegExp(`Schedule ${withTables} \\(deleted\\): its 1 lookup table\\(s\\) are closed; [0-9.]+ SOL of rent is back with the distributor`));
     expect(await connection.getAccountInfo(new PublicKey(closed?.tables[0]?.address as string))).toBeNull();
     // The rent came back, less the fees of the close.
     expect((await connection.getBalance(payer)) - beforeClose).toBeGreaterThan(Number(held) - 20_000);

@@ -26,7 +26,7 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
   const now = () => app.schedules?.scheduler.now() ?? Date.now();
   const posts = channelPosts(app);
 
-  const targets = (schedule: Schedule, where: Where): ChatRef[] => {
+  const targets = (schedule: Pick<Schedule, 'place'>, where: Where): ChatRef[] => {
     const configured = app.config.channels[where];
     const chats: ChatRef[] = [];
     if (configured.discord) chats.push({ platform: 'discord', id: configured.discord });
@@ -35,7 +35,7 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
   };
 
   /** Posts in each target chat; returns the chats it reached. */
-  const post = async (schedule: Schedule, where: Where, reply: CommandReply): Promise<ChatRef[]> => {
+  const post = async (schedule: Pick<Schedule, 'id' | 'place'>, where: Where, reply: CommandReply): Promise<ChatRef[]> => {
     const posted: ChatRef[] = [];
     for (const chat of targets(schedule, where)) {
       try {
@@ -89,6 +89,12 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
     async skipped(schedule, occurrence, why) {
       await post(schedule, 'operators', {
         text: [`${header(schedule, occurrence)} was skipped: ${why}. Nothing was sent for it.`, ...missedNote(schedule, occurrence), nextLine(schedule, now())].join('\n'),
+      });
+    },
+
+    async tablesClosed(closed) {
+      await post({ id: closed.id, place: closed.place ?? { platform: 'console', id: 'console' } }, 'operators', {
+        text: `⏱ Schedule ${closed.id} (deleted): its ${closed.tables} lookup table(s) are closed; ${formatAmount(BigInt(closed.returnedLamports), 9)} SOL of rent is back with the distributor.`,
       });
     },
 

@@ -95,8 +95,8 @@ export interface TableSet {
   nextSeq: number;
   /** Plans that paid with these tables: the set retires only after their runs ended. */
   users: string[];
-  /** Set when the schedule is deleted: no run uses the tables from then on. */
-  retiring?: { since: number };
+  /** Set when the schedule is deleted: no run uses the tables from then on. `place`: where to say they closed. */
+  retiring?: { since: number; place?: { platform: string; id: string } };
   /** Every table is closed (or was never created): the record stays for the audit. */
   closedAt?: number;
 }
@@ -146,6 +146,15 @@ export interface LookupEstimate {
   tables: number;
   /** Distribution transactions the plan takes with the tables (once extended). */
   transactions: number;
+}
+
+/** What one sweep did. */
+export interface SweepReport {
+  deactivated: number;
+  closed: number;
+  returnedLamports: number;
+  /** Sets whose last table closed in this sweep: their rent is all back. */
+  setsClosed: { id: string; tables: number; returnedLamports: number; place?: { platform: string; id: string } }[];
 }
 
 export interface LookupTablesDeps {
@@ -351,10 +360,10 @@ export class LookupTables {
   }
 
   /** The schedule was deleted: from now on no run uses the set; `sweep` deactivates and closes its tables. */
-  async retire(id: string): Promise<TableSetSummary | null> {
+  async retire(id: string, place?: { platform: string; id: string }): Promise<TableSetSummary | null> {
     const set = await this.get(id);
     if (!set) return null;
-    if (!set.retiring) await this.kv.set(`retire:${id}`, { since: Date.now() });
+    if (!set.retiring) await this.kv.set(`retire:${id}`, { since: Date.now(), ...(place ? { place } : {}) });
     return this.summary(id);
   }
 
@@ -363,8 +372,8 @@ export class LookupTables {
    * deactivated tables whose cooldown has passed, sending their rent back to the distributor.
    * Each step is a recorded transaction; a step that cannot be proven yet waits for the next sweep.
    */
-  async sweep(finished: (planId: string) => Promise<boolean>): Promise<{ deactivated: number; closed: number; returnedLamports: number }> {
-    const done = { deactivated: 0, closed: 0, returnedLamports: 0 };
+  async sweep(finished: (planId: string) => Promise<boolean>): Promise<SweepReport> {
+    const done: SweepReport = { deactivated: 0, closed: 0, returnedLamports: 0, setsClosed: [] };
     for (const id of await this.ids()) {
       const found = await this.get(id);
       if (!found?.retiring || found.closedAt) continue;
@@ -423,6 +432,8 @@ export class LookupTables {
         }
         if (set.tables.every((t) => t.state === 'gone')) {
           await this.write(lease, [{ key: `set:${id}`, value: { ...set, closedAt: Date.now() } }]);
+          const returned = set.tables.reduce((sum, t) => sum + (t.returnedLamports ?? 0), 0);
+          done.setsClosed.push({ id, tables: set.tables.filter((t) => t.returnedLamports !== undefined).length, returnedLamports: returned, ...(set.retiring?.place ? { place: set.retiring.place } : {}) });
           this.deps.logger.info({ set: id }, 'lookup tables closed; their rent is back with the distributor');
         }
       } catch (err) {

@@ -27,7 +27,7 @@ import { SCHEDULE_PLATFORM, type AutoApproval } from '../engine/guards.js';
 import type { Actor } from '../engine/ledger.js';
 import type { PlanPreview, PreviewRequest } from '../engine/preview.js';
 import type { DistributionService, DistributionStatus } from '../engine/service.js';
-import type { LookupTables, TableSetSummary } from '../engine/lookup-tables.js';
+import type { LookupTables, SweepReport, TableSetSummary } from '../engine/lookup-tables.js';
 import { latestOccurrence, localTime, occurrencesBetween } from './cadence.js';
 import { occurrenceKey, type Occurrence, type Schedule, type ScheduleBook } from './book.js';
 
@@ -39,6 +39,8 @@ export interface ScheduleNotifier {
   awaiting(schedule: Schedule, occurrence: Occurrence, preview: PlanPreview, reason: string): Promise<void>;
   skipped(schedule: Schedule, occurrence: Occurrence, why: string): Promise<void>;
   failed(schedule: Schedule, occurrence: Occurrence, why: string): Promise<void>;
+  /** A deleted schedule's lookup tables are all closed: their rent is back with the distributor. */
+  tablesClosed?(closed: SweepReport['setsClosed'][number]): Promise<void>;
 }
 
 export interface SchedulerOptions {
@@ -172,7 +174,7 @@ export class Scheduler {
   async retireLookupTables(schedule: Schedule): Promise<TableSetSummary | null> {
     const tables = this.opts.lookupTables;
     if (!tables) return null;
-    const summary = await tables.retire(schedule.id);
+    const summary = await tables.retire(schedule.id, schedule.place);
     return summary && summary.tables > 0 ? summary : null;
   }
 
@@ -218,6 +220,7 @@ export class Scheduler {
     try {
       const done = await tables.sweep(ended);
       if (done.deactivated || done.closed) this.opts.logger.info(done, 'lookup tables of deleted schedules deactivated or closed');
+      for (const closed of done.setsClosed) await this.tell(async () => this.opts.notify.tablesClosed?.(closed));
     } catch (err) {
       this.opts.logger.warn({ err }, 'lookup tables not swept; the next check tries again');
     }

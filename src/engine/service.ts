@@ -367,10 +367,11 @@ export class DistributionService {
     for (const id of [...ids].reverse()) {
       const plan = this.knownPlan(id) ?? (await this.deps.ledger.getPlan(id));
       if (!plan) continue;
+      // The view keeps the plan for the next question, whether or not this wallet is in it.
+      const view = await this.view(id, plan);
       // A scan of the plan's owner bytes: no index of every owner is kept in memory.
       const index = plan.recipients.indexOf(wallet);
       if (index < 0) continue;
-      const view = await this.view(id, plan);
       const state = view.states[index] as RecipientState;
       out.push({
         distributionId: id,

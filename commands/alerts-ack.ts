@@ -1,4 +1,5 @@
 import { defineCommand } from '../src/chat/define.js';
+import { msg } from '../src/i18n/index.js';
 import { CommandError } from '../src/chat/errors.js';
 import { who } from '../src/chat/format.js';
 
@@ -10,10 +11,10 @@ export default defineCommand({
   options: [{ name: 'id', description: 'The alert id shown in the alert message', type: 'string', required: true }],
   async handler(ctx, o) {
     const monitoring = ctx.app.monitoring;
-    if (!monitoring) throw new CommandError('MONITORING_OFF', 'monitoring is not running in this process');
+    if (!monitoring) throw new CommandError('MONITORING_OFF', msg('err.monitoringOff'));
     const by = ctx.t.say(who(ctx.caller.actor));
     const alert = await monitoring.monitor.alerts.ack(o.id, by);
-    if (!alert) throw new CommandError('ALERT_NOT_FOUND', `no active alert with id "${o.id.slice(0, 16)}"; /alerts list shows them`);
-    return { text: `Alert ${alert.id} (${alert.ruleId}) acknowledged by ${alert.acknowledgedBy ?? by}.` };
+    if (!alert) throw new CommandError('ALERT_NOT_FOUND', msg('err.alertNotFound', { id: o.id.slice(0, 16) }));
+    return { text: ctx.t('cmd.alerts.ackDone', { id: alert.id, rule: alert.ruleId, name: alert.acknowledgedBy ?? by }) };
   },
 });

@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/chat/define.js';
+import { durationParam, instantParam, msg } from '../src/i18n/index.js';
 import { CommandError } from '../src/chat/errors.js';
-import { formatSeconds, iso } from '../src/chat/format.js';
 
 export default defineCommand({
   name: 'alerts list',
@@ -9,16 +9,27 @@ export default defineCommand({
   options: [],
   async handler(ctx) {
     const monitoring = ctx.app.monitoring;
-    if (!monitoring) throw new CommandError('MONITORING_OFF', 'monitoring is not running in this process');
+    if (!monitoring) throw new CommandError('MONITORING_OFF', msg('err.monitoringOff'));
     const alerts = monitoring.monitor.alerts.list();
-    if (alerts.length === 0) return { text: 'No active alert.' };
+    if (alerts.length === 0) return { text: ctx.t('cmd.alerts.none') };
     const now = Date.now();
     return {
       text: [
-        `${alerts.length} active alert${alerts.length === 1 ? '' : 's'}:`,
+        ctx.t('cmd.alerts.title', { count: alerts.length }),
         ...alerts.map((a) => {
-          const ack = a.acknowledgedBy ? `acknowledged by ${a.acknowledgedBy}` : `acknowledge: /alerts ack id:${a.id}`;
-          return `[${a.id}] ${a.severity} · ${a.ruleId}: ${a.metric} ${a.value} (${a.operator} ${a.threshold}) for ${formatSeconds((now - a.firedAt) / 1000)} since ${iso(a.firedAt)} · ${ack}`;
+          const ack = a.acknowledgedBy ? ctx.t('cmd.alerts.acked', { name: a.acknowledgedBy }) : ctx.t('cmd.alerts.ackHint', { id: a.id });
+          return ctx.t('cmd.alerts.line', {
+            id: a.id,
+            severity: msg(`cmd.alerts.severity.${a.severity}`),
+            rule: a.ruleId,
+            metric: a.metric,
+            value: a.value,
+            op: a.operator,
+            threshold: a.threshold,
+            duration: durationParam((now - a.firedAt) / 1000),
+            since: instantParam(a.firedAt),
+            ack,
+          });
         }),
       ].join('\n'),
     };

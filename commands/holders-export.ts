@@ -15,7 +15,7 @@ export default defineCommand({
       lines.push([h.owner, formatAmount(h.amount, snapshot.decimals), String(h.tokenAccounts), String(h.offCurve)].map(csvField).join(','));
     }
     return {
-      text: `Holders of ${snapshot.mint} at slot ${snapshot.slot}: ${filtered.holders.length} wallets.`,
+      text: ctx.t('cmd.holders.exported', { mint: snapshot.mint, slot: snapshot.slot, count: filtered.holders.length }),
       files: [{ name: `holders-${snapshot.mint.slice(0, 8)}-${snapshot.slot}.csv`, bytes: new TextEncoder().encode(`${lines.join('\r\n')}\r\n`), contentType: 'text/csv' }],
     };
   },

@@ -1,7 +1,8 @@
 import { defineCommand } from '../src/chat/define.js';
 import { formatAmount } from '../src/engine/amounts.js';
 import { HOLDER_QUERY_OPTIONS, holderList } from '../src/chat/holders.js';
-import { iso, shortAddress } from '../src/chat/format.js';
+import { shortAddress } from '../src/chat/format.js';
+import { instantParam } from '../src/i18n/index.js';
 
 const TOP = 10;
 
@@ -13,18 +14,18 @@ export default defineCommand({
   async handler(ctx, o) {
     const { snapshot, filtered, total } = await holderList(ctx.app, o);
     const amount = (v: bigint) => formatAmount(v, snapshot.decimals);
-    const left = filtered.excluded.length ? ` (${filtered.excluded.length} left out by the filters)` : '';
+    const counts = { wallets: filtered.holders.length, left: filtered.excluded.length, held: amount(total), supply: amount(snapshot.totalAmount) };
     const lines = [
-      `Holders of ${shortAddress(snapshot.mint)} at slot ${snapshot.slot} (${iso(snapshot.takenAt)}):`,
-      `${filtered.holders.length} wallets${left}, holding ${amount(total)} of ${amount(snapshot.totalAmount)}`,
+      ctx.t('cmd.holders.title', { mint: shortAddress(snapshot.mint), slot: snapshot.slot, at: instantParam(snapshot.takenAt) }),
+      ctx.t(filtered.excluded.length ? 'cmd.holders.countLeftOut' : 'cmd.holders.count', counts),
     ];
-    if (filtered.holders.length) lines.push(`Top ${Math.min(TOP, filtered.holders.length)}:`);
+    if (filtered.holders.length) lines.push(ctx.t('cmd.holders.top', { count: Math.min(TOP, filtered.holders.length) }));
     filtered.holders.slice(0, TOP).forEach((h, i) => {
       // Basis points from bigints: a share of a 10^18 supply stays exact.
       const bp = total === 0n ? 0n : (h.amount * 10_000n) / total;
       lines.push(`${i + 1}. ${h.owner} ${amount(h.amount)} (${formatAmount(bp, 2)}%)`);
     });
-    lines.push(`CSV of all: /holders export token:${snapshot.mint}`);
+    lines.push(ctx.t('cmd.holders.csv', { mint: snapshot.mint }));
     return { text: lines.join('\n') };
   },
 });

@@ -1,4 +1,5 @@
 import { defineCommand } from '../src/chat/define.js';
+import { msg } from '../src/i18n/index.js';
 import { CommandError } from '../src/chat/errors.js';
 import { opsText } from '../src/chat/ops-text.js';
 import { reportLines } from '../src/monitor/report.js';
@@ -12,17 +13,17 @@ export default defineCommand({
   options: [{ name: 'date', description: 'Local date, YYYY-MM-DD', type: 'string' }],
   async handler(ctx, o) {
     const monitoring = ctx.app.monitoring;
-    if (!monitoring) throw new CommandError('MONITORING_OFF', 'monitoring is not running in this process');
+    if (!monitoring) throw new CommandError('MONITORING_OFF', msg('err.monitoringOff'));
     const { reports } = monitoring.monitor;
-    const example = `e.g. date:${reports.latestFullDay()}`;
+    const latest = reports.latestFullDay();
     if (o.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.date)) {
-      throw new CommandError('INVALID_OPTION', `date must be written YYYY-MM-DD, ${example}`);
+      throw new CommandError('INVALID_OPTION', msg('err.date.shape', { latest }));
     }
     if (o.date !== undefined && !isDate(o.date)) {
-      throw new CommandError('INVALID_OPTION', `date ${o.date} is not a day of the calendar; write YYYY-MM-DD with a month from 01 to 12 and a day that month has, ${example}`);
+      throw new CommandError('INVALID_OPTION', msg('err.date.notADay', { date: o.date, latest }));
     }
     if (o.date !== undefined && o.date > reports.today()) {
-      throw new CommandError('INVALID_OPTION', `date ${o.date} has not come yet; the latest full day is ${reports.latestFullDay()}`);
+      throw new CommandError('INVALID_OPTION', msg('err.date.future', { date: o.date, latest }));
     }
     // Without a date: the latest day that has ended, whatever the hour (the posting time only
     // decides when the scheduled report goes out).

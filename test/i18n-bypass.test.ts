@@ -52,14 +52,8 @@ const EXEMPT_TEXTS: Record<string, string> = {
 
 /** Texts not yet in the catalogue, per file: they are answered in English in every language. */
 const REMAINING: Record<string, number> = {
-  'commands/alerts-ack.ts': 2,
-  'commands/alerts-list.ts': 2,
   'commands/config-show.ts': 5,
   'commands/guards.ts': 12,
-  'commands/health.ts': 4,
-  'commands/holders-export.ts': 1,
-  'commands/holders-snapshot.ts': 3,
-  'commands/report.ts': 4,
   'commands/schedule-create.ts': 8,
   'commands/schedule-delete.ts': 2,
   'commands/schedule-list.ts': 1,
@@ -68,7 +62,7 @@ const REMAINING: Record<string, number> = {
   'commands/schedule-run.ts': 6,
   'commands/schedule-show.ts': 5,
   'commands/schedule-skip.ts': 3,
-  'src/chat/schedule-posts.ts': 13,
+  'src/chat/schedule-posts.ts': 14,
   'src/chat/schedules.ts': 9,
   'src/platforms/console/run-console.ts': 1,
 };

@@ -218,6 +218,14 @@ export class Scheduler {
       }
     };
     try {
+      // A set whose schedule is gone is retired here too: a process that stopped between deleting
+      // a schedule and retiring its tables (commands/schedule-delete.ts does one after the other).
+      for (const id of await tables.ids()) {
+        const set = await tables.get(id);
+        if (!set || set.retiring || set.closedAt) continue;
+        const schedule = await this.opts.book.get(id, { includeDeleted: true });
+        if (!schedule || schedule.state === 'deleted') await tables.retire(id, schedule?.place);
+      }
       const done = await tables.sweep(ended);
       if (done.deactivated || done.closed) this.opts.logger.info(done, 'lookup tables of deleted schedules deactivated or closed');
       for (const closed of done.setsClosed) await this.tell(async () => this.opts.notify.tablesClosed?.(closed));

@@ -1,5 +1,5 @@
 import { defineCommand } from '../src/chat/define.js';
-import { csvField } from '../src/engine/report.js';
+import { csvText } from '../src/engine/csv.js';
 import { formatAmount } from '../src/engine/amounts.js';
 import { HOLDER_QUERY_OPTIONS, holderList } from '../src/chat/holders.js';
 

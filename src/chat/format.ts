@@ -3,6 +3,7 @@
  * so the text reads the same in Discord, Telegram and a terminal; words only from the caller's
  * catalogue (src/i18n), amounts exact (src/i18n/format.ts).
  */
+import { shortAddress } from '../engine/address.js';
 import { storeFullReason } from '../store/errors.js';
 import type { CompletedEvent, DistributionState, ProgressEvent } from '../engine/events.js';
 import type { Plan } from '../engine/ledger.js';
@@ -12,9 +13,8 @@ import type { ExclusionReason } from '../engine/snapshot.js';
 import { amountParam, DEFAULT_LOCALE, durationParam, formatCount, instantParam, iso, lamportsParam, msg, renderParam, type Locale, type Message, type Translator } from '../i18n/index.js';
 import type { AmountParam } from '../i18n/message.js';
 
-export function shortAddress(address: string): string {
-  return address.length > 12 ? `${address.slice(0, 4)}…${address.slice(-4)}` : address;
-}
+/** Addresses are shortened the engine's way (one function for every message). */
+export { shortAddress };
 
 /** `[██████░░░░░░░░░░░░░░]`: full only when everything is done. */
 export function progressBar(done: number, total: number, width = 20): string {

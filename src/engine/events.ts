@@ -38,6 +38,16 @@ export type DistributionState =
   | 'cancelled'
   | 'expired';
 
+/**
+ * The one success-rate formula (a run's summary, the metrics, the alert rule, the daily report):
+ * recipients paid over recipients settled, paid + failed; null when none was settled. Pending and
+ * in-flight recipients count for nothing yet.
+ */
+export function successRate(paid: number, failed: number): number | null {
+  const settled = paid + failed;
+  return settled > 0 ? paid / settled : null;
+}
+
 /** The end of a run, with everything its summary shows: nobody needs to ask the service again. */
 export interface CompletedEvent extends ProgressEvent {
   /** paid / (paid + failed); 1 when nothing was attempted. */

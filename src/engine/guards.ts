@@ -13,6 +13,7 @@
  * Every refusal names the guard, the limit, what has been spent in the window and when room
  * returns, and sends nothing.
  */
+import { shortAddress } from './address.js';
 import { parseAmount } from './amounts.js';
 import { TributaryError } from './errors.js';
 import { amountParam, instantParam, msg } from '../i18n/message.js';
@@ -197,7 +198,7 @@ export class SpendGuards implements SpendGuard {
       const decimals = seen?.decimals ?? (key === 'SOL' ? 9 : null);
       if (decimals === null) {
         // A mint nothing has paid this week: its decimals are unknown here, and nothing is spent.
-        out.push({ key, symbol: shortMint(key), decimals: 0, limits, windows: [] });
+        out.push({ key, symbol: shortAddress(key), decimals: 0, limits, windows: [] });
         continue;
       }
       const windows: WindowSpending[] = [];
@@ -215,7 +216,7 @@ export class SpendGuards implements SpendGuard {
           nextRoomAt: oldest ? oldest.confirmedAt + windowMs : null,
         });
       }
-      out.push({ key, symbol: seen?.symbol ?? (key === 'SOL' ? 'SOL' : shortMint(key)), decimals, limits, windows });
+      out.push({ key, symbol: seen?.symbol ?? (key === 'SOL' ? 'SOL' : shortAddress(key)), decimals, limits, windows });
     }
     return out;
   }
@@ -256,8 +257,4 @@ export function roomReturns(inWindow: readonly { confirmedAt: number; total: big
 
 function samePerson(a: Actor, b: Actor): boolean {
   return a.platform === b.platform && a.userId === b.userId;
-}
-
-function shortMint(mint: string): string {
-  return `${mint.slice(0, 4)}…${mint.slice(-4)}`;
 }

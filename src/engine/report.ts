@@ -1,3 +1,4 @@
+import { csvText } from './csv.js';
 import { formatAmount } from './amounts.js';
 import type { Plan } from './ledger.js';
 import type { RecipientState } from './owed.js';
@@ -33,11 +34,8 @@ function reportRow(plan: Plan, states: readonly RecipientState[], i: number): Re
 export function reportCsv(plan: Plan, rows: readonly RecipientReportRow[]): string {
   const header = ['recipient', 'amount', 'asset', 'status', 'signature', 'error'];
   const asset = plan.reward.kind === 'sol' ? 'SOL' : plan.reward.mint;
-  const lines = [header.join(',')];
-  for (const row of rows) lines.push([row.recipient, row.amount, asset, row.status, row.signature, row.error].map(csvField).join(','));
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return csvText(
+    header,
+    rows.map((row) => [row.recipient, row.amount, asset, row.status, row.signature, row.error]),
+  );
 }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { formatAmount } from './amounts.js';
 import { amountParam, lamportsParam, listParam, msg, type Message } from '../i18n/message.js';
 import { isTributaryError, TributaryError } from './errors.js';
-import type { CompletedEvent, EngineEventBus, ProgressEvent } from './events.js';
+import { successRate, type CompletedEvent, type EngineEventBus, type ProgressEvent } from './events.js';
 import { DistributionRun, progressOf, type EvidenceStall, type ExecutorDeps, type ExecutorOptions } from './executor.js';
 import type { HeldLease, LeaseTaker } from './lease.js';
 import type { Actor, DistributionRecord, Fence, Ledger, Plan } from './ledger.js';
@@ -344,11 +344,10 @@ export class DistributionService {
   }
 
   private async completion(plan: Plan, record: DistributionRecord, final: ProgressEvent): Promise<CompletedEvent> {
-    const attempted = final.paid + final.failed;
     return {
       ...final,
       state: record.state,
-      successRate: attempted === 0 ? 1 : final.paid / attempted,
+      successRate: successRate(final.paid, final.failed) ?? 1,
       durationMs: (record.finishedAt ?? Date.now()) - (record.startedAt ?? record.finishedAt ?? Date.now()),
       symbol: plan.reward.symbol,
       csv: reportCsv(plan, await this.report(plan.id)),

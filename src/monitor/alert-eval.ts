@@ -1,5 +1,6 @@
 import { ALERT_METRICS, type Aggregation, type AlertMetric } from './alert-metrics.js';
 import { cpuPercent, type MinuteBucket } from './bucket.js';
+import { successRate } from '../engine/events.js';
 import type { AlertRule, Operator } from './config.js';
 import { formatPercent } from './format.js';
 import { amountParam, msg, type Message } from '../i18n/message.js';
@@ -71,7 +72,7 @@ function measure(
 ): RuleValue | null {
   switch (metric) {
     case 'distribution_success_rate':
-      return successRate(buckets, live, rule);
+      return successRateValue(buckets, live, rule);
     case 'rpc_error_rate':
       return ratio(sum(buckets, (b) => b.rpc.errors), sum(buckets, (b) => b.rpc.requests), 'calls');
     case 'rpc_429_rate':
@@ -140,21 +141,24 @@ function measure(
  * samples counts. A running distribution is checked on its own because its drop would otherwise be diluted
  * by a healthy earlier run inside the same 15 minutes, and it is what an operator can still pause.
  */
-function successRate(buckets: readonly MinuteBucket[], live: LiveState, rule: AlertRule): RuleValue | null {
+function successRateValue(buckets: readonly MinuteBucket[], live: LiveState, rule: AlertRule): RuleValue | null {
   const candidates: RuleValue[] = [];
   const paid = sum(buckets, (b) => b.recipients.paid);
-  const settled = paid + sum(buckets, (b) => b.recipients.failed);
-  if (settled > 0 && settled >= rule.minSamples) {
+  const failed = sum(buckets, (b) => b.recipients.failed);
+  const settled = paid + failed;
+  const windowRate = successRate(paid, failed);
+  if (windowRate !== null && settled >= rule.minSamples) {
     candidates.push({
-      value: paid / settled,
+      value: windowRate,
       samples: settled,
       detail: msg('alert.detail.windowPaid', { minutes: Math.round(rule.windowMs / MINUTE_MS), paid, settled }),
     });
   }
   for (const d of live.running) {
     const n = d.paid + d.failed;
-    if (n > 0 && n >= rule.minSamples) {
-      candidates.push({ value: d.paid / n, samples: n, detail: msg('alert.detail.runningPaid', { id: d.id, paid: d.paid, settled: n, percent: formatPercent(d.paid / n) }) });
+    const rate = successRate(d.paid, d.failed);
+    if (rate !== null && n >= rule.minSamples) {
+      candidates.push({ value: rate, samples: n, detail: msg('alert.detail.runningPaid', { id: d.id, paid: d.paid, settled: n, percent: formatPercent(rate) }) });
     }
   }
   if (candidates.length === 0) return null;

@@ -2,18 +2,6 @@ import type { MetricUnit } from './alert-metrics.js';
 
 /** Text for chat messages: short, unit-aware, and exact for money. */
 
-/** Base units (decimal string or bigint) as a decimal string with `decimals` places, trailing zeros dropped. Never a float. */
-export function formatUnits(amount: string | bigint, decimals: number): string {
-  const v = typeof amount === 'bigint' ? amount : BigInt(amount);
-  const negative = v < 0n;
-  const digits = (negative ? -v : v).toString();
-  if (decimals <= 0) return (negative ? '-' : '') + digits;
-  const padded = digits.padStart(decimals + 1, '0');
-  const whole = padded.slice(0, -decimals);
-  const frac = padded.slice(-decimals).replace(/0+$/, '');
-  return (negative ? '-' : '') + groupThousands(whole) + (frac ? `.${frac}` : '');
-}
-
 function groupThousands(digits: string): string {
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CompletedEvent, EngineEventBus, ProgressEvent, SnapshotEvent, TransactionEvent } from '../engine/events.js';
+import { successRate, type CompletedEvent, type EngineEventBus, type ProgressEvent, type SnapshotEvent, type TransactionEvent } from '../engine/events.js';
 import type { RpcCallEvent, RpcEventBus } from '../solana/rpc-events.js';
 
 /**
@@ -147,8 +147,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       };
       const onProgress = (ev: ProgressEvent) => {
         if (TERMINAL.has(ev.state)) return forgetDistribution(ev.distributionId);
-        const settled = ev.paid + ev.failed;
-        if (settled > 0) m.distributionSuccessRate.set({ distribution_id: ev.distributionId }, ev.paid / settled);
+        const rate = successRate(ev.paid, ev.failed);
+        if (rate !== null) m.distributionSuccessRate.set({ distribution_id: ev.distributionId }, rate);
       };
       const onCompleted = (ev: CompletedEvent) => {
         forgetDistribution(ev.distributionId);

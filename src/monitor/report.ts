@@ -1,5 +1,8 @@
+import { shortAddress } from '../engine/address.js';
+import { successRate } from '../engine/events.js';
+import { DEFAULT_LOCALE, formatMoney } from '../i18n/index.js';
 import { cpuPercent, sumBuckets, type CompletedSummary, type MinuteBucket } from './bucket.js';
-import { formatBytes, formatCount, formatMs, formatPercent, formatUnits } from './format.js';
+import { formatBytes, formatCount, formatMs, formatPercent } from './format.js';
 import { mean, quantile } from './latency-histogram.js';
 import { durationParam, listParam, msg, type Message } from '../i18n/message.js';
 import { HOUR_MS, localDate, localDayRange, localParts } from './time.js';
@@ -120,7 +123,7 @@ export function summarise(buckets: readonly MinuteBucket[], options: ReportOptio
     amounts: Object.entries(total.paid)
       .map(([reward, p]) => ({ reward, decimals: p.decimals, amount: p.amount }))
       .sort((a, b) => a.reward.localeCompare(b.reward)),
-    successRate: settled > 0 ? total.recipients.paid / settled : null,
+    successRate: successRate(total.recipients.paid, total.recipients.failed),
     successRateTarget: target,
     transactions: { ...total.tx },
     rpc: {
@@ -252,7 +255,7 @@ function recommend(r: DailyReport, limits: NonNullable<ReportOptions['recommend'
 
 /** "SOL", or a mint shortened to its first and last four characters. */
 export function rewardLabel(reward: string): string {
-  return reward === 'SOL' || reward.length <= 12 ? reward : `${reward.slice(0, 4)}…${reward.slice(-4)}`;
+  return reward === 'SOL' ? reward : shortAddress(reward);
 }
 
 const CATEGORY = { Distribution: 'distribution', Performance: 'performance', Memory: 'memory', Network: 'network', 'RPC limits': 'rpcLimits' } as const;
@@ -283,7 +286,7 @@ export function reportLines(r: DailyReport): Message[] {
     lines.push(msg('report.successRate', { rate: formatPercent(r.successRate, 2), target: formatPercent(r.successRateTarget), mark: ok ? '✅' : '❌' }));
   }
   if (r.amounts.length > 0) {
-    lines.push(msg('report.paid', { amounts: r.amounts.map((a) => `${formatUnits(a.amount, a.decimals)} ${rewardLabel(a.reward)}`).join(' · ') }));
+    lines.push(msg('report.paid', { amounts: r.amounts.map((a) => `${formatMoney(a.amount, a.decimals, DEFAULT_LOCALE, { grouped: true })} ${rewardLabel(a.reward)}`).join(' · ') }));
   }
   if (r.throughput.recipientsPerSecond !== null) {
     lines.push(

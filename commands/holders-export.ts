@@ -10,13 +10,13 @@ export default defineCommand({
   options: HOLDER_QUERY_OPTIONS,
   async handler(ctx, o) {
     const { snapshot, filtered } = await holderList(ctx.app, o);
-    const lines = ['owner,amount,token_accounts,off_curve'];
-    for (const h of filtered.holders) {
-      lines.push([h.owner, formatAmount(h.amount, snapshot.decimals), String(h.tokenAccounts), String(h.offCurve)].map(csvField).join(','));
-    }
+    const csv = csvText(
+      ['owner', 'amount', 'token_accounts', 'off_curve'],
+      filtered.holders.map((h) => [h.owner, formatAmount(h.amount, snapshot.decimals), String(h.tokenAccounts), String(h.offCurve)]),
+    );
     return {
       text: ctx.t('cmd.holders.exported', { mint: snapshot.mint, slot: snapshot.slot, count: filtered.holders.length }),
-      files: [{ name: `holders-${snapshot.mint.slice(0, 8)}-${snapshot.slot}.csv`, bytes: new TextEncoder().encode(`${lines.join('\r\n')}\r\n`), contentType: 'text/csv' }],
+      files: [{ name: `holders-${snapshot.mint.slice(0, 8)}-${snapshot.slot}.csv`, bytes: new TextEncoder().encode(csv), contentType: 'text/csv' }],
     };
   },
 });

@@ -15,10 +15,10 @@ export default defineCommand({
       r.discordUserIds.length + r.discordRoleIds.length + r.telegramUserIds.length;
     return {
       text: [
-        `Network ${masked.network} · RPC ${masked.rpc.url ?? 'embedded local chain'} (preset ${masked.rpc.preset})`,
-        `Roles: ${count(roles.admin)} admin entries, ${count(roles.operator)} operator entries${roles.operator.telegramChatAdmins ? ' + Telegram chat admins' : ''}, console is ${roles.console}`,
-        `Preview expires after ${masked.distribution.previewTtlMs / 1000} s; progress edits at most every ${masked.distribution.progressEditIntervalMs / 1000} s`,
-        'The whole configuration, secrets masked, is in config.json.',
+        ctx.t('cmd.config.network', { network: masked.network, rpc: masked.rpc.url ?? ctx.t('cmd.config.embedded'), preset: masked.rpc.preset }),
+        ctx.t(roles.operator.telegramChatAdmins ? 'cmd.config.rolesChatAdmins' : 'cmd.config.roles', { admins: count(roles.admin), operators: count(roles.operator), console: roles.console }),
+        ctx.t('cmd.config.timing', { preview: masked.distribution.previewTtlMs / 1000, edits: masked.distribution.progressEditIntervalMs / 1000 }),
+        ctx.t('cmd.config.file'),
       ].join('\n'),
       files: [{ name: 'config.json', bytes: new TextEncoder().encode(`${json}\n`), contentType: 'application/json' }],
     };

@@ -176,7 +176,7 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   // than looking up every recipient (reward-accounts.ts); otherwise one lookup per recipient.
   const byOwner = reward.kind === 'spl' ? await rewardAccountsByOwner(connection, reward, table, paidCount, rowOf) : null;
   const checked = byOwner ? allPositions(paidCount) : await runSliced(recipientsToCheck(table, reward, paidCount, rowOf, amountOf, systemRent));
-  const { exists, requests } = byOwner ?? (await accountsExistBytes(connection, checked.keys));
+  const { exists, requests } = byOwner ?? (await accountsExistBytes(connection, checked.keys, reward.kind === 'spl' ? new PublicKey(reward.programId) : undefined));
 
   const recipients = RecipientTable.empty(paidCount);
   const belowRentExemption: string[] = [];
@@ -340,20 +340,16 @@ export function payoutAccount(reward: RewardAsset, owner: string): PublicKey {
   return getAssociatedTokenAddressSync(new PublicKey(reward.mint), wallet, true, new PublicKey(reward.programId));
 }
 
-/** Which of `keys` exist, asking 100 at a time (docs/solana-rpc-behaviour.md). */
-export async function accountsExist(connection: Connection, keys: PublicKey[]): Promise<boolean[]> {
-  const bytes = new Uint8Array(keys.length * 32);
-  keys.forEach((k, i) => bytes.set(k.toBytes(), i * 32));
-  const { exists } = await accountsExistBytes(connection, bytes);
-  return Array.from(exists, (e) => e === 1);
-}
-
 /**
  * Which of the 32-byte `keys` exist (1) or not (0), with as few requests as a provider allows:
  * getMultipleAccounts of 100 accounts with no data, a few in flight (the gateway paces them), the
  * event loop served between answers.
+ *
+ * With `ownerProgram`, an account exists only if that program owns it: anyone can send lamports to
+ * the address of a token account not yet made, which leaves a system account there, and a transfer
+ * planned without the account's creation would then fail.
  */
-export async function accountsExistBytes(connection: Connection, keys: Uint8Array): Promise<{ exists: Uint8Array; requests: number }> {
+export async function accountsExistBytes(connection: Connection, keys: Uint8Array, ownerProgram?: PublicKey): Promise<{ exists: Uint8Array; requests: number }> {
   const count = keys.length / 32;
   const exists = new Uint8Array(count);
   let next = 0;
@@ -367,7 +363,7 @@ export async function accountsExistBytes(connection: Connection, keys: Uint8Arra
       requests += 1;
       const infos = await connection.getMultipleAccountsInfo(batch, { dataSlice: { offset: 0, length: 0 } });
       infos.forEach((info, i) => {
-        if (info !== null && info.lamports > 0) exists[from + i] = 1;
+        if (info !== null && info.lamports > 0 && (ownerProgram === undefined || info.owner.equals(ownerProgram))) exists[from + i] = 1;
       });
     }
   };

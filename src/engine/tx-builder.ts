@@ -34,8 +34,15 @@ const MAX_CU_PER_TX = 1_400_000;
 const MAX_ACCOUNTS = 64;
 /** Instructions a transaction may run, the programs' own calls (inner instructions) included. */
 const MAX_INSTRUCTION_TRACE = 64;
-/** Inner instructions of an idempotent associated-account create that creates: size, create, two initializes. */
-const CREATE_INNER_INSTRUCTIONS = 4;
+/**
+ * Inner instructions of an idempotent associated-account create that creates, at most: the size,
+ * two initializes, and the system program's create (1), or, when the address already holds
+ * lamports, its transfer, allocate and assign (3). Anyone can send lamports to an address whose
+ * account is not made yet, so every create is counted at the larger figure: counted at the smaller,
+ * a few such addresses among the first recipients made the preview's simulation fail
+ * (MaxInstructionTraceLengthExceeded) and blocked the plan.
+ */
+const CREATE_INNER_INSTRUCTIONS = 6;
 
 export interface BuiltTransaction {
   /** The signed transaction as broadcast. */

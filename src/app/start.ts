@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { renderOps } from '../chat/ops-text.js';
+import { localeOf } from '../i18n/index.js';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -177,7 +178,16 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       });
       channelPosts(context).add('console', consoleChannelPoster(context, (text) => output.write(text)));
       output.write(
-        formatBanner({ context, identity, logFile, embedded, recovered, readOnly: engine.service.readOnly, metricsUrl: monitoring.monitor.http?.url ?? null }),
+        formatBanner({
+          context,
+          identity,
+          logFile,
+          embedded,
+          recovered,
+          readOnly: engine.service.readOnly,
+          metricsUrl: monitoring.monitor.http?.url ?? null,
+          locale: localeOf(process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']) ?? config.language,
+        }),
       );
       const { runConsole } = await import('../platforms/console/run-console.js');
       finished = runConsole(context, { input, output, identity });

@@ -4,6 +4,7 @@
  * each command, prints its reply, and resolves at the end of input once the distributions those
  * commands started have finished and their summaries are printed.
  */
+import { localeOf, t } from '../../i18n/index.js';
 import { createInterface } from 'node:readline';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,7 +66,7 @@ export async function runConsole(app: ChatServices, opts: ConsoleOptions): Promi
   // pause. It ends the input instead; once the terminal is released, a second Ctrl-C reaches the
   // process, whose handler stops running distributions gracefully.
   rl.on('SIGINT', () => {
-    if (app.engine.service.activeIds().length > 0) out.line('\nWaiting for running distributions to finish; Ctrl-C again pauses them.');
+    if (app.engine.service.activeIds().length > 0) out.line(`\n${t(localeOf(source.locale) ?? app.config.language, 'reply.waitingForRuns')}`);
     rl.close();
   });
   rl.setPrompt('tributary> ');

@@ -3,7 +3,7 @@ import { msg } from '../src/i18n/index.js';
 import { CommandError } from '../src/chat/errors.js';
 import { opsText } from '../src/chat/ops-text.js';
 import { reportLines } from '../src/monitor/report.js';
-import { isDate } from '../src/monitor/time.js';
+import { isDate } from '../src/time/zone.js';
 import type { ReplyFile } from '../src/chat/types.js';
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isValidTimeZone } from '../src/monitor/config.js';
-import { localDate, localParts, localTimeToUtc } from '../src/monitor/time.js';
+import { localDate, localParts, localTimeToUtc } from '../src/time/zone.js';
 
 describe('calendar arithmetic in UTC, the default report zone', () => {
   afterEach(() => vi.restoreAllMocks());

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AGGREGATIONS, ALERT_METRICS, ALERT_METRIC_NAMES, type AlertMetric } from './alert-metrics.js';
-import { isUtc } from './time.js';
+import { isUtc, zoneName } from '../time/zone.js';
 
 /**
  * Monitoring configuration, mounted by the config loader under `monitor`. The /metrics server's host and
@@ -205,14 +205,8 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 
 /** True when Intl knows the zone; the check costs one formatter, done once at load. */
 export function isValidTimeZone(timeZone: string): boolean {
-  // Without Intl for the default: see isUtc in time.ts.
-  if (isUtc(timeZone)) return true;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
+  // UTC, the default, without Intl (see isUtc in src/time/zone.ts); a name as written, not trimmed.
+  return isUtc(timeZone) || (timeZone.trim() === timeZone && zoneName(timeZone) !== null);
 }
 
 const timeZoneSchema = z

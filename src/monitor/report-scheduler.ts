@@ -4,12 +4,16 @@ import { errorDetail, silentLogger, type MonitorLogger } from './logger.js';
 import type { OpsFile, OpsMessage, OpsNotifier } from './notifier.js';
 import { buildDailyReport, reportLines, type DailyReport, type RangeSource, type ReportOptions } from './report.js';
 import type { Message } from '../i18n/message.js';
-import { addDays, localDate, localTimeToUtc } from './time.js';
+import { Cron } from 'croner';
+import { latestOccurrence, type CronTimes } from '../time/cron.js';
+import { addDays, localDate } from '../time/zone.js';
 
 /**
- * Posts the previous local day's report at the configured local time. The check runs on a short unref'd
- * interval rather than one long timeout: it survives clock jumps and DST changes, and the same check at start-up
- * posts a report that was due while the process was down, once (the last posted date is kept in the store).
+ * Posts the previous local day's report at the configured local time. When that time falls is
+ * croner's (src/time/cron.ts: a daylight-saving change neither skips nor doubles a post), and a
+ * croner job checks at that moment; a check on a short unref'd interval besides covers a machine
+ * that slept through it, and the same check at start-up posts a report that was due while the
+ * process was down, once (the last posted date is kept in the store).
  */
 
 export interface ReportSchedulerOptions {
@@ -38,22 +42,24 @@ const LAST_POSTED_KEY = 'last-posted-date';
 export class ReportScheduler {
   private readonly now: () => number;
   private readonly logger: MonitorLogger;
-  private readonly hour: number;
-  private readonly minute: number;
+  /** The posting time as a daily cron pattern in the report's zone. */
+  private readonly posting: CronTimes;
+  private job: Cron | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
 
   constructor(private readonly options: ReportSchedulerOptions) {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
-    const [h, m] = options.time.split(':').map(Number);
-    this.hour = h ?? 9;
-    this.minute = m ?? 0;
+    const match = /^(\d{1,2}):(\d{2})$/.exec(options.time);
+    if (!match) throw new RangeError(`report time must be HH:MM, got "${options.time}"`);
+    this.posting = { cron: `${Number(match[2])} ${Number(match[1])} * * *`, tz: options.timeZone };
   }
 
   /** Posts a report missed while the process was down, then checks on an unref'd interval. */
   async start(): Promise<void> {
     await this.check();
+    this.job ??= new Cron(this.posting.cron, { timezone: this.posting.tz, mode: '5-part', unref: true }, () => void this.check());
     if (!this.timer) {
       this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs ?? 30_000);
       this.timer.unref();
@@ -61,6 +67,8 @@ export class ReportScheduler {
   }
 
   async stop(): Promise<void> {
+    this.job?.stop();
+    this.job = undefined;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.checking;
@@ -68,9 +76,9 @@ export class ReportScheduler {
 
   /** The latest local date whose report is due at `now`: yesterday once today's posting time has passed. */
   dueDate(now = this.now()): string {
-    const today = localDate(now, this.options.timeZone);
-    const postAt = localTimeToUtc(today, this.hour, this.minute, this.options.timeZone);
-    return addDays(today, now >= postAt ? -1 : -2);
+    // The latest posting at or before now (today's once it is past, else yesterday's) reports the day before it.
+    const postedAt = latestOccurrence(this.posting, now) ?? now - 86_400_000;
+    return addDays(localDate(postedAt, this.options.timeZone), -1);
   }
 
   /**

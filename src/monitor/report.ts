@@ -5,7 +5,8 @@ import { cpuPercent, sumBuckets, type CompletedSummary, type MinuteBucket } from
 import { formatBytes, formatCount, formatMs, formatPercent } from './format.js';
 import { mean, quantile } from './latency-histogram.js';
 import { durationParam, listParam, msg, type Message } from '../i18n/message.js';
-import { HOUR_MS, localDate, localDayRange, localParts } from './time.js';
+import { HOUR_MS } from './time.js';
+import { localDate, localDayRange, localParts } from '../time/zone.js';
 
 /**
  * The daily performance report (seed section 3.3): what a local day's minute buckets add up to, and the

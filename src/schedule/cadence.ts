@@ -1,15 +1,17 @@
 /**
  * When a schedule's occurrences fall: daily, weekly or monthly at a local time, or a five-field
- * cron expression, in an IANA time zone. The date math is croner's (no hand-written offsets): a
- * fixed local time that a spring-forward change skips runs at the first time that exists that day
- * (02:30 -> 03:00), and one that a fall-back change repeats runs once, at its first instant. So
- * daylight-saving changes neither skip nor double an occurrence.
+ * cron expression, in an IANA time zone. The date math is croner's (src/time/cron.ts: no
+ * hand-written offsets), so daylight-saving changes neither skip nor double an occurrence.
  *
  * An occurrence is named by its instant (UTC ms): the same schedule and time give the same
  * occurrence in every process, whatever its clock says now.
  */
-import { Cron } from 'croner';
+import type { Cron } from 'croner';
 import { TributaryError } from '../engine/errors.js';
+import { cronJob, latestOccurrence, nextOccurrence } from '../time/cron.js';
+import { localTime, zoneName as knownZone } from '../time/zone.js';
+
+export { latestOccurrence, localTime, nextOccurrence };
 
 export const EVERY = ['daily', 'weekly', 'monthly'] as const;
 export type Every = (typeof EVERY)[number] | 'cron';
@@ -78,7 +80,7 @@ export function parseCadence(input: CadenceInput, minIntervalMs: number): Cadenc
   }
   let cron: Cron;
   try {
-    cron = job(every, tz);
+    cron = cronJob(every, tz);
     cron.nextRun();
   } catch (e) {
     throw invalid(
@@ -99,39 +101,9 @@ export function parseCadence(input: CadenceInput, minIntervalMs: number): Cadenc
 
 /** The IANA name of a zone as typed, or SCHEDULE_INVALID. */
 export function zoneName(tz: string): string {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: tz.trim() }).resolvedOptions().timeZone;
-  } catch {
-    throw invalid(`tz:${tz} is not a time zone; write an IANA name such as Europe/Berlin, America/New_York, Asia/Tokyo or UTC`);
-  }
-}
-
-function job(pattern: string, tz: string): Cron {
-  return new Cron(pattern, { timezone: tz, paused: true, mode: '5-part' });
-}
-
-const jobs = new Map<string, Cron>();
-
-function jobOf(c: Pick<Cadence, 'cron' | 'tz'>): Cron {
-  const key = `${c.tz} ${c.cron}`;
-  let j = jobs.get(key);
-  if (!j) {
-    j = job(c.cron, c.tz);
-    jobs.set(key, j);
-  }
-  return j;
-}
-
-/** The first occurrence strictly after `after`, or null when none is left. */
-export function nextOccurrence(c: Pick<Cadence, 'cron' | 'tz'>, after: number): number | null {
-  return jobOf(c).nextRun(new Date(after))?.getTime() ?? null;
-}
-
-/** The latest occurrence at or before `now`, or null when there was none. */
-export function latestOccurrence(c: Pick<Cadence, 'cron' | 'tz'>, now: number): number | null {
-  // Occurrences fall on whole minutes; croner looks strictly before the instant it is given.
-  const found = jobOf(c).previousRuns(1, new Date(now + 1_000))[0]?.getTime();
-  return found !== undefined && found <= now ? found : null;
+  const name = knownZone(tz);
+  if (name === null) throw invalid(`tz:${tz} is not a time zone; write an IANA name such as Europe/Berlin, America/New_York, Asia/Tokyo or UTC`);
+  return name;
 }
 
 /** Up to `limit` occurrences strictly after `after`. */
@@ -174,21 +146,4 @@ export function describeCadence(c: Cadence): string {
     case 'cron':
       return `cron "${c.cron}" in ${c.tz}`;
   }
-}
-
-/** "2026-03-29 03:00 CEST (Europe/Berlin)": an instant as the schedule's zone reads it. */
-export function localTime(ms: number, tz: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    weekday: 'short',
-    timeZoneName: 'short',
-  }).formatToParts(ms);
-  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('weekday')} ${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${get('timeZoneName')} (${tz})`;
 }

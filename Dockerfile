@@ -25,6 +25,10 @@ ENV NODE_ENV=production \
     TRIBUTARY_HTTP_HOST=0.0.0.0 \
     TRIBUTARY_HTTP_PORT=9464
 WORKDIR /app
+# The daily report's chart draws Japanese labels with IPAex Gothic (src/monitor/chart.ts).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-ipaexfont-gothic \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./

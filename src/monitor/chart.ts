@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { msg, type Message } from '../i18n/message.js';
 import { dirname, join } from 'node:path';
@@ -11,18 +12,34 @@ import type { DailyReport, HourStat } from './report.js';
  *
  * Drawn with pureimage, which is plain JavaScript: nothing to download or compile at install time and the same
  * pixels on every machine. Its text needs a TrueType file, taken from the dejavu-fonts-ttf package so a bare
- * container with no system fonts still gets labels.
+ * container with no system fonts still gets labels. DejaVu has no Japanese glyphs: a label with any is drawn
+ * with a Japanese font when one is installed (IPAex Gothic, the Debian package fonts-ipaexfont-gothic that the
+ * Dockerfile installs, or the TrueType file TRIBUTARY_CJK_FONT names); without one its Japanese shows as boxes.
  */
 
 const FAMILY = 'TributaryDejaVuSans';
+const CJK_FAMILY = 'TributaryCjk';
+const CJK_FONTS = ['/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf', '/usr/share/fonts/truetype/fonts-japanese-gothic.ttf'];
+const CJK_TEXT = /[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]/;
 let fontReady = false;
+let cjkReady = false;
 
 function ensureFont(): void {
   if (fontReady) return;
   const require = createRequire(import.meta.url);
   const dir = dirname(require.resolve('dejavu-fonts-ttf/package.json'));
   PImage.registerFont(join(dir, 'ttf', 'DejaVuSans.ttf'), FAMILY).loadSync();
+  const cjk = [process.env['TRIBUTARY_CJK_FONT'], ...CJK_FONTS].find((path): path is string => Boolean(path) && existsSync(path as string));
+  if (cjk) {
+    PImage.registerFont(cjk, CJK_FAMILY).loadSync();
+    cjkReady = true;
+  }
   fontReady = true;
+}
+
+/** The family that can draw `s`. */
+function familyOf(s: string): string {
+  return cjkReady && CJK_TEXT.test(s) ? CJK_FAMILY : FAMILY;
 }
 
 export interface ChartOptions {
@@ -149,12 +166,12 @@ export async function renderDayChart(report: DailyReport, say: (m: Message) => s
 
 function text(ctx: Ctx, s: string, x: number, y: number, size: number, color: string): void {
   ctx.fillStyle = color;
-  ctx.font = `${size}px ${FAMILY}`;
+  ctx.font = `${size}px ${familyOf(s)}`;
   ctx.fillText(s, x, y);
 }
 
 function textWidth(ctx: Ctx, s: string, size: number): number {
-  ctx.font = `${size}px ${FAMILY}`;
+  ctx.font = `${size}px ${familyOf(s)}`;
   return ctx.measureText(s).width;
 }
 

@@ -21,7 +21,8 @@ import { startChatApp, type ChatApp } from './helpers/chat-app.js';
 import { answerTo, customIds, discordWorld } from './helpers/discord-world.js';
 import { progressEvent } from './helpers/events.js';
 import { recordingHistory } from './helpers/monitor.js';
-import { startTelegramStandin, type StoredTelegramMessage, type TelegramStandin } from './standins/telegram.js';
+import { startTelegramStandin, type StoredTelegramMessage, type TelegramFixtureOptions, type TelegramStandin } from './standins/telegram.js';
+import type { Config, DeepPartial } from '../src/config/index.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -41,6 +42,19 @@ export function expectJapanese(text: string): void {
     .replace(/\/[a-z]+(?: [a-z]+)?/g, '')
     .replace(/\b\w+:(?:"[^"]*"|<[^>]*>|\S*)/g, '');
   expect(typed, text).not.toMatch(/\b(?:[A-Za-z]{2,}[\s,]+){2,}[A-Za-z]{2,}\b/);
+}
+
+/** The real grammY bot against the Telegram stand-in: `config` (or a function of the group's id) over the chat app's. */
+async function telegramWorld(config: DeepPartial<Config> | ((group: number) => DeepPartial<Config>), users?: TelegramFixtureOptions['users']) {
+  const telegram = await startTelegramStandin({ token: `7000000001:${'A'.repeat(35)}`, ...(users ? { users } : {}) });
+  cleanups.push(() => telegram.close());
+  const group = telegram.fixture.group.id;
+  const extra = typeof config === 'function' ? config(group) : config;
+  const chat = await startChatApp({ config: { ...extra, telegram: { token: telegram.token, apiRoot: telegram.apiRoot } } });
+  cleanups.push(() => chat.close());
+  const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo });
+  cleanups.push(() => bot.stop());
+  return { telegram, chat, bot, group };
 }
 
 function signed(message: string, holder: ChatApp['holder']): string {
@@ -118,25 +132,6 @@ describe('in Japanese on Discord', () => {
 });
 
 describe('in Japanese on Telegram', () => {
-  async function telegramWorld() {
-    const telegram = await startTelegramStandin({
-      token: `7000000001:${'A'.repeat(35)}`,
-      users: [
-        { username: 'group_owner', status: 'creator' },
-        { username: 'alice', status: 'administrator', languageCode: 'ja' },
-        { username: 'bob', status: 'member', languageCode: 'ja' },
-      ],
-    });
-    cleanups.push(() => telegram.close());
-    const chat = await startChatApp({
-      config: { telegram: { token: telegram.token, apiRoot: telegram.apiRoot }, roles: { operator: { telegramChatAdmins: true } } },
-    });
-    cleanups.push(() => chat.close());
-    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo });
-    cleanups.push(() => bot.stop());
-    return { telegram, chat, group: telegram.fixture.group.id };
-  }
-
   async function answer(t: TelegramStandin, chatId: number, text: string, from: string): Promise<StoredTelegramMessage> {
     const asked = t.sendText({ text, from, chatId }).message?.message_id;
     return vi.waitFor(
@@ -150,7 +145,14 @@ describe('in Japanese on Telegram', () => {
   }
 
   it('an operator previews, confirms with the inline button, and sees the progress and the summary; a holder links a wallet and sees its rewards', async () => {
-    const { telegram, chat, group } = await telegramWorld();
+    const { telegram, chat, group } = await telegramWorld(
+      { roles: { operator: { telegramChatAdmins: true } } },
+      [
+        { username: 'group_owner', status: 'creator' },
+        { username: 'alice', status: 'administrator', languageCode: 'ja' },
+        { username: 'bob', status: 'member', languageCode: 'ja' },
+      ],
+    );
     const { scenario } = chat.harness.net;
     const preview = await answer(telegram, group, `/distribute preview token:${scenario.baseMint} amount:1000 reward:${scenario.rewardMint}`, 'alice');
     const planId = /^\/distribute confirm id:(\w{8})$/m.exec(preview.current.text)?.[1] as string;
@@ -279,18 +281,7 @@ describe('alerts and the daily report in a channel configured ja', () => {
   });
 
   it('posts them in Japanese on Telegram, while English channels stay English', async () => {
-    const telegram = await startTelegramStandin({ token: `7000000001:${'A'.repeat(35)}` });
-    cleanups.push(() => telegram.close());
-    const group = telegram.fixture.group.id;
-    const chat = await startChatApp({
-      config: {
-        telegram: { token: telegram.token, apiRoot: telegram.apiRoot },
-        channels: { alerts: { telegram: String(group), language: 'ja' }, reports: { telegram: String(group) } },
-      },
-    });
-    cleanups.push(() => chat.close());
-    const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo });
-    cleanups.push(() => bot.stop());
+    const { telegram, bot, group } = await telegramWorld((g) => ({ channels: { alerts: { telegram: String(g), language: 'ja' }, reports: { telegram: String(g) } } }));
     await alertAndReport(bot.notifier);
     const texts = telegram.messagesIn(group).filter((m) => m.fromBot && !m.document).map((m) => m.current.text);
     expect(texts).toHaveLength(3);

@@ -1,3 +1,4 @@
+import { Mutex } from 'async-mutex';
 import { randomBytes } from 'node:crypto';
 import type Keyv from 'keyv';
 import type { EngineEventBus, ProgressEvent } from '../engine/events.js';
@@ -76,7 +77,7 @@ export class AlertManager {
   private sol: { available: bigint; required: bigint } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private evaluating: Promise<void> | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  private readonly saving = new Mutex();
   private loaded = false;
 
   constructor(private readonly options: AlertManagerOptions) {
@@ -101,7 +102,7 @@ export class AlertManager {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.evaluating;
-    await this.saving;
+    await this.saving.waitForUnlock();
   }
 
   /** Keeps the live view of running distributions the success-rate and stall rules read. */
@@ -246,7 +247,7 @@ export class AlertManager {
       await this.save();
       await this.post(['alerts'], [msg('alert.closed', { id: alert.id, rule: alert.ruleId })]);
     }
-    if (changed) await this.saving;
+    if (changed) await this.saving.waitForUnlock();
   }
 
   private firedText(a: ActiveAlert, rule: AlertRule): Message[] {
@@ -314,9 +315,9 @@ export class AlertManager {
     }
   }
 
-  /** Writes the active set; writes are chained so the last one always holds the latest state. */
+  /** Writes the active set; writes run one at a time in call order, so the last one holds the latest state. */
   private save(): Promise<void> {
-    this.saving = this.saving.then(async () => {
+    return this.saving.runExclusive(async () => {
       try {
         const ok = await this.options.store.set(STATE_KEY, Object.fromEntries(this.active));
         if (!ok) throw new Error('store refused to write the alert state');
@@ -324,6 +325,5 @@ export class AlertManager {
         this.logger.error({ err: errorDetail(err) }, 'alert state not saved');
       }
     });
-    return this.saving;
   }
 }

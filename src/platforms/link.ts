@@ -6,6 +6,7 @@
  * platform rejects) stops the tries and says so. `/healthz` reads `health()` from the start: not
  * ok until connected.
  */
+import { Mutex } from 'async-mutex';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { maskUrl, redactString } from '../log/redact.js';
@@ -38,7 +39,8 @@ export class PlatformLink {
   private rejectReady!: (err: Error) => void;
   private state: LinkHealth;
   private readonly stopping = new AbortController();
-  private loop: Promise<void> = Promise.resolve();
+  /** Connection attempts, one run at a time: a loss while a run still goes on queues the next. */
+  private readonly connecting = new Mutex();
   private attempts = 0;
   private firstAttemptDone!: () => void;
   /** Resolves when the first attempt succeeded or failed. */
@@ -56,7 +58,7 @@ export class PlatformLink {
 
   /** Starts connecting; resolves after the first attempt or `firstWaitMs`, whichever comes first. */
   async start(firstWaitMs: number): Promise<void> {
-    this.loop = this.run();
+    void this.connecting.runExclusive(() => this.run());
     await Promise.race([this.firstAttempt, delay(firstWaitMs, undefined, { ref: false })]);
     if (!this.state.ok && this.attempts === 0) {
       this.opts.logger.warn(`${this.opts.platform}: no answer from ${maskUrl(this.opts.endpoint)} yet after ${Math.round(firstWaitMs / 1000)} s; still trying`);
@@ -72,13 +74,13 @@ export class PlatformLink {
     if (this.stopping.signal.aborted) return;
     this.state = { ok: false, detail: `${this.opts.platform} connection lost: ${reasonOf(err)}; reconnecting` };
     this.opts.logger.error({ err }, `${this.opts.platform}: connection lost (${reasonOf(err)}); reconnecting`);
-    this.loop = this.loop.then(() => this.run());
+    void this.connecting.runExclusive(() => this.run());
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
     this.rejectReady(new Error(`${this.opts.platform} adapter stopped`));
-    await this.loop;
+    await this.connecting.waitForUnlock();
   }
 
   private attempted(): void {

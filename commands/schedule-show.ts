@@ -1,5 +1,5 @@
 import { defineCommand } from '../src/chat/define.js';
-import { who } from '../src/chat/format.js';
+import { whoText } from '../src/chat/format.js';
 import { approvalText, nextText, occurrenceLine, scheduleById, schedulesOf, whatItPays } from '../src/chat/schedules.js';
 import { describeCadence, localTime } from '../src/schedule/cadence.js';
 import { formatAmount } from '../src/engine/amounts.js';
@@ -27,7 +27,7 @@ export default defineCommand({
                 : 'Lookup tables: made before its first run',
             ]
           : []),
-        `Created by ${who(schedule.createdBy)} at ${localTime(schedule.createdAt, schedule.cadence.tz)}${schedule.changedBy && schedule.changedAt ? `; last changed by ${who(schedule.changedBy)} at ${localTime(schedule.changedAt, schedule.cadence.tz)}` : ''}`,
+        `Created by ${whoText(schedule.createdBy)} at ${localTime(schedule.createdAt, schedule.cadence.tz)}${schedule.changedBy && schedule.changedAt ? `; last changed by ${whoText(schedule.changedBy)} at ${localTime(schedule.changedAt, schedule.cadence.tz)}` : ''}`,
         occurrences.length ? 'Latest occurrences:' : 'No occurrence has run yet.',
         ...occurrences.map((occurrence) => occurrenceLine(schedule, occurrence)),
       ].join('\n'),

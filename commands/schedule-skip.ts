@@ -1,5 +1,5 @@
 import { defineCommand } from '../src/chat/define.js';
-import { who } from '../src/chat/format.js';
+import { whoText } from '../src/chat/format.js';
 import { schedulesOf } from '../src/chat/schedules.js';
 import { TributaryError } from '../src/engine/errors.js';
 import { localTime } from '../src/schedule/cadence.js';
@@ -19,7 +19,7 @@ export default defineCommand({
       throw new TributaryError('INVALID_STATE', `the occurrence of plan ${id} is ${occurrence.state} already; nothing was done`, { details: { id, state: occurrence.state } });
     }
     await ctx.app.engine.service.cancel(id, ctx.caller.actor);
-    const note = `skipped by ${who(ctx.caller.actor)}`;
+    const note = `skipped by ${whoText(ctx.caller.actor)}`;
     await book.update({ ...occurrence, state: 'skipped', note, decidedBy: ctx.caller.actor, updatedAt: Date.now() });
     const schedule = await book.get(occurrence.scheduleId, { includeDeleted: true });
     const when = schedule ? localTime(occurrence.at, schedule.cadence.tz) : new Date(occurrence.at).toISOString();

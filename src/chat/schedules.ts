@@ -6,7 +6,7 @@ import type { Occurrence, Schedule, ScheduleBook } from '../schedule/book.js';
 import { describeCadence, localTime, nextOccurrence } from '../schedule/cadence.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 import { notFound } from '../schedule/scheduler.js';
-import { shortAddress, who } from './format.js';
+import { shortAddress, whoText } from './format.js';
 
 export function schedulesOf(app: ChatServices): { book: ScheduleBook; scheduler: Scheduler } {
   if (!app.schedules) throw new TributaryError('SCHEDULES_OFF', 'schedules are not running in this process');
@@ -54,7 +54,7 @@ export function scheduleLine(schedule: Schedule, now = Date.now()): string {
 export function occurrenceLine(schedule: Schedule, o: Occurrence): string {
   const when = o.trigger === 'manual' ? `run now at ${localTime(o.at, schedule.cadence.tz)}` : localTime(o.at, schedule.cadence.tz);
   const plan = o.planId ? ` · plan ${o.planId}` : '';
-  const by = o.decidedBy && o.decidedBy.platform !== 'schedule' ? ` · by ${who(o.decidedBy)}` : '';
+  const by = o.decidedBy && o.decidedBy.platform !== 'schedule' ? ` · by ${whoText(o.decidedBy)}` : '';
   const missed = o.missed?.count ? ` · ${o.missed.count} earlier missed, skipped` : '';
   const note = o.note && (o.state === 'skipped' || o.state === 'failed' || o.state === 'awaiting') ? `\n      ${o.note}` : '';
   return `  ${when} · ${o.state}${plan}${by}${missed}${note}`;

@@ -8,6 +8,7 @@
  * few accounts that hold that much are read again as raw accounts (getMultipleAccounts) rather
  * than trusted: a snapshot's amounts are money.
  */
+import { TOKEN_ACCOUNT } from './token-account.js';
 import bs58 from 'bs58';
 import { PublicKey, type Connection } from '@solana/web3.js';
 import { rawRequester } from './program-accounts.js';
@@ -16,8 +17,6 @@ import { PAUSE_EVERY, turn } from './work.js';
 /** The largest page DAS providers serve. */
 export const DAS_PAGE_LIMIT = 1000;
 const GET_MULTIPLE_ACCOUNTS_MAX = 100;
-/** u64 amount in a token account (AccountLayout). */
-const AMOUNT_OFFSET = 64;
 
 interface DasTokenAccount {
   address?: unknown;
@@ -100,7 +99,7 @@ export async function readTokenAccountsDas(
   }
   for (let i = 0; i < inexact.length; i += GET_MULTIPLE_ACCOUNTS_MAX) {
     const batch = inexact.slice(i, i + GET_MULTIPLE_ACCOUNTS_MAX);
-    const infos = await connection.getMultipleAccountsInfo(batch.map((b) => new PublicKey(b.address)), { dataSlice: { offset: AMOUNT_OFFSET, length: 8 } });
+    const infos = await connection.getMultipleAccountsInfo(batch.map((b) => new PublicKey(b.address)), { dataSlice: { offset: TOKEN_ACCOUNT.amountOffset, length: 8 } });
     infos.forEach((info, k) => {
       const item = batch[k] as (typeof batch)[number];
       // Closed since the page was read: it holds nothing now.

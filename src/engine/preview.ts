@@ -7,6 +7,7 @@ import { allocateRows } from './allocate.js';
 import { parseAmount } from './amounts.js';
 import { associatedTokenAddress } from './ata.js';
 import { rewardAccountsByOwner } from './reward-accounts.js';
+import { decodeTokenAccount } from './token-account.js';
 import { TributaryError } from './errors.js';
 import type { HolderTable } from './holder-table.js';
 import type { Actor, Plan, PlanBlocker } from './ledger.js';
@@ -371,10 +372,6 @@ export async function accountsExistBytes(connection: Connection, keys: Uint8Arra
   return { exists, requests };
 }
 
-/** Token account state byte (AccountLayout): 2 = frozen. */
-const TOKEN_ACCOUNT_STATE_OFFSET = 108;
-const FROZEN = 2;
-
 export interface DistributorBalances {
   rewardAvailable: bigint;
   solAvailable: bigint;
@@ -387,12 +384,8 @@ export async function distributorBalances(connection: Connection, payer: PublicK
   if (reward.kind === 'sol') return { rewardAvailable: sol, solAvailable: sol, sourceFrozen: false };
   const source = getAssociatedTokenAddressSync(new PublicKey(reward.mint), payer, true, new PublicKey(reward.programId));
   const info = await connection.getAccountInfo(source);
-  const valid = info !== null && info.data.length > TOKEN_ACCOUNT_STATE_OFFSET;
-  return {
-    rewardAvailable: valid ? info.data.readBigUInt64LE(64) : 0n,
-    solAvailable: sol,
-    sourceFrozen: valid && info.data[TOKEN_ACCOUNT_STATE_OFFSET] === FROZEN,
-  };
+  const account = info ? decodeTokenAccount(info.data) : null;
+  return { rewardAvailable: account?.amount ?? 0n, solAvailable: sol, sourceFrozen: account?.frozen ?? false };
 }
 
 async function recentPriorityFee(connection: Connection, cap: number): Promise<number> {

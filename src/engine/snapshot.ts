@@ -16,6 +16,7 @@
  * (curve checks, sorting) pauses every few milliseconds, so a million-holder snapshot never holds
  * the event loop for long.
  */
+import { TOKEN_ACCOUNT } from './token-account.js';
 import { msg } from '../i18n/message.js';
 import type { Connection, GetProgramAccountsFilter } from '@solana/web3.js';
 import type Keyv from 'keyv';
@@ -30,10 +31,10 @@ import type { Holder, Snapshot, SnapshotFilters, TokenProgram } from './types.js
 import { PAUSE_EVERY, runNow, runSliced, type Work } from './work.js';
 
 /** Legacy token account size; Token-2022 accounts with extensions are larger, so they get no size filter. */
-const LEGACY_ACCOUNT_SIZE = 165;
+const LEGACY_ACCOUNT_SIZE = TOKEN_ACCOUNT.size;
 /** owner (32 bytes at offset 32) + amount (u64 LE at offset 64): all a snapshot needs of each account. */
-const OWNER_AND_AMOUNT = { offset: 32, length: 40 };
-const OWNER_OFFSET = 32;
+const OWNER_AND_AMOUNT = { offset: TOKEN_ACCOUNT.ownerOffset, length: 40 };
+const OWNER_OFFSET = TOKEN_ACCOUNT.ownerOffset;
 const DEFAULT_TTL_MS = 5 * 60_000;
 /**
  * Accounts one getProgramAccounts answer may carry before the query is split: 10,000 accounts are

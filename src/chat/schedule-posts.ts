@@ -15,6 +15,7 @@ import type { Occurrence, Schedule } from '../schedule/book.js';
 import { describeCadence, localTime, nextOccurrence } from '../schedule/cadence.js';
 import type { ScheduleNotifier } from '../schedule/scheduler.js';
 import { channelPosts } from './channel-posts.js';
+import { channelLocale } from './languages.js';
 import { chatRuntime } from './runtime.js';
 import { confirmCommand, renderPreview, rewardAmount } from './format.js';
 import type { ChatRef, CommandReply } from './types.js';
@@ -73,7 +74,7 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
         text: [
           `${header(schedule, occurrence)} needs an operator: ${reason}.`,
           ...missedNote(schedule, occurrence),
-          renderPreview(preview, translator(app.config.language)),
+          renderPreview(preview, translator(channelLocale(app.config, app.config.channels.operators))),
           ...lookupNote(occurrence),
           `Or skip this occurrence: /schedule skip id:${plan.id}. If nobody confirms it before the plan expires, it is skipped.`,
         ].join('\n'),

@@ -6,22 +6,19 @@
  * (src/time/cron.ts).
  */
 
+/** Numeric date and 24-hour time: what both formatters read. */
+const DATE_TIME: Intl.DateTimeFormatOptions = { hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' };
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
+/** Formatters are costly to make: one per zone and kind, kept. */
+function formatter(timeZone: string, kind: 'parts' | 'label' = 'parts'): Intl.DateTimeFormat {
+  const key = `${kind} ${timeZone}`;
+  let f = formatters.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
+    const extra: Intl.DateTimeFormatOptions = kind === 'parts' ? { second: '2-digit' } : { weekday: 'short', timeZoneName: 'short' };
+    f = new Intl.DateTimeFormat('en-US', { timeZone, ...DATE_TIME, ...extra });
+    formatters.set(key, f);
   }
   return f;
 }
@@ -127,17 +124,7 @@ export function zoneName(timeZone: string): string | null {
 
 /** "Sun 2026-03-29 03:00 GMT+2 (Europe/Berlin)": an instant as the zone reads it. */
 export function localTime(ms: number, tz: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    weekday: 'short',
-    timeZoneName: 'short',
-  }).formatToParts(ms);
+  const parts = formatter(tz, 'label').formatToParts(ms);
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('weekday')} ${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${get('timeZoneName')} (${tz})`;
 }

@@ -13,6 +13,7 @@
  * A platform failure is logged and the message simply stops updating: it never reaches the engine,
  * which does not know chat exists (DESIGN.md "States": events leave the engine, chat subscribes).
  */
+import { Mutex } from 'async-mutex';
 import type { Logger } from 'pino';
 import type { ChatServices } from './services.js';
 import { isTributaryError } from '../engine/errors.js';
@@ -257,7 +258,8 @@ class Follower {
   private lastAt = 0;
   private pending: string | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  /** Edits of the message, one at a time in the order they were asked for. */
+  private readonly edits = new Mutex();
   private finishing = false;
   private readonly symbol: string;
 
@@ -291,8 +293,8 @@ class Follower {
     this.finishing = true;
     this.clearTimer();
     this.pending = null;
-    this.chain = this.chain
-      .then(async () => {
+    void this.edits
+      .runExclusive(async () => {
         // The summary and its report travel with the event (engine/events.ts).
         const name = csvFileName(event.distributionId);
         const files: ReplyFile[] = [{ name, bytes: new TextEncoder().encode(event.csv), contentType: 'text/csv' }];
@@ -314,7 +316,7 @@ class Follower {
   abandon(): void {
     this.finishing = true;
     this.clearTimer();
-    void this.chain.finally(() => this.resolveDone());
+    void this.edits.waitForUnlock().then(() => this.resolveDone());
   }
 
   private schedule(): void {
@@ -331,8 +333,8 @@ class Follower {
     if (text === null || text === this.lastText || this.finishing) return;
     this.lastText = text;
     this.lastAt = Date.now();
-    this.chain = this.chain
-      .then(async () => {
+    void this.edits
+      .runExclusive(async () => {
         await this.surface.update(text);
         await this.remember();
       })

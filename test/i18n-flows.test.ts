@@ -115,7 +115,7 @@ describe('in Japanese on Discord', () => {
     expectJapanese(rewards);
 
     const help = (await ask('help', 'bob')).current.content;
-    expect(help).toMatch(/^このチャットでのあなたの役割はホルダーです。 実行できるコマンド:/);
+    expect(help).toMatch(/^このチャットでのあなたの役割はホルダーです。実行できるコマンド:/);
     expectJapanese(help);
   });
 

@@ -75,7 +75,7 @@ export function renderPreview(preview: PlanPreview, t: Translator): string {
     t('preview.transactions', { transactions: preview.transactions, fees: lamportsParam(preview.feeLamports), rent: lamportsParam(preview.rentLamports), accounts: preview.newAccounts }),
     t('preview.duration', { duration: durationParam(preview.estimatedSeconds) }),
     simulation,
-    t('preview.holds', { balances: holds.map((h) => renderParam(t.locale, h)).join(', ') }),
+    t('preview.holds', { balances: holds.map((h) => renderParam(t.locale, h)).join(listSeparator(t, ', ')) }),
     t('preview.risks'),
     ...risks,
     t('preview.expires', { minutes }),
@@ -83,9 +83,13 @@ export function renderPreview(preview: PlanPreview, t: Translator): string {
   ].join('\n');
 }
 
-/** Items of a list inside a sentence: ", " in English, "、" in Japanese. */
+/** Between the items of a list inside a sentence: `english` (", ") in English, the catalogue's ("、") elsewhere. */
+function listSeparator(t: Translator, english: string): string {
+  return t.locale === 'en' ? english : t('unit.listSeparator');
+}
+
 function listJoin(t: Translator, items: readonly Message[], english: string): string {
-  return items.map((m) => t.say(m)).join(t.locale === 'en' ? english : t('unit.listSeparator'));
+  return items.map((m) => t.say(m)).join(listSeparator(t, english));
 }
 
 /** A preview's risk, as the catalogue words it. */

@@ -116,7 +116,7 @@ export const ja = {
   },
   summary: {
     counts: '{{bar}} {{recipients}} 人中 {{paid}} 人に支払済み · 失敗 {{failed}} 人',
-    rate: '成功率 {{rate}} · {{planned}} {{symbol}} 中 {{paid}} を {{duration}} で支払いました · トランザクション {{transactions}} 件',
+    rate: '成功率 {{rate}} · {{planned}} {{symbol}} 中 {{paid}} を {{duration}}で支払いました · トランザクション {{transactions}} 件',
     retry: '失敗した分を再送するには: /distribute retry id:{{id}}',
     report: 'レポート: {{file}}',
   },
@@ -285,7 +285,7 @@ export const ja = {
       unlinked: '{{address}} のリンクを解除しました。',
     },
     help: {
-      title: '{{role}} 実行できるコマンド:',
+      title: '{{role}}実行できるコマンド:',
       options: 'オプションは name:value の形で指定します。空白を含む値は引用符で囲んでください: name:"two words"',
     },
     language: {

@@ -95,7 +95,7 @@ describe('takeSnapshot', () => {
     const refreshed = await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 60_000, refresh: true });
     expect(requests('getProgramAccounts')).toBe(4);
     // The refreshed snapshot replaced the cached one.
-    expect((await takeSnapshot(connection, net.scenario.baseMint, { cache })).takenAt).toBe(refreshed.takenAt);
+    expect((await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 300_000 })).takenAt).toBe(refreshed.takenAt);
     expect(requests('getProgramAccounts')).toBe(4);
 
     await takeSnapshot(connection, net.scenario.baseMint2022, { cache, ttlMs: 30 });
@@ -110,8 +110,8 @@ describe('takeSnapshot', () => {
 
   it('keeps amounts exact through the cache', async () => {
     const cache = new Keyv();
-    await takeSnapshot(connection, net.scenario.baseMint, { cache });
-    const cached = await takeSnapshot(connection, net.scenario.baseMint, { cache });
+    await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 300_000 });
+    const cached = await takeSnapshot(connection, net.scenario.baseMint, { cache, ttlMs: 300_000 });
     expect(cached.holders.toArray()).toEqual(expectedHolders(net.scenario.holders));
     expect(typeof cached.totalAmount).toBe('bigint');
   });
@@ -139,7 +139,7 @@ describe('takeSnapshot', () => {
 
   it('refuses a malformed address without asking the chain', async () => {
     net.server.resetStats();
-    const e = await rejection(takeSnapshot(connection, 'not-a-mint', { cache: new Keyv() }));
+    const e = await rejection(takeSnapshot(connection, 'not-a-mint', { cache: new Keyv(), ttlMs: 300_000 }));
     expect(e.code).toBe('INVALID_ADDRESS');
     expect(e.userMessage).toContain('"not-a-mint"');
     expect(net.server.stats().requestsByMethod).toEqual({});

@@ -35,7 +35,6 @@ const LEGACY_ACCOUNT_SIZE = TOKEN_ACCOUNT.size;
 /** owner (32 bytes at offset 32) + amount (u64 LE at offset 64): all a snapshot needs of each account. */
 const OWNER_AND_AMOUNT = { offset: TOKEN_ACCOUNT.ownerOffset, length: 40 };
 const OWNER_OFFSET = TOKEN_ACCOUNT.ownerOffset;
-const DEFAULT_TTL_MS = 5 * 60_000;
 /**
  * Accounts one getProgramAccounts answer may carry before the query is split: 10,000 accounts are
  * about 2.3 MB of JSON, which web3.js parses in one go (20-40 ms here): more would hold the event
@@ -48,11 +47,16 @@ const PARTS_IN_FLIGHT = 4;
 /** Where holder lists come from: `getProgramAccounts` (any RPC node that serves it) or `das` (getTokenAccounts). */
 export type SnapshotSource = 'getProgramAccounts' | 'das';
 
-export interface SnapshotOptions {
-  /** Where snapshots are kept between commands; without one, every call reads the chain. */
-  cache?: Keyv;
-  /** How long a cached snapshot is reused. Default 5 minutes: a preview and its confirmation see one snapshot. */
-  ttlMs?: number;
+/**
+ * Where snapshots are kept between commands, and how long one is reused (config cache.snapshotTtlMs,
+ * the one place for its default: a preview and its confirmation see one snapshot); without a cache,
+ * every call reads the chain.
+ */
+export type SnapshotCacheOptions = { cache: Keyv; ttlMs: number } | { cache?: undefined; ttlMs?: number };
+
+export type SnapshotOptions = SnapshotCacheOptions & SnapshotReadOptions;
+
+export interface SnapshotReadOptions {
   /** Read the chain even when a cached snapshot exists, and cache the new one. Default false. */
   refresh?: boolean;
   /** Told whether the cache answered, for metrics and the "snapshot from N s ago" line. */
@@ -77,9 +81,9 @@ export interface SnapshotOptions {
 export async function takeSnapshot(connection: Connection, mint: string, opts: SnapshotOptions = {}): Promise<Snapshot> {
   // Validate before the cache is asked, so a typo never costs a request nor hits a stale entry.
   const address = parseAddress(mint, 'token').toBase58();
-  const ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
+  const { ttlMs } = opts;
   // Keyv reads a TTL of 0 as "keep forever": a config typo must not freeze a holder list.
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`snapshot ttlMs must be a positive number of milliseconds, got ${ttlMs}`);
+  if (opts.cache && (!Number.isFinite(ttlMs) || (ttlMs as number) <= 0)) throw new RangeError(`snapshot ttlMs must be a positive number of milliseconds, got ${ttlMs}`);
   if (opts.cache && !opts.refresh) {
     const cached = await readCache(opts.cache, address);
     opts.onCacheResult?.(cached !== null);
@@ -108,7 +112,7 @@ export async function takeSnapshot(connection: Connection, mint: string, opts: S
     holders,
     totalAmount: holders.totalAmount(),
   };
-  if (opts.cache) await writeCache(opts.cache, snapshot, ttlMs);
+  if (opts.cache) await writeCache(opts.cache, snapshot, opts.ttlMs);
   return snapshot;
 }
 

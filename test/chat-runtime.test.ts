@@ -2,6 +2,7 @@
  * The command runtime without a chain: loading command files, role preconditions, errors, the audit
  * log, buttons, and the progress message's pacing. The platform tests run the same over the chain.
  */
+import { defaultConfig } from '../src/config/index.js';
 import { msg } from '../src/i18n/index.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -284,7 +285,7 @@ describe('alerts and reports', () => {
 describe('audit log', () => {
   it('keeps who did what and when, newest first', async () => {
     // The clock agrees with the entries' times: entries older than the retention are not kept.
-    const audit = new AuditLog(new Keyv(), { now: () => 2 });
+    const audit = new AuditLog(new Keyv(), { retentionMs: defaultConfig().audit.retentionDays * 86_400_000, now: () => 2 });
     const actor = { platform: 'discord', userId: '1', name: 'alice' };
     await Promise.all([
       audit.record({ at: 1, actor, role: 'operator', chat: { platform: 'discord', id: 'c' }, action: 'distribute preview', outcome: 'done', planId: 'p1' }),

@@ -4,6 +4,7 @@
  * (a member's press is refused by the role check), confirmed by an operator who was not shown it in
  * person, paid on the local chain over real JSON-RPC, its progress followed in the group.
  */
+import { defaultConfig } from '../src/config/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ describe('a schedule on Telegram', () => {
     const clock = { now: Date.parse('2027-03-01T08:00:00Z') };
     const logger = pino({ level: 'silent' });
     const book = ScheduleBook.of(store);
-    const scheduler = new Scheduler({ book, service: chat.app.engine.service, notify: scheduleNotifier(chat.app, logger), logger, now: () => clock.now, holder: processHolder() });
+    const scheduler = new Scheduler({ book, service: chat.app.engine.service, notify: scheduleNotifier(chat.app, logger), logger, now: () => clock.now, checkIntervalMs: defaultConfig().schedules.checkIntervalMs, holder: processHolder() });
     chat.app.schedules = { book, scheduler };
     const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo });
     cleanups.push(() => bot.stop());

@@ -37,15 +37,14 @@ export interface AuditEntry {
 
 const INDEX = 'index:recent';
 const INDEX_SIZE = 1_000;
-const DAY_MS = 86_400_000;
 
 /** Longest option value kept, in characters; longer ones are cut and say how long they were. */
 export const AUDIT_VALUE_MAX = 200;
 const PLAN_ID_MAX = 64;
 
 export interface AuditLogOptions {
-  /** How long an entry is kept. Default 90 days (config `audit.retentionDays`). */
-  retentionMs?: number;
+  /** How long an entry is kept (config `audit.retentionDays`). */
+  retentionMs: number;
   /** Clock for tests. Default Date.now. */
   now?: () => number;
 }
@@ -58,9 +57,9 @@ export class AuditLog {
 
   constructor(
     private readonly kv: Keyv,
-    opts: AuditLogOptions = {},
+    opts: AuditLogOptions,
   ) {
-    this.retentionMs = opts.retentionMs ?? 90 * DAY_MS;
+    this.retentionMs = opts.retentionMs;
     this.now = opts.now ?? Date.now;
   }
 

@@ -50,8 +50,8 @@ export interface SchedulerOptions {
   logger: Logger;
   /** The scheduler's clock. Default Date.now. */
   now?: () => number;
-  /** How often occurrences are looked for. Default 15000 ms (config schedules.checkIntervalMs). */
-  checkIntervalMs?: number;
+  /** How often occurrences are looked for (config schedules.checkIntervalMs). */
+  checkIntervalMs: number;
   /** This process, as occurrence records name it. */
   holder: { instance: string; host: string; pid: number };
   /** Schedules' address lookup tables: each check deactivates and closes those of deleted schedules. */
@@ -98,7 +98,7 @@ export class Scheduler {
   async start(): Promise<void> {
     await this.check();
     if (!this.timer) {
-      this.timer = setInterval(() => void this.check(), this.opts.checkIntervalMs ?? 15_000);
+      this.timer = setInterval(() => void this.check(), this.opts.checkIntervalMs);
       this.timer.unref();
     }
   }
@@ -158,7 +158,7 @@ export class Scheduler {
       const floor = Math.max(cursor.at ?? Number.NEGATIVE_INFINITY, schedule.from);
       if (latest === null || latest <= floor) continue;
       const missed = occurrencesBetween(schedule.cadence, floor, latest);
-      const late = now - latest > 2 * (this.opts.checkIntervalMs ?? 15_000) + 60_000;
+      const late = now - latest > 2 * this.opts.checkIntervalMs + 60_000;
       const fired = await this.fire(schedule, latest, missed.count > 0 || late ? 'missed' : 'schedule', missed.count > 0 ? { count: missed.count, first: missed.first as number } : null);
       if (fired) report.fired.push(fired);
     }

@@ -31,6 +31,8 @@ export interface Details {
   baseline?: BaselineResult;
   console?: ConsoleLoadResult;
   cli?: CliLatencyResult;
+  /** Set when the CLI figures came from an `--only cli` run of their own. */
+  cliRun?: RunMeta;
   idle?: IdleVariantResult[];
   /** Snapshot and preview of bulk-seeded tokens, one row per size. */
   previewScale?: PreviewScaleRow[];
@@ -229,10 +231,11 @@ export function renderResults(results: Results, d: Details, notes: string): stri
 
   if (d.cli) {
     const c = d.cli;
-    out.push('## Command-line processes', '', `Spawn to exit, ${c.runs} interleaved rounds after one warm-up, medians (ms): node -e 0 ${fmt(c.nodeStartupMs, 1)}; tributary --help ${fmt(c.helpMs, 1)} (${c.helpNodeMs !== undefined ? 'no Node process: see below' : `node + ${fmt(c.helpMs - c.nodeStartupMs, 1)}`}); tributary config show ${fmt(c.configShowMs, 1)} (node + ${fmt(c.configShowMs - c.nodeStartupMs, 1)}).`, '');
+    out.push('## Command-line processes', '', `Spawn to exit, ${c.runs} interleaved rounds after one warm-up, medians (ms): node -e 0 ${fmt(c.nodeStartupMs, 1)}; tributary --help ${fmt(c.helpMs, 1)} (${c.helpNodeMs !== undefined ? 'no Node process: see below' : `node + ${fmt(c.helpMs - c.nodeStartupMs, 1)}`}); tributary config show ${fmt(c.configShowMs, 1)} (${c.helpNodeMs !== undefined ? 'no Node process: see below' : `node + ${fmt(c.configShowMs - c.nodeStartupMs, 1)}`}).`, '');
+    if (d.cliRun) out.push(`Measured by \`${d.cliRun.command}\` on ${d.cliRun.date}, commit ${d.cliRun.commit}, load average ${d.cliRun.loadAverage.join(' / ')} at start and ${d.cliRun.loadAverageEnd.join(' / ')} at the end.`, '');
     if (c.helpNodeMs !== undefined && c.configShowOverridesMs !== undefined) {
       out.push(
-        `\`tributary\` is ${c.command ?? 'the installed bin'}. A bare \`--help\` is printed from help.txt (commander's own output, written by the build) without starting Node; \`node dist/src/cli/main.js --help\`, the program itself, takes ${fmt(c.helpNodeMs, 1)} (node + ${fmt(c.helpNodeMs - c.nodeStartupMs, 1)}). \`config show\` with nothing overriding a default prints the defaults the build took from the zod schema, without loading zod; with a config file (TRIBUTARY_CONFIG), SOLANA_RPC_URL and TRIBUTARY_DATA_DIR set it loads and validates them and takes ${fmt(c.configShowOverridesMs, 1)} (node + ${fmt(c.configShowOverridesMs - c.nodeStartupMs, 1)}).`,
+        `\`tributary\` is ${c.command ?? 'the installed bin'}. A bare \`--help\` is printed from help.txt (commander's own output, written by the build) without starting Node; \`node dist/src/cli/main.js --help\`, the program itself, takes ${fmt(c.helpNodeMs, 1)} (node + ${fmt(c.helpNodeMs - c.nodeStartupMs, 1)}). \`config show\` with nothing overriding a default is printed by the launcher from config-defaults.json (the defaults the build took from the zod schema) without starting Node; with a config file (TRIBUTARY_CONFIG), SOLANA_RPC_URL and TRIBUTARY_DATA_DIR set it loads and validates them and takes ${fmt(c.configShowOverridesMs, 1)} (node + ${fmt(c.configShowOverridesMs - c.nodeStartupMs, 1)}).`,
         '',
       );
     }

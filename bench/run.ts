@@ -17,7 +17,7 @@ import { build, REPO_ROOT, startFlags, type Runtime } from './lib/runtime.js';
 import { median, round } from './lib/stats.js';
 import { renderResults, type Details, type RunMeta } from './report.js';
 import { runBaseline } from './scenarios/baseline.js';
-import { benchCliLatency } from './scenarios/cli-latency.js';
+import { benchCliLatency, type CliLatencyResult } from './scenarios/cli-latency.js';
 import { benchBulkDistribution, benchConsole, benchIdleVariants, benchLarge, benchLargeWithFlags, benchSmall, benchThrottled } from './scenarios/engine.js';
 import { benchDiscordPreview } from './scenarios/discord.js';
 import { benchRecurring } from './scenarios/recurring.js';
@@ -50,7 +50,7 @@ export const PREVIEW_SCALE_SIZES = { full: [10_000, 100_000, 1_000_000], quick: 
 export const COMMUNITY_SIZES = { full: { distribution: 100_000, discord: 10_000 }, quick: { distribution: 500, discord: 500 } } as const;
 
 /** Parts `--only` runs (comma-separated), merged into the results already in the output folder. */
-const ONLY_PARTS = ['preview-scale', 'distribution-100k', 'discord-10k', 'recurring-10k'] as const;
+const ONLY_PARTS = ['preview-scale', 'distribution-100k', 'discord-10k', 'recurring-10k', 'cli'] as const;
 
 /** Holders of the repeat-distribution scenario (legacy vs lookup tables, throttled). */
 export const RECURRING_SIZES = { full: 10_000, quick: 300 } as const;
@@ -124,9 +124,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
     idle_rss_mb: round((d.idle[0] ?? { idleRssMb: Number.NaN }).idleRssMb, 1),
     peak_rss_mb_10k: round(d.large.distribution.maxRssMb, 1),
     rewards_p95_ms_under_load: round(d.console.rewardsP95Ms, 1),
-    help_ms: round(d.cli.helpMs, 1),
-    config_show_ms: round(d.cli.configShowMs, 1),
-    node_startup_ms: round(d.cli.nodeStartupMs, 1),
+    ...cliResults(d.cli),
     ...previewScaleResults(d),
     ...communityResults(d),
     ...recurringResults(d),
@@ -197,6 +195,10 @@ function recurringResults(d: Details): Results {
   };
 }
 
+function cliResults(c: CliLatencyResult): Results {
+  return { help_ms: round(c.helpMs, 1), config_show_ms: round(c.configShowMs, 1), node_startup_ms: round(c.nodeStartupMs, 1) };
+}
+
 function communityResults(d: Details): Results {
   const out: Results = {};
   const dist = d.bulkDistribution?.distribution;
@@ -226,8 +228,8 @@ function previewScaleResults(d: Details): Results {
 }
 
 /**
- * `npm run bench -- --only preview-scale,distribution-100k,discord-10k,recurring-10k [--sizes 10000,100000,1000000]`:
- * only those large-community parts (`--sizes` is the preview scale's), merged into the results.json,
+ * `npm run bench -- --only preview-scale,distribution-100k,discord-10k,recurring-10k,cli [--sizes 10000,100000,1000000]`:
+ * only those parts (the large-community ones, or the command-line processes) (`--sizes` is the preview scale's), merged into the results.json,
  * details.json and RESULTS.md already in the output folder (the other figures keep the run they
  * came from, whose date and commit RESULTS.md shows).
  */
@@ -265,6 +267,14 @@ export async function runOnly(opts: BenchOptions, parts: readonly OnlyPart[], si
   if (parts.includes('recurring-10k')) {
     await measureRecurring(opts, here, command);
     details.recurring = here.recurring;
+  }
+  if (parts.includes('cli')) {
+    const startLoad = loadavg().map((x) => round(x, 2));
+    const runs = SIZES[opts.quick ? 'quick' : 'full'].cliRuns;
+    opts.log(`CLI processes: node -e 0, tributary --help, tributary config show x ${runs}`);
+    details.cli = benchCliLatency(opts.runtime, runs, opts.prototypes ? bundleCli() : null);
+    details.cliRun = runMeta(here, command, startLoad);
+    Object.assign(results, cliResults(details.cli));
   }
   Object.assign(results, communityResults(details), recurringResults(details));
   mkdirSync(opts.outDir, { recursive: true });

@@ -4,7 +4,7 @@ import type Keyv from 'keyv';
 import type { EngineEventBus, ProgressEvent } from '../engine/events.js';
 import { compare, evaluateRule, unitOf, type RunningDistribution } from './alert-eval.js';
 import type { MinuteBucket } from './bucket.js';
-import type { AlertRule, Operator, Severity, Target } from './config.js';
+import { MONITOR_DEFAULTS, type AlertRule, type Operator, type Severity, type Target } from './config.js';
 import { OPERATOR_TEXT, formatValue } from './format.js';
 import { errorDetail, silentLogger, type MonitorLogger } from './logger.js';
 import type { OpsNotifier } from './notifier.js';
@@ -84,8 +84,8 @@ export class AlertManager {
     this.rules = options.rules;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
-    this.evaluationIntervalMs = options.evaluationIntervalMs ?? 5_000;
-    this.reminderIntervalMs = options.reminderIntervalMs ?? 60 * MINUTE_MS;
+    this.evaluationIntervalMs = options.evaluationIntervalMs ?? MONITOR_DEFAULTS.evaluationIntervalMs;
+    this.reminderIntervalMs = options.reminderIntervalMs ?? MONITOR_DEFAULTS.reminderIntervalMs;
   }
 
   /** Loads the saved active alerts and starts the evaluation loop (an unref'd timer). */

@@ -1,3 +1,4 @@
+import { MONITOR_DEFAULTS } from './config.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { msg, type Message } from '../i18n/message.js';
@@ -73,7 +74,7 @@ export async function renderDayChart(report: DailyReport, say: (m: Message) => s
   ensureFont();
   const width = options.width ?? 960;
   const height = options.height ?? 540;
-  const target = options.latencyTargetMs ?? 1_000;
+  const target = options.latencyTargetMs ?? MONITOR_DEFAULTS.report.recommend.latencyP95Ms;
   const img = PImage.make(width, height);
   const ctx = img.getContext('2d');
 

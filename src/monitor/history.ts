@@ -1,3 +1,4 @@
+import { MONITOR_DEFAULTS } from './config.js';
 import { Mutex } from 'async-mutex';
 import type Keyv from 'keyv';
 import { emptyBucket, mergeBucket, type MinuteBucket } from './bucket.js';
@@ -58,8 +59,8 @@ export class MetricHistory {
     private readonly store: Keyv,
     options: HistoryOptions = {},
   ) {
-    this.retentionDays = options.retentionDays ?? 8;
-    this.flushIntervalMs = options.flushIntervalMs ?? MINUTE_MS;
+    this.retentionDays = options.retentionDays ?? MONITOR_DEFAULTS.history.retentionDays;
+    this.flushIntervalMs = options.flushIntervalMs ?? MONITOR_DEFAULTS.history.flushIntervalMs;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
   }

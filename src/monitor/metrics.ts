@@ -1,3 +1,4 @@
+import { MONITOR_DEFAULTS } from './config.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { successRate, type CompletedEvent, type EngineEventBus, type ProgressEvent, type SnapshotEvent, type TransactionEvent } from '../engine/events.js';
@@ -66,10 +67,10 @@ const DURATION_BUCKETS_S = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'cancelled', 'expired']);
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
-  const prefix = options.prefix ?? 'tributary_';
+  const prefix = options.prefix ?? MONITOR_DEFAULTS.metrics.prefix;
   const registry = new Registry();
   const registers = [registry];
-  if (options.collectDefault ?? true) collectDefaultMetrics({ register: registry, prefix });
+  if (options.collectDefault ?? MONITOR_DEFAULTS.metrics.collectDefault) collectDefaultMetrics({ register: registry, prefix });
 
   const counter = <T extends string>(name: string, help: string, labelNames: readonly T[] = []) =>
     new Counter<T>({ name: prefix + name, help, labelNames, registers });
@@ -78,7 +79,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const histogram = <T extends string>(name: string, help: string, buckets: number[], labelNames: readonly T[] = []) =>
     new Histogram<T>({ name: prefix + name, help, labelNames, buckets, registers });
 
-  const loop = monitorEventLoopDelay({ resolution: options.eventLoopResolutionMs ?? 20 });
+  const loop = monitorEventLoopDelay({ resolution: options.eventLoopResolutionMs ?? MONITOR_DEFAULTS.metrics.eventLoopResolutionMs });
   loop.enable();
 
   const m: Omit<Metrics, 'setQueueDepth' | 'observeQueueWait' | 'observeCommand' | 'recordCache' | 'setDistributorSol' | 'bindEngine' | 'bindRpc' | 'stop'> = {

@@ -1,3 +1,4 @@
+import { MONITOR_DEFAULTS } from './config.js';
 import type { CompletedEvent, EngineEventBus, ProgressEvent, SnapshotEvent, TransactionEvent } from '../engine/events.js';
 import type { RpcCallEvent, RpcEventBus } from '../solana/rpc-events.js';
 import { addAmount } from './bucket.js';
@@ -60,8 +61,8 @@ export class HistoryRecorder {
   ) {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
-    this.sampleIntervalMs = options.sampleIntervalMs ?? 5_000;
-    this.sampler = options.sampleProcess === false ? undefined : new ProcessSampler(options.eventLoopResolutionMs ?? 20);
+    this.sampleIntervalMs = options.sampleIntervalMs ?? MONITOR_DEFAULTS.history.sampleIntervalMs;
+    this.sampler = options.sampleProcess === false ? undefined : new ProcessSampler(options.eventLoopResolutionMs ?? MONITOR_DEFAULTS.metrics.eventLoopResolutionMs);
     this.lastAccrual = this.now();
   }
 

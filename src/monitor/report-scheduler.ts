@@ -1,5 +1,5 @@
 import type Keyv from 'keyv';
-import type { Target } from './config.js';
+import { MONITOR_DEFAULTS, type Target } from './config.js';
 import { errorDetail, silentLogger, type MonitorLogger } from './logger.js';
 import type { OpsFile, OpsMessage, OpsNotifier } from './notifier.js';
 import { buildDailyReport, reportLines, type DailyReport, type RangeSource, type ReportOptions } from './report.js';
@@ -61,7 +61,7 @@ export class ReportScheduler {
     await this.check();
     this.job ??= new Cron(this.posting.cron, { timezone: this.posting.tz, mode: '5-part', unref: true }, () => void this.check());
     if (!this.timer) {
-      this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs ?? 30_000);
+      this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs ?? MONITOR_DEFAULTS.report.checkIntervalMs);
       this.timer.unref();
     }
   }

@@ -1,3 +1,4 @@
+import { MONITOR_DEFAULTS } from './config.js';
 import { shortAddress } from '../engine/address.js';
 import { successRate } from '../engine/events.js';
 import { DEFAULT_LOCALE, formatMoney } from '../i18n/index.js';
@@ -99,7 +100,7 @@ export async function buildDailyReport(source: RangeSource, options: ReportOptio
 /** The report of a set of buckets; exported for tests and for "today so far". */
 export function summarise(buckets: readonly MinuteBucket[], options: ReportOptions, start: number, end: number): DailyReport {
   const total = sumBuckets(buckets);
-  const target = options.successRateTarget ?? 0.95;
+  const target = options.successRateTarget ?? MONITOR_DEFAULTS.report.successRateTarget;
   const settled = total.recipients.paid + total.recipients.failed;
   const latency = total.rpc.latency;
   const runningSeconds = total.distributions.runningMs / 1000;
@@ -206,9 +207,10 @@ function hourly(buckets: readonly MinuteBucket[], start: number, end: number, ti
 
 function recommend(r: DailyReport, limits: NonNullable<ReportOptions['recommend']>): Recommendation[] {
   const out: Recommendation[] = [];
-  const cpuLimit = limits.cpuAvgPercent ?? 70;
-  const memLimit = limits.memoryGrowthPercent ?? 10;
-  const latencyLimit = limits.latencyP95Ms ?? 1_000;
+  const { recommend: defaults } = MONITOR_DEFAULTS.report;
+  const cpuLimit = limits.cpuAvgPercent ?? defaults.cpuAvgPercent;
+  const memLimit = limits.memoryGrowthPercent ?? defaults.memoryGrowthPercent;
+  const latencyLimit = limits.latencyP95Ms ?? defaults.latencyP95Ms;
 
   if (r.successRate !== null && r.successRate < r.successRateTarget) {
     out.push({

@@ -15,9 +15,15 @@ import type { MonitoringHandle } from '../monitor/handle.js';
 import type { ScheduleBook } from '../schedule/book.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 
+/** What chat may ask of the distribution service: its commands and questions, not recovery, roles or shutdown. */
+export type ChatDistributionService = Pick<
+  DistributionService,
+  'preview' | 'confirm' | 'pause' | 'resume' | 'cancel' | 'retryFailed' | 'status' | 'summary' | 'history' | 'exportCsv' | 'rewardsFor' | 'activeIds' | 'whenIdle'
+>;
+
 export interface EngineServices {
   /** Previews, confirms, runs and their status. */
-  service: DistributionService;
+  service: ChatDistributionService;
   /** Holders, the distributor's balances, the endpoint's health. */
   reads: ChainReads;
   /** The spending limits checked at every confirm (src/engine/guards.ts), or null. */

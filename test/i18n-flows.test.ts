@@ -18,6 +18,7 @@ import { ReportScheduler } from '../src/monitor/report-scheduler.js';
 import { runConsole } from '../src/platforms/console/run-console.js';
 import { startTelegram } from '../src/platforms/telegram/start-telegram.js';
 import { startChatApp, type ChatApp } from './helpers/chat-app.js';
+import { appOnLocalnet, startConsoleApp } from './helpers/app-config.js';
 import { answerTo, customIds, discordWorld } from './helpers/discord-world.js';
 import { progressEvent } from './helpers/events.js';
 import { recordingHistory } from './helpers/monitor.js';
@@ -291,4 +292,33 @@ describe('alerts and the daily report in a channel configured ja', () => {
     // The reports channel has no language of its own, and the configured default is English.
     expect(texts[2]).toMatch(/^📊 Daily report 2025-09-18 \(Asia\/Tokyo\)\n/);
   });
+});
+
+describe('alerts and the daily report on the console, LANG=ja_JP.UTF-8', () => {
+  it('prints the banner, an alert and the daily report in Japanese', async () => {
+    vi.stubEnv('LANG', 'ja_JP.UTF-8');
+    try {
+      const { config } = await appOnLocalnet({ holders: 6, seed: 11 }, cleanups, (): DeepPartial<Config> => ({
+        // Any RPC call makes the p95 latency rule fire: the app's own start-up reads are enough.
+        // Rules are overridden by id (src/monitor/config.ts); the output type holds them as a list.
+        monitor: { evaluationIntervalMs: 250, alerts: { rules: { rpc_latency_p95: { threshold: 0, minSamples: 1 } } } } as unknown as DeepPartial<Config>['monitor'],
+      }));
+      const c = await startConsoleApp(config, cleanups);
+      await c.waitFor(/^Tributary: チャットから行う Solana の報酬配布$/m);
+      c.type('/health');
+      const alert = await c.waitFor(/^\[alerts\] (🟠 重大度「中」のアラート \[[0-9a-f]{6}\] rpc_latency_p95\n[^]*?確認済みにするには: \/alerts ack id:[0-9a-f]{6})$/m);
+      expectJapanese(alert[1] as string);
+      const from = c.printed().length;
+      const monitoring = c.app.context.monitoring;
+      if (!monitoring) throw new Error('monitoring is off');
+      await monitoring.monitor.reports.post(monitoring.monitor.reports.today(), ['reports']);
+      const report = await c.waitFor(/^\[reports\] (📊 日次レポート [^\n]*\n[^]*?推奨事項[^\n]*)\n(\S+tributary-\S+\.png)$/m, from);
+      expectJapanese(report[1] as string);
+      expect(report[1]).toContain('RPC: リクエスト');
+      // The chart, with its Japanese labels, is saved beside the exports.
+      expect(report[2]).toMatch(/\.png$/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  }, 120_000);
 });

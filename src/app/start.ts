@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { renderOps } from '../chat/ops-text.js';
+import { renderOpsIn } from '../chat/ops-text.js';
 import { localeOf } from '../i18n/index.js';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -164,9 +164,11 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       finished = new Promise<void>(() => undefined);
     } else {
       const identity = { platform: 'console' as const, userId: userInfo().username, name: userInfo().username };
+      // The terminal has one reader: alerts and reports there are in the console's language.
+      const consoleLocale = localeOf(process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']) ?? config.language;
       monitoring.addNotifier('console', {
         async post(target, message) {
-          const { text, files } = await renderOps(message, context.config, target);
+          const { text, files } = await renderOpsIn(message, consoleLocale);
           const paths = files.map((f) => {
             const path = join(dataDir, 'exports', f.name);
             mkdirSync(join(dataDir, 'exports'), { recursive: true });
@@ -186,7 +188,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
           recovered,
           readOnly: engine.service.readOnly,
           metricsUrl: monitoring.monitor.http?.url ?? null,
-          locale: localeOf(process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']) ?? config.language,
+          locale: consoleLocale,
         }),
       );
       const { runConsole } = await import('../platforms/console/run-console.js');

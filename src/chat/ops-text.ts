@@ -16,12 +16,12 @@ export function opsText(message: Pick<OpsMessage, 'lines'>, locale: Locale): str
 }
 
 /** The text and every file of an ops message, in the target channel's language. */
-export async function renderOps(
-  message: OpsMessage,
-  config: Parameters<typeof opsLocale>[0],
-  target: OpsTarget,
-): Promise<{ text: string; files: NonNullable<OpsMessage['files']> }> {
-  const locale = opsLocale(config, target);
+export function renderOps(message: OpsMessage, config: Parameters<typeof opsLocale>[0], target: OpsTarget): Promise<{ text: string; files: NonNullable<OpsMessage['files']> }> {
+  return renderOpsIn(message, opsLocale(config, target));
+}
+
+/** The text and every file of an ops message in `locale` (the console's: one reader, at the terminal). */
+export async function renderOpsIn(message: OpsMessage, locale: Locale): Promise<{ text: string; files: NonNullable<OpsMessage['files']> }> {
   const localized = message.localizedFiles ? await message.localizedFiles((m) => say(locale, m), locale) : [];
   return { text: opsText(message, locale), files: [...(message.files ?? []), ...localized] };
 }

@@ -321,7 +321,7 @@ export const ja = {
       requests: 'RPC リクエスト: {{requests}} 件 · エラー {{errors}} 件 · レート制限 {{limited}} 件',
       queue: '待ち行列: 対話 {{interactive}} 件、一括 {{bulk}} 件',
       distributor: '配布元 {{address}}: {{sol}}',
-      token: '  {{mint}} を {{amount}}',
+      token: '  {{mint}}: {{amount}}',
       noBalances: '配布元 {{address}}: 現在残高を読み取れません（詳細はログにあります）',
       running: '実行中: {{ids}}',
       idle: '実行中: なし',

@@ -25,6 +25,7 @@ export const en = {
       expired: 'expired',
     },
     outcome: { paid: 'paid', failed: 'failed', pending: 'pending', 'in-flight': 'in-flight' },
+    roleName: { holder: 'holder', operator: 'operator', admin: 'admin' },
     role: { holder: 'You are a holder here.', operator: 'You are an operator here.', admin: 'You are an admin here.' },
   },
   banner: {
@@ -55,7 +56,7 @@ export const en = {
     internalShort: '✖ internal error; nothing more was done',
     moneyInDm: '✖ /{{command}} starts payments and runs in a server channel only, where others can see who confirmed what; nothing was done.',
     roleInDm:
-      '✖ /{{command}} is for {{role}}s. Your {{role}} role comes from a Discord server role, and server roles do not apply in direct messages: run it in the server (or an admin can list your user id under roles.{{role}}.discordUserIds).',
+      '✖ /{{command}} is for {{role}}s. Your {{role}} role comes from a Discord server role, and server roles do not apply in direct messages: run it in the server (or an admin can list your user id under roles.{{key}}.discordUserIds).',
     progressNotChannel: 'I cannot post the progress message in <#{{channel}}>: it is not a channel the bot can post in. Set channels.progress.discord to a text channel the bot may post in',
     progressUnreachable: 'I cannot reach the progress channel <#{{channel}}> ({{error}}). Set channels.progress.discord to a channel the bot can see, or give the bot access to it',
     progressPermissions_one:

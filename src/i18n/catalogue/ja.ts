@@ -26,6 +26,7 @@ export const ja = {
       expired: '期限切れ',
     },
     outcome: { paid: '支払済み', failed: '失敗', pending: '保留中', 'in-flight': '送信中' },
+    roleName: { holder: 'ホルダー', operator: 'オペレーター', admin: '管理者' },
     role: { holder: 'このチャットでのあなたの役割はホルダーです。', operator: 'このチャットでのあなたの役割はオペレーターです。', admin: 'このチャットでのあなたの役割は管理者です。' },
   },
   banner: {
@@ -56,7 +57,7 @@ export const ja = {
     internalShort: '✖ 内部エラーが発生しました。これ以上の処理は行っていません',
     moneyInDm: '✖ /{{command}} は支払いを開始するため、誰が何を確定したか他の人にも見えるサーバーのチャンネルでのみ実行できます。何も実行していません。',
     roleInDm:
-      '✖ /{{command}} は {{role}} 向けのコマンドです。あなたの {{role}} の役割は Discord サーバーのロールによるもので、サーバーのロールはダイレクトメッセージでは適用されません。サーバーで実行してください（または管理者が roles.{{role}}.discordUserIds にあなたのユーザー ID を登録できます）。',
+      '✖ /{{command}} は{{role}}向けのコマンドです。あなたの{{role}}の役割は Discord サーバーのロールによるもので、サーバーのロールはダイレクトメッセージでは適用されません。サーバーで実行してください（または管理者が roles.{{key}}.discordUserIds にあなたのユーザー ID を登録できます）。',
     progressNotChannel: '<#{{channel}}> に進捗メッセージを投稿できません。ボットが投稿できるチャンネルではありません。channels.progress.discord にボットが投稿できるテキストチャンネルを設定してください',
     progressUnreachable: '進捗チャンネル <#{{channel}}> にアクセスできません（{{error}}）。channels.progress.discord にボットが見られるチャンネルを設定するか、ボットにそのチャンネルへのアクセス権を与えてください',
     progressPermissions_other:

@@ -213,7 +213,7 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
     if (needed === null || !(await matchedByServerRole(interaction.user.id, needed))) return result;
     return {
       ...result,
-      reply: { ...result.reply, text: t(result.locale ?? config.language, 'reply.roleInDm', { command: result.command ?? '', role: needed }) },
+      reply: { ...result.reply, text: t(result.locale ?? config.language, 'reply.roleInDm', { command: result.command ?? '', role: msg(`unit.roleName.${needed}`), key: needed }) },
     };
   }
 

@@ -243,6 +243,8 @@ export async function runOnly(opts: BenchOptions, parts: readonly OnlyPart[], si
     details = { machine: machineInfo(REPO_ROOT), quick: opts.quick, runtime: opts.runtime, startFlags: startFlags(), sizes: {}, startedAt: Date.now() } as Details;
     results = {};
   }
+  const startDetails = JSON.stringify(details);
+  const startResults = JSON.stringify(results);
   if (opts.runtime === 'compiled') {
     opts.log('building src/ and bench/ with tsc into bench/out/dist ...');
     await build();
@@ -277,12 +279,39 @@ export async function runOnly(opts: BenchOptions, parts: readonly OnlyPart[], si
     Object.assign(results, cliResults(details.cli));
   }
   Object.assign(results, communityResults(details), recurringResults(details));
+  // Another --only run may have written the files while this one measured: only the parts this run
+  // measured replace what is there now.
+  const latest = readOutput(opts.outDir);
+  if (latest) {
+    for (const key of changedKeys(startDetails, details)) (latest.details as unknown as Record<string, unknown>)[key] = (details as unknown as Record<string, unknown>)[key];
+    for (const key of changedKeys(startResults, results)) (latest.results as Record<string, unknown>)[key] = (results as Record<string, unknown>)[key];
+    details = latest.details;
+    results = latest.results;
+  }
   mkdirSync(opts.outDir, { recursive: true });
   const ordered = Object.fromEntries(RESULT_KEYS.filter((k) => results[k] !== undefined).map((k) => [k, results[k]]));
   writeFileSync(join(opts.outDir, 'results.json'), `${JSON.stringify(ordered, null, 2)}\n`);
   writeFileSync(join(opts.outDir, 'details.json'), `${JSON.stringify(details, null, 2)}\n`);
   writeFileSync(join(opts.outDir, 'RESULTS.md'), renderResults(results, details, readNotes()));
   opts.log(`wrote ${relative(REPO_ROOT, join(opts.outDir, 'results.json'))} and RESULTS.md`);
+}
+
+/** details.json and results.json as they are in `outDir` now; null if there are none. */
+function readOutput(outDir: string): { details: Details; results: Results } | null {
+  try {
+    return {
+      details: JSON.parse(readFileSync(join(outDir, 'details.json'), 'utf8')) as Details,
+      results: JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as Results,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Top-level keys of `now` that differ from the object serialized as `start`. */
+function changedKeys(start: string, now: object): string[] {
+  const before = JSON.parse(start) as Record<string, unknown>;
+  return Object.entries(now).filter(([k, v]) => JSON.stringify(before[k]) !== JSON.stringify(v)).map(([k]) => k);
 }
 
 /** Writes RESULTS.md again from the details.json and results.json of an earlier run (after editing NOTES.md). */

@@ -256,6 +256,13 @@ function recommend(r: DailyReport, limits: NonNullable<ReportOptions['recommend'
   return out;
 }
 
+/** A severity in the reader's words; one this version does not know is shown as recorded. */
+function severityOf(severity: string): Message | string {
+  return (SEVERITIES as readonly string[]).includes(severity) ? msg(`cmd.alerts.severity.${severity as (typeof SEVERITIES)[number]}`) : severity;
+}
+
+const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+
 /** "SOL", or a mint shortened to its first and last four characters. */
 export function rewardLabel(reward: string): string {
   return reward === 'SOL' ? reward : shortAddress(reward);
@@ -335,7 +342,7 @@ export function reportLines(r: DailyReport): Message[] {
   }
   lines.push(
     r.alerts.total > 0
-      ? msg('report.alerts', { total: r.alerts.total, rules: r.alerts.byRule.map((a) => `${a.ruleId} ${a.severity} ×${a.count}`).join(', ') })
+      ? msg('report.alerts', { total: r.alerts.total, rules: listParam(r.alerts.byRule.map((a) => msg('report.alertRule', { rule: a.ruleId, severity: severityOf(a.severity), count: a.count }))) })
       : msg('report.noAlerts'),
   );
   const below = r.distributions.completedList.filter((d) => d.successRate < r.successRateTarget);

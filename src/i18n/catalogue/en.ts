@@ -213,6 +213,7 @@ export const en = {
     system: 'System: CPU avg {{cpu}}, peak {{peak}} · RSS peak {{rss}} · heap peak {{heap}} · loop lag p99 ≤ {{lag}}',
     systemGrowth: 'System: CPU avg {{cpu}}, peak {{peak}} · RSS peak {{rss}} · heap peak {{heap}} ({{growth}} over the day) · loop lag p99 ≤ {{lag}}',
     alerts: 'Alerts fired: {{total}} ({{rules}})',
+    alertRule: '{{rule}} {{severity}} ×{{count}}',
     noAlerts: 'Alerts fired: none',
     below: 'Below target: {{list}}',
     belowOne: '{{id}} {{rate}} ({{failed}} failed)',

@@ -211,6 +211,7 @@ export const ja = {
     system: 'システム: CPU 平均 {{cpu}}、最大 {{peak}} · RSS 最大 {{rss}} · ヒープ最大 {{heap}} · イベントループ遅延 p99 ≤ {{lag}}',
     systemGrowth: 'システム: CPU 平均 {{cpu}}、最大 {{peak}} · RSS 最大 {{rss}} · ヒープ最大 {{heap}}（1 日で {{growth}}）· イベントループ遅延 p99 ≤ {{lag}}',
     alerts: '発生したアラート: {{total}} 件（{{rules}}）',
+    alertRule: '{{rule}} {{severity}} ×{{count}}',
     noAlerts: '発生したアラート: なし',
     below: '目標未達: {{list}}',
     belowOne: '{{id}} {{rate}}（失敗 {{failed}} 人）',

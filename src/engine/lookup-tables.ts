@@ -433,7 +433,8 @@ export class LookupTables {
         if (set.tables.every((t) => t.state === 'gone')) {
           await this.write(lease, [{ key: `set:${id}`, value: { ...set, closedAt: Date.now() } }]);
           const returned = set.tables.reduce((sum, t) => sum + (t.returnedLamports ?? 0), 0);
-          done.setsClosed.push({ id, tables: set.tables.filter((t) => t.returnedLamports !== undefined).length, returnedLamports: returned, ...(set.retiring?.place ? { place: set.retiring.place } : {}) });
+          // A set that never got a table (its creates did not land) has nothing to tell.
+          if (set.tables.some((t) => t.returnedLamports !== undefined)) done.setsClosed.push({ id, tables: set.tables.filter((t) => t.returnedLamports !== undefined).length, returnedLamports: returned, ...(set.retiring?.place ? { place: set.retiring.place } : {}) });
           this.deps.logger.info({ set: id }, 'lookup tables closed; their rent is back with the distributor');
         }
       } catch (err) {

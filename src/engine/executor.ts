@@ -286,7 +286,9 @@ export class DistributionRun {
           if (rest.length) this.groups[0] = rest;
           else this.groups.shift();
         } else {
-          this.queue = this.queue.slice(built.recipients.length);
+          // In place: a copy of the rest for every transaction was quadratic (100,000 recipients:
+          // ~3 s of copying and ~1 GB of garbage; a million: minutes). Nothing keeps the old array.
+          this.queue.splice(0, built.recipients.length);
         }
         this.txs.push(record);
         const entry: InFlight = { record, wire: built.wire, instructionOwner: built.instructionOwner, lastSentAt: Date.now() };

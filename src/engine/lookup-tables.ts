@@ -396,8 +396,15 @@ export class LookupTables {
           set = { ...set, tables: set.tables.map((t) => (vanished.has(t.address) ? { ...t, state: 'gone' as const } : t)) };
           await this.write(lease, [{ key: `set:${id}`, value: set }]);
         }
-        const users = await Promise.all(set.users.map(finished));
-        if (users.some((f) => !f)) continue;
+        // Users that ended are struck off, so each is asked about until it ends, not at every check.
+        // One retried after that finds the set retiring and pays without the tables.
+        const ended = await Promise.all(set.users.map(finished));
+        const running = set.users.filter((_, k) => !ended[k]);
+        if (running.length !== set.users.length) {
+          set = { ...set, users: running };
+          await this.write(lease, [{ key: `set:${id}`, value: set }]);
+        }
+        if (running.length > 0) continue;
         const toDeactivate = set.tables.filter((t) => t.state === 'active');
         if (toDeactivate.length > 0) {
           set = await this.sendOps(

@@ -1,10 +1,11 @@
 import { defineCommand } from '../src/chat/define.js';
+import { msg, type Message } from '../src/i18n/index.js';
 import { refuseNegativeMin, splitList } from '../src/chat/holders.js';
-import { approvalText, schedulesOf, whatItPays } from '../src/chat/schedules.js';
+import { approvalText, cadenceText, localTimeText, schedulesOf, whatItPays } from '../src/chat/schedules.js';
 import { parseAddress } from '../src/engine/address.js';
 import { TributaryError } from '../src/engine/errors.js';
 import type { Approval, ScheduleRequest } from '../src/schedule/book.js';
-import { describeCadence, localTime, nextOccurrence, parseCadence } from '../src/schedule/cadence.js';
+import { nextOccurrence, parseCadence } from '../src/schedule/cadence.js';
 
 const DECIMAL = /^\d+(\.\d+)?$/;
 
@@ -34,24 +35,24 @@ export default defineCommand({
   async handler(ctx, o) {
     const { book, scheduler } = schedulesOf(ctx.app);
     const { config } = ctx.app;
-    const invalid = (message: string) => new TributaryError('SCHEDULE_INVALID', message);
+    const invalid = (said: Message) => new TributaryError('SCHEDULE_INVALID', said);
     parseAddress(o.token, 'token');
     const reward = o.reward.trim().toUpperCase() === 'SOL' ? 'SOL' : parseAddress(o.reward, 'reward').toBase58();
-    if (!DECIMAL.test(o.amount.trim()) || /^[0.]+$/.test(o.amount.trim())) throw invalid(`amount:${o.amount} must be a number more than zero, e.g. amount:1000 or amount:0.5`);
+    if (!DECIMAL.test(o.amount.trim()) || /^[0.]+$/.test(o.amount.trim())) throw invalid(msg('cmd.schedule.amount', { amount: o.amount }));
     if (o.min !== undefined) refuseNegativeMin(o.min);
     const exclude = o.exclude !== undefined ? splitList(o.exclude) : undefined;
     for (const address of exclude ?? []) parseAddress(address, 'exclude');
     const allowed = config.guards.allowedRewards;
     if (allowed !== null && !allowed.includes(reward)) {
-      throw new TributaryError('REWARD_NOT_ALLOWED', `guard "reward allowlist": ${reward} is not on it (guards.allowedRewards has ${allowed.length ? allowed.join(', ') : 'nothing'}), so no occurrence could pay it; nothing was created`);
+      throw new TributaryError('REWARD_NOT_ALLOWED', msg('cmd.schedule.notAllowed', { reward, allowed: allowed.length ? allowed.join(', ') : msg('guard.nothing') }));
     }
     const approval = o.approval as Approval;
     if (o.cap !== undefined) {
-      if (approval !== 'auto') throw invalid('cap: limits what a schedule confirms by itself; it is for approval:auto');
-      if (!DECIMAL.test(o.cap.trim())) throw invalid(`cap:${o.cap} must be a number, in reward units, e.g. cap:100`);
+      if (approval !== 'auto') throw invalid(msg('cmd.schedule.capNotAuto'));
+      if (!DECIMAL.test(o.cap.trim())) throw invalid(msg('cmd.schedule.capNumber', { cap: o.cap }));
     }
     if (approval === 'auto' && config.network === 'mainnet-beta' && o.cap === undefined) {
-      throw invalid('on mainnet a schedule confirms by itself only under its own cap: add cap:<largest total an occurrence may confirm by itself>, or use approval:operator');
+      throw invalid(msg('cmd.schedule.capMainnet'));
     }
     const cadence = parseCadence({ every: o.every, at: o.at, on: o.on, tz: o.tz }, config.schedules.minIntervalMs);
     const request: ScheduleRequest = {
@@ -80,12 +81,10 @@ export default defineCommand({
     const next = nextOccurrence(cadence, now);
     return {
       text: [
-        `Schedule ${schedule.id} created: ${whatItPays(schedule)}, ${describeCadence(cadence)}; ${approvalText(schedule)}.`,
-        next === null ? 'It has no occurrence to come.' : `First occurrence: ${localTime(next, cadence.tz)}.`,
-        `Each occurrence takes a fresh snapshot and plans; the spending guards apply (/guards). /schedule pause id:${schedule.id} stops it.`,
-        ...(o.tables
-          ? ['It keeps address lookup tables of its recipients, made before its first run and extended for new holders: their rent stays with the tables until the schedule is deleted, then comes back.']
-          : []),
+        ctx.t('cmd.schedule.created', { id: schedule.id, pays: whatItPays(schedule, ctx.t), cadence: cadenceText(cadence, ctx.t), approval: approvalText(schedule, ctx.t) }),
+        next === null ? ctx.t('cmd.schedule.noFirst') : ctx.t('cmd.schedule.first', { at: localTimeText(next, cadence.tz, ctx.t) }),
+        ctx.t('cmd.schedule.each', { id: schedule.id }),
+        ...(o.tables ? [ctx.t('cmd.schedule.tables')] : []),
       ].join('\n'),
     };
   },

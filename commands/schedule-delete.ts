@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/chat/define.js';
+import { lamportsParam } from '../src/i18n/index.js';
 import { scheduleById, schedulesOf } from '../src/chat/schedules.js';
-import { formatAmount } from '../src/engine/amounts.js';
 
 export default defineCommand({
   name: 'schedule delete',
@@ -15,12 +15,8 @@ export default defineCommand({
     const tables = await scheduler.retireLookupTables(schedule);
     return {
       text: [
-        `Schedule ${schedule.id} deleted: no occurrence of it runs again. Distributions it started go on; a preview of it still waiting can be confirmed or cancelled as any preview.`,
-        ...(tables
-          ? [
-              `Its ${tables.tables} lookup table(s) hold ${formatAmount(tables.rentLamports, 9)} SOL of rent: they are deactivated once its distributions have ended, and closed by the bot itself some 600 slots (about 4 minutes) later, when the chain allows it, even across a restart; the rent then goes back to the distributor.`,
-            ]
-          : []),
+        ctx.t('cmd.schedule.deleted', { id: schedule.id }),
+        ...(tables ? [ctx.t('cmd.schedule.deletedTables', { count: tables.tables, rent: lamportsParam(tables.rentLamports) })] : []),
       ].join('\n'),
     };
   },

@@ -9,7 +9,7 @@ export default defineCommand({
   async handler(ctx) {
     const { book, scheduler } = schedulesOf(ctx.app);
     const schedules = await book.list();
-    if (schedules.length === 0) return { text: 'No schedule yet. /schedule create makes one.' };
-    return { text: [`Schedules (${schedules.length}):`, ...schedules.map((s) => scheduleLine(s, scheduler.now()))].join('\n') };
+    if (schedules.length === 0) return { text: ctx.t('cmd.schedule.none') };
+    return { text: [ctx.t('cmd.schedule.list', { count: schedules.length }), ...schedules.map((s) => scheduleLine(s, ctx.t, scheduler.now()))].join('\n') };
   },
 });

@@ -9,8 +9,8 @@ export default defineCommand({
   options: [{ name: 'id', description: 'The schedule id', type: 'string', required: true }],
   async handler(ctx, o) {
     const schedule = await scheduleById(ctx.app, o.id);
-    if (schedule.state === 'paused') return { text: `Schedule ${schedule.id} is paused already.` };
+    if (schedule.state === 'paused') return { text: ctx.t('cmd.schedule.pausedAlready', { id: schedule.id }) };
     await schedulesOf(ctx.app).book.save({ ...schedule, state: 'paused', changedBy: ctx.caller.actor, changedAt: schedulesOf(ctx.app).scheduler.now() });
-    return { text: `Schedule ${schedule.id} paused: no occurrence runs until /schedule resume id:${schedule.id}. An occurrence already waiting for an operator can still be confirmed or skipped.` };
+    return { text: ctx.t('cmd.schedule.paused', { id: schedule.id }) };
   },
 });

@@ -10,10 +10,10 @@ export default defineCommand({
   async handler(ctx, o) {
     const schedule = await scheduleById(ctx.app, o.id);
     const now = schedulesOf(ctx.app).scheduler.now();
-    if (schedule.state === 'active') return { text: `Schedule ${schedule.id} is active already; ${nextText(schedule, now)}.` };
+    if (schedule.state === 'active') return { text: ctx.t('cmd.schedule.activeAlready', { id: schedule.id, next: nextText(schedule, ctx.t, now) }) };
     // From now: the occurrences it had while paused were declined, not missed.
     const resumed = { ...schedule, state: 'active' as const, from: now, changedBy: ctx.caller.actor, changedAt: now };
     await schedulesOf(ctx.app).book.save(resumed);
-    return { text: `Schedule ${schedule.id} resumed; ${nextText(resumed, now)}. Occurrences while it was paused are not run.` };
+    return { text: ctx.t('cmd.schedule.resumed', { id: schedule.id, next: nextText(resumed, ctx.t, now) }) };
   },
 });

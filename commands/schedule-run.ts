@@ -12,14 +12,10 @@ export default defineCommand({
   async handler(ctx, o) {
     const schedule = await scheduleById(ctx.app, o.id);
     const occurrence = await schedulesOf(ctx.app).scheduler.runNow(schedule.id, ctx.caller.actor);
-    const plan = occurrence.planId ? ` (plan ${occurrence.planId})` : '';
-    const what: Record<string, string> = {
-      started: `confirmed itself within its guards${plan}; its progress is posted where progress goes`,
-      awaiting: `previewed${plan} and posted for an operator to confirm or skip: ${occurrence.note ?? ''}`,
-      failed: `did not run: ${occurrence.note ?? 'see the log'}; nothing was sent`,
-      skipped: `was skipped: ${occurrence.note ?? ''}`,
-      claimed: 'is being prepared',
-    };
-    return { text: `Schedule ${schedule.id} ran now: it ${what[occurrence.state]}.`, ...(occurrence.planId ? { planId: occurrence.planId } : {}) };
+    // The note is the scheduler's own words (src/schedule/scheduler.ts).
+    const said = { id: schedule.id, plan: occurrence.planId ? ctx.t('cmd.schedule.run.plan', { id: occurrence.planId }) : '', note: occurrence.note ?? '' };
+    const text =
+      occurrence.state === 'failed' && occurrence.note === undefined ? ctx.t('cmd.schedule.run.failedUnknown', said) : ctx.t(`cmd.schedule.run.${occurrence.state}`, said);
+    return { text, ...(occurrence.planId ? { planId: occurrence.planId } : {}) };
   },
 });

@@ -1,8 +1,7 @@
 import { defineCommand } from '../src/chat/define.js';
-import { whoText } from '../src/chat/format.js';
-import { approvalText, nextText, occurrenceLine, scheduleById, schedulesOf, whatItPays } from '../src/chat/schedules.js';
-import { describeCadence, localTime } from '../src/schedule/cadence.js';
-import { formatAmount } from '../src/engine/amounts.js';
+import { lamportsParam, msg } from '../src/i18n/index.js';
+import { who } from '../src/chat/format.js';
+import { approvalText, cadenceText, localTimeText, nextText, occurrenceLine, scheduleById, schedulesOf, whatItPays } from '../src/chat/schedules.js';
 
 export default defineCommand({
   name: 'schedule show',
@@ -16,20 +15,21 @@ export default defineCommand({
     const tables = await scheduler.lookupTableSummary(schedule);
     return {
       text: [
-        `Schedule ${schedule.id} · ${schedule.state}`,
-        `Pays ${whatItPays(schedule)}`,
-        `When: ${describeCadence(schedule.cadence)}; ${nextText(schedule, scheduler.now())}`,
-        `Approval: ${approvalText(schedule)}`,
+        ctx.t('cmd.schedule.show.title', { id: schedule.id, state: msg(`schedule.state.${schedule.state}`) }),
+        ctx.t('cmd.schedule.show.pays', { pays: whatItPays(schedule, ctx.t) }),
+        ctx.t('cmd.schedule.show.when', { cadence: cadenceText(schedule.cadence, ctx.t), next: nextText(schedule, ctx.t, scheduler.now()) }),
+        ctx.t('cmd.schedule.show.approval', { approval: approvalText(schedule, ctx.t) }),
         ...(tables
           ? [
               tables.tables > 0
-                ? `Lookup tables: ${tables.tables}, holding ${tables.addresses} addresses and ${formatAmount(tables.rentLamports, 9)} SOL of rent (returned when the schedule is deleted)`
-                : 'Lookup tables: made before its first run',
+                ? ctx.t('cmd.schedule.show.tables', { count: tables.tables, addresses: tables.addresses, rent: lamportsParam(tables.rentLamports) })
+                : ctx.t('cmd.schedule.show.tablesLater'),
             ]
           : []),
-        `Created by ${whoText(schedule.createdBy)} at ${localTime(schedule.createdAt, schedule.cadence.tz)}${schedule.changedBy && schedule.changedAt ? `; last changed by ${whoText(schedule.changedBy)} at ${localTime(schedule.changedAt, schedule.cadence.tz)}` : ''}`,
-        occurrences.length ? 'Latest occurrences:' : 'No occurrence has run yet.',
-        ...occurrences.map((occurrence) => occurrenceLine(schedule, occurrence)),
+        ctx.t('cmd.schedule.show.created', { who: who(schedule.createdBy), at: localTimeText(schedule.createdAt, schedule.cadence.tz, ctx.t) }) +
+          (schedule.changedBy && schedule.changedAt ? ctx.t('cmd.schedule.show.changed', { who: who(schedule.changedBy), at: localTimeText(schedule.changedAt, schedule.cadence.tz, ctx.t) }) : ''),
+        occurrences.length ? ctx.t('cmd.schedule.show.latest') : ctx.t('cmd.schedule.show.noneYet'),
+        ...occurrences.map((occurrence) => occurrenceLine(schedule, occurrence, ctx.t)),
       ].join('\n'),
     };
   },

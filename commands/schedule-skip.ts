@@ -1,8 +1,8 @@
 import { defineCommand } from '../src/chat/define.js';
-import { whoText } from '../src/chat/format.js';
-import { schedulesOf } from '../src/chat/schedules.js';
+import { msg } from '../src/i18n/index.js';
+import { who, whoText } from '../src/chat/format.js';
+import { localTimeText, schedulesOf } from '../src/chat/schedules.js';
 import { TributaryError } from '../src/engine/errors.js';
-import { localTime } from '../src/schedule/cadence.js';
 
 export default defineCommand({
   name: 'schedule skip',
@@ -14,15 +14,15 @@ export default defineCommand({
     const { book } = schedulesOf(ctx.app);
     const id = await ctx.plans.resolveId(o.id, ctx.caller);
     const occurrence = await book.occurrenceOfPlan(id);
-    if (!occurrence) throw new TributaryError('PLAN_NOT_FOUND', `plan ${id} was not made by a schedule; /distribute cancel id:${id} cancels a preview`, { details: { id } });
+    if (!occurrence) throw new TributaryError('PLAN_NOT_FOUND', msg('cmd.schedule.skip.notScheduled', { id }), { details: { id } });
     if (occurrence.state !== 'awaiting') {
-      throw new TributaryError('INVALID_STATE', `the occurrence of plan ${id} is ${occurrence.state} already; nothing was done`, { details: { id, state: occurrence.state } });
+      throw new TributaryError('INVALID_STATE', msg('cmd.schedule.skip.already', { id, state: msg(`schedule.occurrence.state.${occurrence.state}`) }), { details: { id, state: occurrence.state } });
     }
     await ctx.app.engine.service.cancel(id, ctx.caller.actor);
     const note = `skipped by ${whoText(ctx.caller.actor)}`;
     await book.update({ ...occurrence, state: 'skipped', note, decidedBy: ctx.caller.actor, updatedAt: Date.now() });
     const schedule = await book.get(occurrence.scheduleId, { includeDeleted: true });
-    const when = schedule ? localTime(occurrence.at, schedule.cadence.tz) : new Date(occurrence.at).toISOString();
-    return { text: `The occurrence of ${when} of schedule ${occurrence.scheduleId} was ${note}: plan ${id} is cancelled and nothing was sent.`, planId: id };
+    const when = schedule ? localTimeText(occurrence.at, schedule.cadence.tz, ctx.t) : new Date(occurrence.at).toISOString();
+    return { text: ctx.t('cmd.schedule.skip.done', { when, schedule: occurrence.scheduleId, who: who(ctx.caller.actor), id }), planId: id };
   },
 });

@@ -5,19 +5,19 @@
  * why. Each goes to the channels configured for it (channels.progress, channels.operators), or to
  * the chat the schedule was created in when none is.
  */
-import { translator } from '../i18n/index.js';
+import { lamportsParam, msg, translator, type Translator } from '../i18n/index.js';
 import type { Logger } from 'pino';
 import type { ChatServices } from './services.js';
-import { formatAmount } from '../engine/amounts.js';
 import type { PlanPreview } from '../engine/preview.js';
 import type { DistributionStatus } from '../engine/service.js';
 import type { Occurrence, Schedule } from '../schedule/book.js';
-import { describeCadence, localTime, nextOccurrence } from '../schedule/cadence.js';
+import { nextOccurrence } from '../schedule/cadence.js';
 import type { ScheduleNotifier } from '../schedule/scheduler.js';
 import { channelPosts } from './channel-posts.js';
 import { channelLocale } from './languages.js';
 import { chatRuntime } from './runtime.js';
-import { confirmCommand, renderPreview, rewardAmount } from './format.js';
+import { confirmCommand, renderPreview, rewardParam } from './format.js';
+import { cadenceText, localTimeText } from './schedules.js';
 import type { ChatRef, CommandReply } from './types.js';
 
 type Where = 'progress' | 'operators';
@@ -50,15 +50,19 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
     return posted;
   };
 
+  /** The words of the channels a post goes to (config.channels.<where>.language, else language). */
+  const wordsOf = (where: Where): Translator => translator(channelLocale(app.config, app.config.channels[where]));
+
   return {
     async started(schedule, occurrence, status: DistributionStatus) {
       const { plan } = status;
+      const t = wordsOf('progress');
       await post(schedule, 'progress', {
         text: [
-          `${header(schedule, occurrence)} confirmed itself within its guards: paying ${rewardAmount(plan.total, plan)} to ${plan.recipients.length} holders (distribution ${plan.id}). Progress follows in one message.`,
-          ...missedNote(schedule, occurrence),
-          ...lookupNote(occurrence),
-          nextLine(schedule, now()),
+          t('schedule.post.started', { header: header(schedule, occurrence, t), total: rewardParam(plan.total, plan), recipients: plan.recipients.length, id: plan.id }),
+          ...missedNote(schedule, occurrence, t),
+          ...lookupNote(occurrence, t),
+          nextLine(schedule, now(), t),
         ].join('\n'),
         planId: plan.id,
         followProgress: plan.id,
@@ -70,69 +74,73 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
       // Shown to the chats it is posted in, not to one person: an operator there may confirm it (plan-origins.ts).
       const { plans } = await chatRuntime(app);
       await plans.rememberPosted(plan.id, targets(schedule, 'operators'));
+      const t = wordsOf('operators');
       await post(schedule, 'operators', {
         text: [
-          `${header(schedule, occurrence)} needs an operator: ${reason}.`,
-          ...missedNote(schedule, occurrence),
-          renderPreview(preview, translator(channelLocale(app.config, app.config.channels.operators))),
-          ...lookupNote(occurrence),
-          `Or skip this occurrence: /schedule skip id:${plan.id}. If nobody confirms it before the plan expires, it is skipped.`,
+          // The reason is the scheduler's own words (src/schedule/scheduler.ts).
+          t('schedule.post.awaiting', { header: header(schedule, occurrence, t), reason }),
+          ...missedNote(schedule, occurrence, t),
+          renderPreview(preview, t),
+          ...lookupNote(occurrence, t),
+          t('schedule.post.orSkip', { id: plan.id }),
         ].join('\n'),
         planId: plan.id,
         buttons: [
-          { label: 'Confirm', command: confirmCommand(plan.id), style: 'primary' },
-          { label: 'Skip', command: `/schedule skip id:${plan.id}`, style: 'danger' },
+          { label: t('button.confirm'), command: confirmCommand(plan.id), style: 'primary' },
+          { label: t('button.skip'), command: `/schedule skip id:${plan.id}`, style: 'danger' },
         ],
         buttonTtlMs: Math.max(1_000, plan.expiresAt - Date.now()),
       });
     },
 
     async skipped(schedule, occurrence, why) {
+      const t = wordsOf('operators');
       await post(schedule, 'operators', {
-        text: [`${header(schedule, occurrence)} was skipped: ${why}. Nothing was sent for it.`, ...missedNote(schedule, occurrence), nextLine(schedule, now())].join('\n'),
+        text: [t('schedule.post.skipped', { header: header(schedule, occurrence, t), why }), ...missedNote(schedule, occurrence, t), nextLine(schedule, now(), t)].join('\n'),
       });
     },
 
     async tablesClosed(closed) {
       await post({ id: closed.id, place: closed.place ?? { platform: 'console', id: 'console' } }, 'operators', {
-        text: `⏱ Schedule ${closed.id} (deleted): its ${closed.tables} lookup table(s) are closed; ${formatAmount(BigInt(closed.returnedLamports), 9)} SOL of rent is back with the distributor.`,
+        text: wordsOf('operators')('schedule.post.tablesClosed', { id: closed.id, count: closed.tables, rent: lamportsParam(BigInt(closed.returnedLamports)) }),
       });
     },
 
     async failed(schedule, occurrence, why) {
+      const t = wordsOf('operators');
       await post(schedule, 'operators', {
-        text: [`${header(schedule, occurrence)} did not run: ${why}. Nothing was sent for it.`, ...missedNote(schedule, occurrence), nextLine(schedule, now())].join('\n'),
+        text: [t('schedule.post.failed', { header: header(schedule, occurrence, t), why }), ...missedNote(schedule, occurrence, t), nextLine(schedule, now(), t)].join('\n'),
       });
     },
   };
 }
 
-function header(schedule: Schedule, occurrence: Occurrence): string {
-  const what = occurrence.trigger === 'manual' ? 'a run now (/schedule run)' : `the occurrence of ${localTime(occurrence.at, schedule.cadence.tz)}`;
-  return `⏱ Schedule ${schedule.id} (${describeCadence(schedule.cadence)}): ${what}`;
+function header(schedule: Schedule, occurrence: Occurrence, t: Translator): string {
+  const what = occurrence.trigger === 'manual' ? t('schedule.post.runNow') : t('schedule.post.occurrenceOf', { at: localTimeText(occurrence.at, schedule.cadence.tz, t) });
+  return t('schedule.post.header', { id: schedule.id, cadence: cadenceText(schedule.cadence, t), what });
 }
 
 /** The occurrences a bot that was down did not run, said once, with the one that runs. */
-export function missedNote(schedule: Schedule, occurrence: Occurrence): string[] {
+export function missedNote(schedule: Schedule, occurrence: Occurrence, t: Translator): string[] {
   if (occurrence.trigger !== 'missed') return [];
-  const due = `It was due at ${localTime(occurrence.at, schedule.cadence.tz)}, while the bot was not running, so it runs now, once.`;
+  const due = t('schedule.post.due', { at: localTimeText(occurrence.at, schedule.cadence.tz, t) });
   if (!occurrence.missed || occurrence.missed.count === 0) return [due];
   const { count, first } = occurrence.missed;
-  return [`${due} ${count} earlier occurrence(s) were missed too, from ${localTime(first, schedule.cadence.tz)} on: they are skipped, not run.`];
+  return [t('schedule.post.dueMissed', { due, count, first: localTimeText(first, schedule.cadence.tz, t) })];
 }
 
 /** What the schedule's lookup tables hold and what they save on this plan. */
-export function lookupNote(occurrence: Occurrence): string[] {
+export function lookupNote(occurrence: Occurrence, t: Translator): string[] {
   const l = occurrence.lookup;
   if (!l) return [];
-  const sol = (lamports: string) => `${formatAmount(BigInt(lamports), 9)} SOL`;
-  const held = l.tables > 0 ? `its ${l.tables} table(s) hold ${sol(l.rentHeldLamports)} of rent` : 'no table yet';
-  const added = l.setupTransactions > 0 ? `; before paying, ${l.setupTransactions} table transaction(s) add ${sol(l.rentAddedLamports)} of rent for the accounts not in them yet` : '';
-  return [`Lookup tables: ${held}${added}; ${l.transactions} transaction(s) instead of ${l.legacyTransactions} (${Math.max(0, l.legacyTransactions - l.transactions)} saved). The rent comes back when the schedule is deleted.`];
+  const sol = (lamports: string) => lamportsParam(BigInt(lamports));
+  const held = l.tables > 0 ? t('schedule.post.tablesHeld', { count: l.tables, rent: sol(l.rentHeldLamports) }) : t('schedule.post.noTable');
+  const added = l.setupTransactions > 0 ? t('schedule.post.tablesAdded', { count: l.setupTransactions, rent: sol(l.rentAddedLamports) }) : '';
+  return [t('schedule.post.tables', { held, added, transactions: l.transactions, legacy: l.legacyTransactions, saved: Math.max(0, l.legacyTransactions - l.transactions) })];
 }
 
-function nextLine(schedule: Schedule, now: number): string {
-  if (schedule.state !== 'active') return `The schedule is ${schedule.state}.`;
+function nextLine(schedule: Schedule, now: number, t: Translator): string {
+  if (schedule.state !== 'active') return t('schedule.post.state', { state: msg(`schedule.state.${schedule.state}`) });
   const next = nextOccurrence(schedule.cadence, now);
-  return next === null ? 'The schedule has no occurrence to come.' : `Next: ${localTime(next, schedule.cadence.tz)}.`;
+  return next === null ? t('schedule.post.noNext') : t('schedule.post.next', { at: localTimeText(next, schedule.cadence.tz, t) });
 }

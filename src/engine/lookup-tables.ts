@@ -337,17 +337,24 @@ export class LookupTables {
       // The tables' rent never takes SOL the distribution itself needs (`keepLamports`): without
       // room for both, the run pays without new table entries.
       const setup = missing.length > 0 ? await this.setupFor(tables, missing.length) : null;
+      let filled = false;
       const balance = setup ? BigInt(await this.deps.connection.getBalance(this.deps.payer.publicKey, 'confirmed')) : 0n;
       const cost = setup ? setup.rentLamports + BigInt(setup.transactions) * SETUP_FEE_LAMPORTS : 0n;
       if (setup && balance - cost < keepLamports) {
         this.deps.logger.warn({ set: id, balance: balance.toString(), tablesNeed: cost.toString(), distributionNeeds: keepLamports.toString() }, 'not enough SOL for the lookup tables beside what the distribution needs: paying without new table entries');
       } else if (missing.length > 0) {
         set = await this.fill(lease, set, tables, missing);
-        tables = await this.read(set.tables.filter((t) => t.state === 'active').map((t) => t.address), await this.lastOpSlot(set));
-        // Addresses added in a slot can be looked up only from the next one: wait until the confirmed
-        // bank is past the last extension, so every transaction of the run executes after it.
-        const last = await this.lastOpSlot(set);
-        while ((await this.deps.connection.getSlot('confirmed')) <= last) await sleep(this.poll);
+        filled = true;
+      }
+      // Addresses added in a slot can be looked up only from the next one, and a transfer names its
+      // recipient by a position in a table: until the finalized bank is past the last table
+      // transaction (this run's, or one a process before a restart sent), wait, then read the
+      // positions the run will use. A rolled-back block could re-land extensions in another order
+      // and give a position to another holder's account.
+      const last = await this.lastOpSlot(set);
+      if (filled || (await this.deps.connection.getSlot('finalized')) <= last) {
+        while ((await this.deps.connection.getSlot('finalized')) <= last) await sleep(this.poll);
+        tables = await this.read(set.tables.filter((t) => t.state === 'active').map((t) => t.address), last);
       }
       if (!set.users.includes(planId)) {
         set = { ...set, users: [...set.users, planId] };

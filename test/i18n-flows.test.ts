@@ -298,7 +298,7 @@ describe('alerts and the daily report on the console, LANG=ja_JP.UTF-8', () => {
   it('prints the banner, an alert and the daily report in Japanese', async () => {
     vi.stubEnv('LANG', 'ja_JP.UTF-8');
     try {
-      const { config } = await appOnLocalnet({ holders: 6, seed: 11 }, cleanups, (): DeepPartial<Config> => ({
+      const { config, net } = await appOnLocalnet({ holders: 6, seed: 11 }, cleanups, (): DeepPartial<Config> => ({
         // Any RPC call makes the p95 latency rule fire: the app's own start-up reads are enough.
         // Rules are overridden by id (src/monitor/config.ts); the output type holds them as a list.
         monitor: { evaluationIntervalMs: 250, alerts: { rules: { rpc_latency_p95: { threshold: 0, minSamples: 1 } } } } as unknown as DeepPartial<Config>['monitor'],
@@ -317,6 +317,18 @@ describe('alerts and the daily report on the console, LANG=ja_JP.UTF-8', () => {
       expect(report[1]).toContain('RPC: リクエスト');
       // The chart, with its Japanese labels, is saved beside the exports.
       expect(report[2]).toMatch(/\.png$/);
+
+      // A schedule, made and run now: its replies and its post in Japanese, the cadence and times the Japanese way.
+      const before = c.printed().length;
+      c.type(`/schedule create token:${net.scenario.baseMint} amount:50 reward:SOL mode:equal every:weekly on:fri at:09:00 tz:Asia/Tokyo approval:auto`);
+      const created = await c.waitFor(/^(スケジュール (\w+) を作成しました: [^]*?で停止できます。)$/m, before);
+      expect(created[1]).toContain('毎週金曜日 09:00（Asia/Tokyo）');
+      expect(created[1]).toMatch(/初回: \d{4}-\d{2}-\d{2}（金）09:00 /);
+      expectJapanese(created[1] as string);
+      c.type(`/schedule run id:${created[2]}`);
+      const ran = await c.waitFor(/^(⏱ スケジュール \w+（[^\n]*）: 今すぐの実行（\/schedule run）は上限の範囲内で自動的に確定しました。[^\n]*)$/m, before);
+      expectJapanese(ran[1] as string);
+      await c.waitFor(/^成功率 100% /m, before);
     } finally {
       vi.unstubAllEnvs();
     }

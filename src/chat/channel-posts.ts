@@ -6,11 +6,14 @@
  * there; the schedule's messages (schedule-posts.ts) only name the chat.
  */
 import type { ChatServices } from './services.js';
+import type { Locale } from '../i18n/index.js';
 import type { ChatRef, CommandReply } from './types.js';
 
 export interface ChannelPoster {
   /** Posts `reply` in chat `chatId` of this platform; follows `reply.followProgress` there. Throws on a platform failure. */
   post(chatId: string, reply: CommandReply): Promise<void>;
+  /** The language of every chat of this platform, whatever the channel's setting: the console's, for its one reader. */
+  readonly locale?: Locale;
 }
 
 export class ChannelPosts {
@@ -26,6 +29,11 @@ export class ChannelPosts {
 
   has(platform: string): boolean {
     return this.posters.has(platform);
+  }
+
+  /** The language a platform's poster writes in whatever the channel, if it has one (the console). */
+  localeOf(platform: string): Locale | undefined {
+    return this.posters.get(platform)?.locale;
   }
 
   /** Posts in `chat`; false when no adapter of that platform runs in this process. */

@@ -35,29 +35,31 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
     return chats.length ? chats : [{ platform: schedule.place.platform, id: schedule.place.id }];
   };
 
-  /** Posts in each target chat; returns the chats it reached. */
-  const post = async (schedule: Pick<Schedule, 'id' | 'place'>, where: Where, reply: CommandReply): Promise<ChatRef[]> => {
+  /** The words of a chat a post goes to: its platform's own (the console's), else the channel's (config.channels.<where>.language, else language). */
+  const wordsOf = (where: Where, chat?: ChatRef): Translator =>
+    translator((chat ? posts.localeOf(chat.platform) : undefined) ?? channelLocale(app.config, app.config.channels[where]));
+
+  /** Posts in each target chat, each in its words; returns the chats it reached. */
+  const post = async (schedule: Pick<Schedule, 'id' | 'place'>, where: Where, compose: (t: Translator) => CommandReply): Promise<ChatRef[]> => {
     const posted: ChatRef[] = [];
+    let reply: CommandReply | undefined;
     for (const chat of targets(schedule, where)) {
       try {
+        reply = compose(wordsOf(where, chat));
         if (await posts.post(chat, reply)) posted.push(chat);
         else logger.warn({ scheduleId: schedule.id, platform: chat.platform }, 'schedule post: no adapter of that platform runs in this process');
       } catch (err) {
         logger.warn({ err, scheduleId: schedule.id, platform: chat.platform }, 'schedule post not delivered');
       }
     }
-    if (posted.length === 0) logger.warn({ scheduleId: schedule.id, text: reply.text.split('\n')[0] }, 'schedule post shown nowhere');
+    if (posted.length === 0) logger.warn({ scheduleId: schedule.id, text: reply?.text.split('\n')[0] }, 'schedule post shown nowhere');
     return posted;
   };
-
-  /** The words of the channels a post goes to (config.channels.<where>.language, else language). */
-  const wordsOf = (where: Where): Translator => translator(channelLocale(app.config, app.config.channels[where]));
 
   return {
     async started(schedule, occurrence, status: DistributionStatus) {
       const { plan } = status;
-      const t = wordsOf('progress');
-      await post(schedule, 'progress', {
+      await post(schedule, 'progress', (t) => ({
         text: [
           t('schedule.post.started', { header: header(schedule, occurrence, t), total: rewardParam(plan.total, plan), recipients: plan.recipients.length, id: plan.id }),
           ...missedNote(schedule, occurrence, t),
@@ -66,7 +68,7 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
         ].join('\n'),
         planId: plan.id,
         followProgress: plan.id,
-      });
+      }));
     },
 
     async awaiting(schedule, occurrence, preview: PlanPreview, reason) {
@@ -74,8 +76,7 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
       // Shown to the chats it is posted in, not to one person: an operator there may confirm it (plan-origins.ts).
       const { plans } = await chatRuntime(app);
       await plans.rememberPosted(plan.id, targets(schedule, 'operators'));
-      const t = wordsOf('operators');
-      await post(schedule, 'operators', {
+      await post(schedule, 'operators', (t) => ({
         text: [
           // The reason is the scheduler's own words (src/schedule/scheduler.ts).
           t('schedule.post.awaiting', { header: header(schedule, occurrence, t), reason }),
@@ -90,27 +91,25 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
           { label: t('button.skip'), command: `/schedule skip id:${plan.id}`, style: 'danger' },
         ],
         buttonTtlMs: Math.max(1_000, plan.expiresAt - Date.now()),
-      });
+      }));
     },
 
     async skipped(schedule, occurrence, why) {
-      const t = wordsOf('operators');
-      await post(schedule, 'operators', {
+      await post(schedule, 'operators', (t) => ({
         text: [t('schedule.post.skipped', { header: header(schedule, occurrence, t), why }), ...missedNote(schedule, occurrence, t), nextLine(schedule, now(), t)].join('\n'),
-      });
+      }));
     },
 
     async tablesClosed(closed) {
-      await post({ id: closed.id, place: closed.place ?? { platform: 'console', id: 'console' } }, 'operators', {
-        text: wordsOf('operators')('schedule.post.tablesClosed', { id: closed.id, count: closed.tables, rent: lamportsParam(BigInt(closed.returnedLamports)) }),
-      });
+      await post({ id: closed.id, place: closed.place ?? { platform: 'console', id: 'console' } }, 'operators', (t) => ({
+        text: t('schedule.post.tablesClosed', { id: closed.id, count: closed.tables, rent: lamportsParam(BigInt(closed.returnedLamports)) }),
+      }));
     },
 
     async failed(schedule, occurrence, why) {
-      const t = wordsOf('operators');
-      await post(schedule, 'operators', {
+      await post(schedule, 'operators', (t) => ({
         text: [t('schedule.post.failed', { header: header(schedule, occurrence, t), why }), ...missedNote(schedule, occurrence, t), nextLine(schedule, now(), t)].join('\n'),
-      });
+      }));
     },
   };
 }

@@ -5,12 +5,14 @@
 import type { ChatServices } from '../../chat/services.js';
 import type { ChannelPoster } from '../../chat/channel-posts.js';
 import { renderSummary } from '../../chat/format.js';
-import { translator } from '../../i18n/index.js';
+import { translator, type Locale } from '../../i18n/index.js';
 import type { CompletedEvent } from '../../engine/events.js';
 
-export function consoleChannelPoster(app: ChatServices, write: (text: string) => void): ChannelPoster {
-  const t = translator(app.config.language);
+export function consoleChannelPoster(app: ChatServices, write: (text: string) => void, locale: Locale = app.config.language): ChannelPoster {
+  const t = translator(locale);
   return {
+    // The terminal has one reader: posts there are in the console's language, whatever the channels say.
+    locale,
     async post(_chatId, reply) {
       const buttons = (reply.buttons ?? []).filter((b) => !reply.text.includes(b.command)).map((b) => `  ${b.label}: ${b.command}`);
       write(`\n${[reply.text, ...buttons].join('\n')}\n`);

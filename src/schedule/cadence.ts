@@ -6,6 +6,7 @@
  * An occurrence is named by its instant (UTC ms): the same schedule and time give the same
  * occurrence in every process, whatever its clock says now.
  */
+import { msg, type Message } from '../i18n/message.js';
 import type { Cron } from 'croner';
 import { TributaryError } from '../engine/errors.js';
 import { cronJob, latestOccurrence, nextOccurrence } from '../time/cron.js';
@@ -40,7 +41,7 @@ const WEEKDAY_NAMES: Record<string, string> = { sun: 'Sunday', mon: 'Monday', tu
 /** Occurrences looked at to check a cron expression's spacing. */
 const SPACING_SAMPLE = 200;
 
-function invalid(message: string): TributaryError {
+function invalid(message: Message): TributaryError {
   return new TributaryError('SCHEDULE_INVALID', message);
 }
 
@@ -51,9 +52,9 @@ export function parseCadence(input: CadenceInput, minIntervalMs: number): Cadenc
   const lower = every.toLowerCase();
   if ((EVERY as readonly string[]).includes(lower)) {
     const kind = lower as (typeof EVERY)[number];
-    if (input.at === undefined) throw invalid(`every:${kind} needs at:HH:MM, the local time in ${tz}, e.g. at:09:00`);
+    if (input.at === undefined) throw invalid(msg('cadence.needsAt', { kind, tz }));
     const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(input.at.trim());
-    if (!match) throw invalid(`at:${input.at} is not a time; write HH:MM from 00:00 to 23:59, e.g. at:09:00`);
+    if (!match) throw invalid(msg('cadence.notATime', { at: input.at }));
     const hour = Number(match[1]);
     const minute = Number(match[2]);
     const at = `${String(hour).padStart(2, '0')}:${match[2]}`;
@@ -63,37 +64,35 @@ export function parseCadence(input: CadenceInput, minIntervalMs: number): Cadenc
     if (kind === 'weekly') {
       on = (input.on ?? 'mon').trim().toLowerCase().slice(0, 3);
       const day = WEEKDAYS.indexOf(on as (typeof WEEKDAYS)[number]);
-      if (day < 0) throw invalid(`on:${input.on} is not a weekday; write mon, tue, wed, thu, fri, sat or sun`);
+      if (day < 0) throw invalid(msg('cadence.notAWeekday', { on: input.on ?? '' }));
       dow = String(day);
     } else if (kind === 'monthly') {
       on = (input.on ?? '1').trim().toLowerCase();
       if (on === 'last') dom = 'L';
       else if (/^([1-9]|1\d|2[0-8])$/.test(on)) dom = on;
-      else throw invalid(`on:${input.on} is not a day every month has; write a day from 1 to 28, or last`);
+      else throw invalid(msg('cadence.notAMonthDay', { on: input.on ?? '' }));
     } else if (input.on !== undefined) {
-      throw invalid('on: is for weekly (a weekday) and monthly (a day of the month); a daily schedule runs every day');
+      throw invalid(msg('cadence.onDaily'));
     }
     return { every: kind, at, on, cron: `${minute} ${hour} ${dom} * ${dow}`, tz };
   }
   if (input.at !== undefined || input.on !== undefined) {
-    throw invalid(`every:"${every}" is read as a cron expression, which sets its own times; leave out at: and on:, or use every:daily, weekly or monthly`);
+    throw invalid(msg('cadence.cronWithAt', { every }));
   }
   let cron: Cron;
   try {
     cron = cronJob(every, tz);
     cron.nextRun();
   } catch (e) {
-    throw invalid(
-      `every:"${every}" is neither daily, weekly, monthly nor a cron expression of five fields (minute hour day-of-month month day-of-week), e.g. every:"0 9 * * 1"; ${(e as Error).message.replace(/^CronPattern: /, '')}`,
-    );
+    throw invalid(msg('cadence.notCron', { every, error: (e as Error).message.replace(/^CronPattern: /, '') }));
   }
   const cadence: Cadence = { every: 'cron', at: null, on: null, cron: every.replace(/\s+/g, ' '), tz };
   const sample = upcoming(cadence, Date.now(), SPACING_SAMPLE);
-  if (sample.length === 0) throw invalid(`every:"${every}" has no occurrence to come`);
+  if (sample.length === 0) throw invalid(msg('cadence.noOccurrence', { every }));
   for (let i = 1; i < sample.length; i++) {
     const gap = (sample[i] as number) - (sample[i - 1] as number);
     if (gap < minIntervalMs) {
-      throw invalid(`every:"${every}" runs ${Math.round(gap / 60_000)} min apart; occurrences must be at least ${Math.round(minIntervalMs / 60_000)} min apart (schedules.minIntervalMs)`);
+      throw invalid(msg('cadence.tooOften', { every, gap: Math.round(gap / 60_000), min: Math.round(minIntervalMs / 60_000) }));
     }
   }
   return cadence;
@@ -102,7 +101,7 @@ export function parseCadence(input: CadenceInput, minIntervalMs: number): Cadenc
 /** The IANA name of a zone as typed, or SCHEDULE_INVALID. */
 export function zoneName(tz: string): string {
   const name = knownZone(tz);
-  if (name === null) throw invalid(`tz:${tz} is not a time zone; write an IANA name such as Europe/Berlin, America/New_York, Asia/Tokyo or UTC`);
+  if (name === null) throw invalid(msg('cadence.notAZone', { tz }));
   return name;
 }
 

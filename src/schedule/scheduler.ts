@@ -19,6 +19,7 @@
  *
  * The clock is injectable (`now`); plans expire on the engine's clock.
  */
+import { msg } from '../i18n/message.js';
 import { Mutex } from 'async-mutex';
 import type { Logger } from 'pino';
 import { formatAmount } from '../engine/amounts.js';
@@ -130,7 +131,7 @@ export class Scheduler {
       const schedule = await this.opts.book.get(id);
       if (!schedule) throw notFound(id);
       const fired = await this.fire(schedule, this.now(), 'manual', null, by);
-      if (!fired) throw new TributaryError('INVALID_STATE', `an occurrence of schedule ${schedule.id} at this very moment is taken already; try again`);
+      if (!fired) throw new TributaryError('INVALID_STATE', msg('schedule.taken', { id: schedule.id }));
       return fired;
     });
   }
@@ -407,7 +408,7 @@ export function previewRequest(schedule: Schedule): PreviewRequest {
 }
 
 export function notFound(id: string): TributaryError {
-  return new TributaryError('SCHEDULE_NOT_FOUND', `there is no schedule with id "${id}"; /schedule list shows them`, { details: { id } });
+  return new TributaryError('SCHEDULE_NOT_FOUND', msg('schedule.notFound', { id }), { details: { id } });
 }
 
 /** "Mon 2026-03-30 09:00 CEST (Europe/Berlin)". */

@@ -176,6 +176,8 @@ export const en = {
   },
   schedule: {
     off: 'schedules are not running in this process',
+    notFound: 'there is no schedule with id "{{id}}"; /schedule list shows them',
+    taken: 'an occurrence of schedule {{id}} at this very moment is taken already; try again',
     pays: '{{amount}} {{reward}} to holders of {{token}} ({{filters}})',
     filter: { min: 'min {{min}}', largest: 'largest {{max}}', excluded: '{{count}} excluded', offCurve: 'off-curve included', tables: 'with lookup tables' },
     operatorApproves: 'an operator confirms each occurrence',
@@ -221,6 +223,18 @@ export const en = {
       cron: 'cron "{{cron}}" in {{tz}}',
       day: { sun: 'Sunday', mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday' },
     },
+  },
+  cadence: {
+    needsAt: 'every:{{kind}} needs at:HH:MM, the local time in {{tz}}, e.g. at:09:00',
+    notATime: 'at:{{at}} is not a time; write HH:MM from 00:00 to 23:59, e.g. at:09:00',
+    notAWeekday: 'on:{{on}} is not a weekday; write mon, tue, wed, thu, fri, sat or sun',
+    notAMonthDay: 'on:{{on}} is not a day every month has; write a day from 1 to 28, or last',
+    onDaily: 'on: is for weekly (a weekday) and monthly (a day of the month); a daily schedule runs every day',
+    cronWithAt: 'every:"{{every}}" is read as a cron expression, which sets its own times; leave out at: and on:, or use every:daily, weekly or monthly',
+    notCron: 'every:"{{every}}" is neither daily, weekly, monthly nor a cron expression of five fields (minute hour day-of-month month day-of-week), e.g. every:"0 9 * * 1"; {{error}}',
+    noOccurrence: 'every:"{{every}}" has no occurrence to come',
+    tooOften: 'every:"{{every}}" runs {{gap}} min apart; occurrences must be at least {{min}} min apart (schedules.minIntervalMs)',
+    notAZone: 'tz:{{tz}} is not a time zone; write an IANA name such as Europe/Berlin, America/New_York, Asia/Tokyo or UTC',
   },
   guard: {
     nothing: 'nothing',

@@ -174,6 +174,8 @@ export const ja = {
   },
   schedule: {
     off: 'このプロセスではスケジュールが動いていません',
+    notFound: 'ID "{{id}}" のスケジュールはありません。一覧は /schedule list で確認できます',
+    taken: 'スケジュール {{id}} のちょうど今の回はすでに実行中です。もう一度お試しください',
     pays: '{{token}} のホルダーに {{amount}} {{reward}}（{{filters}}）',
     filter: { min: '最低保有量 {{min}}', largest: '上位 {{max}} 人', excluded: '{{count}} 件を除外', offCurve: 'オフカーブを含む', tables: 'ルックアップテーブルを使用' },
     operatorApproves: '毎回オペレーターが確定します',
@@ -219,6 +221,18 @@ export const ja = {
       cron: 'cron "{{cron}}"（{{tz}}）',
       day: { sun: '日曜日', mon: '月曜日', tue: '火曜日', wed: '水曜日', thu: '木曜日', fri: '金曜日', sat: '土曜日' },
     },
+  },
+  cadence: {
+    needsAt: 'every:{{kind}} には at:HH:MM（{{tz}} の現地時刻）が必要です（例: at:09:00）',
+    notATime: 'at:{{at}} は時刻ではありません。00:00〜23:59 の HH:MM で書いてください（例: at:09:00）',
+    notAWeekday: 'on:{{on}} は曜日ではありません。mon、tue、wed、thu、fri、sat、sun のいずれかにしてください',
+    notAMonthDay: 'on:{{on}} はどの月にもある日ではありません。1〜28 の日か last を指定してください',
+    onDaily: 'on: は weekly（曜日）と monthly（日付）で使います。daily のスケジュールは毎日実行されます',
+    cronWithAt: 'every:"{{every}}" は時刻を含む cron 式として扱われます。at: と on: を外すか、every:daily、weekly、monthly を使ってください',
+    notCron: 'every:"{{every}}" は daily、weekly、monthly のいずれでも、5 項目（分 時 日 月 曜日）の cron 式でもありません（例: every:"0 9 * * 1"）。{{error}}',
+    noOccurrence: 'every:"{{every}}" には今後の実行予定がありません',
+    tooOften: 'every:"{{every}}" は {{gap}} 分間隔で実行されます。間隔は {{min}} 分以上にしてください（schedules.minIntervalMs）',
+    notAZone: 'tz:{{tz}} はタイムゾーンではありません。Europe/Berlin、America/New_York、Asia/Tokyo、UTC などの IANA 名を指定してください',
   },
   guard: {
     nothing: 'なし',

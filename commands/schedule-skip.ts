@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/chat/define.js';
 import { msg } from '../src/i18n/index.js';
-import { who, whoText } from '../src/chat/format.js';
+import { who } from '../src/chat/format.js';
 import { localTimeText, schedulesOf } from '../src/chat/schedules.js';
 import { TributaryError } from '../src/engine/errors.js';
 
@@ -19,7 +19,7 @@ export default defineCommand({
       throw new TributaryError('INVALID_STATE', msg('cmd.schedule.skip.already', { id, state: msg(`schedule.occurrence.state.${occurrence.state}`) }), { details: { id, state: occurrence.state } });
     }
     await ctx.app.engine.service.cancel(id, ctx.caller.actor);
-    const note = `skipped by ${whoText(ctx.caller.actor)}`;
+    const note = msg('schedule.note.skippedBy', { who: who(ctx.caller.actor) });
     await book.update({ ...occurrence, state: 'skipped', note, decidedBy: ctx.caller.actor, updatedAt: Date.now() });
     const schedule = await book.get(occurrence.scheduleId, { includeDeleted: true });
     const when = schedule ? localTimeText(occurrence.at, schedule.cadence.tz, ctx.t) : new Date(occurrence.at).toISOString();

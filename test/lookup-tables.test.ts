@@ -47,7 +47,7 @@ async function runOnce(a: ScheduleApp, id: string, extraOwners: string[] = []): 
   // A manual occurrence is named by the scheduler's clock: each run gets an instant of its own.
   a.clock.now += 60_000;
   const occurrence = await a.scheduler.runNow(id, { platform: 'console', userId: 'ops-a' });
-  expect(occurrence.state, occurrence.note).toBe('started');
+  expect(occurrence.state, JSON.stringify(occurrence.note)).toBe('started');
   const planId = occurrence.planId as string;
   const plan = (await a.engine.service.status(planId)).plan;
   await a.engine.service.whenIdle();

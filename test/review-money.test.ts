@@ -306,7 +306,7 @@ describe('review: retiring lookup tables', () => {
       const id = /Schedule (\w{8}) created/.exec(created.reply.text)?.[1] as string;
       a.clock.now += 60_000;
       const occurrence = await a.scheduler.runNow(id, { platform: 'console', userId: 'ops-a' });
-      expect(occurrence.state, occurrence.note).toBe('started');
+      expect(occurrence.state, JSON.stringify(occurrence.note)).toBe('started');
       await a.engine.service.whenIdle();
       expect((await a.engine.service.status(occurrence.planId as string)).record.state).toBe('completed');
       const set = await a.engine.lookupTables.get(id);
@@ -427,7 +427,7 @@ describe('review: retiring lookup tables a run is still creating', () => {
       const id = /Schedule (\w{8}) created/.exec(created.reply.text)?.[1] as string;
       a.clock.now += 60_000;
       const occurrence = await a.scheduler.runNow(id, { platform: 'console', userId: 'ops-a' });
-      expect(occurrence.state, occurrence.note).toBe('started');
+      expect(occurrence.state, JSON.stringify(occurrence.note)).toBe('started');
       await a.engine.service.whenIdle();
       const table = new PublicKey((await a.engine.lookupTables.get(id))?.tables.find((t) => t.state === 'active')?.address as string);
       // commands/schedule-delete.ts: the schedule is deleted first; the process stops before the next line retires its tables.

@@ -165,11 +165,6 @@ export function who(actor: { platform: string; userId: string; name?: string }):
   return msg('unit.who', { name: actor.name ?? actor.userId, platform: actor.platform });
 }
 
-/** `who` in English, for the schedule texts that are not in the catalogue yet. */
-export function whoText(actor: { platform: string; userId: string; name?: string }): string {
-  return renderParam(DEFAULT_LOCALE, who(actor));
-}
-
 export { iso };
 
 export function csvFileName(distributionId: string): string {

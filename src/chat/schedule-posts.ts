@@ -78,7 +78,6 @@ export function scheduleNotifier(app: ChatServices, logger: Logger): ScheduleNot
       await plans.rememberPosted(plan.id, targets(schedule, 'operators'));
       await post(schedule, 'operators', (t) => ({
         text: [
-          // The reason is the scheduler's own words (src/schedule/scheduler.ts).
           t('schedule.post.awaiting', { header: header(schedule, occurrence, t), reason }),
           ...missedNote(schedule, occurrence, t),
           renderPreview(preview, t),

@@ -84,14 +84,14 @@ export function scheduleLine(schedule: Schedule, t: Translator, now = Date.now()
   });
 }
 
-/** One occurrence of /schedule show; its note is the scheduler's own words (src/schedule/scheduler.ts). */
+/** One occurrence of /schedule show, with the scheduler's note (src/schedule/scheduler.ts). */
 export function occurrenceLine(schedule: Schedule, o: Occurrence, t: Translator): string {
   const at = localTimeText(o.at, schedule.cadence.tz, t);
   const when = o.trigger === 'manual' ? t('schedule.occurrence.runNow', { at }) : at;
   const plan = o.planId ? t('schedule.occurrence.plan', { id: o.planId }) : '';
   const by = o.decidedBy && o.decidedBy.platform !== 'schedule' ? t('schedule.occurrence.by', { who: who(o.decidedBy) }) : '';
   const missed = o.missed?.count ? t('schedule.occurrence.missed', { count: o.missed.count }) : '';
-  const note = o.note && (o.state === 'skipped' || o.state === 'failed' || o.state === 'awaiting') ? `\n      ${o.note}` : '';
+  const note = o.note && (o.state === 'skipped' || o.state === 'failed' || o.state === 'awaiting') ? `\n      ${typeof o.note === 'string' ? o.note : t.say(o.note)}` : '';
   return `  ${when} · ${t(`schedule.occurrence.state.${o.state}`)}${plan}${by}${missed}${note}`;
 }
 

@@ -14,6 +14,7 @@
  *   occurrence find it taken, so it runs once.
  * - `plan:<planId>`: the occurrence a plan was made for (Skip, status).
  */
+import type { Message } from '../i18n/message.js';
 import { randomBytes } from 'node:crypto';
 import type Keyv from 'keyv';
 import type { Actor } from '../engine/ledger.js';
@@ -102,7 +103,8 @@ export interface Occurrence {
   /** With lookup tables: what the plan takes with them, against the legacy path (amounts in lamports, as strings). */
   lookup?: { tables: number; rentHeldLamports: string; rentAddedLamports: string; setupTransactions: number; transactions: number; legacyTransactions: number };
   /** Why it was skipped, failed, or waits for an operator. */
-  note?: string;
+  /** Why it was skipped, failed or waits; a string in occurrences kept before the catalogue. */
+  note?: Message | string;
   /** Who confirmed or skipped it. */
   decidedBy?: Actor;
   updatedAt: number;

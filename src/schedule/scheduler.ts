@@ -19,7 +19,7 @@
  *
  * The clock is injectable (`now`); plans expire on the engine's clock.
  */
-import { msg } from '../i18n/message.js';
+import { instantParam, msg, type Message } from '../i18n/message.js';
 import { Mutex } from 'async-mutex';
 import type { Logger } from 'pino';
 import { formatAmount } from '../engine/amounts.js';
@@ -37,9 +37,9 @@ export interface ScheduleNotifier {
   /** The occurrence confirmed itself; its distribution runs. */
   started(schedule: Schedule, occurrence: Occurrence, status: DistributionStatus): Promise<void>;
   /** The occurrence waits for an operator: `reason` says why it did not confirm itself. */
-  awaiting(schedule: Schedule, occurrence: Occurrence, preview: PlanPreview, reason: string): Promise<void>;
-  skipped(schedule: Schedule, occurrence: Occurrence, why: string): Promise<void>;
-  failed(schedule: Schedule, occurrence: Occurrence, why: string): Promise<void>;
+  awaiting(schedule: Schedule, occurrence: Occurrence, preview: PlanPreview, reason: Message): Promise<void>;
+  skipped(schedule: Schedule, occurrence: Occurrence, why: Message | string): Promise<void>;
+  failed(schedule: Schedule, occurrence: Occurrence, why: Message | string): Promise<void>;
   /** A deleted schedule's lookup tables are all closed: their rent is back with the distributor. */
   tablesClosed?(closed: SweepReport['setsClosed'][number]): Promise<void>;
 }
@@ -279,7 +279,7 @@ export class Scheduler {
         preview = await service.preview({ ...previewRequest(schedule), refreshSnapshot: true }, scheduleActor(schedule));
       } catch (e) {
         if (!isTributaryError(e)) logger.error({ err: e, scheduleId: schedule.id, occurrence: key }, 'occurrence preview failed');
-        const why = `its preview failed: ${messageOf(e)}`;
+        const why = msg('schedule.note.previewFailed', { error: messageOf(e) });
         await save({ state: 'failed', note: why });
         await this.tell(() => this.opts.notify.failed(schedule, occurrence, why));
         await this.close(schedule.id, key);
@@ -289,7 +289,7 @@ export class Scheduler {
       const lookup = schedule.lookupTables ? await this.lookupPreview(schedule, preview) : null;
       await save({ state: 'awaiting', planId: plan.id, ...(lookup ? { lookup } : {}) });
 
-      let reason = 'this schedule asks an operator to confirm each occurrence (approval:operator)';
+      let reason: Message = msg('schedule.note.operatorConfirms');
       if (schedule.approval === 'auto') {
         try {
           const total = formatAmount(plan.total, plan.reward.decimals);
@@ -302,13 +302,13 @@ export class Scheduler {
           // A guard (or the plan itself) refused: an operator decides instead. Anything else is a failure.
           if (!isTributaryError(e)) {
             logger.error({ err: e, scheduleId: schedule.id, occurrence: key }, 'occurrence confirm failed');
-            const why = `its confirm failed: ${messageOf(e)}`;
+            const why = msg('schedule.note.confirmFailed', { error: messageOf(e) });
             await save({ state: 'failed', note: why });
             await this.tell(() => this.opts.notify.failed(schedule, occurrence, why));
             await this.close(schedule.id, key);
             return occurrence;
           }
-          reason = `it did not confirm itself: ${e.userMessage}`;
+          reason = msg('schedule.note.notConfirmed', { error: e.said });
         }
       }
       await save({ note: reason });
@@ -332,11 +332,11 @@ export class Scheduler {
         if (occurrence) still.push(key);
         continue;
       }
-      let outcome: { state: Occurrence['state']; note?: string; decidedBy?: Actor } | null = null;
+      let outcome: { state: Occurrence['state']; note?: Message; decidedBy?: Actor } | null = null;
       if (occurrence.state === 'claimed') {
         outcome = {
           state: 'failed',
-          note: `the process that took it (${occurrence.by.host} pid ${occurrence.by.pid}) stopped before it previewed anything; nothing was sent for it. /schedule run id:${schedule.id} runs the schedule now`,
+          note: msg('schedule.note.stopped', { host: occurrence.by.host, pid: occurrence.by.pid, id: schedule.id }),
         };
       } else if (occurrence.state === 'awaiting' && occurrence.planId) {
         outcome = await this.fateOf(occurrence.planId, service);
@@ -351,8 +351,8 @@ export class Scheduler {
       const next: Occurrence = { ...occurrence, ...outcome, updatedAt: this.now() };
       if (changed) {
         await book.update(next);
-        if (next.state === 'skipped') await this.tell(() => this.opts.notify.skipped(schedule, next, next.note ?? 'skipped'));
-        if (next.state === 'failed') await this.tell(() => this.opts.notify.failed(schedule, next, next.note ?? 'failed'));
+        if (next.state === 'skipped') await this.tell(() => this.opts.notify.skipped(schedule, next, next.note ?? msg('schedule.occurrence.state.skipped')));
+        if (next.state === 'failed') await this.tell(() => this.opts.notify.failed(schedule, next, next.note ?? msg('schedule.occurrence.state.failed')));
       }
       settled.push(next);
     }
@@ -361,20 +361,20 @@ export class Scheduler {
   }
 
   /** What became of an occurrence's plan; null while it still waits for an operator. */
-  private async fateOf(planId: string, service: SchedulerOptions['service']): Promise<{ state: Occurrence['state']; note?: string; decidedBy?: Actor } | null> {
+  private async fateOf(planId: string, service: SchedulerOptions['service']): Promise<{ state: Occurrence['state']; note?: Message; decidedBy?: Actor } | null> {
     let status: DistributionStatus;
     try {
       status = await service.status(planId);
     } catch (e) {
-      if (isTributaryError(e, 'PLAN_NOT_FOUND')) return { state: 'skipped', note: `nobody confirmed plan ${planId} before it expired` };
+      if (isTributaryError(e, 'PLAN_NOT_FOUND')) return { state: 'skipped', note: msg('schedule.note.expired', { id: planId }) };
       throw e;
     }
     const { record, plan } = status;
     if (record.state === 'previewed') {
-      return Date.now() > plan.expiresAt ? { state: 'skipped', note: `nobody confirmed plan ${planId} before it expired at ${iso(plan.expiresAt)}` } : null;
+      return Date.now() > plan.expiresAt ? { state: 'skipped', note: msg('schedule.note.expiredAt', { id: planId, at: instantParam(plan.expiresAt) }) } : null;
     }
-    if (record.state === 'expired') return { state: 'skipped', note: `nobody confirmed plan ${planId} before it expired at ${iso(plan.expiresAt)}` };
-    if (record.state === 'cancelled' && !record.confirmedAt) return { state: 'skipped', note: `plan ${planId} was cancelled before it was confirmed` };
+    if (record.state === 'expired') return { state: 'skipped', note: msg('schedule.note.expiredAt', { id: planId, at: instantParam(plan.expiresAt) }) };
+    if (record.state === 'cancelled' && !record.confirmedAt) return { state: 'skipped', note: msg('schedule.note.cancelled', { id: planId }) };
     return { state: 'started', ...(record.confirmedBy ? { decidedBy: record.confirmedBy } : {}) };
   }
 
@@ -416,10 +416,7 @@ export function occurrenceTime(schedule: Schedule, at: number): string {
   return localTime(at, schedule.cadence.tz);
 }
 
-function messageOf(e: unknown): string {
-  return isTributaryError(e) ? e.userMessage : 'an internal error (see the log)';
+function messageOf(e: unknown): Message | string {
+  return isTributaryError(e) ? e.said : msg('schedule.note.internal');
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

@@ -195,6 +195,18 @@ export const en = {
       missed: ' · {{count}} earlier missed, skipped',
       state: { claimed: 'claimed', started: 'started', awaiting: 'awaiting', skipped: 'skipped', failed: 'failed' },
     },
+    note: {
+      previewFailed: 'its preview failed: {{error}}',
+      confirmFailed: 'its confirm failed: {{error}}',
+      operatorConfirms: 'this schedule asks an operator to confirm each occurrence (approval:operator)',
+      notConfirmed: 'it did not confirm itself: {{error}}',
+      stopped: 'the process that took it ({{host}} pid {{pid}}) stopped before it previewed anything; nothing was sent for it. /schedule run id:{{id}} runs the schedule now',
+      expired: 'nobody confirmed plan {{id}} before it expired',
+      expiredAt: 'nobody confirmed plan {{id}} before it expired at {{at}}',
+      cancelled: 'plan {{id}} was cancelled before it was confirmed',
+      internal: 'an internal error (see the log)',
+      skippedBy: 'skipped by {{who}}',
+    },
     post: {
       header: '⏱ Schedule {{id}} ({{cadence}}): {{what}}',
       runNow: 'a run now (/schedule run)',

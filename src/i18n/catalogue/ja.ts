@@ -193,6 +193,18 @@ export const ja = {
       missed: ' · それ以前の {{count}} 回は実行されずスキップ',
       state: { claimed: '準備中', started: '開始', awaiting: '承認待ち', skipped: 'スキップ', failed: '失敗' },
     },
+    note: {
+      previewFailed: 'プレビューに失敗しました: {{error}}',
+      confirmFailed: '確定に失敗しました: {{error}}',
+      operatorConfirms: 'このスケジュールは毎回オペレーターの確定を求めます（approval:operator）',
+      notConfirmed: '自動的には確定しませんでした: {{error}}',
+      stopped: 'この回を担当したプロセス（{{host}} の pid {{pid}}）がプレビューの前に停止しました。この回では何も送信していません。/schedule run id:{{id}} で今すぐ実行できます',
+      expired: 'プラン {{id}} は有効期限までに誰も確定しませんでした',
+      expiredAt: 'プラン {{id}} は有効期限（{{at}}）までに誰も確定しませんでした',
+      cancelled: 'プラン {{id}} は確定される前に取り消されました',
+      internal: '内部エラーが発生しました（ログを確認してください）',
+      skippedBy: '{{who}}がスキップしました',
+    },
     post: {
       header: '⏱ スケジュール {{id}}（{{cadence}}）: {{what}}',
       runNow: '今すぐの実行（/schedule run）',

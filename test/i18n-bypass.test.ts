@@ -1,7 +1,7 @@
 /**
  * No user-visible text bypasses the catalogue. Every string and template literal in the code that
  * talks to people (commands/, src/chat/, src/platforms/) and in the code that must only speak in
- * codes (src/engine/, src/monitor/) is read with the TypeScript parser; one holding a run of three
+ * codes (src/engine/, src/monitor/, src/schedule/) is read with the TypeScript parser; one holding a run of three
  * English words is a sentence written past the catalogue, unless it is one of:
  *  - what is not shown to chat users: log lines, thrown Errors (bugs, shown only as an id), test names,
  *    command and option descriptions (the English defaults; commands.ts has the other languages);
@@ -15,7 +15,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const SCANNED = ['commands', 'src/chat', 'src/platforms', 'src/engine', 'src/monitor'];
+const SCANNED = ['commands', 'src/chat', 'src/platforms', 'src/engine', 'src/monitor', 'src/schedule'];
 
 /** Whole files whose words are not for chat users. */
 const EXEMPT_FILES: Record<string, string> = {
@@ -101,7 +101,7 @@ function englishLiterals(path: string): string[] {
 describe('user-visible text', () => {
   const scanned = SCANNED.flatMap((dir) => files(join(ROOT, dir))).map((path) => ({ file: relative(ROOT, path), path }));
 
-  it('goes through the catalogue: no English sentence in chat code, the engine or the monitor beyond those counted', () => {
+  it('goes through the catalogue: no English sentence in chat code, the engine, the monitor or the scheduler beyond those counted', () => {
     const problems: string[] = [];
     for (const { file, path } of scanned) {
       if (EXEMPT_FILES[file]) continue;

@@ -37,7 +37,6 @@ export interface CadenceInput {
 }
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-const WEEKDAY_NAMES: Record<string, string> = { sun: 'Sunday', mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday' };
 /** Occurrences looked at to check a cron expression's spacing. */
 const SPACING_SAMPLE = 200;
 
@@ -131,18 +130,4 @@ export function occurrencesBetween(c: Pick<Cadence, 'cron' | 'tz'>, after: numbe
     t = next;
   }
   return { count, first };
-}
-
-/** "weekly on Monday at 09:00", "cron 0 9 * * 1", in words for chat. */
-export function describeCadence(c: Cadence): string {
-  switch (c.every) {
-    case 'daily':
-      return `daily at ${c.at} ${c.tz}`;
-    case 'weekly':
-      return `weekly on ${WEEKDAY_NAMES[c.on ?? 'mon']} at ${c.at} ${c.tz}`;
-    case 'monthly':
-      return `monthly on ${c.on === 'last' ? 'the last day' : `day ${c.on}`} at ${c.at} ${c.tz}`;
-    case 'cron':
-      return `cron "${c.cron}" in ${c.tz}`;
-  }
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalnet } from '../src/localnet/index.js';
 import { occurrenceKey } from '../src/schedule/book.js';
+import { instantParam, msg } from '../src/i18n/index.js';
 import { startScheduleApp, type ScheduleApp } from './helpers/schedule-app.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -168,10 +169,10 @@ describe('each occurrence runs once', () => {
     expect([...(await a.scheduler.check()).fired, ...(await b.scheduler.check()).fired]).toEqual([]);
 
     // A process that only reads (another one runs distributions here) does not fire the next one.
-    b.engine.service.setReadOnly('another process runs distributions here');
+    b.engine.service.setReadOnly(msg('err.readOnly', { host: 'other-host', pid: 4242, since: instantParam(Date.parse('2027-06-02T11:00:00Z')), seconds: 30 }));
     a.clock.now = b.clock.now = Date.parse('2027-06-02T12:00:03Z');
     expect((await b.scheduler.check()).fired).toEqual([]);
-    expect((await b.type(`/schedule run id:${id}`)).reply.text).toContain('another process runs distributions here');
+    expect((await b.type(`/schedule run id:${id}`)).reply.text).toContain('distributions on this data directory are run by other-host pid 4242');
 
     // A process took the occurrence and stopped before previewing it: reported, nothing sent, not run again.
     const at = Date.parse('2027-06-02T12:00:00Z');

@@ -1,4 +1,4 @@
-import { amountParam, translator, type Locale } from '../i18n/index.js';
+import { amountParam, translator, type Locale, type Message } from '../i18n/index.js';
 import { keypairFileAccess, openKeypairFileWarning } from '../solana/keypair.js';
 import type { AppContext } from './context.js';
 
@@ -10,7 +10,7 @@ export function formatBanner(opts: {
   embedded: boolean;
   recovered: string[];
   /** Why this process only reads distributions (another one runs them), if it does. */
-  readOnly?: string | null;
+  readOnly?: Message | null;
   metricsUrl: string | null;
   /** The console's language (LANG), else config.language. */
   locale?: Locale;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { instantParam, msg } from '../i18n/index.js';
 import { isTributaryError } from '../engine/errors.js';
 import type { HeldLease, LeaseTaker } from '../engine/lease.js';
 import type { Ledger } from '../engine/ledger.js';
@@ -41,8 +42,7 @@ export async function claimRunnerRole(opts: RunnerRoleOptions): Promise<RunnerRo
   let timer: NodeJS.Timeout | null = null;
 
   const readerReason = (lease: Lease) =>
-    `distributions on this data directory are run by ${lease.holder.host} pid ${lease.holder.pid} since ${new Date(lease.since).toISOString().replace(/\.\d+Z$/, 'Z')}; ` +
-    `this process only reads them (status, history, rewards and exports work here) and takes over if that process stops for ${Math.ceil(lease.ttlMs / 1000)} s`;
+    msg('err.readOnly', { host: lease.holder.host, pid: lease.holder.pid, since: instantParam(lease.since), seconds: Math.ceil(lease.ttlMs / 1000) });
 
   const recover = async (): Promise<string[]> => {
     try {
@@ -79,7 +79,7 @@ export async function claimRunnerRole(opts: RunnerRoleOptions): Promise<RunnerRo
         .catch(() => null)
         .then((lease) => {
           owner = lease;
-          service.setReadOnly(lease ? readerReason(lease) : 'this process lost the right to run distributions here; restart it');
+          service.setReadOnly(lease ? readerReason(lease) : msg('err.readOnlyLost'));
         });
     });
     service.setReadOnly(null);

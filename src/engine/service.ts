@@ -109,7 +109,7 @@ export class DistributionService {
   /** Recipient states of distributions not running, by id, the least recently used dropped first; dropped whenever the service changes one. */
   private readonly settledViews = new LRUCache<string, SettledView>({ max: SETTLED_VIEWS_KEPT });
   /** Set while another process runs distributions on this store: this one only reads. */
-  private readOnlyReason: string | null = null;
+  private readOnlyReason: Message | null = null;
 
   constructor(private readonly deps: DistributionServiceDeps) {}
 
@@ -117,11 +117,11 @@ export class DistributionService {
    * Makes this process a reader (`reason` says who runs things instead) or, with null, a runner
    * again. A reader answers status, history, rewards and exports, and refuses everything else.
    */
-  setReadOnly(reason: string | null): void {
+  setReadOnly(reason: Message | null): void {
     this.readOnlyReason = reason;
   }
 
-  get readOnly(): string | null {
+  get readOnly(): Message | null {
     return this.readOnlyReason;
   }
 

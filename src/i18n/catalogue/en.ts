@@ -572,6 +572,9 @@ export const en = {
       minNegative: 'min cannot be negative',
       maxInvalid: 'max must be a whole number of at least 1, not {{max}}',
     },
+    readOnly:
+      'distributions on this data directory are run by {{host}} pid {{pid}} since {{since}}; this process only reads them (status, history, rewards and exports work here) and takes over if that process stops for {{seconds}} s',
+    readOnlyLost: 'this process lost the right to run distributions here; restart it',
     busyHere: 'distribution {{id}} is already being run by this process',
     busy: 'distribution {{id}} is being run by {{host}} pid {{pid}} since {{since}}; it is taken over if that process stops for {{seconds}} s',
     leaseLost: 'distribution {{id}} is no longer run by this process: another process took it over, so this one stopped writing',

@@ -60,7 +60,7 @@ describe('audit log', () => {
     const raw = await Promise.all(index.map((key) => kv.getRaw(key)));
     const stored = JSON.stringify(raw);
     for (const s of [base58Key, byteArray, hexSeed, seedArray, secret.secretKey.slice(0, 8).join(',')]) expect(stored).not.toContain(s);
-    const options = raw.map((r) => (r?.value as { options: Record<string, string> }).options);
+    const options = raw.map((r) => (r!.value as { options: Record<string, string> }).options);
     expect(options[0]?.token).toBe(KEY_MATERIAL_MARKER);
     expect(options[1]?.amount).toBe(KEY_MATERIAL_MARKER);
     expect(options[2]?.exclude).toBe(KEY_MATERIAL_MARKER);

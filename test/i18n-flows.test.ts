@@ -35,7 +35,7 @@ afterEach(async () => {
  * what is typed as it is in every language (commands, name:value options, links) and the one-line
  * message a wallet signs, which is signed byte for byte.
  */
-export function expectJapanese(text: string): void {
+function expectJapanese(text: string): void {
   expect(text, text).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
   const typed = text
     .replace(/^Tributary wallet link \|.*$/gm, '')
@@ -306,13 +306,13 @@ describe('alerts and the daily report on the console, LANG=ja_JP.UTF-8', () => {
       const c = await startConsoleApp(config, cleanups);
       await c.waitFor(/^Tributary: チャットから行う Solana の報酬配布$/m);
       c.type('/health');
-      const alert = await c.waitFor(/^\[alerts\] (🟠 重大度「中」のアラート \[[0-9a-f]{6}\] rpc_latency_p95\n[^]*?確認済みにするには: \/alerts ack id:[0-9a-f]{6})$/m);
+      const alert = await c.waitFor(/^\[alerts\] (🟠 重大度「中」のアラート \[[0-9a-f]{6}\] rpc_latency_p95\n[\s\S]*?確認済みにするには: \/alerts ack id:[0-9a-f]{6})$/m);
       expectJapanese(alert[1] as string);
       const from = c.printed().length;
       const monitoring = c.app.context.monitoring;
       if (!monitoring) throw new Error('monitoring is off');
       await monitoring.monitor.reports.post(monitoring.monitor.reports.today(), ['reports']);
-      const report = await c.waitFor(/^\[reports\] (📊 日次レポート [^\n]*\n[^]*?推奨事項[^\n]*)\n(\S+tributary-\S+\.png)$/m, from);
+      const report = await c.waitFor(/^\[reports\] (📊 日次レポート [^\n]*\n[\s\S]*?推奨事項[^\n]*)\n(\S+tributary-\S+\.png)$/m, from);
       expectJapanese(report[1] as string);
       expect(report[1]).toContain('RPC: リクエスト');
       // The chart, with its Japanese labels, is saved beside the exports.

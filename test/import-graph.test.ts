@@ -21,7 +21,7 @@ function tsFiles(dir: string): string[] {
 }
 
 /** Relative specifiers of every import, export-from and dynamic import() in `source`. */
-export function importSpecifiers(source: string): string[] {
+function importSpecifiers(source: string): string[] {
   const withoutComments = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const found: string[] = [];
   const patterns = [/\b(?:import|export)\s[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];

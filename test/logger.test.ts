@@ -45,7 +45,7 @@ describe('createLogger', () => {
       rpc: 'https://mainnet.helius-rpc.com/?api-key=***',
       err: { type: 'Error', message: 'telegram sendMessage failed: 401 for https://api.telegram.org/bot***/sendMessage' },
     });
-    expect((record?.['err'] as { stack: string }).stack).toContain('telegram sendMessage failed');
+    expect((record!['err'] as { stack: string }).stack).toContain('telegram sendMessage failed');
   });
 
   it('scrubs an Error logged on its own, its cause, and the message taken from it', () => {

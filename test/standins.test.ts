@@ -154,7 +154,7 @@ describe('Discord stand-in with the real discord.js client', () => {
     const received = nextInteraction(bot);
     const dispatched = discord.dispatchInteraction({ name: 'distribute preview', options: { min: 10 } });
     const interaction = (await received) as ChatInputCommandInteraction;
-    expect(interaction.commandId).toBe((registered?.[0] as { id: string }).id);
+    expect(interaction.commandId).toBe((registered![0] as { id: string }).id);
     expect(interaction.options.getInteger('min', true)).toBe(10);
 
     await interaction.deferReply();

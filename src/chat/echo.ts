@@ -8,6 +8,7 @@ import { msg, type Message } from '../i18n/index.js';
 import { looksLikeKeyMaterial } from '../log/key-material.js';
 
 /** Characters that print as nothing or move text around: format characters (zero-width space, joiners, BOM, bidi controls), controls, variation selectors, Hangul fillers. */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: variation selectors (U+FE00-FE0F) are listed on their own, to be shown escaped
 const INVISIBLE = /[\p{Cf}\p{Cc}\u115F\u1160\u3164\uFFA0\uFE00-\uFE0F]/u;
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'gu');
 

@@ -321,7 +321,7 @@ describe('alerts and the daily report on the console, LANG=ja_JP.UTF-8', () => {
       // A schedule, made and run now: its replies and its post in Japanese, the cadence and times the Japanese way.
       const before = c.printed().length;
       c.type(`/schedule create token:${net.scenario.baseMint} amount:50 reward:SOL mode:equal every:weekly on:fri at:09:00 tz:Asia/Tokyo approval:auto`);
-      const created = await c.waitFor(/^(スケジュール (\w+) を作成しました: [^]*?で停止できます。)$/m, before);
+      const created = await c.waitFor(/^(スケジュール (\w+) を作成しました: [\s\S]*?で停止できます。)$/m, before);
       expect(created[1]).toContain('毎週金曜日 09:00（Asia/Tokyo）');
       expect(created[1]).toMatch(/初回: \d{4}-\d{2}-\d{2}（金）09:00 /);
       expectJapanese(created[1] as string);

@@ -39,7 +39,20 @@ export interface BenchOptions {
 }
 
 export const SIZES = {
-  full: { large: 10_000, snapshotRuns: 5, small: 1_000, throttled: 1_000, console: 1_000, baseline: 200, cliRuns: 21, replies: 30, idleSettleMs: 5_000, idleReps: 3, txBuild: 1_000, txRounds: 5 },
+  full: {
+    large: 10_000,
+    snapshotRuns: 5,
+    small: 1_000,
+    throttled: 1_000,
+    console: 1_000,
+    baseline: 200,
+    cliRuns: 21,
+    replies: 30,
+    idleSettleMs: 5_000,
+    idleReps: 3,
+    txBuild: 1_000,
+    txRounds: 5,
+  },
   quick: { large: 300, snapshotRuns: 2, small: 100, throttled: 60, console: 60, baseline: 10, cliRuns: 3, replies: 3, idleSettleMs: 500, idleReps: 1, txBuild: 100, txRounds: 1 },
 } as const;
 
@@ -60,7 +73,8 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Results; 
   const size = opts.quick ? SIZES.quick : SIZES.full;
   const { log, runtime } = opts;
   const details: Details = { machine: machineInfo(REPO_ROOT), quick: opts.quick, runtime, startFlags: startFlags(), sizes: size, startedAt: Date.now() } as Details;
-  if (details.machine.busy.length) log(`other busy processes at start (figures will be disturbed): ${details.machine.busy.map((p) => `${p.pid} ${p.cpu}% ${p.command}`).join('; ')}`);
+  if (details.machine.busy.length)
+    log(`other busy processes at start (figures will be disturbed): ${details.machine.busy.map((p) => `${p.pid} ${p.cpu}% ${p.command}`).join('; ')}`);
   if (runtime === 'compiled') {
     log('building src/ and bench/ with tsc into bench/out/dist ...');
     details.build = await build();
@@ -167,7 +181,9 @@ async function measureDiscordPreview(opts: BenchOptions, details: Details, comma
   const startLoad = loadavg().map((x) => round(x, 2));
   const result = await benchDiscordPreview(opts.runtime, size);
   details.discordPreview = { ...result, run: runMeta(details, command, startLoad) };
-  opts.log(`  first callback ${result.previewFirstCallbackMs.toFixed(0)} ms (type ${result.previewAckType}), /help ${result.helpFirstCallbackMs.toFixed(0)} ms, answered ${(result.previewAnsweredMs / 1000).toFixed(1)} s`);
+  opts.log(
+    `  first callback ${result.previewFirstCallbackMs.toFixed(0)} ms (type ${result.previewAckType}), /help ${result.helpFirstCallbackMs.toFixed(0)} ms, answered ${(result.previewAnsweredMs / 1000).toFixed(1)} s`,
+  );
 }
 
 /** A repeat distribution to existing token accounts, legacy and with a schedule's lookup tables, under the public-mainnet budget. */
@@ -179,7 +195,10 @@ async function measureRecurring(opts: BenchOptions, details: Details, command: s
   details.recurring = { ...result, run: runMeta(details, command, startLoad) };
   const legacy = result.legacy.occurrences[0];
   const lookup = result.lookup.occurrences[result.lookup.occurrences.length - 1];
-  if (legacy && lookup) opts.log(`  legacy ${legacy.transactions} transactions in ${(legacy.runMs / 1000).toFixed(1)} s; lookup tables ${lookup.transactions} in ${(lookup.runMs / 1000).toFixed(1)} s`);
+  if (legacy && lookup)
+    opts.log(
+      `  legacy ${legacy.transactions} transactions in ${(legacy.runMs / 1000).toFixed(1)} s; lookup tables ${lookup.transactions} in ${(lookup.runMs / 1000).toFixed(1)} s`,
+    );
 }
 
 function recurringResults(d: Details): Results {
@@ -311,7 +330,9 @@ function readOutput(outDir: string): { details: Details; results: Results } | nu
 /** Top-level keys of `now` that differ from the object serialized as `start`. */
 function changedKeys(start: string, now: object): string[] {
   const before = JSON.parse(start) as Record<string, unknown>;
-  return Object.entries(now).filter(([k, v]) => JSON.stringify(before[k]) !== JSON.stringify(v)).map(([k]) => k);
+  return Object.entries(now)
+    .filter(([k, v]) => JSON.stringify(before[k]) !== JSON.stringify(v))
+    .map(([k]) => k);
 }
 
 /** Writes RESULTS.md again from the details.json and results.json of an earlier run (after editing NOTES.md). */
@@ -353,7 +374,8 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error(`--sizes takes whole numbers separated by commas, e.g. 10000,100000,1000000`);
   const parts = only >= 0 ? (argv[only + 1] ?? '').split(',') : [];
   const unknown = parts.filter((p) => !(ONLY_PARTS as readonly string[]).includes(p));
-  if (only >= 0 && (parts.length === 0 || unknown.length > 0)) throw new Error(`--only takes ${ONLY_PARTS.join(', ')} (comma-separated), not "${unknown.join(',') || argv[only + 1]}"`);
+  if (only >= 0 && (parts.length === 0 || unknown.length > 0))
+    throw new Error(`--only takes ${ONLY_PARTS.join(', ')} (comma-separated), not "${unknown.join(',') || argv[only + 1]}"`);
   const job = process.argv.includes('--render') ? Promise.resolve(renderAgain(opts.outDir)) : only >= 0 ? runOnly(opts, parts as OnlyPart[], sizes) : runBench(opts);
   job.then(
     () => process.exit(0),

@@ -16,7 +16,11 @@ export default defineCommand({
     return {
       text: [
         ctx.t('cmd.config.network', { network: masked.network, rpc: masked.rpc.url ?? ctx.t('cmd.config.embedded'), preset: masked.rpc.preset }),
-        ctx.t(roles.operator.telegramChatAdmins ? 'cmd.config.rolesChatAdmins' : 'cmd.config.roles', { admins: count(roles.admin), operators: count(roles.operator), console: roles.console }),
+        ctx.t(roles.operator.telegramChatAdmins ? 'cmd.config.rolesChatAdmins' : 'cmd.config.roles', {
+          admins: count(roles.admin),
+          operators: count(roles.operator),
+          console: roles.console,
+        }),
         ctx.t('cmd.config.timing', { preview: masked.distribution.previewTtlMs / 1000, edits: masked.distribution.progressEditIntervalMs / 1000 }),
         ctx.t('cmd.config.file'),
       ].join('\n'),

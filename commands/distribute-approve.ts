@@ -34,7 +34,13 @@ export default defineCommand({
     });
     await requests.done(id);
     return {
-      text: ctx.t('cmd.approve.done', { id, who: who(request.requestedBy), approver: who(ctx.caller.actor), total: rewardParam(plan.total, plan), recipients: plan.recipients.length }),
+      text: ctx.t('cmd.approve.done', {
+        id,
+        who: who(request.requestedBy),
+        approver: who(ctx.caller.actor),
+        total: rewardParam(plan.total, plan),
+        recipients: plan.recipients.length,
+      }),
       planId: id,
       followProgress: id,
     };

@@ -16,7 +16,11 @@ export default defineCommand({
     } else {
       // Which it is, not answering or no Solana node; the reason is the endpoint's own (probe.ts).
       const { verdict } = health.rpc;
-      const what = verdict.ok ? t('cmd.health.noSlot') : verdict.kind === 'unreachable' ? t('cmd.health.unreachable', { reason: verdict.reason }) : t('cmd.health.notSolana', { reason: verdict.reason });
+      const what = verdict.ok
+        ? t('cmd.health.noSlot')
+        : verdict.kind === 'unreachable'
+          ? t('cmd.health.unreachable', { reason: verdict.reason })
+          : t('cmd.health.notSolana', { reason: verdict.reason });
       lines.push(t('cmd.health.rpcDown', { what, ms: health.rpc.ms }));
     }
     lines.push(t('cmd.health.requests', { requests: health.requests, errors: health.errors, limited: health.rateLimited }));

@@ -27,7 +27,9 @@ export default defineCommand({
             ]
           : []),
         ctx.t('cmd.schedule.show.created', { who: who(schedule.createdBy), at: localTimeText(schedule.createdAt, schedule.cadence.tz, ctx.t) }) +
-          (schedule.changedBy && schedule.changedAt ? ctx.t('cmd.schedule.show.changed', { who: who(schedule.changedBy), at: localTimeText(schedule.changedAt, schedule.cadence.tz, ctx.t) }) : ''),
+          (schedule.changedBy && schedule.changedAt
+            ? ctx.t('cmd.schedule.show.changed', { who: who(schedule.changedBy), at: localTimeText(schedule.changedAt, schedule.cadence.tz, ctx.t) })
+            : ''),
         occurrences.length ? ctx.t('cmd.schedule.show.latest') : ctx.t('cmd.schedule.show.noneYet'),
         ...occurrences.map((occurrence) => occurrenceLine(schedule, occurrence, ctx.t)),
       ].join('\n'),

@@ -16,7 +16,9 @@ export default defineCommand({
     const occurrence = await book.occurrenceOfPlan(id);
     if (!occurrence) throw new TributaryError('PLAN_NOT_FOUND', msg('cmd.schedule.skip.notScheduled', { id }), { details: { id } });
     if (occurrence.state !== 'awaiting') {
-      throw new TributaryError('INVALID_STATE', msg('cmd.schedule.skip.already', { id, state: msg(`schedule.occurrence.state.${occurrence.state}`) }), { details: { id, state: occurrence.state } });
+      throw new TributaryError('INVALID_STATE', msg('cmd.schedule.skip.already', { id, state: msg(`schedule.occurrence.state.${occurrence.state}`) }), {
+        details: { id, state: occurrence.state },
+      });
     }
     await ctx.app.engine.service.cancel(id, ctx.caller.actor);
     const note = msg('schedule.note.skippedBy', { who: who(ctx.caller.actor) });

@@ -12,14 +12,7 @@ export default defineCommand({
     const { message, expiresAt } = await ctx.wallets.challenge(ctx.caller.actor);
     return {
       personal: true,
-      text: [
-        ctx.t('cmd.wallet.sign'),
-        '',
-        message,
-        '',
-        ctx.t('cmd.wallet.then', { at: instantParam(expiresAt) }),
-        ctx.t('cmd.wallet.never'),
-      ].join('\n'),
+      text: [ctx.t('cmd.wallet.sign'), '', message, '', ctx.t('cmd.wallet.then', { at: instantParam(expiresAt) }), ctx.t('cmd.wallet.never')].join('\n'),
     };
   },
 });

@@ -80,4 +80,3 @@ describe('/metrics and /healthz of a running engine', () => {
     expect(body.checks.store?.ok).toBe(true);
   });
 });
-

@@ -40,7 +40,9 @@ describe('one rule for what is secret in a URL', () => {
     expect(explorerLink('localnet', `http://127.0.0.1:18899/${KEY}`, SIG)).toBeNull();
     expect(explorerLink('localnet', 'https://x.solana-mainnet.quiknode.pro/9f8e7d6c5b4a39281706f5e4d3c2b1a0/', SIG)).toBeNull();
     expect(explorerLink('localnet', 'https://mainnet.helius-rpc.com/?api-key=abc', SIG)).toBeNull();
-    expect(explorerLink('localnet', 'http://127.0.0.1:8899', SIG)).toBe(`https://explorer.solana.com/tx/${SIG}?cluster=custom&customUrl=${encodeURIComponent('http://127.0.0.1:8899')}`);
+    expect(explorerLink('localnet', 'http://127.0.0.1:8899', SIG)).toBe(
+      `https://explorer.solana.com/tx/${SIG}?cluster=custom&customUrl=${encodeURIComponent('http://127.0.0.1:8899')}`,
+    );
     expect(explorerLink('devnet', `https://devnet.example/${KEY}`, SIG)).toBe(`https://explorer.solana.com/tx/${SIG}?cluster=devnet`);
     // An explorer link in a log line stays readable: its long segments are a signature.
     expect(redactString(`https://explorer.solana.com/tx/${SIG}`)).toBe(`https://explorer.solana.com/tx/${SIG}`);

@@ -23,7 +23,9 @@ describe('bench --quick', () => {
     const md = readFileSync(join(outDir, 'RESULTS.md'), 'utf8');
     for (const key of RESULT_KEYS) expect(md).toContain(`| ${key} |`);
     // The request figures are the chain's counter, by method: they add up to the total it reports.
-    const details = JSON.parse(readFileSync(join(outDir, 'details.json'), 'utf8')) as { small: { distribution: { recipients: number; runStats: { requests: number; httpRequests: number; requestsByMethod: Record<string, number> } } } };
+    const details = JSON.parse(readFileSync(join(outDir, 'details.json'), 'utf8')) as {
+      small: { distribution: { recipients: number; runStats: { requests: number; httpRequests: number; requestsByMethod: Record<string, number> } } };
+    };
     const run = details.small.distribution.runStats;
     expect(Object.values(run.requestsByMethod).reduce((a, b) => a + b, 0)).toBe(run.requests);
     expect(run.requests).toBeGreaterThanOrEqual(run.httpRequests);
@@ -39,7 +41,12 @@ describe('bench request counting', () => {
       const batch = [
         { jsonrpc: '2.0', id: 1, method: 'getEpochInfo', params: [{ commitment: 'finalized' }] },
         { jsonrpc: '2.0', id: 2, method: 'getSignatureStatuses', params: [[], { searchTransactionHistory: true }] },
-        { jsonrpc: '2.0', id: 3, method: 'getTransaction', params: ['1111111111111111111111111111111111111111111111111111111111111111', { commitment: 'confirmed', maxSupportedTransactionVersion: 0 }] },
+        {
+          jsonrpc: '2.0',
+          id: 3,
+          method: 'getTransaction',
+          params: ['1111111111111111111111111111111111111111111111111111111111111111', { commitment: 'confirmed', maxSupportedTransactionVersion: 0 }],
+        },
       ];
       const res = await fetch(chain.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
       expect(((await res.json()) as unknown[]).length).toBe(3);

@@ -80,7 +80,14 @@ describe('audit log', () => {
   it('drops entries older than the retention from the index it reads back', async () => {
     let now = Date.UTC(2026, 0, 1);
     const audit = new AuditLog(new Keyv(), { retentionMs: 2 * DAY_MS, now: () => now });
-    const entry = (at: number) => ({ at, actor: { platform: 'test', userId: 'u' }, role: 'operator' as const, chat: { platform: 'test', id: 'c' }, action: 'distribute confirm', outcome: 'done' as const });
+    const entry = (at: number) => ({
+      at,
+      actor: { platform: 'test', userId: 'u' },
+      role: 'operator' as const,
+      chat: { platform: 'test', id: 'c' },
+      action: 'distribute confirm',
+      outcome: 'done' as const,
+    });
     await audit.record(entry(now));
     now += 3 * DAY_MS;
     await audit.record(entry(now));
@@ -89,10 +96,28 @@ describe('audit log', () => {
 
   it('tells key material from the addresses, amounts and ids that options hold', () => {
     const kp = Keypair.generate();
-    for (const key of [bs58.encode(kp.secretKey), JSON.stringify(Array.from(kp.secretKey)), Array.from(kp.secretKey.slice(0, 32)).join(', '), Buffer.from(kp.secretKey).toString('hex'), `0x${Buffer.from(kp.secretKey.slice(32)).toString('hex')}`, Buffer.from(kp.secretKey).toString('base64'), `a,${bs58.encode(kp.secretKey)}`, 'legal winner thank year wave sausage worth useful legal winner thank yellow']) {
+    for (const key of [
+      bs58.encode(kp.secretKey),
+      JSON.stringify(Array.from(kp.secretKey)),
+      Array.from(kp.secretKey.slice(0, 32)).join(', '),
+      Buffer.from(kp.secretKey).toString('hex'),
+      `0x${Buffer.from(kp.secretKey.slice(32)).toString('hex')}`,
+      Buffer.from(kp.secretKey).toString('base64'),
+      `a,${bs58.encode(kp.secretKey)}`,
+      'legal winner thank year wave sausage worth useful legal winner thank yellow',
+    ]) {
       expect(looksLikeKeyMaterial(key), key).toBe(true);
     }
-    for (const value of [kp.publicKey.toBase58(), `${kp.publicKey.toBase58()},${Keypair.generate().publicKey.toBase58()}`, '1000', '0.5', 'ab12cd34', 'SOL', 'proportional', '[1,2,3]']) {
+    for (const value of [
+      kp.publicKey.toBase58(),
+      `${kp.publicKey.toBase58()},${Keypair.generate().publicKey.toBase58()}`,
+      '1000',
+      '0.5',
+      'ab12cd34',
+      'SOL',
+      'proportional',
+      '[1,2,3]',
+    ]) {
       expect(looksLikeKeyMaterial(value), value).toBe(false);
     }
   });

@@ -74,7 +74,7 @@ const sample = {
 } as const satisfies AnyCommand;
 
 describe('option validation, the same for typed text and Discord options', () => {
-  it('turns typed text into integers and booleans, and accepts Discord\'s typed values as they are', () => {
+  it("turns typed text into integers and booleans, and accepts Discord's typed values as they are", () => {
     expect(validateOptions(sample, { id: ' ab12 ', max: '25', offcurve: 'yes' })).toEqual({ id: 'ab12', max: 25, offcurve: true });
     expect(validateOptions(sample, { id: 'ab12', max: 25, offcurve: false })).toEqual({ id: 'ab12', max: 25, offcurve: false });
   });
@@ -99,7 +99,12 @@ describe('option validation, the same for typed text and Discord options', () =>
   });
 
   it('refuses options the command does not take, and extra positional values', () => {
-    expect(refusal(() => validateOptions(sample, { id: 'x', amount: '5' }))).toEqual({ code: 'UNKNOWN_OPTION', message: '/sample has no option amount:; it takes id: mode: max: offcurve:' });
-    expect(refusal(() => validateOptions(sample, {}, ['a', 'b', '3', 'true', 'extra'])).message).toMatch(/^\/sample: "a", "b", "3", … are not name:value; write options as name:value: \/sample id:<id> /);
+    expect(refusal(() => validateOptions(sample, { id: 'x', amount: '5' }))).toEqual({
+      code: 'UNKNOWN_OPTION',
+      message: '/sample has no option amount:; it takes id: mode: max: offcurve:',
+    });
+    expect(refusal(() => validateOptions(sample, {}, ['a', 'b', '3', 'true', 'extra'])).message).toMatch(
+      /^\/sample: "a", "b", "3", … are not name:value; write options as name:value: \/sample id:<id> /,
+    );
   });
 });

@@ -99,7 +99,12 @@ describe('command files', () => {
       'wallet verify': 'holder',
     });
     // Every money-moving or role-relevant command writes the audit log.
-    expect(commands.filter((c) => c.audit).map((c) => c.name).sort()).toEqual([
+    expect(
+      commands
+        .filter((c) => c.audit)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual([
       'alerts ack',
       'distribute approve',
       'distribute cancel',
@@ -156,18 +161,29 @@ describe('dispatching a command', () => {
   });
 
   it('shows a TributaryError as its message, privately, and changes nothing', async () => {
-    const dir = commandsDir({ 'x.js': `import { TributaryError } from ${JSON.stringify(new URL('../src/engine/errors.ts', import.meta.url).href)};\n${command('x', 'holder', 'async () => { throw new TributaryError("PLAN_EXPIRED", "plan ab expired; run /distribute preview again"); }')}` });
+    const dir = commandsDir({
+      'x.js': `import { TributaryError } from ${JSON.stringify(new URL('../src/engine/errors.ts', import.meta.url).href)};\n${command('x', 'holder', 'async () => { throw new TributaryError("PLAN_EXPIRED", "plan ab expired; run /distribute preview again"); }')}`,
+    });
     const { app } = fakeApp();
     const runtime = await ChatRuntime.create(app, { commandsDir: dir });
-    expect(await runtime.runText('/x', source('holder'))).toMatchObject({ outcome: 'refused', code: 'PLAN_EXPIRED', reply: { text: '✖ plan ab expired; run /distribute preview again', ephemeral: true } });
+    expect(await runtime.runText('/x', source('holder'))).toMatchObject({
+      outcome: 'refused',
+      code: 'PLAN_EXPIRED',
+      reply: { text: '✖ plan ab expired; run /distribute preview again', ephemeral: true },
+    });
     expect(TributaryError).toBeDefined();
   });
 
   it('masks an RPC key, a bot token or keypair bytes that a reply or a user error lets through, and keeps explorer links whole', async () => {
-    const link = 'https://explorer.solana.com/tx/5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW?cluster=custom&customUrl=http%3A%2F%2F127.0.0.1%3A8899';
+    const link =
+      'https://explorer.solana.com/tx/5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW?cluster=custom&customUrl=http%3A%2F%2F127.0.0.1%3A8899';
     const errors = JSON.stringify(new URL('../src/engine/errors.ts', import.meta.url).href);
     const dir = commandsDir({
-      'say.js': command('say', 'holder', `async () => ({ text: "endpoint http://127.0.0.1:18899/SEKRETAPIKEY0123456789abcdef token 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw paid ${link}" })`),
+      'say.js': command(
+        'say',
+        'holder',
+        `async () => ({ text: "endpoint http://127.0.0.1:18899/SEKRETAPIKEY0123456789abcdef token 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw paid ${link}" })`,
+      ),
       'oops.js': `import { TributaryError } from ${errors};\n${command('oops', 'holder', 'async () => { throw new TributaryError("RPC_UNAVAILABLE", "https://mainnet.helius-rpc.com/?api-key=abc123 is not answering"); }')}`,
     });
     const { app } = fakeApp();
@@ -190,7 +206,13 @@ describe('dispatching a command', () => {
   });
 
   it('runs a pressed button once, even when it is pressed twice at the same moment, and never again after', async () => {
-    const dir = commandsDir({ 'slow.js': command('slow', 'holder', 'async (_ctx, o) => { globalThis.__runs = (globalThis.__runs ?? 0) + 1; await new Promise((r) => setTimeout(r, 50)); return { text: "done " + o.id }; }') });
+    const dir = commandsDir({
+      'slow.js': command(
+        'slow',
+        'holder',
+        'async (_ctx, o) => { globalThis.__runs = (globalThis.__runs ?? 0) + 1; await new Promise((r) => setTimeout(r, 50)); return { text: "done " + o.id }; }',
+      ),
+    });
     const { app } = fakeApp();
     const runtime = await ChatRuntime.create(app, { commandsDir: dir });
     const caller = source('holder');
@@ -237,7 +259,18 @@ describe('alerts and reports', () => {
   it('lets an operator list active alerts, acknowledge one by id, and read the daily report; commands are timed for metrics', async () => {
     const acked: [string, string][] = [];
     const observed: string[] = [];
-    const alert = { id: 'a3f9c1', ruleId: 'success-rate', metric: 'success_rate', severity: 'high', operator: 'lt', threshold: 0.95, windowMs: 600_000, value: 0.91, firedAt: Date.now() - 120_000, lastNotifiedAt: 0 };
+    const alert = {
+      id: 'a3f9c1',
+      ruleId: 'success-rate',
+      metric: 'success_rate',
+      severity: 'high',
+      operator: 'lt',
+      threshold: 0.95,
+      windowMs: 600_000,
+      value: 0.91,
+      firedAt: Date.now() - 120_000,
+      lastNotifiedAt: 0,
+    };
     const monitoring = {
       monitor: {
         alerts: {
@@ -245,7 +278,15 @@ describe('alerts and reports', () => {
           ack: async (id: string, by: string) => (id === 'a3f9c1' ? (acked.push([id, by]), { ...alert, acknowledgedBy: by }) : undefined),
         },
         // The scheduler posts at 09:00; the command is asked at 06:03 on 2026-12-02.
-        reports: new ReportScheduler({ history: { range: async () => [] }, store: new Keyv(), notifier: { post: async () => undefined }, time: '09:00', timeZone: 'UTC', targets: [], now: () => Date.UTC(2026, 11, 2, 6, 3) }),
+        reports: new ReportScheduler({
+          history: { range: async () => [] },
+          store: new Keyv(),
+          notifier: { post: async () => undefined },
+          time: '09:00',
+          timeZone: 'UTC',
+          targets: [],
+          now: () => Date.UTC(2026, 11, 2, 6, 3),
+        }),
         observeCommand: (command: string, platform: string) => observed.push(`${platform}:${command}`),
       },
       addNotifier: () => undefined,
@@ -273,7 +314,11 @@ describe('alerts and reports', () => {
     const output = new PassThrough();
     let printed = '';
     output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
-    const consoleApp = { ...app, monitoring: monitoring as never, engine: { ...app.engine, service: { whenIdle: async () => undefined, activeIds: () => [] } } as unknown as Engine };
+    const consoleApp = {
+      ...app,
+      monitoring: monitoring as never,
+      engine: { ...app.engine, service: { whenIdle: async () => undefined, activeIds: () => [] } } as unknown as Engine,
+    };
     await runConsole(consoleApp, { input: Readable.from(['/report\n/report date:2026-02-30\n']), output, identity: { userId: 'ops', role: 'operator' } });
     expect(printed).toContain('Daily report 2026-12-01 (UTC)');
     expect(printed).toContain('✖ date 2026-02-30 is not a day of the calendar');

@@ -81,7 +81,7 @@ describe('tributary CLI', () => {
     expect(res.stdout).toMatch(/nope/);
   });
 
-  it('`start` creates the data directory\'s files for this user only, warns about a keypair file others can read, and prints no native-binding notice', () => {
+  it("`start` creates the data directory's files for this user only, warns about a keypair file others can read, and prints no native-binding notice", () => {
     const root = mkdtempSync(join(tmpdir(), 'tributary-private-'));
     // A data directory made by an earlier version or by hand, with the usual 022 umask.
     const dataDir = join(root, 'data');
@@ -93,7 +93,16 @@ describe('tributary CLI', () => {
     const res = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'start'], {
       input: '/help\n/distribute preview token:nope amount:1 reward:SOL\n',
       encoding: 'utf8',
-      env: { ...process.env, TRIBUTARY_DATA_DIR: dataDir, TRIBUTARY_HTTP_PORT: '0', TRIBUTARY_KEYPAIR: keypairPath, DISCORD_TOKEN: '', TELEGRAM_TOKEN: '', SOLANA_RPC_URL: '', TRIBUTARY_CONFIG: '' },
+      env: {
+        ...process.env,
+        TRIBUTARY_DATA_DIR: dataDir,
+        TRIBUTARY_HTTP_PORT: '0',
+        TRIBUTARY_KEYPAIR: keypairPath,
+        DISCORD_TOKEN: '',
+        TELEGRAM_TOKEN: '',
+        SOLANA_RPC_URL: '',
+        TRIBUTARY_CONFIG: '',
+      },
       timeout: 120_000,
     });
     expect(res.status, res.stderr).toBe(0);
@@ -124,10 +133,20 @@ describe('tributary CLI', () => {
     chmodSync(keypairPath, 0o640);
     const config = join(root, 'mainnet.json');
     writeFileSync(config, JSON.stringify({ network: 'mainnet-beta', rpc: { preset: 'public-mainnet' } }));
-    const env = { TRIBUTARY_DATA_DIR: join(root, 'data'), TRIBUTARY_HTTP_PORT: '0', TRIBUTARY_KEYPAIR: keypairPath, TRIBUTARY_CONFIG: config, SOLANA_RPC_URL: 'https://api.mainnet-beta.solana.com', DISCORD_TOKEN: '', TELEGRAM_TOKEN: '' };
+    const env = {
+      TRIBUTARY_DATA_DIR: join(root, 'data'),
+      TRIBUTARY_HTTP_PORT: '0',
+      TRIBUTARY_KEYPAIR: keypairPath,
+      TRIBUTARY_CONFIG: config,
+      SOLANA_RPC_URL: 'https://api.mainnet-beta.solana.com',
+      DISCORD_TOKEN: '',
+      TELEGRAM_TOKEN: '',
+    };
     const refused = run(['start'], env);
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain(`keypair file ${keypairPath} can be read by other users (mode 0640); make it private: chmod 600 ${keypairPath}. Refusing to start on mainnet-beta`);
+    expect(refused.stderr).toContain(
+      `keypair file ${keypairPath} can be read by other users (mode 0640); make it private: chmod 600 ${keypairPath}. Refusing to start on mainnet-beta`,
+    );
     expect(refused.stderr).toContain('"allowInsecureKeypairFile": true');
     expect(refused.stdout).toBe('');
     // With the flag it is a warning, as on every other network; a private file is not mentioned at all.
@@ -181,7 +200,7 @@ describe('the installed `tributary` command (src/cli/launcher.sh and the files t
     expect(bad.stderr).toContain('does not exist');
   });
 
-  it('does not trust a help.txt older than main.js (compiled again without the build\'s last step)', () => {
+  it("does not trust a help.txt older than main.js (compiled again without the build's last step)", () => {
     const { bin, dir, env } = installed();
     writeFileSync(join(dir, 'help.txt'), 'PREBUILT\n');
     expect(runBin(bin, ['--help'], env).stdout).toBe('PREBUILT\n');

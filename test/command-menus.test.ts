@@ -118,8 +118,12 @@ describe('Discord', () => {
     // Holders use these (distribute status and history are in the distribute group).
     for (const name of ['distribute', 'help', 'language', 'rewards', 'wallet']) expect(payload[name]?.default_member_permissions, name).toBeNull();
     expect(payload['distribute']?.contexts).toEqual([InteractionContextType.Guild]);
-    for (const name of ['health', 'help', 'rewards', 'wallet', 'config']) expect(payload[name]?.contexts, name).toEqual([InteractionContextType.Guild, InteractionContextType.BotDM]);
-    expect(byName(discordCommandPayload(commands, { allowMoneyCommandsInDMs: true }))['distribute']?.contexts).toEqual([InteractionContextType.Guild, InteractionContextType.BotDM]);
+    for (const name of ['health', 'help', 'rewards', 'wallet', 'config'])
+      expect(payload[name]?.contexts, name).toEqual([InteractionContextType.Guild, InteractionContextType.BotDM]);
+    expect(byName(discordCommandPayload(commands, { allowMoneyCommandsInDMs: true }))['distribute']?.contexts).toEqual([
+      InteractionContextType.Guild,
+      InteractionContextType.BotDM,
+    ]);
 
     // What Discord itself then does: a DM is not offered /distribute.
     const w = await discordWorld(cleanups);
@@ -135,7 +139,10 @@ describe('Discord', () => {
     const distribute = registered['distribute'];
     expect(distribute?.name_localizations).toEqual({ ja: 'distribute' });
     expect(distribute?.description_localizations?.ja).toBe('報酬配布のプレビュー、確定、管理');
-    const preview = distribute?.options?.find((o) => o.name === 'preview') as { description_localizations?: Record<string, string>; options?: { name: string; description_localizations?: Record<string, string> }[] };
+    const preview = distribute?.options?.find((o) => o.name === 'preview') as {
+      description_localizations?: Record<string, string>;
+      options?: { name: string; description_localizations?: Record<string, string> }[];
+    };
     expect(preview.description_localizations?.ja).toBe('ホルダーのスナップショットを取り、正確なプランを表示します（確定するまで送信しません）');
     expect(preview.options?.find((o) => o.name === 'amount')?.description_localizations?.ja).toBe('配布する合計額（報酬の単位、例: 1000 または 0.5）');
     expect(registered['rewards']?.description_localizations?.ja).toBe('ウォレットが配布ごとに受け取った報酬（既定はリンク済みのウォレット）');
@@ -148,7 +155,9 @@ describe('Discord', () => {
       '✖ /health is for operators. Your operator role comes from a Discord server role, and server roles do not apply in direct messages: run it in the server (or an admin can list your user id under roles.operator.discordUserIds).',
     );
     const bob = w.discord.dispatchInteraction({ name: 'health', user: 'bob', guildId: null });
-    expect((await answerTo(w.discord, bob.id)).current.content).toBe('✖ /health is for operators, and you are not one here. An admin can add you under roles.operator in the config.');
+    expect((await answerTo(w.discord, bob.id)).current.content).toBe(
+      '✖ /health is for operators, and you are not one here. An admin can add you under roles.operator in the config.',
+    );
     // In the server, alice is an operator.
     const inServer = w.discord.dispatchInteraction({ name: 'health', user: 'alice' });
     expect((await answerTo(w.discord, inServer.id)).current.content).toMatch(/^Network: localnet/);

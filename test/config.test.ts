@@ -175,7 +175,7 @@ describe('errors name each bad key and the fix', () => {
   it('refuses a remote endpoint with no rate-limit preset, and a network that does not match a known endpoint', () => {
     const err = configError(() => loadConfig({ env: { SOLANA_RPC_URL: HELIUS_URL } }));
     expect(err.message).toContain('config: network: must be "mainnet-beta": rpc.url points at mainnet.helius-rpc.com');
-    expect(err.message).toContain('config: rpc.preset: must be your provider\'s plan');
+    expect(err.message).toContain("config: rpc.preset: must be your provider's plan");
     expect(err.message).not.toContain('0f1e2d3c');
     const ok = loadConfig({ env: { SOLANA_RPC_URL: HELIUS_URL }, overrides: { network: 'mainnet-beta', rpc: { preset: 'helius-free' } } });
     expect(ok.rpc.url).toBe(HELIUS_URL);
@@ -220,7 +220,7 @@ describe('maskSecrets', () => {
 });
 
 describe('RPC presets', () => {
-  it('carry the providers\' published limits', () => {
+  it("carry the providers' published limits", () => {
     expect(rpcPresets['public-mainnet']).toMatchObject({ requestsPerWindow: 100, windowMs: 10_000, perMethodPerWindow: 40, maxConcurrent: 40 });
     expect(rpcPresets['public-devnet']).toEqual(rpcPresets['public-mainnet']);
     const helius = (['helius-free', 'helius-developer', 'helius-business', 'helius-professional'] as const).map((name) => rpcPresets[name]);

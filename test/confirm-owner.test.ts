@@ -40,7 +40,6 @@ describe('confirming a plan', () => {
     expect((await answerTo(w.discord, own.id)).current.content).toContain(`Distribution ${planId} confirmed by alice (discord)`);
     await w.chat.harness.engine.service.whenIdle();
     expect((await w.chat.harness.engine.service.status(planId)).record.state).toBe('completed');
-
   });
 
   it('on Telegram: a second chat administrator typing the id is refused; the previewer confirms', async () => {
@@ -72,7 +71,7 @@ describe('confirming a plan', () => {
     expect(await answer(`/distribute confirm id:${planId}`, 'alice')).toContain(`Distribution ${planId} confirmed by alice (telegram)`);
   });
 
-  it('on the console: a second operator at the same terminal cannot confirm the first one\'s plan', async () => {
+  it("on the console: a second operator at the same terminal cannot confirm the first one's plan", async () => {
     const c = await startChatApp();
     cleanups.push(() => c.close());
     const run = async (userId: string, text: string) => {

@@ -4,7 +4,15 @@ import { successRate } from '../src/engine/events.js';
 
 describe('one CSV writer', () => {
   it('writes a header and rows with CRLF line ends, quoting a field with a comma, a quote or a line break', () => {
-    expect(csvText(['owner', 'note'], [['a', 'plain'], ['b', 'x, "y"\nz']])).toBe('owner,note\r\na,plain\r\nb,"x, ""y""\nz"\r\n');
+    expect(
+      csvText(
+        ['owner', 'note'],
+        [
+          ['a', 'plain'],
+          ['b', 'x, "y"\nz'],
+        ],
+      ),
+    ).toBe('owner,note\r\na,plain\r\nb,"x, ""y""\nz"\r\n');
     expect(csvText(['only'], [])).toBe('only\r\n');
   });
 });

@@ -92,7 +92,7 @@ describe('deploy/compose.yaml', () => {
     expect(Object.keys(bot.environment ?? {}).filter((name) => !known.includes(name))).toEqual([]);
   });
 
-  it('has Prometheus scrape /metrics at the bot\'s service name and port, with its prometheus.yml mounted', () => {
+  it("has Prometheus scrape /metrics at the bot's service name and port, with its prometheus.yml mounted", () => {
     const prom = compose.services['prometheus'] as ComposeService;
     expect(prom.volumes).toContain('./prometheus.yml:/etc/prometheus/prometheus.yml:ro');
     expect(prom.command).toContain('--config.file=/etc/prometheus/prometheus.yml');

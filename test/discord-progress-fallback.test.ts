@@ -52,7 +52,9 @@ describe('progress when Discord refuses the channel', () => {
     w.discord.denyBot(general, PermissionFlagsBits.ViewChannel);
     const { answer, planId, buttons } = await previewPlan(w);
     const press = w.discord.dispatchInteraction({ customId: buttons['Confirm'] as string, user: 'alice', messageId: answer.id });
-    expect((await answerTo(w.discord, press.id)).current.content).toContain(`I cannot post the progress message in <#${general}>: the bot lacks View Channel there. A server admin can allow it`);
+    expect((await answerTo(w.discord, press.id)).current.content).toContain(
+      `I cannot post the progress message in <#${general}>: the bot lacks View Channel there. A server admin can allow it`,
+    );
     expect((await w.chat.harness.engine.service.status(planId)).record.state).toBe('previewed');
   });
 

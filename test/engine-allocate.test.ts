@@ -140,7 +140,7 @@ describe('allocate', () => {
     expect(allocations.length + zeroShare.length).toBe(20_000);
   });
 
-  it('gives the same shares over a snapshot\'s compact table (sliced, 64-bit storage) as over holder objects', async () => {
+  it("gives the same shares over a snapshot's compact table (sliced, 64-bit storage) as over holder objects", async () => {
     const random = prng(21);
     for (let run = 0; run < 20; run++) {
       const holders = Array.from({ length: 1 + Math.floor(random() * 400) }, () => holder(Keypair.generate().publicKey.toBase58(), 1n + randomBig(random, 12)));

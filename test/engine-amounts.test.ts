@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { U64_MAX, formatAmount, parseAmount } from '../src/engine/amounts.js';
-import { TributaryError, isTributaryError } from '../src/engine/errors.js';
+import { type TributaryError, isTributaryError } from '../src/engine/errors.js';
 
 /** The TributaryError a call throws; fails the test if it throws anything else or nothing. */
 function errorOf(fn: () => unknown): TributaryError {
@@ -24,7 +24,7 @@ function randomBigints(seed: number, count: number, max: bigint): bigint[] {
     s ^= (s << 17n) & mask;
     // Spread over magnitudes: small, medium and near-max values all occur.
     const bits = BigInt(i % 65);
-    out.push(bits === 0n ? 0n : (s % (2n ** bits)) % (max + 1n));
+    out.push(bits === 0n ? 0n : (s % 2n ** bits) % (max + 1n));
   }
   return out;
 }

@@ -294,7 +294,10 @@ describe('distribution engine on the local chain', () => {
     // 4 sends a second (a paid plan's sendTransaction limit) and a blockhash that lives 7.5 s:
     // signing all 40 at once would leave the last ten waiting longer than their blockhash lives.
     const limit = { requestsPerWindow: 1000, windowMs: 1000, methods: { sendTransaction: { requests: 4, windowMs: 1000 } } };
-    const h = await harness({ holders: 40, seed: 25, slotMs: 50, rateLimit: limit }, { gateway: { limit }, executor: { maxRecipientsPerTransaction: 1, maxOutstandingBroadcasts: 8 } });
+    const h = await harness(
+      { holders: 40, seed: 25, slotMs: 50, rateLimit: limit },
+      { gateway: { limit }, executor: { maxRecipientsPerTransaction: 1, maxOutstandingBroadcasts: 8 } },
+    );
     const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '40', reward: h.net.scenario.rewardMint, includeOffCurve: true });
     const txs = await h.engine.ledger.transactions(preview.plan.id);
     expect(completed.paid).toBe(preview.plan.recipients.length);
@@ -315,13 +318,19 @@ describe('distribution engine on the local chain', () => {
       [{ token: s.baseMint, amount: '1.0000001', reward: s.rewardMint }, 'AMOUNT_TOO_PRECISE', /decimals/],
     ];
     for (const [req, code, message] of cases) {
-      const err = await h.engine.service.preview(req, operator).then(() => null, (e: unknown) => e);
+      const err = await h.engine.service.preview(req, operator).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(isTributaryError(err), `${JSON.stringify(req)} should be refused`).toBe(true);
       expect((err as { code: string }).code).toBe(code);
       expect((err as Error).message).toMatch(message);
     }
     const tooMuch = await h.engine.service.preview({ token: s.baseMint, amount: '2000000000', reward: s.rewardMint }, operator);
-    const err = await h.engine.service.confirm(tooMuch.plan.id, operator).then(() => null, (e: unknown) => e);
+    const err = await h.engine.service.confirm(tooMuch.plan.id, operator).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((err as { code: string }).code).toBe('INSUFFICIENT_BALANCE');
     expect((err as Error).message).toMatch(/holds 1000000000 .* needs 2000000000/);
     // A frozen source account: flagged in the preview, refused at confirm.

@@ -92,10 +92,7 @@ describe('settling transactions on a chain that behaves like real validators', (
   }, 120_000);
 
   it('pauses, naming the transactions and the missing evidence, when the node keeps no history; resumes by itself once it can tell', async () => {
-    const h = await harness(
-      { holders: 20, seed: 44, transactionHistory: false },
-      { executor: { maxRecipientsPerTransaction: 2, evidenceTimeoutMs: 500 } },
-    );
+    const h = await harness({ holders: 20, seed: 44, transactionHistory: false }, { executor: { maxRecipientsPerTransaction: 2, evidenceTimeoutMs: 500 } });
     const preview = await h.engine.service.preview({ token: h.net.scenario.baseMint, amount: '200', reward: h.net.scenario.rewardMint }, operator);
     const done = completion(h, preview.plan.id);
     const paused = progressUntil(h, (e) => e.state === 'paused');

@@ -174,13 +174,17 @@ describe.each([{ name: 'SQLite' as const }, { name: 'Redis' as const }])('plans 
     const fence = await lease(ledger, 'crash');
     // The store goes away right when the header and the record would be written.
     const atomic = store.atomic('ledger');
-    const crashing = new Ledger(store.ns('ledger'), {
-      ...atomic,
-      fencedSet: async (key, token, entries) => {
-        if (entries.some((e) => e.key === 'plan:crash')) throw new Error('crash');
-        return atomic.fencedSet(key, token, entries);
+    const crashing = new Ledger(
+      store.ns('ledger'),
+      {
+        ...atomic,
+        fencedSet: async (key, token, entries) => {
+          if (entries.some((e) => e.key === 'plan:crash')) throw new Error('crash');
+          return atomic.fencedSet(key, token, entries);
+        },
       },
-    }, { kv: store.ns('ledger-index'), atomic: store.atomic('ledger-index') });
+      { kv: store.ns('ledger-index'), atomic: store.atomic('ledger-index') },
+    );
     await expect(crashing.write(fence, { plan: read, distribution: { ...previewed(p), state: 'confirmed', confirmedAt: 3 } })).rejects.toThrow('crash');
     expect((await ledger.getDistribution('crash'))?.state).toBe('previewed');
     await ledger.write(fence, { plan: read, distribution: { ...previewed(p), state: 'confirmed', confirmedAt: 3 } });
@@ -217,13 +221,17 @@ describe.each([{ name: 'SQLite' as const }, { name: 'Redis' as const }])('plans 
       if (key.startsWith('plan:big:')) seen.read.push(ticks);
       return get(key);
     }) as typeof kv.get;
-    const ledger = new Ledger(kv, {
-      ...atomic,
-      setIfAbsent: async (key, value, ttlMs) => {
-        if (key.startsWith('plan:big:')) seen.write.push(ticks);
-        return atomic.setIfAbsent(key, value, ttlMs);
+    const ledger = new Ledger(
+      kv,
+      {
+        ...atomic,
+        setIfAbsent: async (key, value, ttlMs) => {
+          if (key.startsWith('plan:big:')) seen.write.push(ticks);
+          return atomic.setIfAbsent(key, value, ttlMs);
+        },
       },
-    }, { kv: store.ns('ledger-index'), atomic: store.atomic('ledger-index') });
+      { kv: store.ns('ledger-index'), atomic: store.atomic('ledger-index') },
+    );
     const timer = setInterval(() => ticks++, 1);
     try {
       expect(await ledger.createPlan(p, previewed(p), 60_000)).toBe(true);

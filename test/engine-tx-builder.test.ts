@@ -25,7 +25,11 @@ describe('packing transfers into transactions', () => {
       for (const price of [0, 5000]) {
         const builder = new TransferBuilder({ payer, reward, computeUnitPrice: price, maxRecipients: null });
         const list = recipients(40, true);
-        const built = builder.build(Array.from({ length: list.length }, (_, i) => i), list, blockhash);
+        const built = builder.build(
+          Array.from({ length: list.length }, (_, i) => i),
+          list,
+          blockhash,
+        );
         expect(built.wire.length).toBeLessThanOrEqual(PACKET_DATA_SIZE);
         const budget = price > 0 ? 2 : 1;
         expect(built.recipients.length).toBe(Math.floor((64 - budget) / 8));
@@ -41,7 +45,11 @@ describe('packing transfers into transactions', () => {
       for (const price of [0, 5000]) {
         const builder = new TransferBuilder({ payer, reward, computeUnitPrice: price, maxRecipients: null });
         const list = recipients(40, needsAccount);
-        const built = builder.build(Array.from({ length: list.length }, (_, i) => i), list, blockhash);
+        const built = builder.build(
+          Array.from({ length: list.length }, (_, i) => i),
+          list,
+          blockhash,
+        );
         expect(built.wire.length).toBeLessThanOrEqual(PACKET_DATA_SIZE);
         expect(built.recipients.length).toBeGreaterThanOrEqual(expected[0]);
         expect(built.recipients.length).toBeLessThanOrEqual(expected[1]);
@@ -72,7 +80,10 @@ describe('packing transfers into transactions', () => {
 });
 
 describe('signing', () => {
-  for (const [name, reward] of [['SPL', spl], ['SOL', sol]] as const) {
+  for (const [name, reward] of [
+    ['SPL', spl],
+    ['SOL', sol],
+  ] as const) {
     it(`produces a ${name} transaction web3.js reads back as the same instructions, with a signature that verifies`, () => {
       const list = recipients(5, true);
       const builder = new TransferBuilder({ payer, reward, computeUnitPrice: 1234, maxRecipients: null });

@@ -52,7 +52,12 @@ function spec(where: ReturnType<Backend['where']>, mode: WorkerSpec['mode'], ext
 }
 
 async function openLedger(where: ReturnType<Backend['where']>): Promise<{ store: Store; ledger: Ledger }> {
-  const store = await openStore({ dataDir: where.dataDir, ...(where.redisUrl ? { redisUrl: where.redisUrl } : {}), ...(where.namespace ? { namespace: where.namespace } : {}), sweepIntervalMs: 0 });
+  const store = await openStore({
+    dataDir: where.dataDir,
+    ...(where.redisUrl ? { redisUrl: where.redisUrl } : {}),
+    ...(where.namespace ? { namespace: where.namespace } : {}),
+    sweepIntervalMs: 0,
+  });
   return { store, ledger: ledgerOf(store) };
 }
 
@@ -82,7 +87,10 @@ async function expectPaidOnce(where: ReturnType<Backend['where']>, planId: strin
     expect(view.paidTwice).toEqual([]);
     expect(view.states.filter((s) => s.status !== 'paid')).toEqual([]);
     const reward = plan.reward.kind === 'sol' ? 'SOL' : plan.reward.mint;
-    const after = await rawBalances(reward, plan.recipients.toArray().map((r) => r.owner));
+    const after = await rawBalances(
+      reward,
+      plan.recipients.toArray().map((r) => r.owner),
+    );
     const wrong = plan.recipients.toArray().filter((r) => (after.get(r.owner) ?? 0n) - (before.get(r.owner) ?? 0n) !== r.amount);
     expect(wrong.map((r) => ({ owner: r.owner, share: r.amount, received: (after.get(r.owner) ?? 0n) - (before.get(r.owner) ?? 0n) }))).toEqual([]);
     return plan;
@@ -149,7 +157,9 @@ describe('exactly once through crashes', () => {
     const second = startWorker(spec(where, 'pause', { planId }));
     const { error } = (await second.waitFor((l) => 'error' in l)) as { error: { code: string; message: string } };
     expect(error.code).toBe('DISTRIBUTION_BUSY');
-    expect(error.message).toMatch(new RegExp(`distribution ${planId} is being run by \\S+ pid \\d+ since \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z; it is taken over if that process stops for 30 s`));
+    expect(error.message).toMatch(
+      new RegExp(`distribution ${planId} is being run by \\S+ pid \\d+ since \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z; it is taken over if that process stops for 30 s`),
+    );
     await second.exited;
     const { ledger, store } = await openLedger(where);
     expect((await ledger.getDistribution(planId))?.state).toBe('running');
@@ -166,7 +176,7 @@ describe('exactly once through crashes', () => {
     await first.exited;
     net.chain.advance(400);
     const second = startWorker(spec(where, 'recover'));
-    expect((((await second.waitFor((l) => 'recovered' in l)) as { recovered: string[] }).recovered).sort()).toEqual([...planIds].sort());
+    expect(((await second.waitFor((l) => 'recovered' in l)) as { recovered: string[] }).recovered.sort()).toEqual([...planIds].sort());
     expect(await second.exited).toBe(0);
     // Both plans pay the same holders: each must have received the sum of its two shares, once.
     const { store, ledger } = await openLedger(where);

@@ -41,7 +41,9 @@ describe('spending guards', () => {
     const id = await preview(a, '10', 'ops-a', mint);
     const refused = await a.type(`/distribute confirm id:${id}`);
     expect(refused.code).toBe('REWARD_NOT_ALLOWED');
-    expect(refused.reply.text).toMatch(new RegExp(`^✖ guard "reward allowlist" refused plan ${id}: \\S+ \\(${mint}\\) is not on it; the allowlist \\(guards.allowedRewards\\) has SOL. Nothing was sent$`));
+    expect(refused.reply.text).toMatch(
+      new RegExp(`^✖ guard "reward allowlist" refused plan ${id}: \\S+ \\(${mint}\\) is not on it; the allowlist \\(guards.allowedRewards\\) has SOL. Nothing was sent$`),
+    );
     const schedule = await a.type(`/schedule create token:${a.net.scenario.baseMint} amount:10 reward:${mint} every:daily at:09:00 tz:UTC approval:auto`);
     expect(schedule.reply.text).toContain(`guard "reward allowlist": ${mint} is not on it`);
     expect(await stateOf(a, id)).toBe('previewed');
@@ -93,7 +95,9 @@ describe('spending guards', () => {
     const second = await preview(a, '40');
     const weekly = await a.type(`/distribute confirm id:${second}`);
     expect(weekly.code).toBe('SPEND_LIMIT');
-    expect(weekly.reply.text).toContain(`guard "weekly cap" refused plan ${second}: 70 SOL of SOL confirmed in the last 7 days (1 distribution(s)) plus this 40 SOL is above the cap of 100 SOL per rolling 7 days (guards.limits.SOL.perWeek); room for 40 SOL returns at `);
+    expect(weekly.reply.text).toContain(
+      `guard "weekly cap" refused plan ${second}: 70 SOL of SOL confirmed in the last 7 days (1 distribution(s)) plus this 40 SOL is above the cap of 100 SOL per rolling 7 days (guards.limits.SOL.perWeek); room for 40 SOL returns at `,
+    );
     expect(a.sent()).toBe(sent);
     // More than the cap itself never fits.
     const huge = await preview(a, '150');
@@ -105,7 +109,9 @@ describe('spending guards', () => {
     const id = await preview(a, '80', 'ops-a');
     const asked = await a.type(`/distribute confirm id:${id}`, 'ops-a');
     expect(asked.outcome).toBe('done');
-    expect(asked.reply.text).toContain(`✋ guard "two-operator approval": plan ${id} pays 80 SOL, above 50 SOL (guards.limits.SOL.secondApprovalAbove), so a second operator must approve it`);
+    expect(asked.reply.text).toContain(
+      `✋ guard "two-operator approval": plan ${id} pays 80 SOL, above 50 SOL (guards.limits.SOL.secondApprovalAbove), so a second operator must approve it`,
+    );
     expect(asked.reply.text).toContain('ops-a asked to send it; another operator in this chat presses Approve');
     expect(asked.reply.buttons).toEqual([{ label: 'Approve', command: `/distribute approve id:${id}`, style: 'primary', openToChat: true }]);
     expect(await stateOf(a, id)).toBe('previewed');
@@ -134,7 +140,9 @@ describe('spending guards', () => {
     a.clock.now = Date.parse('2027-04-01T09:00:02Z');
     const [occurrence] = (await a.scheduler.check()).fired;
     expect(occurrence?.state).toBe('awaiting');
-    expect(a.posts.at(-1)?.text).toContain(`needs an operator: it did not confirm itself: guard "per-distribution cap" refused plan ${occurrence?.planId}: 60 SOL is above the cap of 50 SOL per distribution`);
+    expect(a.posts.at(-1)?.text).toContain(
+      `needs an operator: it did not confirm itself: guard "per-distribution cap" refused plan ${occurrence?.planId}: 60 SOL is above the cap of 50 SOL per distribution`,
+    );
     expect(a.sent()).toBe(0);
 
     // Its own cap is checked first: a schedule with cap:30 does not confirm 60 by itself.
@@ -153,7 +161,13 @@ describe('spending guards', () => {
 
     // The guard holds the same line for a plan made on mainnet, whatever created the schedule.
     const guard = new SpendGuards({ ledger: a.engine.ledger, config: { allowedRewards: null, limits: {} }, autoApproval: async () => ({ name: 'schedule abcd1234', cap: null }) });
-    const plan = { id: 'p1', network: 'mainnet-beta', reward: { kind: 'sol', decimals: 9, symbol: 'SOL' }, total: 10_000_000_000n, createdBy: { platform: 'schedule', userId: 'abcd1234' } } as unknown as Plan;
+    const plan = {
+      id: 'p1',
+      network: 'mainnet-beta',
+      reward: { kind: 'sol', decimals: 9, symbol: 'SOL' },
+      total: 10_000_000_000n,
+      createdBy: { platform: 'schedule', userId: 'abcd1234' },
+    } as unknown as Plan;
     const schedule: Actor = { platform: 'schedule', userId: 'abcd1234', name: 'schedule abcd1234' };
     const error = await guard.admit(plan, schedule, { now: Date.now() }).catch((e: unknown) => e);
     expect(isTributaryError(error, 'SPEND_LIMIT') && error.userMessage).toBe(

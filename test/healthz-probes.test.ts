@@ -24,7 +24,13 @@ describe('/healthz probed by many at once', () => {
     const h = await startHarness({ holders: 5, seed: 33 });
     cleanups.push(() => h.close());
     const store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'tributary-healthz-')), sweepIntervalMs: 0 });
-    const handle = await startMonitoring({ config: { ...defaultConfig(), http: { host: '127.0.0.1', port: 0 } }, store, engine: h.engine, logger: pino({ level: 'silent' }), http: true });
+    const handle = await startMonitoring({
+      config: { ...defaultConfig(), http: { host: '127.0.0.1', port: 0 } },
+      store,
+      engine: h.engine,
+      logger: pino({ level: 'silent' }),
+      http: true,
+    });
     cleanups.push(async () => {
       await handle.monitor.stop();
       await store.close();

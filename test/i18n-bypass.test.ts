@@ -51,8 +51,7 @@ const EXEMPT_TEXTS: Record<string, string> = {
 };
 
 /** Texts not yet in the catalogue, per file: they are answered in English in every language. */
-const REMAINING: Record<string, number> = {
-};
+const REMAINING: Record<string, number> = {};
 
 const ENGLISH = /\b[A-Za-z]{2,}[ ,;:]+(?:[A-Za-z]{2,}[ ,;:]+)+[A-Za-z]{2,}\b/;
 
@@ -122,7 +121,10 @@ describe('user-visible text', () => {
         ts.forEachChild(node, visit);
       };
       visit(src);
-      expect(literals.filter((l) => /(^|[^.\w])\/(distribute|alerts|schedule|wallet|rewards|help|holders)\b/.test(l)), file).toEqual([]);
+      expect(
+        literals.filter((l) => /(^|[^.\w])\/(distribute|alerts|schedule|wallet|rewards|help|holders)\b/.test(l)),
+        file,
+      ).toEqual([]);
     }
   });
 

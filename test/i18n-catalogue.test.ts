@@ -39,8 +39,14 @@ describe('message catalogues', () => {
     for (const [key, texts] of all['en']!) {
       for (const locale of LOCALES) {
         const other = all[locale]!.get(key) ?? [];
-        expect(other.every((s) => s.trim() !== '' || key === 'unit.listSeparator'), `${locale} ${key} empty`).toBe(true);
-        expect([...placeholders(other)].filter((p) => !placeholders(texts).has(p)), `${locale} ${key} placeholders`).toEqual([]);
+        expect(
+          other.every((s) => s.trim() !== '' || key === 'unit.listSeparator'),
+          `${locale} ${key} empty`,
+        ).toBe(true);
+        expect(
+          [...placeholders(other)].filter((p) => !placeholders(texts).has(p)),
+          `${locale} ${key} placeholders`,
+        ).toEqual([]);
       }
     }
   });
@@ -85,7 +91,7 @@ describe('message catalogues', () => {
     expect(localeOf(undefined)).toBeNull();
   });
 
-  it('describe every command and option in every language, within Discord\'s 100 characters', async () => {
+  it("describe every command and option in every language, within Discord's 100 characters", async () => {
     const { commands } = await loadCommands();
     for (const [locale, words] of Object.entries(commandWords)) {
       for (const c of commands) {
@@ -98,7 +104,10 @@ describe('message catalogues', () => {
           expect(d!.length, `${locale} /${c.name} ${o.name}:`).toBeLessThanOrEqual(100);
         }
       }
-      expect(Object.keys(words).filter((name) => !commands.some((c) => c.name === name)), `${locale}: words for no command`).toEqual([]);
+      expect(
+        Object.keys(words).filter((name) => !commands.some((c) => c.name === name)),
+        `${locale}: words for no command`,
+      ).toEqual([]);
     }
   });
 });

@@ -146,14 +146,11 @@ describe('in Japanese on Telegram', () => {
   }
 
   it('an operator previews, confirms with the inline button, and sees the progress and the summary; a holder links a wallet and sees its rewards', async () => {
-    const { telegram, chat, group } = await telegramWorld(
-      { roles: { operator: { telegramChatAdmins: true } } },
-      [
-        { username: 'group_owner', status: 'creator' },
-        { username: 'alice', status: 'administrator', languageCode: 'ja' },
-        { username: 'bob', status: 'member', languageCode: 'ja' },
-      ],
-    );
+    const { telegram, chat, group } = await telegramWorld({ roles: { operator: { telegramChatAdmins: true } } }, [
+      { username: 'group_owner', status: 'creator' },
+      { username: 'alice', status: 'administrator', languageCode: 'ja' },
+      { username: 'bob', status: 'member', languageCode: 'ja' },
+    ]);
     const { scenario } = chat.harness.net;
     const preview = await answer(telegram, group, `/distribute preview token:${scenario.baseMint} amount:1000 reward:${scenario.rewardMint}`, 'alice');
     const planId = /^\/distribute confirm id:(\w{8})$/m.exec(preview.current.text)?.[1] as string;
@@ -163,11 +160,14 @@ describe('in Japanese on Telegram', () => {
     expect(Object.keys(keys)).toEqual(['確定', '中止']);
 
     telegram.pressButton({ data: keys['確定'] as string, from: 'alice', messageId: preview.messageId });
-    const confirmed = await vi.waitFor(() => {
-      const m = telegram.messagesIn(group).find((x) => x.fromBot && x.current.text.includes(`配布 ${planId} を alice（telegram）が確定しました。`));
-      if (!m) throw new Error('not yet');
-      return m;
-    }, { timeout: 20_000, interval: 20 });
+    const confirmed = await vi.waitFor(
+      () => {
+        const m = telegram.messagesIn(group).find((x) => x.fromBot && x.current.text.includes(`配布 ${planId} を alice（telegram）が確定しました。`));
+        if (!m) throw new Error('not yet');
+        return m;
+      },
+      { timeout: 20_000, interval: 20 },
+    );
     expectJapanese(confirmed.current.text);
     const progress = await vi.waitFor(
       () => {
@@ -225,11 +225,14 @@ describe('in Japanese on the console', () => {
 
     const holder = await run('', { userId: 'holder-1', role: 'holder' });
     holder.input.write('/wallet link\n');
-    const message = await vi.waitFor(() => {
-      const found = /^(Tributary wallet link \| .+)$/m.exec(holder.printed())?.[1];
-      if (!found) throw new Error('no message yet');
-      return found;
-    }, { timeout: 20_000, interval: 20 });
+    const message = await vi.waitFor(
+      () => {
+        const found = /^(Tributary wallet link \| .+)$/m.exec(holder.printed())?.[1];
+        if (!found) throw new Error('no message yet');
+        return found;
+      },
+      { timeout: 20_000, interval: 20 },
+    );
     holder.input.end(`/wallet verify address:${c.holder.publicKey.toBase58()} signature:${signed(message, c.holder)}\n/wallet show\n/rewards\n`);
     await holder.done;
     const said = holder.printed();
@@ -251,7 +254,8 @@ describe('alerts and the daily report in a channel configured ja', () => {
     const rule = monitorConfigSchema.parse(undefined).alerts.rules.find((r) => r.id === 'rpc_error_rate') as AlertRule;
     const alerts = new AlertManager({ rules: [rule], history, store: new Keyv(), notifier, now });
     const calls = (n: number, failing: number) => {
-      for (let i = 0; i < n; i++) rpc.emit('call', { method: 'getAccountInfo', endpoint: 'primary', lane: 'read', queuedMs: 1, durationMs: 50, ok: i >= failing, rateLimited: 0, attempts: 1, at: now() });
+      for (let i = 0; i < n; i++)
+        rpc.emit('call', { method: 'getAccountInfo', endpoint: 'primary', lane: 'read', queuedMs: 1, durationMs: 50, ok: i >= failing, rateLimited: 0, attempts: 1, at: now() });
     };
     engine.emit('progress', progressEvent({ distributionId: 'd1', recipients: 10, paid: 9, failed: 1, paidAmount: '9000000000000', state: 'running', at: now() }));
     calls(100, 20);
@@ -259,7 +263,16 @@ describe('alerts and the daily report in a channel configured ja', () => {
     clock.t += 65 * 60_000;
     calls(300, 0);
     await alerts.evaluate();
-    const reports = new ReportScheduler({ history, store: new Keyv(), notifier, time: '09:00', timeZone: TZ, targets: ['reports'], renderChart: (r, say) => renderDayChart(r, say), now });
+    const reports = new ReportScheduler({
+      history,
+      store: new Keyv(),
+      notifier,
+      time: '09:00',
+      timeZone: TZ,
+      targets: ['reports'],
+      renderChart: (r, say) => renderDayChart(r, say),
+      now,
+    });
     await reports.post('2025-09-18');
   }
 
@@ -284,7 +297,10 @@ describe('alerts and the daily report in a channel configured ja', () => {
   it('posts them in Japanese on Telegram, while English channels stay English', async () => {
     const { telegram, bot, group } = await telegramWorld((g) => ({ channels: { alerts: { telegram: String(g), language: 'ja' }, reports: { telegram: String(g) } } }));
     await alertAndReport(bot.notifier);
-    const texts = telegram.messagesIn(group).filter((m) => m.fromBot && !m.document).map((m) => m.current.text);
+    const texts = telegram
+      .messagesIn(group)
+      .filter((m) => m.fromBot && !m.document)
+      .map((m) => m.current.text);
     expect(texts).toHaveLength(3);
     expect(texts[0]).toMatch(/^🔴 重大度「高」のアラート/);
     expect(texts[1]).toMatch(/^✅ 解消しました/);
@@ -298,11 +314,15 @@ describe('alerts and the daily report on the console, LANG=ja_JP.UTF-8', () => {
   it('prints the banner, an alert and the daily report in Japanese', async () => {
     vi.stubEnv('LANG', 'ja_JP.UTF-8');
     try {
-      const { config, net } = await appOnLocalnet({ holders: 6, seed: 11 }, cleanups, (): DeepPartial<Config> => ({
-        // Any RPC call makes the p95 latency rule fire: the app's own start-up reads are enough.
-        // Rules are overridden by id (src/monitor/config.ts); the output type holds them as a list.
-        monitor: { evaluationIntervalMs: 250, alerts: { rules: { rpc_latency_p95: { threshold: 0, minSamples: 1 } } } } as unknown as DeepPartial<Config>['monitor'],
-      }));
+      const { config, net } = await appOnLocalnet(
+        { holders: 6, seed: 11 },
+        cleanups,
+        (): DeepPartial<Config> => ({
+          // Any RPC call makes the p95 latency rule fire: the app's own start-up reads are enough.
+          // Rules are overridden by id (src/monitor/config.ts); the output type holds them as a list.
+          monitor: { evaluationIntervalMs: 250, alerts: { rules: { rpc_latency_p95: { threshold: 0, minSamples: 1 } } } } as unknown as DeepPartial<Config>['monitor'],
+        }),
+      );
       const c = await startConsoleApp(config, cleanups);
       await c.waitFor(/^Tributary: チャットから行う Solana の報酬配布$/m);
       c.type('/health');

@@ -179,7 +179,11 @@ describe('commitment levels', () => {
     // getSignatureStatuses answers from the processed bank whatever the client's commitment.
     expect((await conn.getSignatureStatuses([bs58Signature()])).context.slot).toBe(tip);
 
-    for (const [commitment, depth] of [['processed', 0], ['confirmed', 2], ['finalized', 32]] as const) {
+    for (const [commitment, depth] of [
+      ['processed', 0],
+      ['confirmed', 2],
+      ['finalized', 32],
+    ] as const) {
       const latest = await conn.getLatestBlockhashAndContext(commitment);
       expect(latest.context.slot).toBe(tip - depth);
       expect(latest.value.lastValidBlockHeight).toBe(height - depth + 150);
@@ -214,10 +218,14 @@ describe('commitment levels', () => {
     const seen: string[] = [];
     const heard = (commitment: Commitment) =>
       new Promise<SignatureResult>((resolve) => {
-        conn.onSignature(signature, (result) => {
-          seen.push(commitment);
-          resolve(result);
-        }, commitment);
+        conn.onSignature(
+          signature,
+          (result) => {
+            seen.push(commitment);
+            resolve(result);
+          },
+          commitment,
+        );
       });
     const processed = heard('processed');
     const finalized = heard('finalized');

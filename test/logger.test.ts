@@ -12,7 +12,11 @@ function capture(level = 'info') {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter((line) => line !== ''));
+      lines.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
       done();
     },
   });
@@ -104,9 +108,7 @@ describe('secret detection', () => {
   });
 
   it('masks URL credentials and keeps scheme, host and port', () => {
-    expect(maskUrl('https://example.solana-mainnet.quiknode.pro/9f8e7d6c5b4a39281706f5e4d3c2b1a0/')).toBe(
-      'https://example.solana-mainnet.quiknode.pro/***/',
-    );
+    expect(maskUrl('https://example.solana-mainnet.quiknode.pro/9f8e7d6c5b4a39281706f5e4d3c2b1a0/')).toBe('https://example.solana-mainnet.quiknode.pro/***/');
     expect(maskUrl('https://eth-mainnet.g.alchemy.com/v2/abcDEF123456ghiJKL789')).toBe('https://eth-mainnet.g.alchemy.com/v2/***');
     expect(maskUrl('redis://:pw@10.0.0.5:6379')).toBe('redis://***@10.0.0.5:6379');
     expect(maskUrl('http://127.0.0.1:8899')).toBe('http://127.0.0.1:8899');

@@ -24,7 +24,9 @@ const HOLDERS = 60;
 
 async function create(a: ScheduleApp, options: string): Promise<string> {
   const { net } = a;
-  const result = await a.type(`/schedule create token:${net.scenario.baseMint} amount:600 reward:${net.scenario.rewardMint} every:weekly on:mon at:09:00 tz:UTC approval:auto ${options}`);
+  const result = await a.type(
+    `/schedule create token:${net.scenario.baseMint} amount:600 reward:${net.scenario.rewardMint} every:weekly on:mon at:09:00 tz:UTC approval:auto ${options}`,
+  );
   expect(result.outcome, result.reply.text).toBe('done');
   return /Schedule (\w{8}) created/.exec(result.reply.text)?.[1] as string;
 }
@@ -41,7 +43,11 @@ async function rewardBalances(connection: Connection, mint: string, owners: stri
 }
 
 /** Runs an occurrence of `id` now and waits for its distribution to end; its plan, the transactions it sent, balances before and after. */
-async function runOnce(a: ScheduleApp, id: string, extraOwners: string[] = []): Promise<{ plan: Plan; sent: number; v0: number; before: Map<string, bigint>; after: Map<string, bigint> }> {
+async function runOnce(
+  a: ScheduleApp,
+  id: string,
+  extraOwners: string[] = [],
+): Promise<{ plan: Plan; sent: number; v0: number; before: Map<string, bigint>; after: Map<string, bigint> }> {
   const connection = new Connection(a.net.rpcUrl, 'confirmed');
   const before = await rewardBalances(connection, a.net.scenario.rewardMint, [...a.net.scenario.holders.map((h) => h.owner), ...extraOwners]);
   // A manual occurrence is named by the scheduler's clock: each run gets an instant of its own.
@@ -94,7 +100,9 @@ describe('lookup tables for recurring recipients', () => {
     const set = await a.engine.lookupTables.get(withTables);
     expect(set?.tables.filter((t) => t.state === 'active').length).toBe(1);
     // Its post said what the tables would take and save: one create and three extends first, then 2 transactions instead of 4.
-    expect(a.posts.at(-1)?.text).toMatch(/Lookup tables: no table yet; before paying, 4 table transaction\(s\) add [0-9.]+ SOL of rent for the accounts not in them yet; 2 transaction\(s\) instead of 4 \(2 saved\)/);
+    expect(a.posts.at(-1)?.text).toMatch(
+      /Lookup tables: no table yet; before paying, 4 table transaction\(s\) add [0-9.]+ SOL of rent for the accounts not in them yet; 2 transaction\(s\) instead of 4 \(2 saved\)/,
+    );
     expect(set?.nextSeq).toBe(4);
     const show = (await a.type(`/schedule show id:${withTables}`)).reply.text;
     expect(show).toMatch(new RegExp(`Lookup tables: 1, holding ${first.plan.recipients.length} addresses and [0-9.]+ SOL of rent`));
@@ -132,13 +140,17 @@ describe('lookup tables for recurring recipients', () => {
     const closed = await a.engine.lookupTables.get(withTables);
     expect(closed?.tables.map((t) => t.state)).toEqual(['gone']);
     expect(closed?.closedAt).toBeDefined();
-    expect(a.posts.at(-1)?.text).toMatch(new RegExp(`Schedule ${withTables} \\(deleted\\): its 1 lookup table\\(s\\) are closed; [0-9.]+ SOL of rent is back with the distributor`));
+    expect(a.posts.at(-1)?.text).toMatch(
+      new RegExp(`Schedule ${withTables} \\(deleted\\): its 1 lookup table\\(s\\) are closed; [0-9.]+ SOL of rent is back with the distributor`),
+    );
     expect(await connection.getAccountInfo(new PublicKey(closed?.tables[0]?.address as string))).toBeNull();
     // The rent came back, less the fees of the close.
     expect((await connection.getBalance(payer)) - beforeClose).toBeGreaterThan(Number(held) - 20_000);
   });
 
-  it('on a chain that drops transactions, shows some failed on a fork and fails requests, creates each table once, adds each address once and pays each holder once', { timeout: 300_000 }, async () => {
+  it('on a chain that drops transactions, shows some failed on a fork and fails requests, creates each table once, adds each address once and pays each holder once', {
+    timeout: 300_000,
+  }, async () => {
     const net = await startLocalnet({ holders: 40, seed: 5, slotMs: 50, faults: { dropTransaction: 0.25, forkFail: 0.15, serverError: 0.03 } });
     cleanups.push(() => net.close());
     const a = await startScheduleApp({ net });
@@ -157,7 +169,9 @@ describe('lookup tables for recurring recipients', () => {
     const info = await connection.getAccountInfo(new PublicKey(active[0]?.address as string));
     const addresses = AddressLookupTableAccount.deserialize(info?.data as Uint8Array).addresses.map((k) => k.toBase58());
     expect(new Set(addresses).size).toBe(addresses.length);
-    const accounts = [...run.plan.recipients].map((r) => getAssociatedTokenAddressSync(new PublicKey(run.plan.reward.kind === 'spl' ? run.plan.reward.mint : ''), new PublicKey(r.owner), true).toBase58());
+    const accounts = [...run.plan.recipients].map((r) =>
+      getAssociatedTokenAddressSync(new PublicKey(run.plan.reward.kind === 'spl' ? run.plan.reward.mint : ''), new PublicKey(r.owner), true).toBase58(),
+    );
     for (const account of accounts) expect(addresses).toContain(account);
   });
 
@@ -167,7 +181,9 @@ describe('lookup tables for recurring recipients', () => {
     const a = await startScheduleApp({ net });
     cleanups.push(() => a.close());
     const connection = new Connection(net.rpcUrl, 'confirmed');
-    const created = await a.type(`/schedule create token:${net.scenario.baseMint} amount:30 reward:SOL mode:equal every:weekly on:mon at:09:00 tz:UTC approval:operator tables:true`);
+    const created = await a.type(
+      `/schedule create token:${net.scenario.baseMint} amount:30 reward:SOL mode:equal every:weekly on:mon at:09:00 tz:UTC approval:operator tables:true`,
+    );
     const id = /Schedule (\w{8}) created/.exec(created.reply.text)?.[1] as string;
     a.clock.now += 60_000;
     const occurrence = await a.scheduler.runNow(id, { platform: 'console', userId: 'ops-a' });

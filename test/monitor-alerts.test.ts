@@ -154,7 +154,7 @@ describe('alert manager', () => {
     expect(h.inbox.posts).toEqual([]);
   });
 
-  it('fires within one evaluation interval when a running distribution\'s success rate drops', async () => {
+  it("fires within one evaluation interval when a running distribution's success rate drops", async () => {
     vi.useFakeTimers({ now: T0 });
     const rules = defaultRules().filter((r) => r.id === 'distribution_success_rate');
     const history = new MetricHistory(new Keyv());
@@ -170,7 +170,13 @@ describe('alert manager', () => {
 
     // A healthy distribution earlier in the same 15 minutes keeps the window rate above 95 %...
     engine.emit('progress', progress({ distributionId: 'd0', paid: 0 }));
-    engine.emit('completed', { ...progress({ distributionId: 'd0', paid: 1000, failed: 0, state: 'completed' }), successRate: 1, durationMs: 60_000, symbol: 'SOL', csv: 'wallet\r\n' });
+    engine.emit('completed', {
+      ...progress({ distributionId: 'd0', paid: 1000, failed: 0, state: 'completed' }),
+      successRate: 1,
+      durationMs: 60_000,
+      symbol: 'SOL',
+      csv: 'wallet\r\n',
+    });
     await vi.advanceTimersByTimeAsync(60_000);
     // ...while the running one is healthy at first.
     engine.emit('progress', progress({ distributionId: 'd2', paid: 40, failed: 0, at: Date.now() }));

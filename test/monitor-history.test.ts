@@ -108,8 +108,20 @@ describe('history recorder', () => {
     bus = new EngineEventBus();
     recorder.bindEngine(bus);
     bus.emit('progress', progress({ paid: 9, failed: 1, paidAmount: '9000000000000000009' }));
-    bus.emit('completed', { ...progress({ paid: 9, failed: 1, paidAmount: '9000000000000000009', state: 'completed' }), successRate: 0.9, durationMs: 180_000, symbol: 'SOL', csv: 'wallet\r\n' });
-    bus.emit('completed', { ...progress({ paid: 9, failed: 1, paidAmount: '9000000000000000009', state: 'completed' }), successRate: 0.9, durationMs: 180_000, symbol: 'SOL', csv: 'wallet\r\n' });
+    bus.emit('completed', {
+      ...progress({ paid: 9, failed: 1, paidAmount: '9000000000000000009', state: 'completed' }),
+      successRate: 0.9,
+      durationMs: 180_000,
+      symbol: 'SOL',
+      csv: 'wallet\r\n',
+    });
+    bus.emit('completed', {
+      ...progress({ paid: 9, failed: 1, paidAmount: '9000000000000000009', state: 'completed' }),
+      successRate: 0.9,
+      durationMs: 180_000,
+      symbol: 'SOL',
+      csv: 'wallet\r\n',
+    });
 
     const total = sumBuckets(await history.range(T0, T0 + HOUR));
     expect(total.recipients).toEqual({ paid: 9, failed: 1 });

@@ -291,8 +291,7 @@ describe('report scheduler', () => {
     const state = new Keyv();
     await state.set('last-posted-date', '2025-09-16');
     const inbox = new Inbox();
-    const make = () =>
-      new ReportScheduler({ history, store: state, notifier: inbox, time: '09:00', timeZone: TZ, targets: ['reports'], chart: false, now });
+    const make = () => new ReportScheduler({ history, store: state, notifier: inbox, time: '09:00', timeZone: TZ, targets: ['reports'], chart: false, now });
 
     const first = make();
     await first.start();

@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 describe('daily performance report', () => {
-  it('carries the day\'s real numbers and a valid PNG chart when asked with /report on Telegram', async () => {
+  it("carries the day's real numbers and a valid PNG chart when asked with /report on Telegram", async () => {
     const telegram = await startTelegramStandin({ token: `7000000001:${'A'.repeat(35)}` });
     cleanups.push(() => telegram.close());
     const chat = await startChatApp({
@@ -54,21 +54,27 @@ describe('daily performance report', () => {
     const today = new Date().toISOString().slice(0, 10);
     const group = telegram.fixture.group.id;
     const asked = telegram.sendText({ text: `/report date:${today}`, from: 'alice', chatId: group });
-    const reply = await vi.waitFor(() => {
-      const m = telegram.messagesIn(group).find((x) => x.fromBot && x.replyToMessageId === asked.message?.message_id && /Daily report/.test(x.current.renderedText));
-      if (!m) throw new Error('no report yet');
-      return m;
-    }, { timeout: 20_000, interval: 50 });
+    const reply = await vi.waitFor(
+      () => {
+        const m = telegram.messagesIn(group).find((x) => x.fromBot && x.replyToMessageId === asked.message?.message_id && /Daily report/.test(x.current.renderedText));
+        if (!m) throw new Error('no report yet');
+        return m;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
     const text = reply.current.renderedText;
     expect(text).toContain(`Daily report ${today} (UTC)`);
     expect(text).toMatch(new RegExp(`recipients ${paid} paid, 0 failed`));
     expect(text).toMatch(/Success rate 100(\.00)?%/);
     expect(text).toContain(`Paid: 250.5 `);
-    const chart = await vi.waitFor(() => {
-      const d = telegram.documents.find((x) => x.filename === `tributary-${today}.png`);
-      if (!d?.bytes) throw new Error('no chart yet');
-      return d.bytes;
-    }, { timeout: 20_000, interval: 50 });
+    const chart = await vi.waitFor(
+      () => {
+        const d = telegram.documents.find((x) => x.filename === `tributary-${today}.png`);
+        if (!d?.bytes) throw new Error('no chart yet');
+        return d.bytes;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
     // A PNG: the signature, then an IHDR chunk with a sensible size.
     expect([...chart.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(chart.subarray(12, 16).toString('ascii')).toBe('IHDR');
@@ -115,8 +121,16 @@ describe('success-rate alert in the ops channels', () => {
     monitoring.addNotifier('telegram', tg.notifier);
 
     const { net, engine } = chat.harness;
-    const discordAlerts = () => discord.channelMessages(opsChannel).map((m) => m.current.content).filter((t) => /distribution_success_rate/.test(t));
-    const telegramAlerts = () => telegram.messagesIn(Number(opsChat)).map((m) => m.current.renderedText).filter((t) => /distribution_success_rate/.test(t));
+    const discordAlerts = () =>
+      discord
+        .channelMessages(opsChannel)
+        .map((m) => m.current.content)
+        .filter((t) => /distribution_success_rate/.test(t));
+    const telegramAlerts = () =>
+      telegram
+        .messagesIn(Number(opsChat))
+        .map((m) => m.current.renderedText)
+        .filter((t) => /distribution_success_rate/.test(t));
     const fired = (texts: string[]) => texts.filter((t) => !/resolved/i.test(t));
     const resolved = (texts: string[]) => texts.filter((t) => /resolved/i.test(t));
 
@@ -140,10 +154,13 @@ describe('success-rate alert in the ops channels', () => {
     const badStatus = await engine.service.status(bad.plan.id);
     expect(badStatus.progress.failed / badStatus.progress.recipients).toBeGreaterThan(0.05);
 
-    await vi.waitFor(() => {
-      expect(fired(discordAlerts())).toHaveLength(1);
-      expect(fired(telegramAlerts())).toHaveLength(1);
-    }, { timeout: 15_000, interval: 100 });
+    await vi.waitFor(
+      () => {
+        expect(fired(discordAlerts())).toHaveLength(1);
+        expect(fired(telegramAlerts())).toHaveLength(1);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
     expect(fired(discordAlerts())[0]).toMatch(/critical/i);
 
     // Recovery: the accounts are thawed and a large distribution succeeds.
@@ -156,10 +173,13 @@ describe('success-rate alert in the ops channels', () => {
     const good = await engine.service.preview({ token: net.scenario.baseMint, amount: '100', reward: net.scenario.rewardMint }, operator);
     await engine.service.confirm(good.plan.id, operator);
     await engine.service.whenIdle();
-    await vi.waitFor(() => {
-      expect(resolved(discordAlerts())).toHaveLength(1);
-      expect(resolved(telegramAlerts())).toHaveLength(1);
-    }, { timeout: 15_000, interval: 100 });
+    await vi.waitFor(
+      () => {
+        expect(resolved(discordAlerts())).toHaveLength(1);
+        expect(resolved(telegramAlerts())).toHaveLength(1);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
     // Still exactly one firing each: the alert was not repeated while it was active.
     await new Promise((r) => setTimeout(r, 600));
     expect(fired(discordAlerts())).toHaveLength(1);

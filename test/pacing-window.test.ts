@@ -3,7 +3,6 @@ import { PacingWindow } from '../src/solana/pacing-window.js';
 import { SlidingWindowLimiter, type RateLimitRule } from '../src/solana/sliding-window.js';
 import { seededRandom } from '../src/localnet/random.js';
 
-
 interface Sim {
   /** The provider's own log, shared by every client of the simulation. */
   server: SlidingWindowLimiter;

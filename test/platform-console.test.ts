@@ -118,7 +118,10 @@ describe('console chat, small things said right', () => {
   it('says that min must be zero or more, and that an expired wallet message expired', async () => {
     const c = await chatApp();
     const mint = c.harness.net.scenario.baseMint;
-    const printed = await pipe(c, `/distribute preview token:${mint} amount:1 reward:SOL min:-1\n/holders snapshot token:${mint} min:-0.5\n/holders snapshot token:${mint} min:0\n`);
+    const printed = await pipe(
+      c,
+      `/distribute preview token:${mint} amount:1 reward:SOL min:-1\n/holders snapshot token:${mint} min:-0.5\n/holders snapshot token:${mint} min:0\n`,
+    );
     expect(printed).toContain('✖ min -1 is negative; it must be zero or more (min:0 counts every holder)');
     expect(printed).toContain('✖ min -0.5 is negative; it must be zero or more');
     expect(printed).toMatch(/Holders of \S+ at slot \d+/);

@@ -138,7 +138,7 @@ describe('Discord bot with the real discord.js client', () => {
     ]);
   });
 
-  it('answers /help with the right article, and splits an operator\'s long /help between entries, never inside one', async () => {
+  it("answers /help with the right article, and splits an operator's long /help between entries, never inside one", async () => {
     const w = await world();
     const bob = w.discord.dispatchInteraction({ name: 'help', user: 'bob' });
     expect((await answerTo(w.discord, bob.id)).current.content).toMatch(/^You are a holder here\. Commands you may run:/);
@@ -305,7 +305,10 @@ describe('Discord bot with the real discord.js client', () => {
 
   it('posts ops alerts with their files to the configured alerts channel, and skips a target with no channel', async () => {
     const w = await world({ alertsChannel: 'general' });
-    await w.bot.notifier.post('alerts', { lines: [msg('alert.now', { value: '91%' })], files: [{ name: 'chart.png', bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png' }] });
+    await w.bot.notifier.post('alerts', {
+      lines: [msg('alert.now', { value: '91%' })],
+      files: [{ name: 'chart.png', bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png' }],
+    });
     await w.bot.notifier.post('reports', { lines: [msg('report.noAlerts')] });
     const posted = w.discord.channelMessages(w.discord.fixture.channelId('general'));
     expect(posted.map((m) => [m.current.content, m.current.attachments.map((a) => a.filename)])).toEqual([['now 91%', ['chart.png']]]);
@@ -318,7 +321,9 @@ describe('Discord bot with the real discord.js client', () => {
     const { answer, planId, buttons } = await preview(w);
     const press = w.discord.dispatchInteraction({ customId: buttons['Confirm'] as string, user: 'alice', messageId: answer.id });
     const refused = await answerTo(w.discord, press.id);
-    expect(refused.current.content).toMatch(/^✖ I cannot reach the progress channel <#123456789012345678> \(Unknown Channel\)\. .*channels\.progress\.discord.*; nothing was sent$/);
+    expect(refused.current.content).toMatch(
+      /^✖ I cannot reach the progress channel <#123456789012345678> \(Unknown Channel\)\. .*channels\.progress\.discord.*; nothing was sent$/,
+    );
     expect(isEphemeral(refused)).toBe(true);
     expect((await w.chat.harness.engine.service.status(planId)).record.state).toBe('previewed');
     expect(w.chat.sent()).toBe(0);

@@ -109,7 +109,10 @@ describe('start while a chat platform is unreachable', () => {
       () => {
         const found = logLines(out);
         const messages = found.map((l) => l.msg);
-        for (const [platform, port] of [['Discord', discordPort], ['Telegram', telegramPort]] as const) {
+        for (const [platform, port] of [
+          ['Discord', discordPort],
+          ['Telegram', telegramPort],
+        ] as const) {
           for (const wait of ['1 s', '2 s']) {
             if (!messages.some((m) => m.startsWith(`${platform}: cannot reach http://127.0.0.1:${port}`) && m.includes('ECONNREFUSED') && m.endsWith(`retrying in ${wait}`))) {
               throw new Error(`no "${platform} ... retrying in ${wait}" yet:\n${out}`);
@@ -130,8 +133,14 @@ describe('start while a chat platform is unreachable', () => {
 
     const down = await vi.waitFor(() => healthz(httpPort), { timeout: 10_000, interval: 100 });
     expect(down.status).toBe(503);
-    expect(down.body.checks['discord']).toEqual({ ok: false, detail: expect.stringMatching(new RegExp(`^cannot reach Discord at http://127\\.0\\.0\\.1:${discordPort}/api: .*ECONNREFUSED`)) });
-    expect(down.body.checks['telegram']).toEqual({ ok: false, detail: expect.stringMatching(new RegExp(`^cannot reach Telegram at http://127\\.0\\.0\\.1:${telegramPort}: .*ECONNREFUSED`)) });
+    expect(down.body.checks['discord']).toEqual({
+      ok: false,
+      detail: expect.stringMatching(new RegExp(`^cannot reach Discord at http://127\\.0\\.0\\.1:${discordPort}/api: .*ECONNREFUSED`)),
+    });
+    expect(down.body.checks['telegram']).toEqual({
+      ok: false,
+      detail: expect.stringMatching(new RegExp(`^cannot reach Telegram at http://127\\.0\\.0\\.1:${telegramPort}: .*ECONNREFUSED`)),
+    });
     // The Bot API puts the token in every request URL: neither /healthz nor the log shows it.
     expect(JSON.stringify(down.body)).not.toContain(telegram.token.split(':')[1]);
     expect(out).not.toContain(telegram.token.split(':')[1]);
@@ -150,7 +159,9 @@ describe('start while a chat platform is unreachable', () => {
     );
     expect(discord.gatewaySessions()).toBe(1);
     expect(telegram.isPolling()).toBe(true);
-    expect(logLines(out).map((l) => l.msg)).toEqual(expect.arrayContaining([expect.stringMatching(/^Discord: connected to http:\/\/127\.0\.0\.1:\d+\/api after \d+ failed attempt/)]));
+    expect(logLines(out).map((l) => l.msg)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Discord: connected to http:\/\/127\.0\.0\.1:\d+\/api after \d+ failed attempt/)]),
+    );
   }, 120_000);
 
   it('refuses a Discord token with spaces or a "Bot " prefix before starting, without printing it', () => {

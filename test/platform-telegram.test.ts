@@ -97,11 +97,14 @@ describe('Telegram bot with the real grammY bot', () => {
 
     const query = await pressed(w.telegram, keys['Confirm'] as string, 'alice', answer.messageId);
     expect(query.answer).toEqual({});
-    const confirmed = await vi.waitFor(() => {
-      const m = w.telegram.messagesIn(w.group).find((x) => x.fromBot && x.current.text.includes(`Distribution ${planId} confirmed by alice (telegram)`));
-      if (!m) throw new Error('not yet');
-      return m;
-    }, { timeout: 20_000, interval: 20 });
+    const confirmed = await vi.waitFor(
+      () => {
+        const m = w.telegram.messagesIn(w.group).find((x) => x.fromBot && x.current.text.includes(`Distribution ${planId} confirmed by alice (telegram)`));
+        if (!m) throw new Error('not yet');
+        return m;
+      },
+      { timeout: 20_000, interval: 20 },
+    );
     expect(confirmed.replyToMessageId).toBe(answer.messageId);
     // The used buttons are taken off the preview.
     expect(answer.current.replyMarkup?.inline_keyboard ?? []).toEqual([]);
@@ -117,11 +120,14 @@ describe('Telegram bot with the real grammY bot', () => {
     const versions = progress.history.map((v) => v.text);
     for (let i = 1; i < versions.length; i++) expect(versions[i]).not.toBe(versions[i - 1]);
     expect(versions.at(-1)).toMatch(/· completed\n\[█{20}\] \d+\/\d+ paid · 0 failed\nSuccess rate 100%/);
-    const csv = await vi.waitFor(() => {
-      const d = w.telegram.documents.find((x) => x.filename === `tributary-${planId}.csv`);
-      if (!d) throw new Error('no document yet');
-      return d;
-    }, { timeout: 20_000, interval: 20 });
+    const csv = await vi.waitFor(
+      () => {
+        const d = w.telegram.documents.find((x) => x.filename === `tributary-${planId}.csv`);
+        if (!d) throw new Error('no document yet');
+        return d;
+      },
+      { timeout: 20_000, interval: 20 },
+    );
     expect(csv.chatId).toBe(w.group);
     expect(csv.bytes?.toString()).toContain(w.chat.holder.publicKey.toBase58());
     expect(w.chat.sent()).toBeGreaterThan(0);
@@ -165,14 +171,32 @@ describe('Telegram bot with the real grammY bot', () => {
     // A client can put anything in callback_data; only keys the bot issued do anything.
     const forge = (data: string, chat: { id: number; type: 'private' | 'supergroup' }) => {
       const id = `${randomInt(1e9)}`;
-      w.telegram.callbackQueries.set(id, { id, chatId: chat.id, messageId: answer.messageId, fromId: alice.id, data, sentAt: Date.now(), answeredAt: undefined, answer: undefined });
-      const message = { message_id: answer.messageId, date: 0, chat: chat.id === w.group ? w.telegram.fixture.group : { id: chat.id, type: 'private', first_name: 'alice' }, from: w.telegram.botInfo, text: 'x' };
+      w.telegram.callbackQueries.set(id, {
+        id,
+        chatId: chat.id,
+        messageId: answer.messageId,
+        fromId: alice.id,
+        data,
+        sentAt: Date.now(),
+        answeredAt: undefined,
+        answer: undefined,
+      });
+      const message = {
+        message_id: answer.messageId,
+        date: 0,
+        chat: chat.id === w.group ? w.telegram.fixture.group : { id: chat.id, type: 'private', first_name: 'alice' },
+        from: w.telegram.botInfo,
+        text: 'x',
+      };
       w.telegram.sendUpdate({ callback_query: { id, from: alice, message, chat_instance: '1', data } } as never);
-      return vi.waitFor(() => {
-        const q = w.telegram.callbackQueries.get(id);
-        if (q?.answeredAt === undefined) throw new Error('not answered');
-        return q;
-      }, { timeout: 20_000, interval: 20 });
+      return vi.waitFor(
+        () => {
+          const q = w.telegram.callbackQueries.get(id);
+          if (q?.answeredAt === undefined) throw new Error('not answered');
+          return q;
+        },
+        { timeout: 20_000, interval: 20 },
+      );
     };
     expect((await forge('b:0000000000zz', { id: w.group, type: 'supergroup' })).answer?.text).toContain('this button is not one I issued');
     say(w.telegram, '/help', 'alice', alice.id); // opens the private chat

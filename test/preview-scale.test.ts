@@ -51,7 +51,7 @@ describe('a preview of 30,000 holders', () => {
 });
 
 describe('account checks of a token reward', () => {
-  it('reads the reward token\'s own accounts when that is fewer requests, and finds the same existing accounts as per-recipient lookups', async () => {
+  it("reads the reward token's own accounts when that is fewer requests, and finds the same existing accounts as per-recipient lookups", async () => {
     const h = await startHarness({ holders: 5, seed: 33, bulkHolders: 2_000 });
     try {
       const { scenario } = h.net;
@@ -72,7 +72,10 @@ describe('account checks of a token reward', () => {
       const byOwner = await h.engine.service.preview(req, operator);
       expect(byOwner.accountChecks).toEqual({ accounts: byOwner.plan.recipients.length, requests: 2, method: 'getProgramAccounts' });
       expect(h.net.server.stats().requestsByMethod['getMultipleAccounts'] ?? 0).toBe(0);
-      const existing = byOwner.plan.recipients.toArray().filter((r) => !r.needsAccount).map((r) => r.owner);
+      const existing = byOwner.plan.recipients
+        .toArray()
+        .filter((r) => !r.needsAccount)
+        .map((r) => r.owner);
       expect(existing.sort()).toEqual([...new Set(withAta)].sort());
       expect(byOwner.newAccounts).toBe(byOwner.plan.recipients.length - existing.length);
 
@@ -120,7 +123,7 @@ describe('Discord while a 10,000-holder preview is planned', () => {
     while (cleanups.length) await cleanups.pop()?.();
   });
 
-  it('answers the preview and a /help sent at the same moment within Discord\'s 3 s (the stand-in refuses a later answer)', async () => {
+  it("answers the preview and a /help sent at the same moment within Discord's 3 s (the stand-in refuses a later answer)", async () => {
     const discord = await startDiscordStandin({ channels: ['tributary-ops'] });
     cleanups.push(() => discord.close());
     const chat = await startChatApp({

@@ -98,7 +98,12 @@ describe('a distribution resumed after a restart', () => {
     const group = telegram.fixture.group.id;
     const { baseMint, rewardMint } = net.scenario;
 
-    const first = startChild(net, config, { ...SHARED, roles }, { DISCORD_TOKEN: DISCORD_TEST_TOKEN, DISCORD_API_BASE: discord.apiBase, TELEGRAM_TOKEN: telegram.token, TELEGRAM_API_ROOT: telegram.apiRoot });
+    const first = startChild(
+      net,
+      config,
+      { ...SHARED, roles },
+      { DISCORD_TOKEN: DISCORD_TEST_TOKEN, DISCORD_API_BASE: discord.apiBase, TELEGRAM_TOKEN: telegram.token, TELEGRAM_API_ROOT: telegram.apiRoot },
+    );
     await vi.waitFor(() => expect(discord.gatewaySessions() > 0 && telegram.isPolling()).toBe(true), { timeout: 60_000, interval: 100 });
     // From here on no transaction lands: the run goes on until the process is killed.
     net.server.faults.rates = { dropTransaction: 1 };
@@ -106,7 +111,10 @@ describe('a distribution resumed after a restart', () => {
     telegram.sendText({ text: `/distribute preview token:${baseMint} amount:500 reward:${rewardMint}`, from: 'alice' });
     const telegramPlan = await vi.waitFor(
       () => {
-        const id = telegram.messagesIn(group).map((m) => /^\/distribute confirm id:(\w{8})$/m.exec(m.current.text)?.[1]).find(Boolean);
+        const id = telegram
+          .messagesIn(group)
+          .map((m) => /^\/distribute confirm id:(\w{8})$/m.exec(m.current.text)?.[1])
+          .find(Boolean);
         if (!id) throw new Error(`no preview yet\n${first.output()}`);
         return id;
       },
@@ -176,7 +184,7 @@ describe('a distribution resumed after a restart', () => {
     void second;
   }, 420_000);
 
-  it('prints the resumed distribution\'s progress and summary on the console and saves its CSV', async () => {
+  it("prints the resumed distribution's progress and summary on the console and saves its CSV", async () => {
     const { net, config } = await appOnLocalnet({ holders: 30, seed: 32, slotMs: 50 }, cleanups, () => SHARED);
     const { baseMint, rewardMint } = net.scenario;
     const first = startChild(net, config, SHARED);
@@ -206,6 +214,10 @@ describe('a distribution resumed after a restart', () => {
     expect(printed).toMatch(new RegExp(`Distribution ${planId} · completed\\n\\[█{20}\\] \\d+/\\d+ paid · 0 failed\\nSuccess rate 100%`));
     const csvPath = new RegExp(`Saved tributary-${planId}\\.csv: (.+)`).exec(printed)?.[1];
     expect(csvPath && existsSync(csvPath)).toBe(true);
-    expect(readFileSync(csvPath as string, 'utf8').trim().split('\n').length).toBeGreaterThan(20);
+    expect(
+      readFileSync(csvPath as string, 'utf8')
+        .trim()
+        .split('\n').length,
+    ).toBeGreaterThan(20);
   }, 420_000);
 });

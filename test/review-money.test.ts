@@ -8,7 +8,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { AddressLookupTableAccount, AddressLookupTableProgram, Connection, Keypair, PACKET_DATA_SIZE, PublicKey, SystemProgram, TransactionMessage, VersionedMessage, type TransactionInstruction } from '@solana/web3.js';
+import {
+  AddressLookupTableAccount,
+  AddressLookupTableProgram,
+  Connection,
+  Keypair,
+  PACKET_DATA_SIZE,
+  PublicKey,
+  SystemProgram,
+  TransactionMessage,
+  VersionedMessage,
+  type TransactionInstruction,
+} from '@solana/web3.js';
 import { ASSOCIATED_TOKEN_PROGRAM_ID, getAssociatedTokenAddressSync, TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import pino from 'pino';
 import Keyv from 'keyv';
@@ -98,10 +109,22 @@ describe('review: transactions the builder signs', () => {
       const list = recipients(12, needsAccount);
       const source = getAssociatedTokenAddressSync(mint, payer.publicKey, true, TOKEN_PROGRAM_ID);
       // A careless table: it also holds the payer, its source account, the mint and the programs.
-      const hostile = [payer.publicKey, source, mint, TOKEN_PROGRAM_ID, SystemProgram.programId, ASSOCIATED_TOKEN_PROGRAM_ID, new PublicKey('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr')];
+      const hostile = [
+        payer.publicKey,
+        source,
+        mint,
+        TOKEN_PROGRAM_ID,
+        SystemProgram.programId,
+        ASSOCIATED_TOKEN_PROGRAM_ID,
+        new PublicKey('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr'),
+      ];
       const tables = [tableOf(reward, list, hostile), tableOf(reward, list)];
       const builder = new TransferBuilder({ payer, reward, computeUnitPrice: 1_000, maxRecipients: null, memo, lookupTables: tables });
-      const built = builder.build(Array.from({ length: list.length }, (_, i) => i), list, blockhash);
+      const built = builder.build(
+        Array.from({ length: list.length }, (_, i) => i),
+        list,
+        blockhash,
+      );
       const message = VersionedMessage.deserialize(built.wire.subarray(1 + 64));
       expect(message.version).toBe(0);
       expect(message.header.numRequiredSignatures).toBe(1);
@@ -141,7 +164,9 @@ describe('review: transactions the builder signs', () => {
 });
 
 describe('review: on the local chain', () => {
-  it('every transaction a SOL distribution records and broadcasts is one a real node accepts (at most 1,232 bytes), and each holder is paid once', { timeout: 120_000 }, async () => {
+  it('every transaction a SOL distribution records and broadcasts is one a real node accepts (at most 1,232 bytes), and each holder is paid once', {
+    timeout: 120_000,
+  }, async () => {
     const h = await startHarness({ holders: 45 });
     const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '3', reward: 'sol', mode: 'equal' });
     expect(completed.state).toBe('completed');
@@ -156,7 +181,9 @@ describe('review: on the local chain', () => {
     expect(Math.max(...sizes), `sizes ${sizes.join(', ')}`).toBeLessThanOrEqual(PACKET_DATA_SIZE);
   });
 
-  it('a lookup table created moments before the set is swept through a node a few hundred slots behind is not written off: it is closed later and its rent comes back', { timeout: 180_000 }, async () => {
+  it('a lookup table created moments before the set is swept through a node a few hundred slots behind is not written off: it is closed later and its rent comes back', {
+    timeout: 180_000,
+  }, async () => {
     const h = await startHarness({ holders: 6, laggingEndpointSlots: 300 });
     const connection = new Connection(h.net.rpcUrl, 'confirmed');
     const list = RecipientTable.fromRecipients(h.net.scenario.holders.slice(0, 3).map((x) => ({ owner: x.owner, amount: 1n, holding: 1n, offCurve: false, needsAccount: false })));
@@ -186,7 +213,10 @@ describe('review: on the local chain', () => {
     }
     expect(await connection.getAccountInfo(table), 'the table is still on chain with its rent').not.toBeNull();
     const afterLaggingSweep = await h.engine.lookupTables.get(setId);
-    expect(afterLaggingSweep?.tables.map((t) => t.state), 'a table that exists is not recorded as gone').not.toContain('gone');
+    expect(
+      afterLaggingSweep?.tables.map((t) => t.state),
+      'a table that exists is not recorded as gone',
+    ).not.toContain('gone');
     expect(afterLaggingSweep?.closedAt).toBeUndefined();
 
     // The runner's own endpoint: deactivated, then closed after the cooldown, rent back.
@@ -200,7 +230,9 @@ describe('review: on the local chain', () => {
 
 /** Starts test/fixtures/review-tables-worker.ts; its stdout lines as they come. */
 function tablesWorker(spec: TablesWorkerSpec): { lines: Record<string, unknown>[]; exited: Promise<number | null>; kill(): void } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/review-tables-worker.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/review-tables-worker.ts'), JSON.stringify(spec)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: Record<string, unknown>[] = [];
   createInterface({ input: child.stdout }).on('line', (text) => {
     try {
@@ -214,7 +246,9 @@ function tablesWorker(spec: TablesWorkerSpec): { lines: Record<string, unknown>[
 }
 
 describe('review: lookup table transactions across a SIGKILL', () => {
-  it('a process killed while creating and extending tables never sends one twice, and every table it paid rent for is recorded and holds each address once', { timeout: 400_000 }, async () => {
+  it('a process killed while creating and extending tables never sends one twice, and every table it paid rent for is recorded and holds each address once', {
+    timeout: 400_000,
+  }, async () => {
     const net = await startLocalnet({ holders: 3, seed: 5, slotMs: 50 });
     const dataDir = mkdtempSync(join(tmpdir(), 'tributary-review-tables-'));
     const store = await openStore({ dataDir, sweepIntervalMs: 0 });
@@ -236,7 +270,16 @@ describe('review: lookup table transactions across a SIGKILL', () => {
         const setId = `review-${round}`;
         const owners = Array.from({ length: 300 }, () => Keypair.generate().publicKey.toBase58());
         const firstSlot = await connection.getSlot('confirmed');
-        const spec: TablesWorkerSpec = { rpcUrl: net.rpcUrl, keypairPath: net.scenario.keypairPath, dataDir, setId, planId: `plan-${round}`, owners, requestsPerSecond: 40, leaseTtlMs: 1_500 };
+        const spec: TablesWorkerSpec = {
+          rpcUrl: net.rpcUrl,
+          keypairPath: net.scenario.keypairPath,
+          dataDir,
+          setId,
+          planId: `plan-${round}`,
+          owners,
+          requestsPerSecond: 40,
+          leaseTtlMs: 1_500,
+        };
         const first = tablesWorker(spec);
         workers.push(first);
         const started = Date.now();
@@ -255,11 +298,17 @@ describe('review: lookup table transactions across a SIGKILL', () => {
         const second = tablesWorker(spec);
         workers.push(second);
         await second.exited;
-        expect(second.lines.find((l) => 'tables' in l || 'error' in l), JSON.stringify(second.lines)).toHaveProperty('tables');
+        expect(
+          second.lines.find((l) => 'tables' in l || 'error' in l),
+          JSON.stringify(second.lines),
+        ).toHaveProperty('tables');
 
         const set = (await kv.get(`set:${setId}`)) as TableSet;
         const ops = (await kv.getMany(Array.from({ length: set.nextSeq }, (_, i) => `op:${setId}:${i}`))) as TableOp[];
-        expect(ops.every((o) => o !== undefined && o.status !== 'signed'), 'every recorded table transaction is settled').toBe(true);
+        expect(
+          ops.every((o) => o !== undefined && o.status !== 'signed'),
+          'every recorded table transaction is settled',
+        ).toBe(true);
         // Never two confirmed extensions adding the same address: rent is paid once per address.
         const extended = ops.filter((o) => o.kind === 'extend' && o.status === 'confirmed').flatMap((o) => o.addresses ?? []);
         expect(new Set(extended).size, `round ${round}: addresses extended twice`).toBe(extended.length);
@@ -281,7 +330,8 @@ describe('review: lookup table transactions across a SIGKILL', () => {
           const chunk = candidates.slice(i, i + 100);
           const found = await connection.getMultipleAccountsInfo(chunk);
           found.forEach((info, k) => {
-            if (info) expect(recorded.has((chunk[k] as PublicKey).toBase58()), `round ${round}: table ${(chunk[k] as PublicKey).toBase58()} on chain but not in the set`).toBe(true);
+            if (info)
+              expect(recorded.has((chunk[k] as PublicKey).toBase58()), `round ${round}: table ${(chunk[k] as PublicKey).toBase58()} on chain but not in the set`).toBe(true);
           });
         }
       }
@@ -296,12 +346,16 @@ describe('review: lookup table transactions across a SIGKILL', () => {
 });
 
 describe('review: retiring lookup tables', () => {
-  it('deleting a schedule while its table set is busy (a run preparing it) still gets the tables closed and the rent back, or leaves the schedule to delete again', { timeout: 240_000 }, async () => {
+  it('deleting a schedule while its table set is busy (a run preparing it) still gets the tables closed and the rent back, or leaves the schedule to delete again', {
+    timeout: 240_000,
+  }, async () => {
     const net = await startLocalnet({ holders: 8, seed: 13, slotMs: 50 });
     const a = await startScheduleApp({ net });
     try {
       const connection = new Connection(net.rpcUrl, 'confirmed');
-      const created = await a.type(`/schedule create token:${net.scenario.baseMint} amount:80 reward:${net.scenario.rewardMint} every:weekly on:mon at:09:00 tz:UTC approval:auto tables:true`);
+      const created = await a.type(
+        `/schedule create token:${net.scenario.baseMint} amount:80 reward:${net.scenario.rewardMint} every:weekly on:mon at:09:00 tz:UTC approval:auto tables:true`,
+      );
       expect(created.outcome, created.reply.text).toBe('done');
       const id = /Schedule (\w{8}) created/.exec(created.reply.text)?.[1] as string;
       a.clock.now += 60_000;
@@ -365,7 +419,16 @@ describe('review: v0 payments across a SIGKILL', () => {
       from: now,
     });
     const workers: ReturnType<typeof tablesWorker>[] = [];
-    const base: TablesWorkerSpec = { rpcUrl: net.rpcUrl, keypairPath: net.scenario.keypairPath, dataDir, setId: schedule.id, planId: '', owners: [], requestsPerSecond: 40, leaseTtlMs: 1_500 };
+    const base: TablesWorkerSpec = {
+      rpcUrl: net.rpcUrl,
+      keypairPath: net.scenario.keypairPath,
+      dataDir,
+      setId: schedule.id,
+      planId: '',
+      owners: [],
+      requestsPerSecond: 40,
+      leaseTtlMs: 1_500,
+    };
     let v0 = 0;
     try {
       for (const [round, killWhen] of [
@@ -385,13 +448,19 @@ describe('review: v0 payments across a SIGKILL', () => {
         }
         payer.kill();
         await payer.exited;
-        expect(payer.lines.some((l) => 'done' in l), `round ${round}: killed before the run ended; it said ${JSON.stringify(payer.lines)}`).toBe(false);
+        expect(
+          payer.lines.some((l) => 'done' in l),
+          `round ${round}: killed before the run ended; it said ${JSON.stringify(payer.lines)}`,
+        ).toBe(false);
         const planId = payer.lines.find((l) => 'planId' in l)?.['planId'] as string;
         expect(planId, JSON.stringify(payer.lines)).toBeDefined();
         const recover = tablesWorker({ ...base, mode: 'recover' });
         workers.push(recover);
         await recover.exited;
-        expect(recover.lines.find((l) => 'error' in l), JSON.stringify(recover.lines)).toBeUndefined();
+        expect(
+          recover.lines.find((l) => 'error' in l),
+          JSON.stringify(recover.lines),
+        ).toBeUndefined();
 
         expect((await ledger.getDistribution(planId))?.state).toBe('completed');
         const plan = await ledger.getPlan(planId);
@@ -417,12 +486,16 @@ describe('review: v0 payments across a SIGKILL', () => {
 });
 
 describe('review: retiring lookup tables a run is still creating', () => {
-  it('a runner that stops between deleting the schedule and retiring its tables (as /schedule delete does them, in that order) still gets the tables closed by a later check', { timeout: 240_000 }, async () => {
+  it('a runner that stops between deleting the schedule and retiring its tables (as /schedule delete does them, in that order) still gets the tables closed by a later check', {
+    timeout: 240_000,
+  }, async () => {
     const net = await startLocalnet({ holders: 8, seed: 19, slotMs: 50 });
     const a = await startScheduleApp({ net });
     try {
       const connection = new Connection(net.rpcUrl, 'confirmed');
-      const created = await a.type(`/schedule create token:${net.scenario.baseMint} amount:80 reward:${net.scenario.rewardMint} every:weekly on:mon at:09:00 tz:UTC approval:auto tables:true`);
+      const created = await a.type(
+        `/schedule create token:${net.scenario.baseMint} amount:80 reward:${net.scenario.rewardMint} every:weekly on:mon at:09:00 tz:UTC approval:auto tables:true`,
+      );
       expect(created.outcome, created.reply.text).toBe('done');
       const id = /Schedule (\w{8}) created/.exec(created.reply.text)?.[1] as string;
       a.clock.now += 60_000;
@@ -455,14 +528,27 @@ describe('review: retiring lookup tables a run is still creating', () => {
       const id = /Schedule (\w{8}) created/.exec(created.reply.text)?.[1] as string;
       // The schedule's first run, in a process beside this one, is preparing its tables: slowly, under a tight request budget.
       const owners = net.scenario.holders.map((h) => h.owner);
-      const preparing = tablesWorker({ mode: 'prepare', rpcUrl: net.rpcUrl, keypairPath: net.scenario.keypairPath, dataDir, setId: id, planId: 'first-run', owners, requestsPerSecond: 2, leaseTtlMs: 3_000 });
+      const preparing = tablesWorker({
+        mode: 'prepare',
+        rpcUrl: net.rpcUrl,
+        keypairPath: net.scenario.keypairPath,
+        dataDir,
+        setId: id,
+        planId: 'first-run',
+        owners,
+        requestsPerSecond: 2,
+        leaseTtlMs: 3_000,
+      });
       workers.push(preparing);
       await new Promise((r) => setTimeout(r, 300));
       expect(await a.engine.lookupTables.get(id), 'the tables are not made yet when the schedule is deleted').toBeUndefined();
       const deleted = await a.type(`/schedule delete id:${id}`);
       expect(deleted.outcome, deleted.reply.text).toBe('done');
       await preparing.exited;
-      expect(preparing.lines.find((l) => 'tables' in l), JSON.stringify(preparing.lines)).toBeDefined();
+      expect(
+        preparing.lines.find((l) => 'tables' in l),
+        JSON.stringify(preparing.lines),
+      ).toBeDefined();
       const set = await a.engine.lookupTables.get(id);
       const table = new PublicKey(set?.tables.find((t) => t.state === 'active')?.address as string);
       expect(await connection.getAccountInfo(table)).not.toBeNull();
@@ -481,7 +567,9 @@ describe('review: retiring lookup tables a run is still creating', () => {
 });
 
 describe('review: token accounts that look made', () => {
-  it('holders whose token account address holds lamports but no account (anyone can send SOL there) are still paid: the plan creates their accounts', { timeout: 120_000 }, async () => {
+  it('holders whose token account address holds lamports but no account (anyone can send SOL there) are still paid: the plan creates their accounts', {
+    timeout: 120_000,
+  }, async () => {
     const h = await startHarness({ holders: 30, seed: 3 });
     const connection = new Connection(h.net.rpcUrl, 'confirmed');
     const rewardMint = new PublicKey(h.net.scenario.rewardMint);
@@ -497,6 +585,7 @@ describe('review: token accounts that look made', () => {
     const { preview, completed } = await runToEnd(h, { token: h.net.scenario.baseMint, amount: '1000', reward: h.net.scenario.rewardMint });
     expect(completed.state).toBe('completed');
     const after = await onChainBalances(connection, preview.plan);
-    for (let i = 0; i < preview.plan.recipients.length; i++) expect(after.get(preview.plan.recipients.owner(i)), preview.plan.recipients.owner(i)).toBe(preview.plan.recipients.amount(i));
+    for (let i = 0; i < preview.plan.recipients.length; i++)
+      expect(after.get(preview.plan.recipients.owner(i)), preview.plan.recipients.owner(i)).toBe(preview.plan.recipients.amount(i));
   });
 });

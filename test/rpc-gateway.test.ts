@@ -119,9 +119,17 @@ describe('RPC gateway', () => {
     const net = await chain({ rateLimit: limit });
     const gw = gateway({ url: net.rpcUrl, limit, maxConcurrent: 2, budgetAtStart: 'empty' });
     const order: string[] = [];
-    const bulk = Array.from({ length: 15 }, (_, i) => gw.connection('bulk').getSlot().then(() => order.push(`bulk${i}`)));
+    const bulk = Array.from({ length: 15 }, (_, i) =>
+      gw
+        .connection('bulk')
+        .getSlot()
+        .then(() => order.push(`bulk${i}`)),
+    );
     await new Promise((r) => setTimeout(r, 50));
-    const interactive = gw.connection('interactive').getBlockHeight().then(() => order.push('holder'));
+    const interactive = gw
+      .connection('interactive')
+      .getBlockHeight()
+      .then(() => order.push('holder'));
     await Promise.all([...bulk, interactive]);
     expect(order.indexOf('holder')).toBeLessThan(8);
     expect(net.server.stats().rateLimited).toBe(0);

@@ -41,7 +41,13 @@ async function consoleOn(url: string): Promise<string> {
   writeFileSync(keypairPath, JSON.stringify(Array.from(Keypair.generate().secretKey)), { mode: 0o600 });
   const config = loadConfig({
     env: {},
-    overrides: { rpc: { url, timeoutMs: 2_000, retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 } }, keypairPath, dataDir: join(dir, 'data'), http: { port: 0 }, log: { level: 'silent' } },
+    overrides: {
+      rpc: { url, timeoutMs: 2_000, retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 } },
+      keypairPath,
+      dataDir: join(dir, 'data'),
+      http: { port: 0 },
+      log: { level: 'silent' },
+    },
   });
   const output = new PassThrough();
   let printed = '';
@@ -59,7 +65,9 @@ describe('an RPC endpoint that is down or no Solana node', () => {
   it('says "not answering" for a closed port, in preview, snapshot and /health alike', async () => {
     const printed = await consoleOn('http://127.0.0.1:1');
     const [preview, snapshot, health] = replies(printed);
-    expect(preview).toMatch(/^✖ the RPC endpoint is not answering \(network error\); nothing was done\. \/health shows the RPC state; the log has the details \(id [0-9a-f]{8}\)\.$/);
+    expect(preview).toMatch(
+      /^✖ the RPC endpoint is not answering \(network error\); nothing was done\. \/health shows the RPC state; the log has the details \(id [0-9a-f]{8}\)\.$/,
+    );
     expect(snapshot).toMatch(/^✖ the RPC endpoint is not answering \(network error\); nothing was done/);
     expect(health).toMatch(/^RPC: NOT answering \(network error\) after \d+ ms/);
     expect(printed).not.toContain('internal error');
@@ -70,7 +78,11 @@ describe('an RPC endpoint that is down or no Solana node', () => {
     const missing = await serve(() => ({ status: 404, type: 'text/plain', text: 'not found' }));
     const otherRpc = await serve((body) => {
       const { id } = JSON.parse(body) as { id: number };
-      return { status: 200, type: 'application/json', text: JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32601, message: 'the method does not exist/is not available' } }) };
+      return {
+        status: 200,
+        type: 'application/json',
+        text: JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32601, message: 'the method does not exist/is not available' } }),
+      };
     });
     const cases: [string, string][] = [
       [html, 'it answers with a web page, not JSON-RPC'],

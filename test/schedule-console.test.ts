@@ -60,10 +60,20 @@ describe('schedules in the app', () => {
     });
     const first = await consoleApp(config);
     first.type(`/schedule create token:${net.scenario.baseMint} amount:60 reward:SOL every:weekly on:fri at:18:00 tz:Europe/Berlin approval:auto cap:80`);
-    const id = (await first.waitFor(/Schedule (\w{8}) created: 60 SOL to holders of \S+ \(proportional\), weekly on Friday at 18:00 Europe\/Berlin; confirms itself within the guards, up to 80 SOL\./))[1] as string;
+    const id = (
+      await first.waitFor(
+        /Schedule (\w{8}) created: 60 SOL to holders of \S+ \(proportional\), weekly on Friday at 18:00 Europe\/Berlin; confirms itself within the guards, up to 80 SOL\./,
+      )
+    )[1] as string;
     await first.waitFor(/First occurrence: Fri \d{4}-\d{2}-\d{2} 18:00 GMT\+[12] \(Europe\/Berlin\)\./);
     first.type(`/schedule run id:${id}`);
-    const planId = (await first.waitFor(new RegExp(`⏱ Schedule ${id} \\(weekly on Friday at 18:00 Europe/Berlin\\): a run now \\(/schedule run\\) confirmed itself within its guards: paying 60 SOL to \\d+ holders \\(distribution (\\w{8})\\)`)))[1];
+    const planId = (
+      await first.waitFor(
+        new RegExp(
+          `⏱ Schedule ${id} \\(weekly on Friday at 18:00 Europe/Berlin\\): a run now \\(/schedule run\\) confirmed itself within its guards: paying 60 SOL to \\d+ holders \\(distribution (\\w{8})\\)`,
+        ),
+      )
+    )[1];
     await first.waitFor(new RegExp(`Schedule ${id} ran now: it confirmed itself within its guards \\(plan ${planId}\\)`));
     await first.waitFor(new RegExp(`Distribution ${planId} · completed\\n\\[█{20}\\] \\d+/\\d+ paid · 0 failed\\nSuccess rate 100%`));
     first.type('/guards');
@@ -72,6 +82,10 @@ describe('schedules in the app', () => {
 
     const second = await consoleApp(config);
     second.type('/schedule list');
-    await second.waitFor(new RegExp(`Schedules \\(1\\):\\n${id} · active · weekly on Friday at 18:00 Europe/Berlin\\n {4}60 SOL to holders of \\S+ \\(proportional\\); confirms itself within the guards, up to 80 SOL; next Fri`));
+    await second.waitFor(
+      new RegExp(
+        `Schedules \\(1\\):\\n${id} · active · weekly on Friday at 18:00 Europe/Berlin\\n {4}60 SOL to holders of \\S+ \\(proportional\\); confirms itself within the guards, up to 80 SOL; next Fri`,
+      ),
+    );
   }, 60_000);
 });

@@ -55,14 +55,25 @@ describe('a schedule on Telegram', () => {
     const clock = { now: Date.parse('2027-03-01T08:00:00Z') };
     const logger = pino({ level: 'silent' });
     const book = ScheduleBook.of(store);
-    const scheduler = new Scheduler({ book, service: chat.app.engine.service, notify: scheduleNotifier(chat.app, logger), logger, now: () => clock.now, checkIntervalMs: defaultConfig().schedules.checkIntervalMs, holder: processHolder() });
+    const scheduler = new Scheduler({
+      book,
+      service: chat.app.engine.service,
+      notify: scheduleNotifier(chat.app, logger),
+      logger,
+      now: () => clock.now,
+      checkIntervalMs: defaultConfig().schedules.checkIntervalMs,
+      holder: processHolder(),
+    });
     chat.app.schedules = { book, scheduler };
     const bot = await startTelegram(chat.app, { botInfo: telegram.botInfo });
     cleanups.push(() => bot.stop());
     await bot.ready;
     const group = telegram.fixture.group.id;
 
-    const asked = telegram.sendText({ text: `/schedule create token:${chat.harness.net.scenario.baseMint} amount:60 reward:SOL every:daily at:09:00 tz:UTC approval:operator`, from: 'alice' }).message?.message_id;
+    const asked = telegram.sendText({
+      text: `/schedule create token:${chat.harness.net.scenario.baseMint} amount:60 reward:SOL every:daily at:09:00 tz:UTC approval:operator`,
+      from: 'alice',
+    }).message?.message_id;
     const created = await vi.waitFor(
       () => {
         const m = telegram.messagesIn(group).find((x) => x.fromBot && x.replyToMessageId === asked);

@@ -55,7 +55,9 @@ describe('schedules from chat', () => {
     a.clock.now = Date.parse('2027-01-04T00:00:05Z');
     const { fired } = await a.scheduler.check();
     expect(fired.map((o) => [o.state, o.trigger])).toEqual([['started', 'schedule']]);
-    expect(a.posts[0]?.text).toContain(`⏱ Schedule ${id} (weekly on Monday at 09:00 Asia/Tokyo): the occurrence of Mon 2027-01-04 09:00 GMT+9 (Asia/Tokyo) confirmed itself within its guards: paying 60 SOL to`);
+    expect(a.posts[0]?.text).toContain(
+      `⏱ Schedule ${id} (weekly on Monday at 09:00 Asia/Tokyo): the occurrence of Mon 2027-01-04 09:00 GMT+9 (Asia/Tokyo) confirmed itself within its guards: paying 60 SOL to`,
+    );
     expect(a.posts[0]?.followProgress).toBe(fired[0]?.planId);
     await a.engine.service.whenIdle();
     expect((await a.engine.service.status(fired[0]?.planId as string)).record.state).toBe('completed');

@@ -286,7 +286,11 @@ describe('Telegram stand-in with the real grammY bot', () => {
 
     telegram.sendText({ text: '/status', from: 'alice' });
     const reply = await telegram.waitForCall((c) => c.method === 'sendMessage' && c.ok);
-    expect(reply.params).toMatchObject({ chat_id: telegram.fixture.group.id, parse_mode: 'HTML', reply_markup: { inline_keyboard: [[{ text: 'Refresh', callback_data: 'refresh' }]] } });
+    expect(reply.params).toMatchObject({
+      chat_id: telegram.fixture.group.id,
+      parse_mode: 'HTML',
+      reply_markup: { inline_keyboard: [[{ text: 'Refresh', callback_data: 'refresh' }]] },
+    });
     const status = telegram.messagesIn().find((m) => m.fromBot);
     expect(status?.current.renderedText).toBe('Status: idle');
 
@@ -379,11 +383,18 @@ describe('Telegram stand-in with the real grammY bot', () => {
     standin = await startTelegramStandin();
     const api = new Api(standin.token, { apiRoot: standin.apiRoot });
     const groupId = standin.fixture.group.id;
-    const descriptions = await Promise.all([
-      api.sendMessage(groupId, 'paid 5 < 6', { parse_mode: 'HTML' }),
-      api.sendMessage(groupId, 'x', { reply_markup: new InlineKeyboard().text('Confirm', 'c'.repeat(65)) }),
-      api.sendMessage(standin.fixture.user('bob').id, 'hi'),
-    ].map((p) => p.then(() => 'accepted', (error: unknown) => (error as GrammyError).description)));
+    const descriptions = await Promise.all(
+      [
+        api.sendMessage(groupId, 'paid 5 < 6', { parse_mode: 'HTML' }),
+        api.sendMessage(groupId, 'x', { reply_markup: new InlineKeyboard().text('Confirm', 'c'.repeat(65)) }),
+        api.sendMessage(standin.fixture.user('bob').id, 'hi'),
+      ].map((p) =>
+        p.then(
+          () => 'accepted',
+          (error: unknown) => (error as GrammyError).description,
+        ),
+      ),
+    );
     expect(descriptions).toEqual([
       expect.stringContaining("Bad Request: can't parse entities"),
       'Bad Request: BUTTON_DATA_INVALID',

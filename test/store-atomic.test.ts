@@ -73,9 +73,19 @@ describe.each(backends)('atomic store operations on $name', ({ open }) => {
     const [s] = await twoProcesses();
     const ops = s.atomic('ledger');
     const { lease } = await ops.acquireLease('lease:d', a, 10_000);
-    expect(await ops.fencedSet('lease:d', lease.token + 1, [{ key: 'x', value: 1 }, { key: 'y', value: 2 }])).toBe(false);
+    expect(
+      await ops.fencedSet('lease:d', lease.token + 1, [
+        { key: 'x', value: 1 },
+        { key: 'y', value: 2 },
+      ]),
+    ).toBe(false);
     expect([await s.ns('ledger').get('x'), await s.ns('ledger').get('y')]).toEqual([undefined, undefined]);
-    expect(await ops.fencedSet('lease:d', lease.token, [{ key: 'x', value: 1 }, { key: 'y', value: 2 }])).toBe(true);
+    expect(
+      await ops.fencedSet('lease:d', lease.token, [
+        { key: 'x', value: 1 },
+        { key: 'y', value: 2 },
+      ]),
+    ).toBe(true);
     expect([await s.ns('ledger').get('x'), await s.ns('ledger').get('y')]).toEqual([1, 2]);
   });
 

@@ -46,11 +46,17 @@ describe('a full disk while a distribution runs', () => {
 
     // The run says why it waits; the console still answers, and a command that must write says the disk is full.
     let mark = printed().length;
-    await waitFor(/Note: the store cannot write since \S+: the data directory's disk is full \(SQLITE_FULL\)\. Free space in the data directory; the run waits and goes on by itself/, mark);
+    await waitFor(
+      /Note: the store cannot write since \S+: the data directory's disk is full \(SQLITE_FULL\)\. Free space in the data directory; the run waits and goes on by itself/,
+      mark,
+    );
     mark = printed().length;
     input.write(`/distribute history\n/distribute preview token:${net.scenario.baseMint} amount:10 reward:${net.scenario.rewardMint} refresh:true\n`);
     await waitFor(new RegExp(`${planId} · running · 1000 `), mark);
-    await waitFor(/✖ the store cannot write: the data directory's disk is full \(SQLITE_FULL\); nothing was done\. Free space there; running distributions wait and go on by themselves \(id [0-9a-f]{8}\)\./, mark);
+    await waitFor(
+      /✖ the store cannot write: the data directory's disk is full \(SQLITE_FULL\); nothing was done\. Free space there; running distributions wait and go on by themselves \(id [0-9a-f]{8}\)\./,
+      mark,
+    );
     expect(printed()).toContain(`⚠ the log file ${join(config.dataDir, 'tributary.log')} cannot be written (ENOSPC: the disk is full); log lines are lost until it can`);
     expect(printed()).not.toContain('internal error');
 
@@ -82,7 +88,17 @@ describe('a data directory that cannot be written', () => {
         cwd: join(import.meta.dirname, '..'),
         encoding: 'utf8',
         input: '/help\n',
-        env: { ...process.env, HOME: root, TRIBUTARY_DATA_DIR: dataDir, TRIBUTARY_HTTP_PORT: '0', TRIBUTARY_KEYPAIR: rpc ? keypairPath : '', SOLANA_RPC_URL: rpc, DISCORD_TOKEN: '', TELEGRAM_TOKEN: '', TRIBUTARY_CONFIG: '' },
+        env: {
+          ...process.env,
+          HOME: root,
+          TRIBUTARY_DATA_DIR: dataDir,
+          TRIBUTARY_HTTP_PORT: '0',
+          TRIBUTARY_KEYPAIR: rpc ? keypairPath : '',
+          SOLANA_RPC_URL: rpc,
+          DISCORD_TOKEN: '',
+          TELEGRAM_TOKEN: '',
+          TRIBUTARY_CONFIG: '',
+        },
         timeout: 60_000,
       });
       expect(res.status, res.stderr).toBe(1);

@@ -130,9 +130,7 @@ describe.each([{ name: 'SQLite' as const }, { name: 'Redis' as const }])('openSt
     // SQLite deletes them in the sweep; Redis has expired them itself.
     expect(await store.sweepExpired()).toBe(name === 'SQLite' ? 2 : 0);
     const root = where.namespace ?? 'tributary';
-    expect(await rawKeys(store, where)).toEqual(
-      name === 'SQLite' ? [`${root}.cache:fresh`, `${root}.ledger:forever`] : [`${root}.cache::fresh`, `${root}.ledger::forever`],
-    );
+    expect(await rawKeys(store, where)).toEqual(name === 'SQLite' ? [`${root}.cache:fresh`, `${root}.ledger:forever`] : [`${root}.cache::fresh`, `${root}.ledger::forever`]);
   });
 
   it('keeps namespaces apart: same key, separate values; clearing one leaves the others', async () => {
@@ -278,12 +276,16 @@ describe('openStore (Redis durability)', () => {
     expect(await store.ns('ledger').get('k')).toBe(1n);
   });
 
-  it('names a single wrong setting, such as fsync once a second', async () => {
-    const server = await start();
-    await withRawRedis(server.url, (client) => client.configSet('appendfsync', 'everysec'));
-    const store = await openOn(server.url);
-    expect(store.durability).toEqual({ durable: false, problems: ['appendfsync is everysec; set "appendfsync always"'] });
-  }, START_REDIS_TIMEOUT_MS);
+  it(
+    'names a single wrong setting, such as fsync once a second',
+    async () => {
+      const server = await start();
+      await withRawRedis(server.url, (client) => client.configSet('appendfsync', 'everysec'));
+      const store = await openOn(server.url);
+      expect(store.durability).toEqual({ durable: false, problems: ['appendfsync is everysec; set "appendfsync always"'] });
+    },
+    START_REDIS_TIMEOUT_MS,
+  );
 
   it('is not durable when CONFIG is refused (as on managed Redis), and says what to check', async () => {
     const server = await start();
@@ -302,7 +304,16 @@ describe('openStore (Redis durability)', () => {
     await server.restart({ signal: 'SIGKILL' });
     expect(await (await openOn(server.url)).ns('ledger').get('tx-1')).toEqual({ signature: 'sig', amount: 42n });
     // The store that was open reconnects by itself (its reads fail until it has).
-    await expect.poll(() => store.ns('ledger').get('tx-1').catch((err: unknown) => String(err)), { timeout: 10_000, interval: 100 }).toEqual({ signature: 'sig', amount: 42n });
+    await expect
+      .poll(
+        () =>
+          store
+            .ns('ledger')
+            .get('tx-1')
+            .catch((err: unknown) => String(err)),
+        { timeout: 10_000, interval: 100 },
+      )
+      .toEqual({ signature: 'sig', amount: 42n });
   });
 
   it('loses that write on a non-durable server killed the same way, which is why the verdict matters', async () => {

@@ -33,7 +33,10 @@ export function machineInfo(repoRoot: string): MachineInfo {
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
     date: new Date().toISOString(),
     commit: git(repoRoot, ['rev-parse', '--short', 'HEAD']),
-    uncommitted: git(repoRoot, ['status', '--porcelain', '--', 'src', 'commands']).split('\n').filter(Boolean).map((l) => l.slice(3)),
+    uncommitted: git(repoRoot, ['status', '--porcelain', '--', 'src', 'commands'])
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3)),
     busy: busyProcesses(),
   };
 }

@@ -20,7 +20,12 @@ export function bundleCli(outDir = join(REPO_ROOT, 'bench', 'out', 'bundle')): s
     esbuild,
     [
       join(REPO_ROOT, 'src/cli/main.ts'),
-      '--bundle', '--platform=node', '--format=esm', '--splitting', `--outdir=${outDir}`, '--log-level=error',
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--splitting',
+      `--outdir=${outDir}`,
+      '--log-level=error',
       // Bundled CommonJS dependencies call require(); ESM has none unless it is made.
       "--banner:js=import { createRequire as __tributaryRequire } from 'node:module'; const require = __tributaryRequire(import.meta.url);",
       ...EXTERNAL.map((p) => `--external:${p}`),

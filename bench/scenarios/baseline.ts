@@ -5,12 +5,7 @@
  * the engine. Preflight is on and confirmation uses PubSub (signatureSubscribe) plus block-height
  * polling, as web3.js does by default. Holders come from one getProgramAccounts, outside the timing.
  */
-import {
-  createAssociatedTokenAccountIdempotentInstruction,
-  createTransferCheckedInstruction,
-  getAssociatedTokenAddressSync,
-  TOKEN_PROGRAM_ID,
-} from '@solana/spl-token';
+import { createAssociatedTokenAccountIdempotentInstruction, createTransferCheckedInstruction, getAssociatedTokenAddressSync, TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { Connection, Keypair, PublicKey, sendAndConfirmTransaction, Transaction } from '@solana/web3.js';
 import { readFileSync } from 'node:fs';
 import type { ChainProcess } from '../lib/chain-process.js';

@@ -34,7 +34,14 @@ export interface LargeRunResult {
 export async function benchLarge(runtime: Runtime, holders: number, snapshotRuns: number): Promise<LargeRunResult> {
   const chain = await startChainProcess(runtime, { holders });
   try {
-    const snapshot = await runWorker<SnapshotResult>(runtime, { kind: 'snapshot', rpcUrl: chain.rpcUrl, statsUrl: chain.statsUrl, keypairPath: chain.keypairPath, mint: chain.baseMint, runs: snapshotRuns });
+    const snapshot = await runWorker<SnapshotResult>(runtime, {
+      kind: 'snapshot',
+      rpcUrl: chain.rpcUrl,
+      statsUrl: chain.statsUrl,
+      keypairPath: chain.keypairPath,
+      mint: chain.baseMint,
+      runs: snapshotRuns,
+    });
     const distribution = await runWorker<DistributeResult>(runtime, distributeTask(chain));
     return { chainStartupMs: chain.startupMs, snapshot, distribution };
   } finally {
@@ -106,7 +113,10 @@ export async function benchThrottled(runtime: Runtime, holders: number, waitWind
   const rule = PUBLIC_MAINNET_LIMIT;
   const chain = await startChainProcess(runtime, { holders, rateLimit: 'public-mainnet' });
   try {
-    const distribution = await runWorker<DistributeResult>(runtime, distributeTask(chain, { preset: 'public-mainnet', gapMs: waitWindow ? rule.windowMs + 1_000 : 0, verify: true }));
+    const distribution = await runWorker<DistributeResult>(
+      runtime,
+      distributeTask(chain, { preset: 'public-mainnet', gapMs: waitWindow ? rule.windowMs + 1_000 : 0, verify: true }),
+    );
     const stats = distribution.runStats;
     const admitted = stats.requests - stats.rateLimited;
     const busiest = busiestMethod(stats);
@@ -162,12 +172,28 @@ export interface IdleVariantResult {
  * The whole app idle against a plain chain, `reps` fresh processes per variant, medians. The first
  * variant is the figure; the plain-node one shows what `npm start`'s flags save.
  */
-export async function benchIdleVariants(runtime: Runtime, holders: number, opts: { settleMs: number; replies: number; reps: number; withPlainNode: boolean }): Promise<IdleVariantResult[]> {
+export async function benchIdleVariants(
+  runtime: Runtime,
+  holders: number,
+  opts: { settleMs: number; replies: number; reps: number; withPlainNode: boolean },
+): Promise<IdleVariantResult[]> {
   const chain = await startChainProcess(runtime, { holders });
   const rows: IdleVariantResult[] = [];
   try {
     for (const [variant, execArgv] of idleVariants(opts.withPlainNode)) {
-      const task: ConsoleTask = { rpcUrl: chain.rpcUrl, statsUrl: chain.statsUrl, keypairPath: chain.keypairPath, token: chain.baseMint, reward: chain.rewardMint, preset: 'localnet', settleMs: opts.settleMs, replies: opts.replies, queryGapMs: 0, gapMs: 0, idleOnly: true };
+      const task: ConsoleTask = {
+        rpcUrl: chain.rpcUrl,
+        statsUrl: chain.statsUrl,
+        keypairPath: chain.keypairPath,
+        token: chain.baseMint,
+        reward: chain.rewardMint,
+        preset: 'localnet',
+        settleMs: opts.settleMs,
+        replies: opts.replies,
+        queryGapMs: 0,
+        gapMs: 0,
+        idleOnly: true,
+      };
       const runs: ConsoleResult[] = [];
       for (let i = 0; i < opts.reps; i++) runs.push(await runTaskProcess<ConsoleResult>(runtime, 'bench/workers/console-worker.ts', task, { execArgv }));
       rows.push({

@@ -21,10 +21,19 @@ export async function benchPreviewScale(runtime: Runtime, sizes: readonly number
     const chain = await startChainProcess(runtime, { holders: 10, bulkHolders: size });
     try {
       if (!chain.bulkMint) throw new Error('the chain printed no bulkMint');
-      const task: PreviewScaleTask = { rpcUrl: chain.rpcUrl, statsUrl: chain.statsUrl, keypairPath: chain.keypairPath, mint: chain.bulkMint, reward: chain.rewardMint, amount: '1000000' };
+      const task: PreviewScaleTask = {
+        rpcUrl: chain.rpcUrl,
+        statsUrl: chain.statsUrl,
+        keypairPath: chain.keypairPath,
+        mint: chain.bulkMint,
+        reward: chain.rewardMint,
+        amount: '1000000',
+      };
       const result = await runTaskProcess<PreviewScaleResult>(runtime, 'bench/workers/preview-worker.ts', task, { timeoutMs: 60 * 60_000 });
       rows.push({ size, chainStartupMs: chain.startupMs, ...result });
-      log(`  snapshot ${(result.snapshot.ms / 1000).toFixed(1)} s, preview ${(result.preview.ms / 1000).toFixed(1)} s, peak RSS ${result.preview.peakRssMb.toFixed(0)} MB, event loop max ${result.preview.eventLoopMaxMs.toFixed(0)} ms`);
+      log(
+        `  snapshot ${(result.snapshot.ms / 1000).toFixed(1)} s, preview ${(result.preview.ms / 1000).toFixed(1)} s, peak RSS ${result.preview.peakRssMb.toFixed(0)} MB, event loop max ${result.preview.eventLoopMaxMs.toFixed(0)} ms`,
+      );
     } finally {
       await chain.close();
     }

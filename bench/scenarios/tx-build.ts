@@ -23,7 +23,14 @@ export interface TxBuildResult {
  */
 export function benchTxBuild(recipientCount: number, rounds: number): TxBuildResult {
   const payer = Keypair.fromSeed(new Uint8Array(32).fill(7));
-  const reward: RewardAsset = { kind: 'spl', mint: Keypair.fromSeed(new Uint8Array(32).fill(8)).publicKey.toBase58(), program: 'spl-token', programId: TOKEN_PROGRAM_ID.toBase58(), decimals: 6, symbol: 'RWD' };
+  const reward: RewardAsset = {
+    kind: 'spl',
+    mint: Keypair.fromSeed(new Uint8Array(32).fill(8)).publicKey.toBase58(),
+    program: 'spl-token',
+    programId: TOKEN_PROGRAM_ID.toBase58(),
+    decimals: 6,
+    symbol: 'RWD',
+  };
   const list: PlannedRecipient[] = Array.from({ length: recipientCount }, (_, i) => ({
     owner: Keypair.fromSeed(Uint8Array.from({ length: 32 }, (_, k) => (i * 31 + k * 7 + 1) % 256)).publicKey.toBase58(),
     amount: BigInt(1_000_000 + i),

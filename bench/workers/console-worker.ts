@@ -114,7 +114,22 @@ async function main(): Promise<void> {
     input.end();
     await app.finished;
     await app.stop();
-    const partial: ConsoleResult = { idleRssMb: idle.rss / MB, idleHeapUsedMb: idle.heapUsed / MB, idleRssAnonMb: idleParts.anonMb, idleRssFileMb: idleParts.fileMb, startMs, helpMs, configShowMs, rewardsMs: [], rewardsP95Ms: Number.NaN, rewardsMedianMs: Number.NaN, recipients: 0, runMs: 0, gatewayQueuedMsTotal: 0, rateLimited: 0 };
+    const partial: ConsoleResult = {
+      idleRssMb: idle.rss / MB,
+      idleHeapUsedMb: idle.heapUsed / MB,
+      idleRssAnonMb: idleParts.anonMb,
+      idleRssFileMb: idleParts.fileMb,
+      startMs,
+      helpMs,
+      configShowMs,
+      rewardsMs: [],
+      rewardsP95Ms: Number.NaN,
+      rewardsMedianMs: Number.NaN,
+      recipients: 0,
+      runMs: 0,
+      gatewayQueuedMsTotal: 0,
+      rateLimited: 0,
+    };
     await new Promise<void>((resolve, reject) => (process.send ? process.send(partial, (e: Error | null) => (e ? reject(e) : resolve())) : resolve()));
     return;
   }

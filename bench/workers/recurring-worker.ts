@@ -80,7 +80,16 @@ async function main(): Promise<void> {
     const at = now + i * 60_000;
     const preview = await service.preview({ ...previewRequest(schedule), refreshSnapshot: true }, actor);
     const { plan } = preview;
-    const occurrence = { key: occurrenceKey(schedule.id, at), scheduleId: schedule.id, at, trigger: 'manual' as const, state: 'claimed' as const, claimedAt: Date.now(), by: leases.holder, updatedAt: Date.now() };
+    const occurrence = {
+      key: occurrenceKey(schedule.id, at),
+      scheduleId: schedule.id,
+      at,
+      trigger: 'manual' as const,
+      state: 'claimed' as const,
+      claimedAt: Date.now(),
+      by: leases.holder,
+      updatedAt: Date.now(),
+    };
     if (!(await book.claim(occurrence))) throw new Error('occurrence taken');
     await book.update({ ...occurrence, state: 'awaiting', planId: plan.id, updatedAt: Date.now() });
     // Through the engine's gateway, paced to the same budget: the check must not draw 429s either.

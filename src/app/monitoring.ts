@@ -66,7 +66,9 @@ export async function startMonitoring(opts: { config: Config; store: Store; engi
   });
   const health = shared(HEALTH_REUSE_MS, async (): Promise<HealthReport> => {
     const names = [...checks.keys()];
-    const outcomes = await Promise.all(names.map((name) => (checks.get(name) as () => Promise<HealthCheck>)().catch((e: unknown) => ({ ok: false, detail: (e as Error).message }))));
+    const outcomes = await Promise.all(
+      names.map((name) => (checks.get(name) as () => Promise<HealthCheck>)().catch((e: unknown) => ({ ok: false, detail: (e as Error).message }))),
+    );
     const results: HealthReport['checks'] = {};
     names.forEach((name, i) => (results[name] = outcomes[i] as HealthCheck));
     return { ok: Object.values(results).every((c) => c.ok), checks: results };

@@ -178,7 +178,10 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
           output.write(`\n[${target}] ${text}${paths.length ? `\n${paths.join('\n')}` : ''}\n`);
         },
       });
-      channelPosts(context).add('console', consoleChannelPoster(context, (text) => output.write(text), consoleLocale));
+      channelPosts(context).add(
+        'console',
+        consoleChannelPoster(context, (text) => output.write(text), consoleLocale),
+      );
       output.write(
         formatBanner({
           context,

@@ -68,9 +68,7 @@ export class ButtonRegistry {
           command: button.command,
           platform: caller.chat.platform,
           chatId: caller.chat.id,
-          ...(caller.actor && !button.openToChat
-            ? { userId: caller.actor.userId, ...(caller.actor.name !== undefined ? { userName: caller.actor.name } : {}) }
-            : {}),
+          ...(caller.actor && !button.openToChat ? { userId: caller.actor.userId, ...(caller.actor.name !== undefined ? { userName: caller.actor.name } : {}) } : {}),
           group,
           expiresAt,
         };

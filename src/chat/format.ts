@@ -10,7 +10,20 @@ import type { Plan } from '../engine/ledger.js';
 import type { PlanPreview, PreviewRisk } from '../engine/preview.js';
 import type { DistributionStatus } from '../engine/service.js';
 import type { ExclusionReason } from '../engine/snapshot.js';
-import { amountParam, DEFAULT_LOCALE, durationParam, formatCount, instantParam, iso, lamportsParam, msg, renderParam, type Locale, type Message, type Translator } from '../i18n/index.js';
+import {
+  amountParam,
+  DEFAULT_LOCALE,
+  durationParam,
+  formatCount,
+  instantParam,
+  iso,
+  lamportsParam,
+  msg,
+  renderParam,
+  type Locale,
+  type Message,
+  type Translator,
+} from '../i18n/index.js';
 import type { AmountParam } from '../i18n/message.js';
 
 /** Addresses are shortened the engine's way (one function for every message). */
@@ -64,15 +77,28 @@ export function renderPreview(preview: PlanPreview, t: Translator): string {
     ? t('preview.simulationPassed', { units: formatCount(preview.simulation.unitsConsumed, t.locale) })
     : t('preview.simulationFailed', { error: preview.simulation.error ?? t('unit.unknownError') });
   const minutes = Math.max(1, Math.round((plan.expiresAt - Date.now()) / 60_000));
-  const holds = plan.reward.kind === 'sol' ? [lamportsParam(preview.balances.solAvailable)] : [amount(preview.balances.rewardAvailable), lamportsParam(preview.balances.solAvailable)];
+  const holds =
+    plan.reward.kind === 'sol' ? [lamportsParam(preview.balances.solAvailable)] : [amount(preview.balances.rewardAvailable), lamportsParam(preview.balances.solAvailable)];
   return [
     t('preview.header', { id: plan.id, network: plan.network }),
-    t('preview.pay', { total: amount(plan.total), recipients: plan.recipients.length, mint: shortAddress(plan.baseMint), mode: msg(`unit.mode.${plan.mode}`), slot: plan.snapshotSlot }),
-    t('preview.recipients', { recipients: plan.recipients.length, holders: preview.holdersInSnapshot }) + (left.length ? t('preview.leftOut', { list: listJoin(t, left, ', ') }) : ''),
+    t('preview.pay', {
+      total: amount(plan.total),
+      recipients: plan.recipients.length,
+      mint: shortAddress(plan.baseMint),
+      mode: msg(`unit.mode.${plan.mode}`),
+      slot: plan.snapshotSlot,
+    }),
+    t('preview.recipients', { recipients: plan.recipients.length, holders: preview.holdersInSnapshot }) +
+      (left.length ? t('preview.leftOut', { list: listJoin(t, left, ', ') }) : ''),
     t('preview.total', { total: amount(plan.total) }),
     t('preview.shares', { min: amount(preview.share.min), median: amount(preview.share.median), max: amount(preview.share.max) }),
     t('preview.zeroShares', { count: preview.zeroShareCount }),
-    t('preview.transactions', { transactions: preview.transactions, fees: lamportsParam(preview.feeLamports), rent: lamportsParam(preview.rentLamports), accounts: preview.newAccounts }),
+    t('preview.transactions', {
+      transactions: preview.transactions,
+      fees: lamportsParam(preview.feeLamports),
+      rent: lamportsParam(preview.rentLamports),
+      accounts: preview.newAccounts,
+    }),
     t('preview.duration', { duration: durationParam(preview.estimatedSeconds) }),
     simulation,
     t('preview.holds', { balances: holds.map((h) => renderParam(t.locale, h)).join(listSeparator(t, ', ')) }),
@@ -128,8 +154,13 @@ export function renderProgress(event: ProgressEvent, symbol: string, t: Translat
   const eta = event.etaSeconds === null ? t('progress.etaUnknown') : t('progress.eta', { duration: durationParam(event.etaSeconds) });
   const lines = [
     t('progress.header', { id: event.distributionId, state: stateParam(event.state) }),
-    t('progress.counts', { bar: progressBar(settled, event.recipients), percent: percent(settled, event.recipients), paid: event.paid, recipients: event.recipients, failed: event.failed }) +
-      (event.inFlight ? t('progress.inFlight', { count: event.inFlight }) : ''),
+    t('progress.counts', {
+      bar: progressBar(settled, event.recipients),
+      percent: percent(settled, event.recipients),
+      paid: event.paid,
+      recipients: event.recipients,
+      failed: event.failed,
+    }) + (event.inFlight ? t('progress.inFlight', { count: event.inFlight }) : ''),
     t('progress.amounts', { paid: amount(event.paidAmount), planned: amount(event.plannedAmount), symbol, rate: event.recipientsPerSecond, eta }),
   ];
   if (event.note) lines.push(t('progress.note', { note: noteText(event.note, t) }));
@@ -142,7 +173,14 @@ export function renderSummary(event: CompletedEvent, symbol: string, t: Translat
   return [
     t('progress.header', { id: event.distributionId, state: stateParam(event.state) }),
     t('summary.counts', { bar: progressBar(event.paid + event.failed, event.recipients), paid: event.paid, recipients: event.recipients, failed: event.failed }),
-    t('summary.rate', { rate, paid: amount(event.paidAmount), planned: amount(event.plannedAmount), symbol, duration: durationParam(event.durationMs / 1000), transactions: event.transactionsConfirmed }),
+    t('summary.rate', {
+      rate,
+      paid: amount(event.paidAmount),
+      planned: amount(event.plannedAmount),
+      symbol,
+      duration: durationParam(event.durationMs / 1000),
+      transactions: event.transactionsConfirmed,
+    }),
     ...(event.failed > 0 ? [t('summary.retry', { id: event.distributionId })] : []),
     ...(csvName ? [t('summary.report', { file: csvName })] : []),
   ].join('\n');
@@ -151,7 +189,9 @@ export function renderSummary(event: CompletedEvent, symbol: string, t: Translat
 export function renderStatus(status: DistributionStatus, t: Translator): string {
   const { record, plan, progress } = status;
   const lines = [renderProgress(progress, plan.reward.symbol, t)];
-  lines.push(t('status.total', { total: rewardParam(plan.total, plan), recipients: plan.recipients.length, mint: shortAddress(plan.baseMint), mode: msg(`unit.mode.${plan.mode}`) }));
+  lines.push(
+    t('status.total', { total: rewardParam(plan.total, plan), recipients: plan.recipients.length, mint: shortAddress(plan.baseMint), mode: msg(`unit.mode.${plan.mode}`) }),
+  );
   lines.push(t('status.previewed', { who: who(record.createdBy), at: instantParam(record.createdAt) }));
   if (record.confirmedBy && record.confirmedAt) lines.push(t('status.confirmed', { who: who(record.confirmedBy), at: instantParam(record.confirmedAt) }));
   if (record.finishedAt) lines.push(t('status.ended', { at: instantParam(record.finishedAt) }));

@@ -41,7 +41,10 @@ export function commandMenu(commands: readonly AnyCommand[], role: Role, maxDesc
     .map(([name, members]) => {
       const single = members.length === 1 && members[0]?.name === name;
       if (single) return { name, description: commandDescription(members[0] as AnyCommand, locale).slice(0, maxDescription) };
-      const subs = members.map((c) => c.name.split(' ')[1]).sort().join(', ');
+      const subs = members
+        .map((c) => c.name.split(' ')[1])
+        .sort()
+        .join(', ');
       const what = groupDescription(name, locale) ?? name;
       return { name, description: `${what}: ${subs}`.slice(0, maxDescription) };
     });

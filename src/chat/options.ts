@@ -33,7 +33,10 @@ export function validateOptions(command: AnyCommand, named: RawOptions, position
   const given = Object.keys(named);
   const unknown = given.filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    const shown = unknown.slice(0, 3).map((n) => `${echo(n, 32)}:`).join(', ');
+    const shown = unknown
+      .slice(0, 3)
+      .map((n) => `${echo(n, 32)}:`)
+      .join(', ');
     const said = { command: command.name, options: shown, more: unknown.length - 3, takes: command.options.map((o) => `${o.name}:`).join(' ') };
     const key = command.options.length ? (unknown.length > 3 ? 'err.option.unknownMore' : 'err.option.unknown') : unknown.length > 3 ? 'err.option.noneMore' : 'err.option.none';
     throw new CommandError('UNKNOWN_OPTION', msg(key, said));
@@ -43,14 +46,19 @@ export function validateOptions(command: AnyCommand, named: RawOptions, position
   const first = command.options[0];
   if (positional.length > 0) {
     if (positional.length > 1 || first === undefined || first.name in input) {
-      const words = positional.slice(0, 3).map((p) => `"${echo(p, 24)}"`).join(', ') + (positional.length > 3 ? ', …' : '');
+      const words =
+        positional
+          .slice(0, 3)
+          .map((p) => `"${echo(p, 24)}"`)
+          .join(', ') + (positional.length > 3 ? ', …' : '');
       throw new CommandError('BAD_SYNTAX', msg('err.option.positional', { command: command.name, words, count: positional.length, usage: usage(command) }));
     }
     input[first.name] = positional[0];
   }
   for (const [name, value] of Object.entries(input)) {
     const found = typeof value === 'string' ? findInvisible(value) : null;
-    if (found) throw new CommandError('INVALID_OPTION', msg('err.option.problems', { command: command.name, problems: invisibleProblem(`${name}:${echo(value as string)}`, found.char) }));
+    if (found)
+      throw new CommandError('INVALID_OPTION', msg('err.option.problems', { command: command.name, problems: invisibleProblem(`${name}:${echo(value as string)}`, found.char) }));
   }
 
   const result = schemaOf(command).safeParse(input);
@@ -127,9 +135,7 @@ function fieldSchema(spec: OptionSpec): z.ZodType {
         }),
       );
       const choices = spec.choices as readonly number[] | undefined;
-      field = choices
-        ? base.refine((v) => choices.includes(v), { error: problem('err.option.oneOf', { name, choices: choices.join(', ') }) })
-        : base;
+      field = choices ? base.refine((v) => choices.includes(v), { error: problem('err.option.oneOf', { name, choices: choices.join(', ') }) }) : base;
       break;
     }
     case 'boolean':
@@ -157,4 +163,3 @@ export function usage(command: AnyCommand): string {
   const parts = command.options.map((o) => (o.required ? `${o.name}:<${placeholder(o)}>` : `[${o.name}:<${placeholder(o)}>]`));
   return [`/${command.name}`, ...parts].join(' ');
 }
-

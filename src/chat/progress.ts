@@ -120,7 +120,12 @@ export class ProgressHub<Live = never> {
       return undefined;
     });
     // Where the message already is wins; who asked last is who hears about it privately.
-    const merged: ProgressPlace = { ...saved, ...place, ...(saved?.messageId !== undefined ? { messageId: saved.messageId } : {}), ...(saved?.channelId !== undefined ? { channelId: saved.channelId } : {}) };
+    const merged: ProgressPlace = {
+      ...saved,
+      ...place,
+      ...(saved?.messageId !== undefined ? { messageId: saved.messageId } : {}),
+      ...(saved?.channelId !== undefined ? { channelId: saved.channelId } : {}),
+    };
     await places.save(distributionId, merged).catch((err: unknown) => this.logger.warn({ err, distributionId }, 'progress: place not saved'));
     let last = `${merged.messageId ?? ''}|${merged.channelId ?? ''}`;
     const surface = open(merged, live);

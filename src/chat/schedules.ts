@@ -23,7 +23,17 @@ export async function scheduleById(app: ChatServices, id: string): Promise<Sched
 /** An instant as the schedule's zone reads it, in the reader's way of writing dates. */
 export function localTimeText(ms: number, tz: string, t: Translator): string {
   if (t.locale === 'en') return localTime(ms, tz);
-  const parts = new Intl.DateTimeFormat('ja-JP', { timeZone: tz, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }).formatToParts(ms);
+  const parts = new Intl.DateTimeFormat('ja-JP', {
+    timeZone: tz,
+    weekday: 'short',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(ms);
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}（${get('weekday')}）${get('hour')}:${get('minute')} ${get('timeZoneName')}（${tz}）`;
 }

@@ -108,7 +108,10 @@ export class WalletLinks {
       const address = parseWallet(addressText);
       const wallets = await this.list(actor);
       if (!wallets.includes(address)) throw new CommandError('WALLET_NOT_LINKED', msg('err.walletNotLinked', { wallet: shortAddress(address) }));
-      await this.kv.set(userKey(actor), wallets.filter((w) => w !== address));
+      await this.kv.set(
+        userKey(actor),
+        wallets.filter((w) => w !== address),
+      );
       await this.kv.delete(`wallet:${address}`);
       return address;
     });

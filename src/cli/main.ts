@@ -4,9 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 // Subcommands import their modules lazily: `tributary --help` must not load Solana, Discord or SQLite.
 // The installed `tributary` command is launcher.sh, which answers a bare `--help` from the text the
 // build took from this program (build-bin.ts) and runs this file for everything else.
-const program = new Command('tributary')
-  .description('Solana reward distributions from Discord, Telegram and the console')
-  .showHelpAfterError();
+const program = new Command('tributary').description('Solana reward distributions from Discord, Telegram and the console').showHelpAfterError();
 
 program
   .command('start', { isDefault: true })

@@ -4,16 +4,7 @@
  * whose plan differs overrides single figures under `rpc.limits`.
  */
 
-export const RPC_PRESET_NAMES = [
-  'localnet',
-  'public-mainnet',
-  'public-devnet',
-  'helius-free',
-  'helius-developer',
-  'helius-business',
-  'helius-professional',
-  'unlimited',
-] as const;
+export const RPC_PRESET_NAMES = ['localnet', 'public-mainnet', 'public-devnet', 'helius-free', 'helius-developer', 'helius-business', 'helius-professional', 'unlimited'] as const;
 
 export type RpcPresetName = (typeof RPC_PRESET_NAMES)[number];
 

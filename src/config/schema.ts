@@ -55,9 +55,7 @@ const decimalString = () =>
  * input, which TypeScript cannot see through the generic shape.
  */
 function section<T extends z.core.$ZodLooseShape>(shape: T) {
-  return z
-    .strictObject(shape, { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object' : undefined) })
-    .prefault({} as never);
+  return z.strictObject(shape, { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object' : undefined) }).prefault({} as never);
 }
 
 // ---- sections
@@ -347,11 +345,7 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 
 /** What a config file or an override may contain: any subset of Config. Arrays are replaced whole. */
-export type DeepPartial<T> = T extends readonly unknown[]
-  ? T
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> | undefined }
-    : T;
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> | undefined } : T;
 
 /** The configuration with nothing set: every default. config/default.json shows the same. */
 export function defaultConfig(): Config {

@@ -54,9 +54,13 @@ export function parseAmount(text: string, decimals: number, what = 'amount', opt
 
   const significant = fracPart.replace(/0+$/, '');
   if (significant.length > decimals) {
-    throw new TributaryError('AMOUNT_TOO_PRECISE', msg(decimals === 0 ? 'err.amount.noDecimals' : 'err.amount.tooPrecise', { what, shown, given: significant.length, unit, decimals }), {
-      details: { what, decimals, given: significant.length },
-    });
+    throw new TributaryError(
+      'AMOUNT_TOO_PRECISE',
+      msg(decimals === 0 ? 'err.amount.noDecimals' : 'err.amount.tooPrecise', { what, shown, given: significant.length, unit, decimals }),
+      {
+        details: { what, decimals, given: significant.length },
+      },
+    );
   }
 
   const whole = intPart.replace(/^0+/, '');

@@ -99,7 +99,10 @@ export async function readTokenAccountsDas(
   }
   for (let i = 0; i < inexact.length; i += GET_MULTIPLE_ACCOUNTS_MAX) {
     const batch = inexact.slice(i, i + GET_MULTIPLE_ACCOUNTS_MAX);
-    const infos = await connection.getMultipleAccountsInfo(batch.map((b) => new PublicKey(b.address)), { dataSlice: { offset: TOKEN_ACCOUNT.amountOffset, length: 8 } });
+    const infos = await connection.getMultipleAccountsInfo(
+      batch.map((b) => new PublicKey(b.address)),
+      { dataSlice: { offset: TOKEN_ACCOUNT.amountOffset, length: 8 } },
+    );
     infos.forEach((info, k) => {
       const item = batch[k] as (typeof batch)[number];
       // Closed since the page was read: it holds nothing now.

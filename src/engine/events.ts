@@ -29,14 +29,7 @@ export interface ProgressEvent {
   at: number;
 }
 
-export type DistributionState =
-  | 'previewed'
-  | 'confirmed'
-  | 'running'
-  | 'paused'
-  | 'completed'
-  | 'cancelled'
-  | 'expired';
+export type DistributionState = 'previewed' | 'confirmed' | 'running' | 'paused' | 'completed' | 'cancelled' | 'expired';
 
 /**
  * The one success-rate formula (a run's summary, the metrics, the alert rule, the daily report):

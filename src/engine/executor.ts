@@ -244,7 +244,10 @@ export class DistributionRun {
     const now = Date.now();
     this.outage = this.outage ? { ...this.outage, failures: this.outage.failures + 1, last: message } : { since: now, failures: 1, last: message };
     const delay = Math.min(this.deps.options.outageBackoffMaxMs, this.deps.options.pollIntervalMs * 2 ** Math.min(this.outage.failures, 10));
-    this.deps.logger.warn({ distributionId: this.plan.id, err: message, failures: this.outage.failures, retryInMs: delay }, 'RPC or store not answering; the run waits and tries again');
+    this.deps.logger.warn(
+      { distributionId: this.plan.id, err: message, failures: this.outage.failures, retryInMs: delay },
+      'RPC or store not answering; the run waits and tries again',
+    );
     this.deps.events.emit('progress', { ...this.progress('running'), note: msg('note.rpcWaiting', { since: instantParam(this.outage.since), error: message }) });
     await sleep(delay);
   }
@@ -428,7 +431,8 @@ export class DistributionRun {
     for (let c = firstStatus; c < firstLookup; c++) {
       const answer = answers[c];
       if (answer?.error) {
-        if (answer.error.code === NO_HISTORY && searchHistory) return { evidence: { finalized, statusContextSlot: 0, historySearched: false, firstAvailableSlot }, statuses: [], lookup: new Map(), noHistory: true };
+        if (answer.error.code === NO_HISTORY && searchHistory)
+          return { evidence: { finalized, statusContextSlot: 0, historySearched: false, firstAvailableSlot }, statuses: [], lookup: new Map(), noHistory: true };
         throw new Error(`getSignatureStatuses: ${answer.error.message} (${answer.error.code})`);
       }
       const value = answer?.result as { context?: { slot?: number }; value?: (ObservedStatus | null)[] } | undefined;
@@ -489,7 +493,10 @@ export class DistributionRun {
         const corrected: TxRecord = { ...tx, status: status.err ? 'failed' : 'confirmed', slot: status.slot, ...(status.err ? { error: describeTxError(status.err) } : {}) };
         await this.deps.ledger.writeTx(this.deps.lease.fence, corrected);
         this.txs[tx.seq] = inMemory(corrected);
-        this.deps.logger.error({ distributionId: this.plan.id, signature: tx.signature, status }, 'a transaction recorded as expired is in the chain history: the ledger is corrected');
+        this.deps.logger.error(
+          { distributionId: this.plan.id, signature: tx.signature, status },
+          'a transaction recorded as expired is in the chain history: the ledger is corrected',
+        );
       }
     }
     return true;

@@ -110,11 +110,9 @@ export class SpendGuards implements SpendGuard {
 
     if (config.allowedRewards !== null && !config.allowedRewards.includes(key)) {
       const allowed = config.allowedRewards.length ? config.allowedRewards.join(', ') : msg('guard.nothing');
-      throw new TributaryError(
-        'REWARD_NOT_ALLOWED',
-        msg('guard.allowlist', { id, reward: `${plan.reward.symbol}${key === 'SOL' ? '' : ` (${key})`}`, allowed }),
-        { details: { guard: 'allowlist', reward: key, allowed: config.allowedRewards } },
-      );
+      throw new TributaryError('REWARD_NOT_ALLOWED', msg('guard.allowlist', { id, reward: `${plan.reward.symbol}${key === 'SOL' ? '' : ` (${key})`}`, allowed }), {
+        details: { guard: 'allowlist', reward: key, allowed: config.allowedRewards },
+      });
     }
 
     const limit = (value: string | null) => (value === null ? null : parseAmount(value, plan.reward.decimals, 'limit', { unit: plan.reward.symbol, allowZero: true }));
@@ -124,18 +122,12 @@ export class SpendGuards implements SpendGuard {
       const cap = limit(auto?.cap ?? null);
       const who = auto?.name ?? msg('guard.schedule', { id: actor.userId });
       if (cap === null && plan.network === 'mainnet-beta') {
-        throw new TributaryError(
-          'SPEND_LIMIT',
-          msg('guard.autoCapNone', { id, who }),
-          { details: { guard: 'auto-cap', limit: null, total: plan.total.toString() } },
-        );
+        throw new TributaryError('SPEND_LIMIT', msg('guard.autoCapNone', { id, who }), { details: { guard: 'auto-cap', limit: null, total: plan.total.toString() } });
       }
       if (cap !== null && plan.total > cap) {
-        throw new TributaryError(
-          'SPEND_LIMIT',
-          msg('guard.autoCapAbove', { id, total, cap: amount(cap), who }),
-          { details: { guard: 'auto-cap', limit: cap.toString(), total: plan.total.toString() } },
-        );
+        throw new TributaryError('SPEND_LIMIT', msg('guard.autoCapAbove', { id, total, cap: amount(cap), who }), {
+          details: { guard: 'auto-cap', limit: cap.toString(), total: plan.total.toString() },
+        });
       }
     }
 
@@ -144,11 +136,9 @@ export class SpendGuards implements SpendGuard {
 
     const perDistribution = limit(limits.perDistribution);
     if (perDistribution !== null && plan.total > perDistribution) {
-      throw new TributaryError(
-        'SPEND_LIMIT',
-        msg('guard.perDistribution', { id, total, cap: amount(perDistribution), key }),
-        { details: { guard: 'per-distribution', limit: perDistribution.toString(), total: plan.total.toString() } },
-      );
+      throw new TributaryError('SPEND_LIMIT', msg('guard.perDistribution', { id, total, cap: amount(perDistribution), key }), {
+        details: { guard: 'per-distribution', limit: perDistribution.toString(), total: plan.total.toString() },
+      });
     }
 
     for (const [window, windowMs, value] of [
@@ -164,7 +154,16 @@ export class SpendGuards implements SpendGuard {
       const when = room === null ? msg('guard.neverFits', { total }) : msg('guard.roomAt', { total, at: instantParam(room) });
       throw new TributaryError(
         'SPEND_LIMIT',
-        msg(window === 'day' ? 'guard.daily' : 'guard.weekly', { id, spent: amount(spent), symbol: plan.reward.symbol, count: inWindow.length, total, cap: amount(cap), key, when }),
+        msg(window === 'day' ? 'guard.daily' : 'guard.weekly', {
+          id,
+          spent: amount(spent),
+          symbol: plan.reward.symbol,
+          count: inWindow.length,
+          total,
+          cap: amount(cap),
+          key,
+          when,
+        }),
         { details: { guard: window, limit: cap.toString(), spent: spent.toString(), total: plan.total.toString(), roomAt: room } },
       );
     }
@@ -173,11 +172,9 @@ export class SpendGuards implements SpendGuard {
     if (approvalAbove !== null && plan.total > approvalAbove) {
       const approver = confirm.approvedBy;
       if (!approver) {
-        throw new TributaryError(
-          'APPROVAL_REQUIRED',
-          msg('guard.approvalRequired', { id, total, cap: amount(approvalAbove), key }),
-          { details: { guard: 'approval', limit: approvalAbove.toString(), total: plan.total.toString(), id: plan.id } },
-        );
+        throw new TributaryError('APPROVAL_REQUIRED', msg('guard.approvalRequired', { id, total, cap: amount(approvalAbove), key }), {
+          details: { guard: 'approval', limit: approvalAbove.toString(), total: plan.total.toString(), id: plan.id },
+        });
       }
       if (samePerson(approver, actor) || samePerson(approver, plan.createdBy)) {
         throw new TributaryError(

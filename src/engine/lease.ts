@@ -51,7 +51,9 @@ export class HeldLease {
   async release(): Promise<void> {
     this.stop();
     if (this.lostValue) return;
-    await this.ledger.releaseLease(this.fence).catch((err: unknown) => this.logger.warn({ err, distributionId: this.fence.distributionId }, 'could not release a lease; it lapses by itself'));
+    await this.ledger
+      .releaseLease(this.fence)
+      .catch((err: unknown) => this.logger.warn({ err, distributionId: this.fence.distributionId }, 'could not release a lease; it lapses by itself'));
   }
 
   private async renew(): Promise<void> {

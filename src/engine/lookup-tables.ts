@@ -240,7 +240,10 @@ export class LookupTables {
   async contents(id: string): Promise<LookupTableContents[]> {
     const set = await this.get(id);
     if (!set || set.retiring) return [];
-    return this.read(set.tables.filter((t) => t.state === 'active').map((t) => t.address), 0);
+    return this.read(
+      set.tables.filter((t) => t.state === 'active').map((t) => t.address),
+      0,
+    );
   }
 
   /** What the set holds now: tables, addresses and the rent they hold. */
@@ -248,7 +251,10 @@ export class LookupTables {
     const set = await this.get(id);
     if (!set) return { tables: 0, addresses: 0, rentLamports: 0n, state: 'none', closing: 0 };
     const live = set.tables.filter((t) => t.state === 'active' || t.state === 'deactivated');
-    const infos = await this.readAccounts(live.map((t) => t.address), 0);
+    const infos = await this.readAccounts(
+      live.map((t) => t.address),
+      0,
+    );
     let rent = 0n;
     let addresses = 0;
     infos.forEach((info) => {
@@ -323,7 +329,10 @@ export class LookupTables {
         return [];
       }
       set = await this.settlePending(lease, set);
-      let tables = await this.read(set.tables.filter((t) => t.state === 'active').map((t) => t.address), await this.lastOpSlot(set));
+      let tables = await this.read(
+        set.tables.filter((t) => t.state === 'active').map((t) => t.address),
+        await this.lastOpSlot(set),
+      );
       const held = new Set(tables.flatMap((t) => t.addresses.map((a) => a.toBase58())));
       const missing: string[] = [];
       const seen = new Set<string>();
@@ -341,7 +350,10 @@ export class LookupTables {
       const balance = setup ? BigInt(await this.deps.connection.getBalance(this.deps.payer.publicKey, 'confirmed')) : 0n;
       const cost = setup ? setup.rentLamports + BigInt(setup.transactions) * SETUP_FEE_LAMPORTS : 0n;
       if (setup && balance - cost < keepLamports) {
-        this.deps.logger.warn({ set: id, balance: balance.toString(), tablesNeed: cost.toString(), distributionNeeds: keepLamports.toString() }, 'not enough SOL for the lookup tables beside what the distribution needs: paying without new table entries');
+        this.deps.logger.warn(
+          { set: id, balance: balance.toString(), tablesNeed: cost.toString(), distributionNeeds: keepLamports.toString() },
+          'not enough SOL for the lookup tables beside what the distribution needs: paying without new table entries',
+        );
       } else if (missing.length > 0) {
         set = await this.fill(lease, set, tables, missing);
         filled = true;
@@ -354,7 +366,10 @@ export class LookupTables {
       const last = await this.lastOpSlot(set);
       if (filled || (await this.deps.connection.getSlot('finalized')) <= last) {
         while ((await this.deps.connection.getSlot('finalized')) <= last) await sleep(this.poll);
-        tables = await this.read(set.tables.filter((t) => t.state === 'active').map((t) => t.address), last);
+        tables = await this.read(
+          set.tables.filter((t) => t.state === 'active').map((t) => t.address),
+          last,
+        );
       }
       if (!set.users.includes(planId)) {
         set = { ...set, users: [...set.users, planId] };
@@ -397,7 +412,10 @@ export class LookupTables {
         // that has every recorded table transaction: a node behind would not know a new table yet
         // (it refuses the read, and the next sweep asks again).
         const live = set.tables.filter((t) => t.state === 'active' || t.state === 'deactivated');
-        const accounts = await this.readAccounts(live.map((t) => t.address), await this.lastOpSlot(set));
+        const accounts = await this.readAccounts(
+          live.map((t) => t.address),
+          await this.lastOpSlot(set),
+        );
         const vanished = new Set(live.filter((_, k) => accounts[k] === null).map((t) => t.address));
         if (vanished.size > 0) {
           set = { ...set, tables: set.tables.map((t) => (vanished.has(t.address) ? { ...t, state: 'gone' as const } : t)) };
@@ -417,21 +435,34 @@ export class LookupTables {
           set = await this.sendOps(
             lease,
             set,
-            toDeactivate.map((t) => ({ kind: 'deactivate' as const, table: t.address, ixs: [AddressLookupTableProgram.deactivateLookupTable({ lookupTable: new PublicKey(t.address), authority: this.deps.payer.publicKey })] })),
+            toDeactivate.map((t) => ({
+              kind: 'deactivate' as const,
+              table: t.address,
+              ixs: [AddressLookupTableProgram.deactivateLookupTable({ lookupTable: new PublicKey(t.address), authority: this.deps.payer.publicKey })],
+            })),
           );
           done.deactivated += set.tables.filter((t) => t.state === 'deactivated' && toDeactivate.some((d) => d.address === t.address)).length;
         }
         const closable = await this.closable(set);
         if (closable.length > 0) {
           const before = new Map(set.tables.map((t) => [t.address, t.state]));
-          const rent = new Map((await this.readAccounts(closable.map((t) => t.address), 0)).map((info, k) => [(closable[k] as TableEntry).address, info?.lamports ?? 0]));
+          const rent = new Map(
+            (
+              await this.readAccounts(
+                closable.map((t) => t.address),
+                0,
+              )
+            ).map((info, k) => [(closable[k] as TableEntry).address, info?.lamports ?? 0]),
+          );
           set = await this.sendOps(
             lease,
             set,
             closable.map((t) => ({
               kind: 'close' as const,
               table: t.address,
-              ixs: [AddressLookupTableProgram.closeLookupTable({ lookupTable: new PublicKey(t.address), authority: this.deps.payer.publicKey, recipient: this.deps.payer.publicKey })],
+              ixs: [
+                AddressLookupTableProgram.closeLookupTable({ lookupTable: new PublicKey(t.address), authority: this.deps.payer.publicKey, recipient: this.deps.payer.publicKey }),
+              ],
             })),
           );
           for (const t of set.tables) {
@@ -448,7 +479,13 @@ export class LookupTables {
           await this.write(lease, [{ key: `set:${id}`, value: { ...set, closedAt: Date.now() } }]);
           const returned = set.tables.reduce((sum, t) => sum + (t.returnedLamports ?? 0), 0);
           // A set that never got a table (its creates did not land) has nothing to tell.
-          if (set.tables.some((t) => t.returnedLamports !== undefined)) done.setsClosed.push({ id, tables: set.tables.filter((t) => t.returnedLamports !== undefined).length, returnedLamports: returned, ...(set.retiring?.place ? { place: set.retiring.place } : {}) });
+          if (set.tables.some((t) => t.returnedLamports !== undefined))
+            done.setsClosed.push({
+              id,
+              tables: set.tables.filter((t) => t.returnedLamports !== undefined).length,
+              returnedLamports: returned,
+              ...(set.retiring?.place ? { place: set.retiring.place } : {}),
+            });
           this.deps.logger.info({ set: id }, 'lookup tables closed; their rent is back with the distributor');
         }
       } catch (err) {
@@ -671,7 +708,8 @@ export class LookupTables {
   private async ops(set: TableSet): Promise<TableOp[]> {
     const keys = Array.from({ length: set.nextSeq }, (_, i) => `op:${set.id}:${i}`);
     const out: TableOp[] = [];
-    for (let i = 0; i < keys.length; i += 256) out.push(...((await this.kv.getMany(keys.slice(i, i + 256))) as (TableOp | undefined)[]).filter((o): o is TableOp => o !== undefined));
+    for (let i = 0; i < keys.length; i += 256)
+      out.push(...((await this.kv.getMany(keys.slice(i, i + 256))) as (TableOp | undefined)[]).filter((o): o is TableOp => o !== undefined));
     return out;
   }
 

@@ -152,11 +152,9 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   );
   const limit = ctx.snapshotMaxRecipients;
   if (limit !== null && selection.rows.length > limit) {
-    throw new TributaryError(
-      'TOO_MANY_RECIPIENTS',
-      msg('err.tooManyRecipients', { recipients: selection.rows.length, limit }),
-      { details: { recipients: selection.rows.length, limit } },
-    );
+    throw new TributaryError('TOO_MANY_RECIPIENTS', msg('err.tooManyRecipients', { recipients: selection.rows.length, limit }), {
+      details: { recipients: selection.rows.length, limit },
+    });
   }
   const alloc = await allocateRows(table, selection.rows, total, req.mode ?? 'proportional');
   const paidCount = alloc.paid;
@@ -457,4 +455,3 @@ export function newPlanId(): string {
   const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
   return Array.from(randomBytes(PLAN_ID_LENGTH), (b) => alphabet[b & 31]).join('');
 }
-

@@ -179,7 +179,10 @@ export class DistributionService {
           });
         }
         // Balances first: a shortfall says more than the simulation that failed because of it.
-        await this.preflight(plan, Array.from({ length: plan.recipients.length }, (_, i) => i));
+        await this.preflight(
+          plan,
+          Array.from({ length: plan.recipients.length }, (_, i) => i),
+        );
         if (plan.blockers?.length) throw planBlocked(plan);
         const now = Date.now();
         const confirmed: DistributionRecord = { ...current, state: 'confirmed', confirmedBy: actor, confirmedAt: now };
@@ -238,7 +241,10 @@ export class DistributionService {
       const lease = await this.deps.leases.take(record.id);
       try {
         const view = await this.view(record.id, plan);
-        await this.preflight(plan, view.states.flatMap((s, i) => (s.status === 'pending' ? [i] : [])));
+        await this.preflight(
+          plan,
+          view.states.flatMap((s, i) => (s.status === 'pending' ? [i] : [])),
+        );
         this.deps.logger.info({ distributionId: id, by: actor }, 'distribution resumed');
         await this.start(plan, { ...withoutStop(record), state: 'running' }, lease);
       } catch (e) {
@@ -610,7 +616,11 @@ export class DistributionService {
     if (balances.solAvailable < solNeeded) {
       throw new TributaryError(
         'INSUFFICIENT_BALANCE',
-        msg(reward.kind === 'sol' ? 'err.solShortSol' : 'err.solShortSpl', { available: lamportsParam(balances.solAvailable), needed: lamportsParam(solNeeded), reserve: lamportsParam(reserve) }),
+        msg(reward.kind === 'sol' ? 'err.solShortSol' : 'err.solShortSpl', {
+          available: lamportsParam(balances.solAvailable),
+          needed: lamportsParam(solNeeded),
+          reserve: lamportsParam(reserve),
+        }),
         { details: { required: solNeeded.toString(), available: balances.solAvailable.toString(), asset: 'SOL' } },
       );
     }
@@ -670,5 +680,7 @@ function planBlocked(plan: Plan): TributaryError {
 }
 
 function invalidState(record: DistributionRecord, action: 'confirm' | 'pause' | 'resume' | 'cancel' | 'retry'): TributaryError {
-  return new TributaryError('INVALID_STATE', msg(`err.state.${action}`, { id: record.id, state: msg(`unit.state.${record.state}`) }), { details: { id: record.id, state: record.state } });
+  return new TributaryError('INVALID_STATE', msg(`err.state.${action}`, { id: record.id, state: msg(`unit.state.${record.state}`) }), {
+    details: { id: record.id, state: record.state },
+  });
 }

@@ -65,12 +65,7 @@ export type Settlement =
  * find it; and `getTransaction` does not find it either.
  * Anything less is "unknown": ask again later.
  */
-export function settle(
-  tx: Pick<TxRecord, 'lastValidBlockHeight' | 'signedSlot'>,
-  status: ObservedStatus | null,
-  evidence: PollEvidence,
-  lookup: TransactionLookup,
-): Settlement {
+export function settle(tx: Pick<TxRecord, 'lastValidBlockHeight' | 'signedSlot'>, status: ObservedStatus | null, evidence: PollEvidence, lookup: TransactionLookup): Settlement {
   if (status) {
     if (status.confirmationStatus !== 'confirmed' && status.confirmationStatus !== 'finalized') {
       return { outcome: 'unknown', missing: status.err ? 'seen-only-at-processed' : 'may-still-land' };

@@ -209,7 +209,11 @@ type Refusal = 'too-large' | 'not-served' | null;
  * Anything else (a 429 after every retry, a network failure) is not a verdict on the query's size.
  */
 export function refusal(e: unknown): Refusal {
-  for (let err = e as { code?: unknown; message?: unknown; status?: unknown; kind?: unknown; cause?: unknown } | undefined, depth = 0; err && depth < 4; err = err.cause as typeof err, depth++) {
+  for (
+    let err = e as { code?: unknown; message?: unknown; status?: unknown; kind?: unknown; cause?: unknown } | undefined, depth = 0;
+    err && depth < 4;
+    err = err.cause as typeof err, depth++
+  ) {
     const message = typeof err.message === 'string' ? err.message : '';
     if (err.code === -32010 || /secondary ind|excluded from account/i.test(message)) return 'not-served';
     if (err.code === -32601 || /method not found/i.test(message)) return 'not-served';
@@ -223,11 +227,7 @@ function refusedError(q: SplitQuery, e: unknown): unknown {
   const kind = refusal(e);
   if (kind === null) return e;
   const key = kind === 'not-served' ? 'err.snapshot.notServed' : q.split === 'single' ? 'err.snapshot.tooLarge' : 'err.snapshot.tooLargeSplit';
-  return new TributaryError(
-    'SNAPSHOT_REFUSED',
-    msg(key, { mint: q.mint }),
-    { details: { mint: q.mint, refusal: kind, error: errorText(e) }, cause: e },
-  );
+  return new TributaryError('SNAPSHOT_REFUSED', msg(key, { mint: q.mint }), { details: { mint: q.mint, refusal: kind, error: errorText(e) }, cause: e });
 }
 
 function errorText(e: unknown): string {

@@ -1,17 +1,5 @@
-import {
-  ASSOCIATED_TOKEN_PROGRAM_ID,
-  createAssociatedTokenAccountIdempotentInstruction,
-  createTransferCheckedInstruction,
-  getAssociatedTokenAddressSync,
-} from '@solana/spl-token';
-import {
-  ComputeBudgetProgram,
-  PACKET_DATA_SIZE,
-  PublicKey,
-  SystemProgram,
-  TransactionInstruction,
-  type Keypair,
-} from '@solana/web3.js';
+import { ASSOCIATED_TOKEN_PROGRAM_ID, createAssociatedTokenAccountIdempotentInstruction, createTransferCheckedInstruction, getAssociatedTokenAddressSync } from '@solana/spl-token';
+import { ComputeBudgetProgram, PACKET_DATA_SIZE, PublicKey, SystemProgram, TransactionInstruction, type Keypair } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { compileLegacyMessage, singleSignerWire } from '../solana/legacy-message.js';
 import { compileV0Message, LookupTableIndex, type LookupTableContents } from '../solana/v0-message.js';
@@ -170,10 +158,7 @@ export class TransferBuilder {
       const partBytes = part.ixs.reduce((sum, ix) => sum + compiledInstructionBytes(ix), 0);
       const legacySize = legacyTransactionSize(staticCount, instructionCount + part.ixs.length, instructionBytes + partBytes);
       const size = this.lookups ? legacySize + lookupBytes(tables.size + addedTables.size, loadedCount) : legacySize;
-      if (
-        parts.length > 0 &&
-        (staticCount + loadedCount > MAX_ACCOUNTS || cu + part.cu > MAX_CU_PER_TX || size > PACKET_DATA_SIZE || trace + part.trace > MAX_INSTRUCTION_TRACE)
-      ) {
+      if (parts.length > 0 && (staticCount + loadedCount > MAX_ACCOUNTS || cu + part.cu > MAX_CU_PER_TX || size > PACKET_DATA_SIZE || trace + part.trace > MAX_INSTRUCTION_TRACE)) {
         break;
       }
       parts.push(part);
@@ -225,7 +210,10 @@ export class TransferBuilder {
       positions[k] = at ? at.table * 256 + at.index : Number.MAX_SAFE_INTEGER;
       if ((k & 63) === 63) yield;
     }
-    return queue.map((i, k) => ({ i, p: positions[k] as number })).sort((a, b) => a.p - b.p).map((e) => e.i);
+    return queue
+      .map((i, k) => ({ i, p: positions[k] as number }))
+      .sort((a, b) => a.p - b.p)
+      .map((e) => e.i);
   }
 
   /** base58 of a key, computed once: web3.js encodes afresh on every call. */
@@ -267,7 +255,6 @@ export class TransferBuilder {
     if (this.opts.memo) ixs.push(new TransactionInstruction({ programId: MEMO_PROGRAM_ID, keys: [], data: Buffer.from(this.opts.memo, 'utf8') }));
     return ixs;
   }
-
 }
 
 /** Bytes of Solana's compact-u16 length prefix. */

@@ -13,6 +13,10 @@ export function isLocale(value: unknown): value is Locale {
  */
 export function localeOf(tag: string | undefined | null): Locale | null {
   if (!tag) return null;
-  const language = tag.trim().toLowerCase().split(/[-_.@]/)[0] ?? '';
+  const language =
+    tag
+      .trim()
+      .toLowerCase()
+      .split(/[-_.@]/)[0] ?? '';
   return isLocale(language) ? language : null;
 }

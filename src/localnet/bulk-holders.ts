@@ -247,7 +247,6 @@ function compare(rows: Uint8Array, at: number, key: Uint8Array): number {
   return 0;
 }
 
-
 function fillRandom(next: () => number, into: Uint8Array, at: number, length: number): void {
   for (let k = 0; k < length; k += 4) {
     const w = next();

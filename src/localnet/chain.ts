@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import bs58 from 'bs58';
-import { LiteSVM, FailedTransactionMetadata, TransactionMetadata, type InnerInstruction } from 'litesvm';
+import { LiteSVM, FailedTransactionMetadata, type TransactionMetadata, type InnerInstruction } from 'litesvm';
 import { address, lamports, type Address, type EncodedAccount, type Transaction } from '@solana/kit';
 import { INSTRUCTION_ERROR_NAMES, TRANSACTION_ERROR_NAMES } from './litesvm-error-names.js';
 import type { BulkTokenAccounts } from './bulk-holders.js';

@@ -76,7 +76,10 @@ export function parseFaults(spec: string): FaultRates {
     timeoutMs: 'timeoutMs',
   };
   const rates: FaultRates = {};
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, value] = part.split('=');
     const key = name ? keys[name] : undefined;
     const n = Number(value);

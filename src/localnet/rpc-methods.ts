@@ -73,12 +73,7 @@ const COMMITMENTS: Record<string, Commitment> = {
  * is as of the node's view (docs/solana-rpc-behaviour.md): `node.lagSlots` behind the tip, at the
  * request's commitment, `finalized` when the request names none (Agave's default).
  */
-export function createRpcMethods(
-  chain: LocalChain,
-  faults: FaultInjector,
-  node: NodeSettings,
-  hooks: { onSend?: (outcome: SendOutcome) => void } = {},
-): Map<string, Handler> {
+export function createRpcMethods(chain: LocalChain, faults: FaultInjector, node: NodeSettings, hooks: { onSend?: (outcome: SendOutcome) => void } = {}): Map<string, Handler> {
   /** The view a request reads, from its config object; refuses a minContextSlot the view has not reached. */
   const viewOf = (config: unknown, fallback: Commitment = 'finalized'): ViewPoint => {
     const cfg = (config && typeof config === 'object' ? config : {}) as CommitmentConfig;
@@ -316,7 +311,14 @@ export function createRpcMethods(
 
 /** DAS getTokenAccounts: { mint, owner?, limit (1-1000), cursor? | page?, options: { showZeroBalance } }. */
 function dasTokenAccounts(chain: LocalChain, view: ViewPoint, params: unknown) {
-  const p = (params && typeof params === 'object' ? params : {}) as { mint?: unknown; owner?: unknown; limit?: unknown; cursor?: unknown; page?: unknown; options?: { showZeroBalance?: unknown } };
+  const p = (params && typeof params === 'object' ? params : {}) as {
+    mint?: unknown;
+    owner?: unknown;
+    limit?: unknown;
+    cursor?: unknown;
+    page?: unknown;
+    options?: { showZeroBalance?: unknown };
+  };
   if (typeof p.mint !== 'string') throw new RpcError(-32602, 'Invalid params: getTokenAccounts takes a mint (owner-only queries are not served here)');
   const mint = asPubkey(p.mint);
   const limit = p.limit === undefined ? 100 : Number(p.limit);
@@ -487,7 +489,7 @@ function encodeAccount(acc: EncodedAccount, cfg: AccountQueryConfig, chain?: Loc
   }
   let data = acc.data;
   if (cfg.dataSlice) data = data.subarray(cfg.dataSlice.offset, cfg.dataSlice.offset + cfg.dataSlice.length);
-  if (cfg.encoding === "base58") return { ...base, data: [bs58.encode(Uint8Array.from(data)), 'base58'] };
+  if (cfg.encoding === 'base58') return { ...base, data: [bs58.encode(Uint8Array.from(data)), 'base58'] };
   return { ...base, data: [Buffer.from(data).toString('base64'), 'base64'] };
 }
 

@@ -111,9 +111,7 @@ export function seedScenario(chain: LocalChain, opts: SeedOptions): Scenario {
     let supply = 0n;
     for (let i = 0; i < count; i++) {
       const offCurve = random() < 0.02;
-      const owner = offCurve
-        ? PublicKey.findProgramAddressSync([Buffer.from('vault'), bytes(8)], offCurveProgram)[0]
-        : Keypair.fromSeed(bytes(32)).publicKey;
+      const owner = offCurve ? PublicKey.findProgramAddressSync([Buffer.from('vault'), bytes(8)], offCurveProgram)[0] : Keypair.fromSeed(bytes(32)).publicKey;
       // Log-uniform balances between 1 and 1,000,000 whole tokens, plus a fractional part.
       const whole = BigInt(Math.floor(10 ** (random() * 6)));
       const amount = whole * 10n ** BigInt(decimals) + BigInt(Math.floor(random() * 10 ** Math.min(decimals, 9)));

@@ -9,10 +9,7 @@ const TOKEN_2022_ACCOUNT_WITH_IMMUTABLE_OWNER = 170;
  * Writes an initialized token account straight into the chain: how the seed builds a community of
  * thousands in milliseconds, and how tests give a wallet of their own some tokens.
  */
-export function writeTokenAccount(
-  chain: LocalChain,
-  account: { address: PublicKey; program: PublicKey; mint: PublicKey | string; owner: PublicKey; amount: bigint },
-): void {
+export function writeTokenAccount(chain: LocalChain, account: { address: PublicKey; program: PublicKey; mint: PublicKey | string; owner: PublicKey; amount: bigint }): void {
   const is2022 = account.program.equals(TOKEN_2022_PROGRAM_ID);
   const data = Buffer.alloc(is2022 ? TOKEN_2022_ACCOUNT_WITH_IMMUTABLE_OWNER : AccountLayout.span);
   AccountLayout.encode(

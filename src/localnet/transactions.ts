@@ -104,9 +104,7 @@ export function decodeTransaction(wire: Uint8Array): DecodedTransaction & { tx: 
 function staticWritable(message: CompiledMessage): string[] {
   const { header, staticAccounts } = message;
   const signers = header.numSignerAccounts;
-  return staticAccounts.filter(
-    (_, i) => i < signers - header.numReadonlySignerAccounts || (i >= signers && i < staticAccounts.length - header.numReadonlyNonSignerAccounts),
-  );
+  return staticAccounts.filter((_, i) => i < signers - header.numReadonlySignerAccounts || (i >= signers && i < staticAccounts.length - header.numReadonlyNonSignerAccounts));
 }
 
 /** Resolves the keys a transaction names, reading its address lookup tables through `readTable`. */
@@ -116,7 +114,8 @@ export function resolveKeys(decoded: DecodedTransaction, readTable: (key: string
   const loaded = { writable: [] as string[], readonly: [] as string[] };
   for (const lookup of addressTableLookups ?? []) {
     const table = readTable(lookup.lookupTableAddress);
-    const at = (i: number) => (table && LOOKUP_TABLE_META_SIZE + (i + 1) * 32 <= table.length ? bs58.encode(table.subarray(LOOKUP_TABLE_META_SIZE + i * 32, LOOKUP_TABLE_META_SIZE + (i + 1) * 32)) : null);
+    const at = (i: number) =>
+      table && LOOKUP_TABLE_META_SIZE + (i + 1) * 32 <= table.length ? bs58.encode(table.subarray(LOOKUP_TABLE_META_SIZE + i * 32, LOOKUP_TABLE_META_SIZE + (i + 1) * 32)) : null;
     for (const i of lookup.writableIndexes) {
       const key = at(i);
       if (key) loaded.writable.push(key);

@@ -19,7 +19,10 @@ export async function openLogFile(path: string, opts: LogFileOptions): Promise<D
   const destination = pino.destination({ dest: path, sync: false, mkdir: true });
   const opened = once(destination, 'ready');
   const failed = once(destination, 'error').then(([err]: unknown[]) => {
-    throw new Error(`cannot write the log file ${path} (${describeFsError(err)}): the data directory must be writable by this user; fix its permissions or set TRIBUTARY_DATA_DIR (dataDir)`, { cause: err });
+    throw new Error(
+      `cannot write the log file ${path} (${describeFsError(err)}): the data directory must be writable by this user; fix its permissions or set TRIBUTARY_DATA_DIR (dataDir)`,
+      { cause: err },
+    );
   });
   await Promise.race([opened, failed]);
   failed.catch(() => undefined);

@@ -84,11 +84,7 @@ function scrubArguments(this: Logger, args: Parameters<LogFn>, method: LogFn): v
   (method as (...a: unknown[]) => void).apply(this, scrubbed);
 }
 
-type PrettyFactory = (options: {
-  colorize?: boolean;
-  sync?: boolean;
-  destination?: number | DestinationStream;
-}) => DestinationStream;
+type PrettyFactory = (options: { colorize?: boolean; sync?: boolean; destination?: number | DestinationStream }) => DestinationStream;
 
 function loadPinoPretty(): PrettyFactory | null {
   const require = createRequire(import.meta.url);

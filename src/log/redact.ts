@@ -71,11 +71,7 @@ const SECRET_QUERY_PARAM = /([?&](?:api[-_]?key|key|token|access[-_]?token|auth|
 const BYTE_ARRAY = /\[?\s*(?:\d{1,3}\s*,\s*){31,}\d{1,3}\s*\]?/g;
 
 function scrubTokens(text: string): string {
-  return text
-    .replace(TELEGRAM_TOKEN, REDACTED)
-    .replace(JWT, REDACTED)
-    .replace(DISCORD_TOKEN, REDACTED)
-    .replace(BYTE_ARRAY, `[${REDACTED}]`);
+  return text.replace(TELEGRAM_TOKEN, REDACTED).replace(JWT, REDACTED).replace(DISCORD_TOKEN, REDACTED).replace(BYTE_ARRAY, `[${REDACTED}]`);
 }
 
 /**

@@ -63,20 +63,22 @@ export function compare(value: number, operator: Operator, threshold: number): b
   }
 }
 
-function measure(
-  metric: AlertMetric,
-  aggregation: Aggregation,
-  buckets: readonly MinuteBucket[],
-  live: LiveState,
-  rule: AlertRule,
-): RuleValue | null {
+function measure(metric: AlertMetric, aggregation: Aggregation, buckets: readonly MinuteBucket[], live: LiveState, rule: AlertRule): RuleValue | null {
   switch (metric) {
     case 'distribution_success_rate':
       return successRateValue(buckets, live, rule);
     case 'rpc_error_rate':
-      return ratio(sum(buckets, (b) => b.rpc.errors), sum(buckets, (b) => b.rpc.requests), 'calls');
+      return ratio(
+        sum(buckets, (b) => b.rpc.errors),
+        sum(buckets, (b) => b.rpc.requests),
+        'calls',
+      );
     case 'rpc_429_rate':
-      return ratio(sum(buckets, (b) => b.rpc.rateLimitedCalls), sum(buckets, (b) => b.rpc.requests), 'calls');
+      return ratio(
+        sum(buckets, (b) => b.rpc.rateLimitedCalls),
+        sum(buckets, (b) => b.rpc.requests),
+        'calls',
+      );
     case 'cache_hit_rate': {
       let hits = 0;
       let lookups = 0;
@@ -93,25 +95,61 @@ function measure(
     case 'command_latency_ms':
       return distribution(mergeAll(buckets.map((b) => b.commands)), aggregation);
     case 'rpc_requests':
-      return counter(buckets.map((b) => b.rpc.requests), aggregation, rule.windowMs);
+      return counter(
+        buckets.map((b) => b.rpc.requests),
+        aggregation,
+        rule.windowMs,
+      );
     case 'rpc_errors':
-      return counter(buckets.map((b) => b.rpc.errors), aggregation, rule.windowMs);
+      return counter(
+        buckets.map((b) => b.rpc.errors),
+        aggregation,
+        rule.windowMs,
+      );
     case 'rpc_429':
-      return counter(buckets.map((b) => b.rpc.http429), aggregation, rule.windowMs);
+      return counter(
+        buckets.map((b) => b.rpc.http429),
+        aggregation,
+        rule.windowMs,
+      );
     case 'tx_failed':
-      return counter(buckets.map((b) => b.tx.failed), aggregation, rule.windowMs);
+      return counter(
+        buckets.map((b) => b.tx.failed),
+        aggregation,
+        rule.windowMs,
+      );
     case 'tx_expired':
-      return counter(buckets.map((b) => b.tx.expired), aggregation, rule.windowMs);
+      return counter(
+        buckets.map((b) => b.tx.expired),
+        aggregation,
+        rule.windowMs,
+      );
     case 'recipients_failed':
-      return counter(buckets.map((b) => b.recipients.failed), aggregation, rule.windowMs);
+      return counter(
+        buckets.map((b) => b.recipients.failed),
+        aggregation,
+        rule.windowMs,
+      );
     case 'cpu_percent':
-      return gauge(procBuckets(buckets).map((b) => cpuPercent(b) ?? 0), aggregation);
+      return gauge(
+        procBuckets(buckets).map((b) => cpuPercent(b) ?? 0),
+        aggregation,
+      );
     case 'process_rss_bytes':
-      return gauge(procBuckets(buckets).map((b) => b.proc.rssMax), aggregation);
+      return gauge(
+        procBuckets(buckets).map((b) => b.proc.rssMax),
+        aggregation,
+      );
     case 'heap_used_bytes':
-      return gauge(procBuckets(buckets).map((b) => b.proc.heapMax), aggregation);
+      return gauge(
+        procBuckets(buckets).map((b) => b.proc.heapMax),
+        aggregation,
+      );
     case 'event_loop_lag_p99_ms':
-      return gauge(procBuckets(buckets).map((b) => b.proc.lagP99Ms), aggregation);
+      return gauge(
+        procBuckets(buckets).map((b) => b.proc.lagP99Ms),
+        aggregation,
+      );
     case 'distributor_sol_coverage': {
       if (!live.sol) return null;
       const { available, required } = live.sol;
@@ -199,12 +237,7 @@ function counter(values: readonly number[], aggregation: Aggregation, windowMs: 
 
 function gauge(values: readonly number[], aggregation: Aggregation): RuleValue | null {
   if (values.length === 0) return null;
-  const value =
-    aggregation === 'max'
-      ? Math.max(...values)
-      : aggregation === 'min'
-        ? Math.min(...values)
-        : values.reduce((a, b) => a + b, 0) / values.length;
+  const value = aggregation === 'max' ? Math.max(...values) : aggregation === 'min' ? Math.min(...values) : values.reduce((a, b) => a + b, 0) / values.length;
   return { value, samples: values.length };
 }
 

@@ -38,8 +38,7 @@ export const ALERT_METRICS = {
     kind: 'ratio',
     unit: 'ratio',
     aggregations: RATIO,
-    description:
-      'recipients paid / (paid + failed) over the window; also checked on every running distribution (cumulative), the worst counts',
+    description: 'recipients paid / (paid + failed) over the window; also checked on every running distribution (cumulative), the worst counts',
   },
   rpc_error_rate: { kind: 'ratio', unit: 'ratio', aggregations: RATIO, description: 'failed RPC calls / RPC calls' },
   rpc_429_rate: {
@@ -85,7 +84,7 @@ export const ALERT_METRICS = {
     kind: 'live',
     unit: 'coverage',
     aggregations: GAUGE,
-    description: "distributor SOL available / SOL the next planned distribution needs (fed by setDistributorSolNeed)",
+    description: 'distributor SOL available / SOL the next planned distribution needs (fed by setDistributorSolNeed)',
   },
   distribution_stall_ms: {
     kind: 'live',

@@ -146,9 +146,7 @@ export class AlertManager {
   /** Active alerts, most severe first. */
   list(): ActiveAlert[] {
     const order: Severity[] = ['critical', 'high', 'medium', 'low'];
-    return [...this.active.values()]
-      .map((a) => ({ ...a }))
-      .sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity) || a.firedAt - b.firedAt);
+    return [...this.active.values()].map((a) => ({ ...a })).sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity) || a.firedAt - b.firedAt);
   }
 
   /** Acknowledges an active alert: no more reminders (its resolution is still posted). Undefined when no such alert is active. */
@@ -271,7 +269,13 @@ export class AlertManager {
     const unit = unitOf(rule.metric);
     const values = { value: formatValue(unit, a.value), op: OPERATOR_TEXT[rule.operator], threshold: formatValue(unit, rule.threshold) };
     return [
-      msg('alert.reminder', { duration: durationParam((now - a.firedAt) / 1000, { coarse: true }), mark: SEVERITY_MARK[a.severity], severity: msg(`alert.severity.${a.severity}`), id: a.id, rule: rule.id }),
+      msg('alert.reminder', {
+        duration: durationParam((now - a.firedAt) / 1000, { coarse: true }),
+        mark: SEVERITY_MARK[a.severity],
+        severity: msg(`alert.severity.${a.severity}`),
+        id: a.id,
+        rule: rule.id,
+      }),
       a.detail ? msg('alert.reminderDetail', { ...values, detail: a.detail }) : msg('alert.reminderNow', values),
       msg('alert.ack', { id: a.id }),
     ];

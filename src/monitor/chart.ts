@@ -132,7 +132,17 @@ export async function renderDayChart(report: DailyReport, say: (m: Message) => s
   const showTarget = observedMax > target / 2;
   const latMax = niceMax(Math.max(observedMax, showTarget ? target : 0));
   text(ctx, say(msg('chart.latency')), left, top2 - 10, 14, COLORS.text);
-  legend(ctx, right, top2 - 14, showTarget ? [['p95', COLORS.latency], [say(msg('chart.target', { ms: formatMs(target) })), COLORS.target]] : [['p95', COLORS.latency]]);
+  legend(
+    ctx,
+    right,
+    top2 - 14,
+    showTarget
+      ? [
+          ['p95', COLORS.latency],
+          [say(msg('chart.target', { ms: formatMs(target) })), COLORS.target],
+        ]
+      : [['p95', COLORS.latency]],
+  );
   axes(ctx, left, top2, right, top2 + panelHeight, latMax, (v) => formatMs(v));
   const yLat = (v: number) => top2 + panelHeight - (v / latMax) * panelHeight;
   if (showTarget) dashed(ctx, left, yLat(target), right, COLORS.target);

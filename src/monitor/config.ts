@@ -24,7 +24,11 @@ const ruleFields = {
   /** How the window's values become one number; allowed values depend on the metric's kind. */
   aggregation: z.enum(AGGREGATIONS),
   /** Evaluation window in ms, at one-minute resolution (the window covers every minute bucket it touches). */
-  windowMs: z.number().int().min(MINUTE).max(24 * 60 * MINUTE),
+  windowMs: z
+    .number()
+    .int()
+    .min(MINUTE)
+    .max(24 * 60 * MINUTE),
   operator: z.enum(OPERATORS),
   threshold: z.number().finite(),
   severity: z.enum(SEVERITIES),
@@ -209,23 +213,33 @@ export function isValidTimeZone(timeZone: string): boolean {
   return isUtc(timeZone) || (timeZone.trim() === timeZone && zoneName(timeZone) !== null);
 }
 
-const timeZoneSchema = z
-  .string()
-  .refine(isValidTimeZone, {
-    error: (issue) => `unknown time zone "${String(issue.input)}"; use an IANA name such as "Asia/Tokyo" or "UTC"`,
-  });
+const timeZoneSchema = z.string().refine(isValidTimeZone, {
+  error: (issue) => `unknown time zone "${String(issue.input)}"; use an IANA name such as "Asia/Tokyo" or "UTC"`,
+});
 
 export const monitorConfigSchema = z
   .strictObject({
     /** How often alert rules are evaluated, ms. Default 5000: a dropping success rate is seen within seconds. */
-    evaluationIntervalMs: z.number().int().min(250).max(10 * MINUTE).default(5_000),
+    evaluationIntervalMs: z
+      .number()
+      .int()
+      .min(250)
+      .max(10 * MINUTE)
+      .default(5_000),
     /** An active, unacknowledged alert is posted again after this long, ms. Default 1 h. */
-    reminderIntervalMs: z.number().int().min(MINUTE).default(60 * MINUTE),
+    reminderIntervalMs: z
+      .number()
+      .int()
+      .min(MINUTE)
+      .default(60 * MINUTE),
 
     metrics: z
       .strictObject({
         /** Prefix of every Prometheus metric name. Default "tributary_". */
-        prefix: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus name prefix: letters, digits, _ and :').default('tributary_'),
+        prefix: z
+          .string()
+          .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus name prefix: letters, digits, _ and :')
+          .default('tributary_'),
         /** Also export prom-client's process and Node.js metrics. Default true. */
         collectDefault: z.boolean().default(true),
         /** Sampling resolution of the event-loop delay monitor, ms. Default 20. */
@@ -238,7 +252,12 @@ export const monitorConfigSchema = z
         /** Days of minute buckets kept in the store. Default 8: a week of reports plus the day in progress. */
         retentionDays: z.number().int().min(2).max(90).default(8),
         /** Write the buckets of the current hour to the store this often, ms. Default 60000. */
-        flushIntervalMs: z.number().int().min(1_000).max(10 * MINUTE).default(MINUTE),
+        flushIntervalMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(10 * MINUTE)
+          .default(MINUTE),
         /** Sample CPU, memory and event-loop delay this often, ms. Default 5000. */
         sampleIntervalMs: z.number().int().min(250).max(MINUTE).default(5_000),
       })
@@ -271,7 +290,12 @@ export const monitorConfigSchema = z
         /** Distribution success rate target. Default 0.95 (the design's SLA). */
         successRateTarget: z.number().min(0).max(1).default(0.95),
         /** How often the scheduler checks whether a report is due, ms. Default 30000. */
-        checkIntervalMs: z.number().int().min(1_000).max(10 * MINUTE).default(30_000),
+        checkIntervalMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(10 * MINUTE)
+          .default(30_000),
         recommend: z
           .strictObject({
             /** Recommend work on CPU when the day's average exceeds this, percent of one core. Default 70. */

@@ -72,10 +72,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registers = [registry];
   if (options.collectDefault ?? MONITOR_DEFAULTS.metrics.collectDefault) collectDefaultMetrics({ register: registry, prefix });
 
-  const counter = <T extends string>(name: string, help: string, labelNames: readonly T[] = []) =>
-    new Counter<T>({ name: prefix + name, help, labelNames, registers });
-  const gauge = <T extends string>(name: string, help: string, labelNames: readonly T[] = []) =>
-    new Gauge<T>({ name: prefix + name, help, labelNames, registers });
+  const counter = <T extends string>(name: string, help: string, labelNames: readonly T[] = []) => new Counter<T>({ name: prefix + name, help, labelNames, registers });
+  const gauge = <T extends string>(name: string, help: string, labelNames: readonly T[] = []) => new Gauge<T>({ name: prefix + name, help, labelNames, registers });
   const histogram = <T extends string>(name: string, help: string, buckets: number[], labelNames: readonly T[] = []) =>
     new Histogram<T>({ name: prefix + name, help, labelNames, buckets, registers });
 
@@ -98,7 +96,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     distributionSuccessRate: gauge('distribution_success_rate', 'paid / (paid + failed) of a running distribution', ['distribution_id']),
     lastDistributionSuccessRate: gauge('distribution_last_success_rate', 'Success rate of the last completed distribution'),
     distributionDuration: histogram('distribution_duration_seconds', 'Run time of completed distributions', DURATION_BUCKETS_S),
-    snapshotDuration: histogram('snapshot_duration_seconds', 'Holder snapshot duration', DURATION_BUCKETS_S.slice(0, 7).concat([0.1, 0.5]).sort((a, b) => a - b), ['from_cache']),
+    snapshotDuration: histogram(
+      'snapshot_duration_seconds',
+      'Holder snapshot duration',
+      DURATION_BUCKETS_S.slice(0, 7)
+        .concat([0.1, 0.5])
+        .sort((a, b) => a - b),
+      ['from_cache'],
+    ),
     snapshotHolders: gauge('snapshot_holders', 'Holders in the last snapshot'),
     commandLatency: histogram('command_latency_seconds', 'Chat command received to first reply', [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10], ['command', 'platform']),
     cacheLookups: counter('cache_lookups_total', 'Cache lookups by cache and result', ['cache', 'result']),

@@ -40,11 +40,7 @@ export interface FanOutOptions {
  * others still get the message. Alerts and reports must never stop anything, least of all a payout.
  * `notifiers` may be named (`{ discord, telegram }`) so the log says which one failed.
  */
-export function fanOutNotifier(
-  notifiers: Readonly<Record<string, OpsNotifier>> | readonly OpsNotifier[],
-  logger: MonitorLogger,
-  options: FanOutOptions = {},
-): OpsNotifier {
+export function fanOutNotifier(notifiers: Readonly<Record<string, OpsNotifier>> | readonly OpsNotifier[], logger: MonitorLogger, options: FanOutOptions = {}): OpsNotifier {
   const named: [string, OpsNotifier][] = Array.isArray(notifiers)
     ? notifiers.map((n, i) => [`notifier#${i}`, n] as [string, OpsNotifier])
     : Object.entries(notifiers as Readonly<Record<string, OpsNotifier>>);

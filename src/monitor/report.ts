@@ -296,7 +296,9 @@ export function reportLines(r: DailyReport): Message[] {
     lines.push(msg('report.successRate', { rate: formatPercent(r.successRate, 2), target: formatPercent(r.successRateTarget), mark: ok ? '✅' : '❌' }));
   }
   if (r.amounts.length > 0) {
-    lines.push(msg('report.paid', { amounts: r.amounts.map((a) => `${formatMoney(a.amount, a.decimals, DEFAULT_LOCALE, { grouped: true })} ${rewardLabel(a.reward)}`).join(' · ') }));
+    lines.push(
+      msg('report.paid', { amounts: r.amounts.map((a) => `${formatMoney(a.amount, a.decimals, DEFAULT_LOCALE, { grouped: true })} ${rewardLabel(a.reward)}`).join(' · ') }),
+    );
   }
   if (r.throughput.recipientsPerSecond !== null) {
     lines.push(
@@ -342,7 +344,10 @@ export function reportLines(r: DailyReport): Message[] {
   }
   lines.push(
     r.alerts.total > 0
-      ? msg('report.alerts', { total: r.alerts.total, rules: listParam(r.alerts.byRule.map((a) => msg('report.alertRule', { rule: a.ruleId, severity: severityOf(a.severity), count: a.count }))) })
+      ? msg('report.alerts', {
+          total: r.alerts.total,
+          rules: listParam(r.alerts.byRule.map((a) => msg('report.alertRule', { rule: a.ruleId, severity: severityOf(a.severity), count: a.count }))),
+        })
       : msg('report.noAlerts'),
   );
   const below = r.distributions.completedList.filter((d) => d.successRate < r.successRateTarget);
@@ -352,7 +357,14 @@ export function reportLines(r: DailyReport): Message[] {
   if (r.recommendations.length > 0) {
     lines.push(msg('report.recommendations'));
     for (const rec of r.recommendations) {
-      lines.push(msg('report.recommendation', { priority: msg(`report.priority.${rec.priority}`), category: msg(`report.category.${CATEGORY[rec.category]}`), description: rec.description, suggestion: rec.suggestion }));
+      lines.push(
+        msg('report.recommendation', {
+          priority: msg(`report.priority.${rec.priority}`),
+          category: msg(`report.category.${CATEGORY[rec.category]}`),
+          description: rec.description,
+          suggestion: rec.suggestion,
+        }),
+      );
     }
   } else {
     lines.push(msg('report.noRecommendations'));

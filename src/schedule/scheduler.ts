@@ -160,7 +160,12 @@ export class Scheduler {
       if (latest === null || latest <= floor) continue;
       const missed = occurrencesBetween(schedule.cadence, floor, latest);
       const late = now - latest > 2 * this.opts.checkIntervalMs + 60_000;
-      const fired = await this.fire(schedule, latest, missed.count > 0 || late ? 'missed' : 'schedule', missed.count > 0 ? { count: missed.count, first: missed.first as number } : null);
+      const fired = await this.fire(
+        schedule,
+        latest,
+        missed.count > 0 || late ? 'missed' : 'schedule',
+        missed.count > 0 ? { count: missed.count, first: missed.first as number } : null,
+      );
       if (fired) report.fired.push(fired);
     }
     await this.sweepLookupTables();
@@ -419,4 +424,3 @@ export function occurrenceTime(schedule: Schedule, at: number): string {
 function messageOf(e: unknown): Message | string {
   return isTributaryError(e) ? e.said : msg('schedule.note.internal');
 }
-

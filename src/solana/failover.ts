@@ -15,12 +15,7 @@ export interface FailoverObserver {
  * Sends to the primary until it fails `failureThreshold` calls in a row, then to the fallback.
  * After `cooldownMs` one real request probes the primary (half-open); success brings traffic back.
  */
-export function withFailover(
-  primary: RpcTransport,
-  fallback: RpcTransport | null,
-  opts: CircuitBreakerOptions,
-  observer: FailoverObserver = {},
-): RpcTransport {
+export function withFailover(primary: RpcTransport, fallback: RpcTransport | null, opts: CircuitBreakerOptions, observer: FailoverObserver = {}): RpcTransport {
   if (!fallback) return primary;
   let failures = 0;
   let openUntil = 0;

@@ -21,7 +21,15 @@ export function compileLegacyMessage(feePayer: PublicKey, blockhash: string, ins
     return rank(a) - rank(b);
   });
   const index = new Map(ordered.map(([id], i) => [id, i]));
-  return Buffer.concat(messageParts([], ordered.map(([, m]) => m), index, blockhash, instructions));
+  return Buffer.concat(
+    messageParts(
+      [],
+      ordered.map(([, m]) => m),
+      index,
+      blockhash,
+      instructions,
+    ),
+  );
 }
 
 /** A key as a message names it: its bytes, whether it signs, is written, or is invoked as a program. */

@@ -8,9 +8,7 @@
  */
 import { RpcHttpError, RpcTransportError } from './transport.js';
 
-export type RpcVerdict =
-  | { ok: true; version: string; ms: number }
-  | { ok: false; kind: 'unreachable' | 'not-solana'; reason: string; ms: number };
+export type RpcVerdict = { ok: true; version: string; ms: number } | { ok: false; kind: 'unreachable' | 'not-solana'; reason: string; ms: number };
 
 export interface RpcRequester {
   request(body: string, lane: 'interactive', signal?: AbortSignal): Promise<{ status: number; text: string }>;

@@ -81,7 +81,13 @@ export function compileV0Message(feePayer: PublicKey, blockhash: string, instruc
   const parts = messageParts([0x80], accounts, index, blockhash, instructions);
   parts.push(compactU16(used.length));
   for (const t of used) {
-    parts.push(t.key.toBuffer(), compactU16(t.writable.length), Buffer.from(t.writable.map((k) => k.index)), compactU16(t.readonly.length), Buffer.from(t.readonly.map((k) => k.index)));
+    parts.push(
+      t.key.toBuffer(),
+      compactU16(t.writable.length),
+      Buffer.from(t.writable.map((k) => k.index)),
+      compactU16(t.readonly.length),
+      Buffer.from(t.readonly.map((k) => k.index)),
+    );
   }
   return Buffer.concat(parts);
 }

@@ -104,9 +104,7 @@ export function sqliteAtomic(query: Query, table: string, prefix: string): Atomi
         const now = Date.now();
         if (current && current.expiresAt >= now && current.holder.instance !== holder.instance) return { acquired: false, lease: current };
         const mine = current !== null && current.expiresAt >= now;
-        const lease: Lease = mine
-          ? { ...current, expiresAt: now + ttlMs, ttlMs }
-          : { holder, token: (current?.token ?? 0) + 1, since: now, expiresAt: now + ttlMs, ttlMs };
+        const lease: Lease = mine ? { ...current, expiresAt: now + ttlMs, ttlMs } : { holder, token: (current?.token ?? 0) + 1, since: now, expiresAt: now + ttlMs, ttlMs };
         const rows =
           raw === null
             ? await query(`INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING RETURNING key`, k(key), stored(lease))

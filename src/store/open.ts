@@ -72,10 +72,7 @@ interface Backend {
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const root = opts.namespace ?? 'tributary';
   checkName(root, 'namespace');
-  const backend =
-    opts.redisUrl !== undefined && opts.redisUrl !== null
-      ? await openRedis(opts.redisUrl)
-      : await openSqlite(opts.dataDir, opts.busyTimeoutMs ?? 5_000);
+  const backend = opts.redisUrl !== undefined && opts.redisUrl !== null ? await openRedis(opts.redisUrl) : await openSqlite(opts.dataDir, opts.busyTimeoutMs ?? 5_000);
 
   const namespaces = new Map<string, Keyv>();
   let closed = false;
@@ -226,8 +223,7 @@ async function openRedis(url: string): Promise<Backend> {
       connectTimeout: 5_000,
       // At start, give up after a few tries so a wrong URL fails openStore; once running, keep
       // reconnecting through an outage (operations fail meanwhile, and say so).
-      reconnectStrategy: (retries: number) =>
-        !started && retries >= 3 ? new Error(`no answer after ${retries} retries`) : Math.min(100 * 2 ** retries, 2_000),
+      reconnectStrategy: (retries: number) => (!started && retries >= 3 ? new Error(`no answer after ${retries} retries`) : Math.min(100 * 2 ** retries, 2_000)),
     },
   });
   // node-redis reports a lost connection as an 'error' event; unheard, it would crash the process.

@@ -45,10 +45,7 @@ const CHECK_TIMEOUT_MS = 5_000;
 export async function checkRedisDurability(client: RedisCommandClient, timeoutMs = CHECK_TIMEOUT_MS): Promise<StoreDurability> {
   let values: Array<string | undefined>;
   try {
-    values = await withTimeout(
-      Promise.all(REDIS_REQUIREMENTS.map(async ({ name }) => configValue(await client.sendCommand(['CONFIG', 'GET', name]), name))),
-      timeoutMs,
-    );
+    values = await withTimeout(Promise.all(REDIS_REQUIREMENTS.map(async ({ name }) => configValue(await client.sendCommand(['CONFIG', 'GET', name]), name))), timeoutMs);
   } catch (err) {
     // Managed services often rename CONFIG or deny it by ACL.
     const why = err instanceof Error ? err.message : String(err);

@@ -39,6 +39,8 @@ export function nextOccurrence(c: CronTimes, after: number): number | null {
 /** The latest occurrence at or before `now`, or null when there was none. */
 export function latestOccurrence(c: CronTimes, now: number): number | null {
   // Occurrences fall on whole minutes; croner looks strictly before the instant it is given.
-  const found = jobOf(c).previousRuns(1, new Date(now + 1_000))[0]?.getTime();
+  const found = jobOf(c)
+    .previousRuns(1, new Date(now + 1_000))[0]
+    ?.getTime();
   return found !== undefined && found <= now ? found : null;
 }

@@ -46,10 +46,7 @@ export async function startChatApp(opts: ChatAppOptions = {}): Promise<ChatApp> 
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-chat-'));
   const config = loadConfig({
     env: {},
-    overrides: deepMerge(
-      { dataDir, distribution: { previewTtlMs, progressEditIntervalMs: 150 }, log: { level: 'silent' } },
-      opts.config ?? {},
-    ) as DeepPartial<Config>,
+    overrides: deepMerge({ dataDir, distribution: { previewTtlMs, progressEditIntervalMs: 150 }, log: { level: 'silent' } }, opts.config ?? {}) as DeepPartial<Config>,
   });
   const stores = new Map<string, Keyv>([['cache', cache]]);
   const app: AppContext = {

@@ -102,7 +102,6 @@ export async function runToEnd(h: EngineHarness, req: Parameters<EngineHarness['
   return { preview, completed };
 }
 
-
 /** startHarness, with every harness it made closed after each test of the file that calls this. */
 export function harnessPerTest(): typeof startHarness {
   const open: EngineHarness[] = [];

@@ -250,9 +250,14 @@ function installRedisServer(): void {
     'apt-get install -y -qq -o DPkg::Lock::Timeout=300 redis-server',
   ].join('\n');
   const lock = join(tmpdir(), 'tributary-redis-install.lock');
-  const run = onPath('flock') !== undefined ? spawnSync('flock', [lock, '/bin/sh', '-ec', script], { encoding: 'utf8', timeout: 600_000 }) : spawnSync('/bin/sh', ['-ec', script], { encoding: 'utf8', timeout: 600_000 });
+  const run =
+    onPath('flock') !== undefined
+      ? spawnSync('flock', [lock, '/bin/sh', '-ec', script], { encoding: 'utf8', timeout: 600_000 })
+      : spawnSync('/bin/sh', ['-ec', script], { encoding: 'utf8', timeout: 600_000 });
   if (run.status !== 0) {
-    throw new Error(`redis-server is not on PATH and installing it with apt-get failed (${run.error?.message ?? `exit ${String(run.status)}`}):\n${(run.stdout ?? '') + (run.stderr ?? '')}\n${INSTALL_HINT}`);
+    throw new Error(
+      `redis-server is not on PATH and installing it with apt-get failed (${run.error?.message ?? `exit ${String(run.status)}`}):\n${(run.stdout ?? '') + (run.stderr ?? '')}\n${INSTALL_HINT}`,
+    );
   }
 }
 

@@ -90,7 +90,16 @@ export async function startScheduleApp(opts: ScheduleAppOptions = {}): Promise<S
     localnet: net,
     explorerUrl: (signature) => `https://explorer.solana.com/tx/${signature}?cluster=custom`,
   };
-  const scheduler = new Scheduler({ book, service: engine.service, notify: scheduleNotifier(app, logger), logger, now: () => clock.now, checkIntervalMs: 15_000, holder: processHolder(), lookupTables: engine.lookupTables });
+  const scheduler = new Scheduler({
+    book,
+    service: engine.service,
+    notify: scheduleNotifier(app, logger),
+    logger,
+    now: () => clock.now,
+    checkIntervalMs: 15_000,
+    holder: processHolder(),
+    lookupTables: engine.lookupTables,
+  });
   app.schedules = { book, scheduler };
   const posts: CommandReply[] = [];
   channelPosts(app).add('console', {

@@ -89,11 +89,7 @@ export function buildDiscordFixture(ids: Snowflakes, options: DiscordFixtureOpti
   const channels = (options.channels ?? ['tributary-ops']).map((name, position) => textChannel(ids.next(), guildId, name, position));
 
   const memberSpecs = options.members ?? [{ username: 'alice', roles: ['Tributary Operator'] }, { username: 'bob' }];
-  const members = [
-    member(owner, []),
-    member(bot, []),
-    ...memberSpecs.map((spec) => member(user(ids.next(), spec.username, false), (spec.roles ?? []).map(roleId))),
-  ];
+  const members = [member(owner, []), member(bot, []), ...memberSpecs.map((spec) => member(user(ids.next(), spec.username, false), (spec.roles ?? []).map(roleId)))];
 
   return {
     bot,

@@ -3,15 +3,7 @@
  * became of each (acknowledged how, how fast, which message is @original).
  */
 import { randomBytes } from 'node:crypto';
-import {
-  ApplicationCommandOptionType,
-  ApplicationCommandType,
-  ApplicationIntegrationType,
-  ComponentType,
-  InteractionContextType,
-  InteractionType,
-  Locale,
-} from 'discord.js';
+import { ApplicationCommandOptionType, ApplicationCommandType, ApplicationIntegrationType, ComponentType, InteractionContextType, InteractionType, Locale } from 'discord.js';
 import type {
   APIApplicationCommand,
   APIApplicationCommandInteractionDataBasicOption,

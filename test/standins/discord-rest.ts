@@ -176,10 +176,7 @@ export class DiscordRest {
 
   private takeRateLimit(call: RecordedDiscordCall): Answer | undefined {
     const rule = this.rateLimits.find(
-      (r) =>
-        r.times > 0 &&
-        (r.method === undefined || r.method === call.method) &&
-        (typeof r.route === 'string' ? r.route === call.route : r.route.test(call.path)),
+      (r) => r.times > 0 && (r.method === undefined || r.method === call.method) && (typeof r.route === 'string' ? r.route === call.route : r.route.test(call.path)),
     );
     if (!rule) return undefined;
     rule.times -= 1;
@@ -261,7 +258,17 @@ function buildRoutes(ctx: DiscordRestContext): Route[] {
       return ok(openDm(fixture, ids, recipient));
     }),
     route('GET', '/applications/@me', true, () =>
-      ok({ id: fixture.applicationId, name: fixture.bot.username, icon: null, description: '', bot_public: false, bot_require_code_grant: false, verify_key: '0'.repeat(64), flags: 0, bot: fixture.bot }),
+      ok({
+        id: fixture.applicationId,
+        name: fixture.bot.username,
+        icon: null,
+        description: '',
+        bot_public: false,
+        bot_require_code_grant: false,
+        verify_key: '0'.repeat(64),
+        flags: 0,
+        bot: fixture.bot,
+      }),
     ),
 
     route('GET', '/applications/:appId/commands', true, ({ params }) => {
@@ -297,16 +304,19 @@ function buildRoutes(ctx: DiscordRestContext): Route[] {
     route('GET', '/channels/:channelId/messages', true, ({ params, query }) => {
       const limit = Math.min(Number(query.get('limit') ?? 50), 100);
       const visible = messages.inChannel(channel(params['channelId'] ?? '').id).filter((m) => (m.current.flags & MessageFlags.Ephemeral) === 0);
-      return ok(visible.reverse().slice(0, limit).map((m) => messages.toApi(m)));
+      return ok(
+        visible
+          .reverse()
+          .slice(0, limit)
+          .map((m) => messages.toApi(m)),
+      );
     }),
     route('POST', '/channels/:channelId/messages', true, ({ params, body }) => {
       const target = channel(params['channelId'] ?? '');
       mayUse(target.id, { send: true, files: body.files.length > 0 });
       return ok(messages.toApi(messages.create(target.id, messageBody(body), body.files, 'channel')));
     }),
-    route('GET', '/channels/:channelId/messages/:messageId', true, ({ params }) =>
-      ok(messages.toApi(channelMessage(params['channelId'] ?? '', params['messageId'] ?? ''))),
-    ),
+    route('GET', '/channels/:channelId/messages/:messageId', true, ({ params }) => ok(messages.toApi(channelMessage(params['channelId'] ?? '', params['messageId'] ?? '')))),
     route('PATCH', '/channels/:channelId/messages/:messageId', true, ({ params, body }) => {
       mayUse(params['channelId'] ?? '', { files: body.files.length > 0 });
       const message = channelMessage(params['channelId'] ?? '', params['messageId'] ?? '');

@@ -91,8 +91,7 @@ export interface DiscordStandin {
 export async function startDiscordStandin(options: DiscordStandinOptions = {}): Promise<DiscordStandin> {
   const ids = new Snowflakes();
   const fixture = buildDiscordFixture(ids, options);
-  const acceptsToken = (token: unknown): boolean =>
-    typeof token === 'string' && token.length > 0 && (options.token === undefined || token === options.token);
+  const acceptsToken = (token: unknown): boolean => typeof token === 'string' && token.length > 0 && (options.token === undefined || token === options.token);
   const interactions = new Map<string, InteractionRecord>();
   const commands = new CommandRegistry(ids, fixture.applicationId);
   const calls = new Recorder<RecordedDiscordCall>((c) => `${c.method} ${c.path} -> ${c.status}`);

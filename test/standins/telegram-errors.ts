@@ -35,9 +35,7 @@ export const TelegramErrors = {
   messageToDeleteNotFound: badRequest('message to delete not found'),
   messageCantBeEdited: badRequest("message can't be edited"),
   noTextToEdit: badRequest('there is no text in the message to edit'),
-  notModified: badRequest(
-    'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
-  ),
+  notModified: badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message'),
   queryTooOld: badRequest('query is too old and response timeout expired or query ID is invalid'),
   noDocument: badRequest('there is no document in the request'),
   noAdminsInPrivate: badRequest('there are no administrators in the private chat'),

@@ -15,7 +15,7 @@ export interface TelegramFixtureOptions {
   /** Default `Tributary Ops`. */
   groupTitle?: string;
   /** Users and their status in the group. Default: `group_owner` creator, `alice` administrator, `bob` member. The bot is an administrator. */
-  users?: Array<{ username: string; status?: MemberStatus; /** The app's language (Telegram's language_code). Default "en". */ languageCode?: string }>;
+  users?: Array<{ username: string; status?: MemberStatus /** The app's language (Telegram's language_code). Default "en". */; languageCode?: string }>;
 }
 
 export interface TelegramFixture {
@@ -55,7 +55,13 @@ export function buildTelegramFixture(options: TelegramFixtureOptions = {}): Tele
     { username: 'alice', status: 'administrator' as const },
     { username: 'bob', status: 'member' as const },
   ];
-  const users: User[] = specs.map((spec, index) => ({ id: 1001 + index, is_bot: false, first_name: spec.username, username: spec.username, language_code: spec.languageCode ?? 'en' }));
+  const users: User[] = specs.map((spec, index) => ({
+    id: 1001 + index,
+    is_bot: false,
+    first_name: spec.username,
+    username: spec.username,
+    language_code: spec.languageCode ?? 'en',
+  }));
   const groupMembers = new Map<number, MemberStatus>([[bot.id, 'administrator']]);
   specs.forEach((spec, index) => groupMembers.set(1001 + index, spec.status ?? 'member'));
 

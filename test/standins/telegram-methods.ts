@@ -149,9 +149,7 @@ export function buildMethods(ctx: MethodContext): Record<string, Method> {
       if (!chats.chats.has(chatId)) throw TelegramErrors.chatNotFound();
       if (chatId > 0) throw TelegramErrors.noAdminsInPrivate();
       const members = fixture.members.get(chatId) ?? new Map();
-      return [...members.entries()]
-        .filter(([, status]) => status === 'creator' || status === 'administrator')
-        .map(([userId, status]) => chatMember(userById(ctx, userId), status));
+      return [...members.entries()].filter(([, status]) => status === 'creator' || status === 'administrator').map(([userId, status]) => chatMember(userById(ctx, userId), status));
     },
 
     getChatMember: (params) => {

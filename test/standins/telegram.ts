@@ -122,7 +122,15 @@ export interface TelegramStandin {
 // Parameters the Bot API takes as JSON-serialized objects when they come as form fields or query strings.
 const JSON_PARAMS = new Set(['reply_markup', 'entities', 'caption_entities', 'commands', 'scope', 'link_preview_options', 'reply_parameters', 'allowed_updates', 'media']);
 const INTEGER_PARAMS = new Set(['chat_id', 'message_id', 'offset', 'limit', 'timeout', 'user_id', 'message_thread_id', 'reply_to_message_id', 'cache_time', 'from_chat_id']);
-const BOOLEAN_PARAMS = new Set(['disable_notification', 'protect_content', 'show_alert', 'drop_pending_updates', 'disable_web_page_preview', 'allow_sending_without_reply', 'disable_content_type_detection']);
+const BOOLEAN_PARAMS = new Set([
+  'disable_notification',
+  'protect_content',
+  'show_alert',
+  'drop_pending_updates',
+  'disable_web_page_preview',
+  'allow_sending_without_reply',
+  'disable_content_type_detection',
+]);
 
 export async function startTelegramStandin(options: TelegramStandinOptions = {}): Promise<TelegramStandin> {
   const fixture = buildTelegramFixture(options);

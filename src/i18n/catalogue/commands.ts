@@ -55,11 +55,23 @@ const ja: Readonly<Record<string, CommandWords>> = {
   help: { description: 'ここで実行できるコマンド' },
   'holders export': {
     description: 'トークンのホルダーのスナップショット（CSV）',
-    options: { token: 'トークンのミント', ...holderFilters, min: '数える最低保有量（トークン単位）', max: '保有量の多い上位 N 人だけを残す', refresh: '最近のスナップショットがあってもチェーンから読み直す' },
+    options: {
+      token: 'トークンのミント',
+      ...holderFilters,
+      min: '数える最低保有量（トークン単位）',
+      max: '保有量の多い上位 N 人だけを残す',
+      refresh: '最近のスナップショットがあってもチェーンから読み直す',
+    },
   },
   'holders snapshot': {
     description: '現在のトークンのホルダー（人数、合計、上位のホルダー）',
-    options: { token: 'トークンのミント', ...holderFilters, min: '数える最低保有量（トークン単位）', max: '保有量の多い上位 N 人だけを残す', refresh: '最近のスナップショットがあってもチェーンから読み直す' },
+    options: {
+      token: 'トークンのミント',
+      ...holderFilters,
+      min: '数える最低保有量（トークン単位）',
+      max: '保有量の多い上位 N 人だけを残す',
+      refresh: '最近のスナップショットがあってもチェーンから読み直す',
+    },
   },
   language: { description: 'お答えする言語: en、ja、または auto（アプリの言語設定に従う）', options: { set: 'en（英語）、ja（日本語）、auto（アプリの言語設定）' } },
   report: { description: '日次のパフォーマンスレポート（既定は直近の 1 日分）', options: { date: '現地の日付（YYYY-MM-DD）' } },
@@ -87,11 +99,17 @@ const ja: Readonly<Record<string, CommandWords>> = {
   'schedule resume': { description: '停止中のスケジュールを今から再開します（停止中の回は実行しません）', options: scheduleId },
   'schedule run': { description: 'スケジュールを今すぐ実行します（通常の回と同じくスナップショット、プラン、確定）', options: scheduleId },
   'schedule show': { description: 'スケジュールの詳細: 支払内容、時刻、承認方法、最近の実行', options: scheduleId },
-  'schedule skip': { description: '承認待ちの定期配布の回をスキップします（プランは取り消され、何も送信しません）', options: { id: 'その回のプラン ID（確定 / スキップのボタンと一緒に表示）' } },
+  'schedule skip': {
+    description: '承認待ちの定期配布の回をスキップします（プランは取り消され、何も送信しません）',
+    options: { id: 'その回のプラン ID（確定 / スキップのボタンと一緒に表示）' },
+  },
   'wallet link': { description: 'リンクしたいウォレットで署名する、1 回限りのメッセージを受け取ります' },
   'wallet show': { description: 'あなたにリンクされたウォレット' },
   'wallet unlink': { description: 'リンク済みのウォレットを 1 つ解除します', options: { address: '解除するリンク済みのウォレット' } },
-  'wallet verify': { description: 'ウォレットをリンクします: /wallet link のメッセージへの署名', options: { address: '署名したウォレット', signature: '署名（base58 または base64）' } },
+  'wallet verify': {
+    description: 'ウォレットをリンクします: /wallet link のメッセージへの署名',
+    options: { address: '署名したウォレット', signature: '署名（base58 または base64）' },
+  },
 };
 
 /** What each group of subcommands is for (the English is src/chat/menu.ts's GROUP_DESCRIPTIONS). */

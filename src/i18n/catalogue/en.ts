@@ -57,7 +57,8 @@ export const en = {
     moneyInDm: '✖ /{{command}} starts payments and runs in a server channel only, where others can see who confirmed what; nothing was done.',
     roleInDm:
       '✖ /{{command}} is for {{role}}s. Your {{role}} role comes from a Discord server role, and server roles do not apply in direct messages: run it in the server (or an admin can list your user id under roles.{{key}}.discordUserIds).',
-    progressNotChannel: 'I cannot post the progress message in <#{{channel}}>: it is not a channel the bot can post in. Set channels.progress.discord to a text channel the bot may post in',
+    progressNotChannel:
+      'I cannot post the progress message in <#{{channel}}>: it is not a channel the bot can post in. Set channels.progress.discord to a text channel the bot may post in',
     progressUnreachable: 'I cannot reach the progress channel <#{{channel}}> ({{error}}). Set channels.progress.discord to a channel the bot can see, or give the bot access to it',
     progressPermissions_one:
       "I cannot post the progress message in <#{{channel}}>: the bot lacks {{missing}} there. A server admin can allow it for the bot in that channel's permissions, or set channels.progress.discord to a channel where the bot may post",
@@ -243,7 +244,8 @@ export const en = {
     notAMonthDay: 'on:{{on}} is not a day every month has; write a day from 1 to 28, or last',
     onDaily: 'on: is for weekly (a weekday) and monthly (a day of the month); a daily schedule runs every day',
     cronWithAt: 'every:"{{every}}" is read as a cron expression, which sets its own times; leave out at: and on:, or use every:daily, weekly or monthly',
-    notCron: 'every:"{{every}}" is neither daily, weekly, monthly nor a cron expression of five fields (minute hour day-of-month month day-of-week), e.g. every:"0 9 * * 1"; {{error}}',
+    notCron:
+      'every:"{{every}}" is neither daily, weekly, monthly nor a cron expression of five fields (minute hour day-of-month month day-of-week), e.g. every:"0 9 * * 1"; {{error}}',
     noOccurrence: 'every:"{{every}}" has no occurrence to come',
     tooOften: 'every:"{{every}}" runs {{gap}} min apart; occurrences must be at least {{min}} min apart (schedules.minIntervalMs)',
     notAZone: 'tz:{{tz}} is not a time zone; write an IANA name such as Europe/Berlin, America/New_York, Asia/Tokyo or UTC',
@@ -254,8 +256,10 @@ export const en = {
     allowlist: 'guard "reward allowlist" refused plan {{id}}: {{reward}} is not on it; the allowlist (guards.allowedRewards) has {{allowed}}. Nothing was sent',
     autoCapNone:
       'guard "auto-approval cap" refused plan {{id}}: on mainnet a schedule confirms by itself only under its own cap, and {{who}} has none; an operator confirms it, or the schedule is created again with cap:. Nothing was sent',
-    autoCapAbove: 'guard "auto-approval cap" refused plan {{id}}: {{total}} is above the {{cap}} that {{who}} may confirm by itself (its cap:); an operator confirms it instead. Nothing was sent',
-    perDistribution: 'guard "per-distribution cap" refused plan {{id}}: {{total}} is above the cap of {{cap}} per distribution (guards.limits.{{key}}.perDistribution); lower the amount. Nothing was sent',
+    autoCapAbove:
+      'guard "auto-approval cap" refused plan {{id}}: {{total}} is above the {{cap}} that {{who}} may confirm by itself (its cap:); an operator confirms it instead. Nothing was sent',
+    perDistribution:
+      'guard "per-distribution cap" refused plan {{id}}: {{total}} is above the cap of {{cap}} per distribution (guards.limits.{{key}}.perDistribution); lower the amount. Nothing was sent',
     daily:
       'guard "daily cap" refused plan {{id}}: {{spent}} of {{symbol}} confirmed in the last 24 hours ({{count}} distribution(s)) plus this {{total}} is above the cap of {{cap}} per rolling 24 hours (guards.limits.{{key}}.perDay); {{when}}. Nothing was sent',
     weekly:
@@ -264,9 +268,11 @@ export const en = {
     roomAt: 'room for {{total}} returns at {{at}}, when earlier distributions leave the window',
     approvalRequired:
       'guard "two-operator approval": plan {{id}} pays {{total}}, above {{cap}} (guards.limits.{{key}}.secondApprovalAbove), so a second operator must approve it: /distribute approve id:{{id}}. Nothing was sent',
-    approvalNeeded: 'guard "two-operator approval": plan {{id}} pays {{total}}, above {{cap}} (guards.limits.{{key}}.secondApprovalAbove), so a second operator must approve it: /distribute approve id:{{id}}',
+    approvalNeeded:
+      'guard "two-operator approval": plan {{id}} pays {{total}}, above {{cap}} (guards.limits.{{key}}.secondApprovalAbove), so a second operator must approve it: /distribute approve id:{{id}}',
     approvalSelf: 'guard "two-operator approval": plan {{id}} was confirmed by {{name}}, who cannot also approve it; another operator must. Nothing was sent',
-    approvalSelfPreviewed: 'guard "two-operator approval": plan {{id}} was confirmed (or previewed) by {{name}}, who cannot also approve it; another operator must. Nothing was sent',
+    approvalSelfPreviewed:
+      'guard "two-operator approval": plan {{id}} was confirmed (or previewed) by {{name}}, who cannot also approve it; another operator must. Nothing was sent',
   },
   report: {
     title: '📊 Daily report {{date}} ({{zone}})',
@@ -416,8 +422,10 @@ export const en = {
       noFirst: 'It has no occurrence to come.',
       first: 'First occurrence: {{at}}.',
       each: 'Each occurrence takes a fresh snapshot and plans; the spending guards apply (/guards). /schedule pause id:{{id}} stops it.',
-      tables: 'It keeps address lookup tables of its recipients, made before its first run and extended for new holders: their rent stays with the tables until the schedule is deleted, then comes back.',
-      deleted: 'Schedule {{id}} deleted: no occurrence of it runs again. Distributions it started go on; a preview of it still waiting can be confirmed or cancelled as any preview.',
+      tables:
+        'It keeps address lookup tables of its recipients, made before its first run and extended for new holders: their rent stays with the tables until the schedule is deleted, then comes back.',
+      deleted:
+        'Schedule {{id}} deleted: no occurrence of it runs again. Distributions it started go on; a preview of it still waiting can be confirmed or cancelled as any preview.',
       deletedTables:
         'Its {{count}} lookup table(s) hold {{rent}} of rent: they are deactivated once its distributions have ended, and closed by the bot itself some 600 slots (about 4 minutes) later, when the chain allows it, even across a restart; the rent then goes back to the distributor.',
       none: 'No schedule yet. /schedule create makes one.',
@@ -566,9 +574,12 @@ export const en = {
       unknownExtension: 'reward mint {{mint}} uses a Token-2022 extension this version does not know ({{extension}})',
     },
     snapshot: {
-      notServed: 'the RPC endpoint does not serve getProgramAccounts for the token program, so the holders of {{mint}} cannot be read from it. Set snapshot.source to "das" (getTokenAccounts, paged, on Helius, Triton and other DAS providers) or use an endpoint that serves getProgramAccounts; nothing was left out quietly',
-      tooLarge: 'the RPC endpoint refused the holder list as too large, so the holders of {{mint}} cannot be read from it. Set snapshot.source to "das" (getTokenAccounts, paged, on Helius, Triton and other DAS providers) or use an endpoint that serves getProgramAccounts; nothing was left out quietly',
-      tooLargeSplit: 'the RPC endpoint refused the holder list as too large, even split into 65,536 parts by owner, so the holders of {{mint}} cannot be read from it. Set snapshot.source to "das" (getTokenAccounts, paged, on Helius, Triton and other DAS providers) or use an endpoint that serves getProgramAccounts; nothing was left out quietly',
+      notServed:
+        'the RPC endpoint does not serve getProgramAccounts for the token program, so the holders of {{mint}} cannot be read from it. Set snapshot.source to "das" (getTokenAccounts, paged, on Helius, Triton and other DAS providers) or use an endpoint that serves getProgramAccounts; nothing was left out quietly',
+      tooLarge:
+        'the RPC endpoint refused the holder list as too large, so the holders of {{mint}} cannot be read from it. Set snapshot.source to "das" (getTokenAccounts, paged, on Helius, Triton and other DAS providers) or use an endpoint that serves getProgramAccounts; nothing was left out quietly',
+      tooLargeSplit:
+        'the RPC endpoint refused the holder list as too large, even split into 65,536 parts by owner, so the holders of {{mint}} cannot be read from it. Set snapshot.source to "das" (getTokenAccounts, paged, on Helius, Triton and other DAS providers) or use an endpoint that serves getProgramAccounts; nothing was left out quietly',
       minNegative: 'min cannot be negative',
       maxInvalid: 'max must be a whole number of at least 1, not {{max}}',
     },

@@ -27,7 +27,11 @@ export const ja = {
     },
     outcome: { paid: '支払済み', failed: '失敗', pending: '保留中', 'in-flight': '送信中' },
     roleName: { holder: 'ホルダー', operator: 'オペレーター', admin: '管理者' },
-    role: { holder: 'このチャットでのあなたの役割はホルダーです。', operator: 'このチャットでのあなたの役割はオペレーターです。', admin: 'このチャットでのあなたの役割は管理者です。' },
+    role: {
+      holder: 'このチャットでのあなたの役割はホルダーです。',
+      operator: 'このチャットでのあなたの役割はオペレーターです。',
+      admin: 'このチャットでのあなたの役割は管理者です。',
+    },
   },
   banner: {
     title: 'Tributary: チャットから行う Solana の報酬配布',
@@ -53,13 +57,16 @@ export const ja = {
     rpcDown: '✖ {{verdict}}。何も実行していません。RPC の状態は /health で確認できます。詳細はログにあります（ID {{errorId}}）。',
     sentPrivately: '/{{command}} の回答はあなた専用のため、個別チャットでお送りしました。',
     sentPrivatelyUnnamed: 'この回答はあなた専用のため、個別チャットでお送りしました。',
-    cannotWriteFirst: '/{{command}} の回答はあなた専用ですが、こちらから先にメッセージを送ることができません。@{{bot}} との個別チャットを開いて「開始」を押し、そこでコマンドを送ってください。',
+    cannotWriteFirst:
+      '/{{command}} の回答はあなた専用ですが、こちらから先にメッセージを送ることができません。@{{bot}} との個別チャットを開いて「開始」を押し、そこでコマンドを送ってください。',
     internalShort: '✖ 内部エラーが発生しました。これ以上の処理は行っていません',
     moneyInDm: '✖ /{{command}} は支払いを開始するため、誰が何を確定したか他の人にも見えるサーバーのチャンネルでのみ実行できます。何も実行していません。',
     roleInDm:
       '✖ /{{command}} は{{role}}向けのコマンドです。あなたの{{role}}の役割は Discord サーバーのロールによるもので、サーバーのロールはダイレクトメッセージでは適用されません。サーバーで実行してください（または管理者が roles.{{key}}.discordUserIds にあなたのユーザー ID を登録できます）。',
-    progressNotChannel: '<#{{channel}}> に進捗メッセージを投稿できません。ボットが投稿できるチャンネルではありません。channels.progress.discord にボットが投稿できるテキストチャンネルを設定してください',
-    progressUnreachable: '進捗チャンネル <#{{channel}}> にアクセスできません（{{error}}）。channels.progress.discord にボットが見られるチャンネルを設定するか、ボットにそのチャンネルへのアクセス権を与えてください',
+    progressNotChannel:
+      '<#{{channel}}> に進捗メッセージを投稿できません。ボットが投稿できるチャンネルではありません。channels.progress.discord にボットが投稿できるテキストチャンネルを設定してください',
+    progressUnreachable:
+      '進捗チャンネル <#{{channel}}> にアクセスできません（{{error}}）。channels.progress.discord にボットが見られるチャンネルを設定するか、ボットにそのチャンネルへのアクセス権を与えてください',
     progressPermissions_other:
       '<#{{channel}}> に進捗メッセージを投稿できません。ボットにそのチャンネルでの {{missing}} の権限がありません。サーバー管理者がそのチャンネルの権限でボットに許可するか、channels.progress.discord にボットが投稿できるチャンネルを設定してください',
     saved: '{{file}} を保存しました: {{path}}',
@@ -220,7 +227,8 @@ export const ja = {
       tablesHeld: 'テーブル {{count}} 件にレント {{rent}}',
       noTable: 'テーブルはまだありません',
       tablesAdded: '。支払いの前に、まだ含まれていないアカウントのためにテーブルのトランザクション {{count}} 件でレント {{rent}} を追加します',
-      tables: 'ルックアップテーブル: {{held}}{{added}}。トランザクションは {{legacy}} 件ではなく {{transactions}} 件です（{{saved}} 件の節約）。レントはスケジュールの削除時に戻ります。',
+      tables:
+        'ルックアップテーブル: {{held}}{{added}}。トランザクションは {{legacy}} 件ではなく {{transactions}} 件です（{{saved}} 件の節約）。レントはスケジュールの削除時に戻ります。',
       state: 'このスケジュールは{{state}}です。',
       noNext: 'このスケジュールに今後の実行予定はありません。',
       next: '次回: {{at}}。',
@@ -249,11 +257,14 @@ export const ja = {
   guard: {
     nothing: 'なし',
     schedule: 'スケジュール {{id}}',
-    allowlist: '上限「報酬の許可リスト」によりプラン {{id}} を拒否しました: {{reward}} は許可リストにありません。許可リスト（guards.allowedRewards）: {{allowed}}。何も送信していません',
+    allowlist:
+      '上限「報酬の許可リスト」によりプラン {{id}} を拒否しました: {{reward}} は許可リストにありません。許可リスト（guards.allowedRewards）: {{allowed}}。何も送信していません',
     autoCapNone:
       '上限「自動承認の上限額」によりプラン {{id}} を拒否しました: メインネットではスケジュールが自動で確定できるのは自身の上限額の範囲内だけですが、{{who}} には上限額がありません。オペレーターが確定するか、cap: を付けてスケジュールを作り直してください。何も送信していません',
-    autoCapAbove: '上限「自動承認の上限額」によりプラン {{id}} を拒否しました: {{total}} は {{who}} が自動で確定できる {{cap}}（cap:）を超えています。代わりにオペレーターが確定してください。何も送信していません',
-    perDistribution: '上限「1 回あたりの上限額」によりプラン {{id}} を拒否しました: {{total}} は 1 回の配布の上限 {{cap}}（guards.limits.{{key}}.perDistribution）を超えています。金額を下げてください。何も送信していません',
+    autoCapAbove:
+      '上限「自動承認の上限額」によりプラン {{id}} を拒否しました: {{total}} は {{who}} が自動で確定できる {{cap}}（cap:）を超えています。代わりにオペレーターが確定してください。何も送信していません',
+    perDistribution:
+      '上限「1 回あたりの上限額」によりプラン {{id}} を拒否しました: {{total}} は 1 回の配布の上限 {{cap}}（guards.limits.{{key}}.perDistribution）を超えています。金額を下げてください。何も送信していません',
     daily:
       '上限「1 日の上限額」によりプラン {{id}} を拒否しました: 直近 24 時間に確定された {{symbol}} {{spent}}（配布 {{count}} 件）に今回の {{total}} を加えると、直近 24 時間あたりの上限 {{cap}}（guards.limits.{{key}}.perDay）を超えます。{{when}}。何も送信していません',
     weekly:
@@ -262,9 +273,11 @@ export const ja = {
     roomAt: '以前の配布が期間外になる {{at}} に、{{total}} の余裕ができます',
     approvalRequired:
       '上限「2 人のオペレーターによる承認」: プラン {{id}} は {{total}} を支払い、{{cap}}（guards.limits.{{key}}.secondApprovalAbove）を超えるため、2 人目のオペレーターの承認が必要です: /distribute approve id:{{id}}。何も送信していません',
-    approvalNeeded: '上限「2 人のオペレーターによる承認」: プラン {{id}} は {{total}} を支払い、{{cap}}（guards.limits.{{key}}.secondApprovalAbove）を超えるため、2 人目のオペレーターの承認が必要です: /distribute approve id:{{id}}',
+    approvalNeeded:
+      '上限「2 人のオペレーターによる承認」: プラン {{id}} は {{total}} を支払い、{{cap}}（guards.limits.{{key}}.secondApprovalAbove）を超えるため、2 人目のオペレーターの承認が必要です: /distribute approve id:{{id}}',
     approvalSelf: '上限「2 人のオペレーターによる承認」: プラン {{id}} は {{name}}が確定したため、同じ人は承認できません。別のオペレーターが承認してください。何も送信していません',
-    approvalSelfPreviewed: '上限「2 人のオペレーターによる承認」: プラン {{id}} は {{name}}が確定（またはプレビュー）したため、同じ人は承認できません。別のオペレーターが承認してください。何も送信していません',
+    approvalSelfPreviewed:
+      '上限「2 人のオペレーターによる承認」: プラン {{id}} は {{name}}が確定（またはプレビュー）したため、同じ人は承認できません。別のオペレーターが承認してください。何も送信していません',
   },
   report: {
     title: '📊 日次レポート {{date}}（{{zone}}）',
@@ -302,7 +315,8 @@ export const ja = {
       memory: 'ヒープが 1 日で {{growth}} 増えました（上限 {{limit}}）',
       memoryFix: 'メモリリークを調べてください: TTL のないキャッシュ、削除されないリスナー、配布後も残るスナップショットなど',
       latency: 'RPC の p95 レイテンシ {{p95}} が {{limit}} を超えています',
-      latencyFix: '読み取りをまとめる（getMultipleAccounts、getSignatureStatuses）、ホルダーのスナップショットをキャッシュする、または近いエンドポイントや有料の RPC エンドポイントを使ってください',
+      latencyFix:
+        '読み取りをまとめる（getMultipleAccounts、getSignatureStatuses）、ホルダーのスナップショットをキャッシュする、または近いエンドポイントや有料の RPC エンドポイントを使ってください',
       limits: 'RPC プロバイダーから 429 応答が {{n}} 件ありました',
       limitsFix: '再試行に頼らず、Bottleneck のレーンのレートを下げて、プロバイダーの制限より低いペースにしてください',
     },
@@ -407,19 +421,22 @@ export const ja = {
       notAllowed: '上限「報酬の許可リスト」: {{reward}} は許可リストにありません（guards.allowedRewards: {{allowed}}）。どの回でも支払えないため、スケジュールは作成していません',
       capNotAuto: 'cap: はスケジュールが自動で確定する額の上限で、approval:auto のときに使います',
       capNumber: 'cap:{{cap}} は報酬の単位の数値にしてください（例: cap:100）',
-      capMainnet: 'メインネットでは、スケジュールが自動で確定できるのは自身の上限額の範囲内だけです。cap:<1 回で自動確定してよい合計額の上限> を付けるか、approval:operator にしてください',
+      capMainnet:
+        'メインネットでは、スケジュールが自動で確定できるのは自身の上限額の範囲内だけです。cap:<1 回で自動確定してよい合計額の上限> を付けるか、approval:operator にしてください',
       created: 'スケジュール {{id}} を作成しました: {{pays}}、{{cadence}}。{{approval}}。',
       noFirst: '今後の実行予定はありません。',
       first: '初回: {{at}}。',
       each: '毎回新しいスナップショットを取ってプランを作り、支出の上限（/guards）が適用されます。/schedule pause id:{{id}} で停止できます。',
-      tables: '受取人のアドレスのルックアップテーブルを保持します。初回の前に作成し、新しいホルダーが増えると拡張します。レントはスケジュールを削除するまでテーブルに預けられ、削除後に戻ります。',
+      tables:
+        '受取人のアドレスのルックアップテーブルを保持します。初回の前に作成し、新しいホルダーが増えると拡張します。レントはスケジュールを削除するまでテーブルに預けられ、削除後に戻ります。',
       deleted: 'スケジュール {{id}} を削除しました。今後は実行されません。開始済みの配布はそのまま続き、承認待ちのプレビューは通常のプレビューと同じく確定または取り消しできます。',
       deletedTables:
         'ルックアップテーブル {{count}} 件に {{rent}} のレントがあります。配布が終わると無効化し、チェーンが許す約 600 スロット（約 4 分）後に、再起動をまたいでもボットが自動的に閉じます。レントはその後配布元に戻ります。',
       none: 'スケジュールはまだありません。/schedule create で作成できます。',
       list: 'スケジュール（{{count}} 件）:',
       pausedAlready: 'スケジュール {{id}} はすでに一時停止中です。',
-      paused: 'スケジュール {{id}} を一時停止しました。/schedule resume id:{{id}} まで実行されません。すでにオペレーターの承認を待っている回は、引き続き確定またはスキップできます。',
+      paused:
+        'スケジュール {{id}} を一時停止しました。/schedule resume id:{{id}} まで実行されません。すでにオペレーターの承認を待っている回は、引き続き確定またはスキップできます。',
       activeAlready: 'スケジュール {{id}} はすでに有効です。{{next}}。',
       resumed: 'スケジュール {{id}} を再開しました。{{next}}。一時停止中の回は実行しません。',
       run: {
@@ -507,8 +524,10 @@ export const ja = {
     walletNotLinked: '{{wallet}} はあなたにリンクされていません',
     walletOffCurve: '{{wallet}} はプログラムが所有するアドレスです。署名できるのは秘密鍵を持つウォレットだけです',
     noRecentPlan: 'このチャットで最近のプレビューがありません。id:<プラン ID> で指定してください',
-    planNotYours: 'プラン {{id}} は {{name}} に表示されたものです。確定できるのはプランを表示されたオペレーターだけです。送信するには、ご自身で /distribute preview を実行してください。何も実行していません',
-    planNotYoursUnnamed: 'プラン {{id}} は別のオペレーターに表示されたものです。確定できるのはプランを表示されたオペレーターだけです。送信するには、ご自身で /distribute preview を実行してください。何も実行していません',
+    planNotYours:
+      'プラン {{id}} は {{name}} に表示されたものです。確定できるのはプランを表示されたオペレーターだけです。送信するには、ご自身で /distribute preview を実行してください。何も実行していません',
+    planNotYoursUnnamed:
+      'プラン {{id}} は別のオペレーターに表示されたものです。確定できるのはプランを表示されたオペレーターだけです。送信するには、ご自身で /distribute preview を実行してください。何も実行していません',
     buttonFor: 'このボタンは {{name}} 向けです。実行したい場合はご自身でコマンドを入力してください',
     buttonForSomeoneElse: 'このボタンは別の人向けです。実行したい場合はご自身でコマンドを入力してください',
     noSubcommand: '/{{head}} に "{{word}}" はありません。使えるのは: {{list}}',
@@ -517,7 +536,8 @@ export const ja = {
     givenTwice: '{{name}}: が 2 回指定されています',
     planForeign: 'プラン {{id}} は別のチャットでプレビューされました。そのチャットで確定するか、ここで再度プレビューしてください',
     progressHidden: '{{problem}}。何も送信していません',
-    notApprovable: 'プラン {{id}} には 2 人目のオペレーターの承認を待つ確定がありません。まず、プランを表示したオペレーターが確定してください（/distribute confirm id:{{id}}）。何も実行していません',
+    notApprovable:
+      'プラン {{id}} には 2 人目のオペレーターの承認を待つ確定がありません。まず、プランを表示したオペレーターが確定してください（/distribute confirm id:{{id}}）。何も実行していません',
     approvalOtherChat: 'プラン {{id}} は確定された別のチャットで承認を待っています。そちらで承認してください。何も実行していません',
     approvalSelf: 'プラン {{id}} の送信を求めたのはあなたです。承認は別のオペレーターが行う必要があります。何も送信していません',
     language: 'set には {{choices}} のいずれかを指定してください',
@@ -582,9 +602,12 @@ export const ja = {
       unknownExtension: '報酬のミント {{mint}} は、このバージョンが知らない Token-2022 の拡張（{{extension}}）を使っています',
     },
     snapshot: {
-      notServed: 'RPC エンドポイントがトークンプログラムの getProgramAccounts に対応していないため、{{mint}} のホルダーを読み取れません。snapshot.source を "das"（Helius、Triton などの DAS プロバイダーの getTokenAccounts、ページング対応）にするか、getProgramAccounts に対応したエンドポイントを使ってください。黙って除外したホルダーはいません',
-      tooLarge: 'RPC エンドポイントがホルダー一覧を大きすぎるとして拒否したため、{{mint}} のホルダーを読み取れません。snapshot.source を "das"（Helius、Triton などの DAS プロバイダーの getTokenAccounts、ページング対応）にするか、getProgramAccounts に対応したエンドポイントを使ってください。黙って除外したホルダーはいません',
-      tooLargeSplit: 'RPC エンドポイントが、所有者で 65,536 分割してもホルダー一覧を大きすぎるとして拒否したため、{{mint}} のホルダーを読み取れません。snapshot.source を "das"（Helius、Triton などの DAS プロバイダーの getTokenAccounts、ページング対応）にするか、getProgramAccounts に対応したエンドポイントを使ってください。黙って除外したホルダーはいません',
+      notServed:
+        'RPC エンドポイントがトークンプログラムの getProgramAccounts に対応していないため、{{mint}} のホルダーを読み取れません。snapshot.source を "das"（Helius、Triton などの DAS プロバイダーの getTokenAccounts、ページング対応）にするか、getProgramAccounts に対応したエンドポイントを使ってください。黙って除外したホルダーはいません',
+      tooLarge:
+        'RPC エンドポイントがホルダー一覧を大きすぎるとして拒否したため、{{mint}} のホルダーを読み取れません。snapshot.source を "das"（Helius、Triton などの DAS プロバイダーの getTokenAccounts、ページング対応）にするか、getProgramAccounts に対応したエンドポイントを使ってください。黙って除外したホルダーはいません',
+      tooLargeSplit:
+        'RPC エンドポイントが、所有者で 65,536 分割してもホルダー一覧を大きすぎるとして拒否したため、{{mint}} のホルダーを読み取れません。snapshot.source を "das"（Helius、Triton などの DAS プロバイダーの getTokenAccounts、ページング対応）にするか、getProgramAccounts に対応したエンドポイントを使ってください。黙って除外したホルダーはいません',
       minNegative: 'min に負の値は指定できません',
       maxInvalid: 'max は 1 以上の整数にしてください（指定値: {{max}}）',
     },

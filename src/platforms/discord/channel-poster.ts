@@ -6,7 +6,12 @@ import type { ProgressPlace } from '../../chat/progress.js';
 import { payloads } from './messages.js';
 import { sendableChannel } from './progress.js';
 
-export function discordChannelPoster(client: () => Client, buttons: ButtonRegistry, follow: (distributionId: string, place: ProgressPlace) => void, progressChannel: string | null): ChannelPoster {
+export function discordChannelPoster(
+  client: () => Client,
+  buttons: ButtonRegistry,
+  follow: (distributionId: string, place: ProgressPlace) => void,
+  progressChannel: string | null,
+): ChannelPoster {
   return {
     async post(channelId, reply) {
       // No one person was shown these buttons: anyone in the channel may press them (role checks still apply).

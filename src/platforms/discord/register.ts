@@ -74,7 +74,13 @@ export function discordCommandPayload(commands: readonly AnyCommand[], opts: Pay
   for (const command of [...commands].sort((a, b) => a.name.localeCompare(b.name))) {
     const [head, sub] = command.name.split(' ') as [string, string | undefined];
     if (sub === undefined) {
-      out.push({ name: head, description: command.description, ...localized(head, (l) => commandDescription(command, l)), options: apiOptions(command, command.options), ...defaults([command], opts) });
+      out.push({
+        name: head,
+        description: command.description,
+        ...localized(head, (l) => commandDescription(command, l)),
+        options: apiOptions(command, command.options),
+        ...defaults([command], opts),
+      });
     } else {
       groups.set(head, [...(groups.get(head) ?? []), command]);
     }

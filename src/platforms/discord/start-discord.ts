@@ -131,13 +131,15 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
     if (!state.ok) return state;
     return client.isReady() ? { ok: true, detail: `gateway ping ${client.ws.ping} ms` } : { ok: false, detail: 'not connected to the gateway' };
   });
-  void link.ready.then(
-    async () => {
-      logger.info({ user: client.user?.username }, 'discord bot ready');
-      await hub.resumeFollowing();
-    },
-    () => undefined,
-  ).catch((err: unknown) => logger.warn({ err }, 'progress of distributions run before the restart not resumed'));
+  void link.ready
+    .then(
+      async () => {
+        logger.info({ user: client.user?.username }, 'discord bot ready');
+        await hub.resumeFollowing();
+      },
+      () => undefined,
+    )
+    .catch((err: unknown) => logger.warn({ err }, 'progress of distributions run before the restart not resumed'));
   await link.start(opts.firstConnectWaitMs ?? 5_000);
 
   async function handle(interaction: Interaction): Promise<void> {
@@ -148,7 +150,10 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
       const pending = refusal ? Promise.resolve(refusal) : runtime.run(name, leafOptions(interaction.options.data), [], source).then((r) => inDmTerms(interaction, r));
       await respond(interaction, pending, runtime.isEphemeral(name));
     } else if (interaction.isButton()) {
-      await respondToPress(interaction, runtime.press(interaction.customId, callerOf(interaction)).then((r) => inDmTerms(interaction, r)));
+      await respondToPress(
+        interaction,
+        runtime.press(interaction.customId, callerOf(interaction)).then((r) => inDmTerms(interaction, r)),
+      );
     }
   }
 

@@ -5,7 +5,12 @@ import type { ChannelPoster } from '../../chat/channel-posts.js';
 import type { ProgressPlace } from '../../chat/progress.js';
 import { sendReply } from './messages.js';
 
-export function telegramChannelPoster(api: Api, buttons: ButtonRegistry, follow: (distributionId: string, place: ProgressPlace) => void, progressChat: string | null): ChannelPoster {
+export function telegramChannelPoster(
+  api: Api,
+  buttons: ButtonRegistry,
+  follow: (distributionId: string, place: ProgressPlace) => void,
+  progressChat: string | null,
+): ChannelPoster {
   return {
     async post(chatId, reply) {
       // No one person was shown these buttons: anyone in the chat may press them (role checks still apply).

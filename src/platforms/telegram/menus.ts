@@ -37,7 +37,13 @@ export function telegramMenus(commands: readonly AnyCommand[], config: Config): 
   const { operator, admin } = config.roles;
   if (operator.telegramChatAdmins) out.push({ scope: { type: 'all_chat_administrators' }, role: 'operator', commands: menu('operator') });
   // Listed users: in their private chat with the bot, and in each group the config names.
-  const groups = [...new Set(Object.values(config.channels).map((c) => c.telegram).filter((id): id is string => id !== null && /^-\d+$/.test(id)))];
+  const groups = [
+    ...new Set(
+      Object.values(config.channels)
+        .map((c) => c.telegram)
+        .filter((id): id is string => id !== null && /^-\d+$/.test(id)),
+    ),
+  ];
   const listed = new Map<string, Role>();
   for (const id of operator.telegramUserIds) listed.set(id, 'operator');
   for (const id of admin.telegramUserIds) listed.set(id, 'admin');

@@ -57,9 +57,5 @@ export function isForbidden(err: unknown): boolean {
 
 /** 400 for an edit of a message that is gone or cannot be edited: post a new one instead. */
 export function isUneditable(err: unknown): boolean {
-  return (
-    err instanceof GrammyError &&
-    err.error_code === 400 &&
-    /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(err.description)
-  );
+  return err instanceof GrammyError && err.error_code === 400 && /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(err.description);
 }

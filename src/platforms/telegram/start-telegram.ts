@@ -109,7 +109,10 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
     endpoint: apiRoot ?? TELEGRAM_API,
     logger,
     baseDelayMs: opts.reconnectBaseMs ?? 1_000,
-    refusal: (err) => (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404) ? `the Bot API refused the token (${err.error_code} ${err.description}): check TELEGRAM_TOKEN` : null),
+    refusal: (err) =>
+      err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)
+        ? `the Bot API refused the token (${err.error_code} ${err.description}): check TELEGRAM_TOKEN`
+        : null,
     async connect() {
       const me = await probe.getMe();
       if (!opts.botInfo) bot.botInfo = me;
@@ -137,14 +140,16 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
     if (!runner?.isRunning()) return { ok: false, detail: 'not polling' };
     return pollingError === null ? state : { ok: false, detail: `polling fails: ${pollingError}` };
   });
-  void link.ready.then(
-    async () => {
-      logger.info({ username: bot.botInfo.username }, 'telegram bot polling');
-      await setTelegramMenus(bot.api, telegramMenus(runtime.commands, config), logger);
-      await hub.resumeFollowing();
-    },
-    () => undefined,
-  ).catch((err: unknown) => logger.warn({ err }, 'progress of distributions run before the restart not resumed'));
+  void link.ready
+    .then(
+      async () => {
+        logger.info({ username: bot.botInfo.username }, 'telegram bot polling');
+        await setTelegramMenus(bot.api, telegramMenus(runtime.commands, config), logger);
+        await hub.resumeFollowing();
+      },
+      () => undefined,
+    )
+    .catch((err: unknown) => logger.warn({ err }, 'progress of distributions run before the restart not resumed'));
   await link.start(opts.firstConnectWaitMs ?? 5_000);
 
   function callerOf(ctx: Context): CallerSource {
@@ -241,11 +246,7 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
     } catch (err) {
       // A user who never opened a chat with the bot cannot be written to first (403).
       if (!isForbidden(err)) throw err;
-      await sendReply(
-        bot.api,
-        inGroup,
-        t(result.locale ?? config.language, 'reply.cannotWriteFirst', { command: result.command ?? '', bot: bot.botInfo.username }),
-      );
+      await sendReply(bot.api, inGroup, t(result.locale ?? config.language, 'reply.cannotWriteFirst', { command: result.command ?? '', bot: bot.botInfo.username }));
       return;
     }
     const locale = result.locale ?? config.language;
@@ -255,7 +256,12 @@ export async function startTelegram(app: ChatServices, opts: TelegramAdapterOpti
   // A schedule's posts (its occurrences' previews, progress and notes) go into chats through here.
   const stopPosting = channelPosts(app).add(
     'telegram',
-    telegramChannelPoster(bot.api, runtime.buttons, (id, place) => void hub.followAt(id, place).catch((err: unknown) => logger.warn({ err, distributionId: id }, 'progress message not started')), config.channels.progress.telegram),
+    telegramChannelPoster(
+      bot.api,
+      runtime.buttons,
+      (id, place) => void hub.followAt(id, place).catch((err: unknown) => logger.warn({ err, distributionId: id }, 'progress message not started')),
+      config.channels.progress.telegram,
+    ),
   );
 
   return {

@@ -68,6 +68,12 @@ function startChild(net: Localnet, config: Config, file: DeepPartial<Config>, en
   };
 }
 
+/** The last lines of the app's log: what the resumed run was doing when a wait ran out. */
+function logTail(config: Config, lines = 40): string {
+  const file = join(config.dataDir, 'tributary.log');
+  return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
+}
+
 async function start(config: Config, input?: PassThrough, output?: PassThrough): Promise<RunningApp> {
   const app = await startApp({ config, ...(input ? { input } : {}), ...(output ? { output } : {}) });
   cleanups.push(() => app.stop());
@@ -152,7 +158,7 @@ describe('a distribution resumed after a restart', () => {
     const discordSummary = await vi.waitFor(
       () => {
         const m = discord.messages.get(discordMessage.id);
-        if (!m?.current.content.includes('Success rate')) throw new Error('no summary yet');
+        if (!m?.current.content.includes('Success rate')) throw new Error(`no summary yet\n${m?.current.content}\n${logTail(config)}`);
         return m;
       },
       { timeout: 200_000, interval: 100 },
@@ -165,7 +171,7 @@ describe('a distribution resumed after a restart', () => {
     await vi.waitFor(
       () => {
         const m = telegram.messagesIn(group).find((x) => x.messageId === telegramMessage.messageId);
-        if (!m?.current.text.includes('Success rate')) throw new Error('no summary yet');
+        if (!m?.current.text.includes('Success rate')) throw new Error(`no summary yet\n${m?.current.text}\n${logTail(config)}`);
         expect(m.current.text).toMatch(new RegExp(`^Distribution ${telegramPlan} · completed\\n.*\\nSuccess rate 100%`));
       },
       { timeout: 200_000, interval: 100 },

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startApp, type RunningApp } from '../src/app/start.js';
 import type { Config, DeepPartial } from '../src/config/index.js';
 import { ledgerOf } from '../src/engine/ledger.js';
+import { ProgressPlaces } from '../src/chat/progress-places.js';
 import type { Localnet } from '../src/localnet/index.js';
 import { registerDiscordCommands } from '../src/platforms/discord/register.js';
 import { openStore } from '../src/store/index.js';
@@ -89,6 +90,17 @@ async function states(config: Config, ids: string[]): Promise<(string | undefine
   }
 }
 
+/** The message id each platform's progress place holds for a distribution, as the running process stored it. */
+async function storedMessageIds(config: Config, wanted: [platform: string, distributionId: string][]): Promise<(string | undefined)[]> {
+  const store = await openStore({ dataDir: config.dataDir, sweepIntervalMs: 0 });
+  try {
+    const places = new ProgressPlaces(store.ns('chat-progress'));
+    return await Promise.all(wanted.map(async ([platform, id]) => (await places.open(platform, id))[0]?.place.messageId));
+  } finally {
+    await store.close();
+  }
+}
+
 describe('a distribution resumed after a restart', () => {
   it('edits the same progress message on Discord and Telegram to its summary, with the CSV', async () => {
     const discord = await startDiscordStandin({ channels: ['tributary-ops'] });
@@ -147,6 +159,19 @@ describe('a distribution resumed after a restart', () => {
         return m;
       },
       { timeout: 30_000, interval: 25 },
+    );
+    // Killed once it has stored where both messages are. A process killed between posting a message
+    // and storing its id leaves that message behind: its successor posts a new one (the store has
+    // no id to edit), which this test does not cover.
+    await vi.waitFor(
+      async () => {
+        const stored = await storedMessageIds(config, [
+          ['discord', discordPlan],
+          ['telegram', telegramPlan],
+        ]);
+        if (stored.some((id) => id === undefined)) throw new Error(`message ids not stored yet: ${JSON.stringify(stored)}`);
+      },
+      { timeout: 30_000, interval: 50 },
     );
     await first.kill();
     expect(await states(config, [discordPlan, telegramPlan])).toEqual(['running', 'running']);

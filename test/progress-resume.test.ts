@@ -30,7 +30,8 @@ afterEach(async () => {
 });
 
 /** What both processes share besides the chain: a lease that lapses fast, quick progress edits. */
-const SHARED = { distribution: { leaseTtlMs: 1_000, progressEditIntervalMs: 150 } } as const;
+// Logged at info, to the data directory's file, so that a wait that runs out can show what the app did.
+const SHARED = { distribution: { leaseTtlMs: 1_000, progressEditIntervalMs: 150 }, log: { level: 'info' } } as const;
 
 /** `tributary start` as its own process on `config`'s data directory; stdout collected. */
 function startChild(net: Localnet, config: Config, file: DeepPartial<Config>, env: Record<string, string> = {}) {

@@ -6,7 +6,7 @@ import { runBench } from '../bench/run.js';
 import { retryOnAddressInUse, startChainProcess } from '../bench/lib/chain-process.js';
 import { RESULT_KEYS } from '../bench/lib/targets.js';
 
-// The benchmark's quick mode end to end: every figure of issue 6 comes out as a number. No timing
+// The benchmark's quick mode end to end: every figure of docs/targets.md comes out as a number. No timing
 // is asserted here (the machine is shared and noisy); `npm run bench` is where figures are read.
 describe('bench --quick', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'tributary-bench-smoke-'));

@@ -17,7 +17,7 @@ function refusal(fn: () => unknown): { code: string; message: string } {
 }
 
 describe('typed command syntax', () => {
-  it('reads the DESIGN.md example into its command and options, values as typed', () => {
+  it('reads a full preview command into its command and options, values as typed', () => {
     const parsed = parseCommandText('/distribute preview token:MiNt111 amount:1000 reward:SOL mode:proportional min:10 exclude:AaA,BbB');
     expect(parsed).toEqual({
       words: ['distribute', 'preview'],

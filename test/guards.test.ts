@@ -1,5 +1,5 @@
 /**
- * Spending guards (issue 13, points 3 and 5), typed on the console against the local chain over
+ * Spending guards, typed on the console against the local chain over
  * real JSON-RPC: each guard refuses with its name, the limit, what has been spent and when room
  * returns, and nothing is sent; a total above the approval threshold needs a second operator, and
  * the first cannot approve their own plan; a schedule's occurrence that a guard refuses waits for

@@ -1,5 +1,5 @@
 /**
- * Lookup tables for recurring recipients (issue 13, point 4): a schedule with tables:true pays with
+ * Lookup tables for recurring recipients: a schedule with tables:true pays with
  * v0 transactions that load its recipients' token accounts from address lookup tables it keeps,
  * on the local chain over real JSON-RPC (litesvm's lookup table program). It pays every holder
  * exactly once with fewer transactions than the legacy path for the same holders, reuses its

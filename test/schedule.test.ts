@@ -1,5 +1,5 @@
 /**
- * Recurring distributions (issue 13, points 1, 2 and 5): schedules typed on the console, run by a
+ * Recurring distributions: schedules typed on the console, run by a
  * Scheduler on an injected clock against the local chain over real JSON-RPC. Each occurrence runs
  * once: across a daylight-saving change, after downtime (only the latest, the others noted), with
  * two processes on one store, after a clock jump back, and after a process stopped halfway.

@@ -29,7 +29,7 @@ export interface RunnerRoleOptions {
 /**
  * Decides whether this process runs distributions on its store or only reads them. The runner
  * holds RUNNER_LEASE, resumes what was unfinished, and looks again every lease period for
- * distributions whose owner stopped (their leases lapse, DESIGN.md invariant 3b). Any other
+ * distributions whose owner stopped (their leases lapse, docs/invariants.md invariant 3b). Any other
  * process (a second bot in a rolling deploy, a console opened on the bot's data directory) only
  * reads, and becomes the runner if the runner stops for a lease period.
  */

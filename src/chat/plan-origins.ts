@@ -1,5 +1,5 @@
 /**
- * Where each plan was previewed, and to whom. The one rule for confirming (DESIGN.md invariant 5:
+ * Where each plan was previewed, and to whom. The one rule for confirming (docs/invariants.md invariant 5:
  * nothing is sent before a human confirmed the plan that is shown) lives here, in
  * `assertMayConfirm`: only the operator who was shown the plan, in the chat where it was shown,
  * may confirm it (before it expires: the engine checks that). A pressed Confirm button runs the

@@ -11,7 +11,7 @@
  * its places here when this process takes it over and its first progress event arrives.
  *
  * A platform failure is logged and the message simply stops updating: it never reaches the engine,
- * which does not know chat exists (DESIGN.md "States": events leave the engine, chat subscribes).
+ * which does not know chat exists (docs/invariants.md, States: events leave the engine, chat subscribes).
  */
 import { Mutex } from 'async-mutex';
 import type { Logger } from 'pino';

@@ -253,7 +253,7 @@ export class ChatRuntime {
 }
 
 /**
- * Every reply passes the logger's scrubber on its way to a chat (DESIGN.md invariant 6): an RPC URL
+ * Every reply passes the logger's scrubber on its way to a chat (docs/invariants.md invariant 6): an RPC URL
  * with a key (url-secrets.ts's rule), a bot token or keypair bytes that a handler or an error message
  * let through are masked here, once for every platform. Explorer links stay whole.
  */

@@ -1,5 +1,5 @@
 /**
- * Splits a total among holders so the shares sum to exactly the total (DESIGN.md invariant 2).
+ * Splits a total among holders so the shares sum to exactly the total (docs/invariants.md invariant 2).
  * Largest-remainder (Hamilton) rounding: everyone gets the floor of their exact share, and the few
  * base units left over go one each to the largest fractional remainders. Bigint only.
  *

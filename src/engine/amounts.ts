@@ -1,5 +1,5 @@
 /**
- * Decimal strings <-> base units, exactly (DESIGN.md invariant 1). No float ever touches an amount:
+ * Decimal strings <-> base units, exactly (docs/invariants.md invariant 1). No float ever touches an amount:
  * the text is split at the decimal point and each part becomes a bigint.
  */
 import { amountParam, msg, type MessageParam } from '../i18n/message.js';

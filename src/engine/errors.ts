@@ -5,7 +5,7 @@
  * bug or an infrastructure failure and is reported as such, not shown verbatim.
  *
  * A message names what is wrong with the user's input (the address, the amount, the limit), never a
- * secret (DESIGN.md invariant 6): inputs that may be secrets (a pasted keypair) are not echoed.
+ * secret (docs/invariants.md invariant 6): inputs that may be secrets (a pasted keypair) are not echoed.
  */
 
 /** Stable codes, grouped by what they are about. Add new ones; never rename or reuse one. */

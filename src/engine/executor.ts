@@ -177,7 +177,7 @@ export class DistributionRun {
       if (lease.lost) return 'lost';
       try {
         if (!settledBefore) {
-          // Ask the chain about every recorded signature before signing anything new (DESIGN.md invariant 3).
+          // Ask the chain about every recorded signature before signing anything new (docs/invariants.md invariant 3).
           await this.poll(true);
           settledBefore = true;
           this.queue = owedRecipients(this.view().states);

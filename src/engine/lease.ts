@@ -87,7 +87,7 @@ export class HeldLease {
   }
 }
 
-/** Takes leases for this process: one owner per distribution, across processes (DESIGN.md invariant 3b). */
+/** Takes leases for this process: one owner per distribution, across processes (docs/invariants.md invariant 3b). */
 export class LeaseTaker {
   /** Leases this process holds now: a second taker in the same process would release the first's. */
   private readonly held = new Map<string, HeldLease>();

@@ -153,7 +153,7 @@ export interface LedgerChange {
  * recipient failures, in one store namespace, and the index of confirmed distributions in another.
  * Nothing else reads or writes these keys.
  *
- * Every change to a confirmed distribution is fenced (DESIGN.md invariant 3b): it names the lease
+ * Every change to a confirmed distribution is fenced (docs/invariants.md invariant 3b): it names the lease
  * of the distribution and its token, and the store refuses it unless that token holds the live
  * lease. A process that lost its lease cannot record a transaction, so it cannot broadcast one.
  */
@@ -274,7 +274,7 @@ export class Ledger {
     }
   }
 
-  /** Written before the transaction is broadcast (DESIGN.md invariant 3). */
+  /** Written before the transaction is broadcast (docs/invariants.md invariant 3). */
   async writeTx(fence: Fence, tx: TxRecord): Promise<void> {
     await this.write(fence, { tx });
   }

@@ -99,7 +99,7 @@ interface SettledView {
 
 /**
  * The engine's front door: preview, confirm, pause, resume, cancel, retry-failed, status, history,
- * report, and a holder's rewards. It owns the distribution state machine (DESIGN.md "States") and
+ * report, and a holder's rewards. It owns the distribution state machine (docs/invariants.md, States) and
  * runs at most one DistributionRun per distribution.
  */
 export class DistributionService {
@@ -581,7 +581,7 @@ export class DistributionService {
   }
 
   /**
-   * The distributor's balances before the first transfer (DESIGN.md invariant 5): the reward still
+   * The distributor's balances before the first transfer (docs/invariants.md invariant 5): the reward still
    * owed and SOL for fees, rent and the distributor's own reserve. A shortfall names required vs
    * available and sends nothing.
    */

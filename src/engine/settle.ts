@@ -53,7 +53,7 @@ export type Settlement =
   | { outcome: 'unknown'; missing: MissingEvidence };
 
 /**
- * The one proof of what became of a broadcast transaction (DESIGN.md invariant 3).
+ * The one proof of what became of a broadcast transaction (docs/invariants.md invariant 3).
  *
  * Landed: seen at `confirmed` or `finalized`, with its error if it failed. A failure seen only at
  * `processed` is not final: that fork can be abandoned and the same bytes land on another.

@@ -22,7 +22,7 @@ export const REDACT_PATHS: readonly string[] = REDACT_NAMES.flatMap((name) => [n
 
 /**
  * The project's logger. Secrets are hidden in three layers, because a log line is the likeliest
- * place for one to escape (DESIGN.md invariant 6):
+ * place for one to escape (docs/invariants.md invariant 6):
  *  - every argument of a log call is deep-copied through redactValue (secret property names,
  *    RPC URLs with keys, bot tokens inside any string, Error messages and stacks included);
  *  - child-logger bindings go through the same function;

@@ -1,5 +1,5 @@
 /**
- * The one place that decides what a secret looks like (DESIGN.md invariant 6). Config masking, the
+ * The one place that decides what a secret looks like (docs/invariants.md invariant 6). Config masking, the
  * logger and anything that renders an error for a human call into this module, so a new secret
  * shape is added once and hidden everywhere. What is secret in a URL is url-secrets.ts's rule, which
  * explorer links use too.

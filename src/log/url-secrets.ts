@@ -1,5 +1,5 @@
 /**
- * The one rule for what is secret in a URL (DESIGN.md invariant 6). Providers put API keys in three
+ * The one rule for what is secret in a URL (docs/invariants.md invariant 6). Providers put API keys in three
  * places: the userinfo (`https://user:key@host`), the query (`?api-key=…`, `?token=…`, under many
  * names) and the path (`https://x.quiknode.pro/<token>/`, `…/v2/<key>`, or any host behind a
  * private gateway: `http://127.0.0.1:18899/SEKRETAPIKEY0123456789abcdef`). The logger's redaction,

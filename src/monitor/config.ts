@@ -70,7 +70,7 @@ export const alertRuleSchema = z
 export type AlertRule = z.output<typeof alertRuleSchema>;
 
 /**
- * The design's rules (seed section 3.2) plus the ones a distribution bot needs.
+ * The design's rules (docs/monitoring.md) plus the ones a distribution bot needs.
  * A user's config overrides them field by field by id, e.g.
  * `monitor.alerts.rules.rpc_error_rate.threshold: 0.1` or `...cpu_high.enabled: false`.
  */

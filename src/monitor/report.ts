@@ -10,7 +10,7 @@ import { HOUR_MS } from './time.js';
 import { localDate, localDayRange, localParts } from '../time/zone.js';
 
 /**
- * The daily performance report (seed section 3.3): what a local day's minute buckets add up to, and the
+ * The daily performance report (docs/monitoring.md): what a local day's minute buckets add up to, and the
  * design's recommendations. Building is pure arithmetic over the buckets; rendering is a separate function so a
  * chat command can show the same numbers in another shape.
  */

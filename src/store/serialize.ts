@@ -3,7 +3,7 @@ import { StoreError } from './errors.js';
 
 /*
  * Keyv's default serializer is JSON, which throws on bigint, the type of every amount here
- * (DESIGN.md invariant 1), and turns bytes into a list of numbers. Values are still stored as JSON,
+ * (docs/invariants.md invariant 1), and turns bytes into a list of numbers. Values are still stored as JSON,
  * so rows stay readable in `sqlite3` and the expiry sweep can read `$.expires` in SQL, but three
  * kinds of string carry a tag:
  *   "#bigint:123"  a bigint

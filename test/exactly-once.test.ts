@@ -85,7 +85,7 @@ async function expectPaidOnce(where: ReturnType<Backend['where']>, planId: strin
     const view = recipientStates(plan.recipients.length, await ledger.transactions(planId), await ledger.failures(planId));
     expect(record?.state).toBe('completed');
     expect(view.paidTwice).toEqual([]);
-    expect(view.states.filter((s) => s.status !== 'paid')).toEqual([]);
+    expect(view.toArray().filter((s) => s.status !== 'paid')).toEqual([]);
     const reward = plan.reward.kind === 'sol' ? 'SOL' : plan.reward.mint;
     const after = await rawBalances(
       reward,
@@ -183,7 +183,7 @@ describe('exactly once through crashes', () => {
     const plans = (await Promise.all(planIds.map((id) => ledger.getPlan(id)))) as Plan[];
     for (const p of plans) {
       const view = recipientStates(p.recipients.length, await ledger.transactions(p.id), await ledger.failures(p.id));
-      expect({ plan: p.id, state: (await ledger.getDistribution(p.id))?.state, notPaid: view.states.filter((s) => s.status !== 'paid'), paidTwice: view.paidTwice }).toEqual({
+      expect({ plan: p.id, state: (await ledger.getDistribution(p.id))?.state, notPaid: view.toArray().filter((s) => s.status !== 'paid'), paidTwice: view.paidTwice }).toEqual({
         plan: p.id,
         state: 'completed',
         notPaid: [],

@@ -3,7 +3,7 @@ import type { Connection, Keypair, TransactionError } from '@solana/web3.js';
 import type { Logger } from 'pino';
 import type { EngineEventBus, ProgressEvent } from './events.js';
 import type { DistributionRecord, Ledger, Plan, RecipientFailure, TxRecord } from './ledger.js';
-import { owedRecipients, recipientStates, type RecipientState } from './owed.js';
+import { recipientStates, StateTally, type LedgerView, type StateCounts } from './owed.js';
 import { settle, type MissingEvidence, type ObservedStatus, type PollEvidence, type TransactionLookup } from './settle.js';
 import { isTributaryError } from './errors.js';
 import type { HeldLease } from './lease.js';
@@ -123,6 +123,8 @@ export class DistributionRun {
   private groups: number[][] = [];
   private txs: TxRecord[] = [];
   private failures = new Map<number, RecipientFailure>();
+  /** The counts of every recipient's state, kept as transactions and failures are written (owed.ts). */
+  private tally: StateTally;
   private blockhash: { blockhash: string; lastValidBlockHeight: number; slot: number; at: number } | null = null;
   private heightClock = { height: 0, at: 0, slotMs: 0 };
   private lastProgressAt = 0;
@@ -143,6 +145,7 @@ export class DistributionRun {
     private readonly record: DistributionRecord,
   ) {
     this.heightClock.slotMs = deps.options.assumedSlotMs;
+    this.tally = new StateTally(plan.recipients);
   }
 
   /** Stops sending; transactions in flight are still tracked to their end. */
@@ -161,6 +164,7 @@ export class DistributionRun {
     const { ledger, logger, lease } = this.deps;
     this.txs = (await ledger.transactions(this.plan.id)).map(inMemory);
     this.failures = await ledger.failures(this.plan.id);
+    this.tally = StateTally.of(this.plan.recipients, this.txs, this.failures);
     for (const tx of this.txs) {
       if (tx.status === 'signed') this.inflight.set(tx.signature, { record: tx, wire: Buffer.from(tx.wire, 'base64'), instructionOwner: null, lastSentAt: 0 });
     }
@@ -180,9 +184,9 @@ export class DistributionRun {
           // Ask the chain about every recorded signature before signing anything new (docs/invariants.md invariant 3).
           await this.poll(true);
           settledBefore = true;
-          this.queue = owedRecipients(this.view().states);
+          this.queue = this.view().owed();
         } else if (this.builder === null) {
-          this.queue = owedRecipients(this.view().states);
+          this.queue = this.view().owed();
         }
         if (this.builder === null) {
           const lookupTables = await this.lookupTables();
@@ -220,10 +224,13 @@ export class DistributionRun {
     }
 
     if (this.stopRequest === 'cancel') {
+      const failures = new Map(this.failures);
       for (const i of [...this.queue, ...this.groups.flat()]) {
-        this.failures.set(i, { reason: 'cancelled before it was sent', at: Date.now(), round: this.record.round });
+        failures.set(i, { reason: 'cancelled before it was sent', at: Date.now(), round: this.record.round });
       }
-      await ledger.saveFailures(lease.fence, this.failures);
+      await ledger.saveFailures(lease.fence, failures);
+      this.tally.failures(this.failures, failures);
+      this.failures = failures;
       this.queue = [];
       this.groups = [];
     }
@@ -233,8 +240,8 @@ export class DistributionRun {
     return 'completed';
   }
 
-  /** Recipient states as the ledger has them now. */
-  view(): { states: RecipientState[]; paidTwice: number[] } {
+  /** Recipient states as the ledger has them now, computed anew: for the few questions that need each recipient's. */
+  view(): LedgerView {
     return recipientStates(this.plan.recipients.length, this.txs, this.failures);
   }
 
@@ -294,6 +301,7 @@ export class DistributionRun {
           this.queue.splice(0, built.recipients.length);
         }
         this.txs.push(record);
+        this.tally.tx(undefined, record);
         const entry: InFlight = { record, wire: built.wire, instructionOwner: built.instructionOwner, lastSentAt: Date.now() };
         this.inflight.set(record.signature, entry);
         const send: Promise<void> = this.broadcast(entry).finally(() => sends.delete(send));
@@ -383,6 +391,8 @@ export class DistributionRun {
       changed = true;
       this.lastSettledAt = Date.now();
       this.inflight.delete(entry.record.signature);
+      this.tally.tx(this.txs[record.seq], record);
+      if (failuresChanged) this.tally.failures(failuresBefore, this.failures);
       this.txs[record.seq] = inMemory(record);
       entry.record = record;
       this.deps.events.emit('transaction', {
@@ -492,6 +502,7 @@ export class DistributionRun {
         if (!status) continue;
         const corrected: TxRecord = { ...tx, status: status.err ? 'failed' : 'confirmed', slot: status.slot, ...(status.err ? { error: describeTxError(status.err) } : {}) };
         await this.deps.ledger.writeTx(this.deps.lease.fence, corrected);
+        this.tally.tx(this.txs[tx.seq], corrected);
         this.txs[tx.seq] = inMemory(corrected);
         this.deps.logger.error(
           { distributionId: this.plan.id, signature: tx.signature, status },
@@ -582,12 +593,14 @@ export class DistributionRun {
   }
 
   private countSettled(): number {
-    return this.view().states.filter((s) => s.status === 'paid' || s.status === 'failed').length;
+    return this.tally.paid + this.tally.failed;
   }
 
   /** Counts as of now, for the final event the service emits with the outcome's state. */
   progress(state: ProgressEvent['state']): ProgressEvent {
-    return progressOf(this.plan, this.view().states, this.txs, { state, since: this.startedAt, settledAtStart: this.settledAtStart, lastSettledAt: this.lastSettledAt });
+    const { tally } = this;
+    const transactions = { sent: tally.transactions, confirmed: tally.transactionsConfirmed, failed: tally.transactionsFailed };
+    return progressOf(this.plan, tally, transactions, { state, since: this.startedAt, settledAtStart: this.settledAtStart, lastSettledAt: this.lastSettledAt });
   }
 
   private emitProgress(force: boolean): void {
@@ -598,41 +611,48 @@ export class DistributionRun {
   }
 }
 
+/** Transactions in the log, and those confirmed or failed. */
+export interface TransactionCounts {
+  sent: number;
+  confirmed: number;
+  failed: number;
+}
+
+export function transactionCounts(txs: readonly TxRecord[]): TransactionCounts {
+  let confirmed = 0;
+  let failed = 0;
+  for (const t of txs) {
+    if (t.status === 'confirmed') confirmed++;
+    else if (t.status === 'failed') failed++;
+  }
+  return { sent: txs.length, confirmed, failed };
+}
+
 export function progressOf(
   plan: Plan,
-  states: readonly RecipientState[],
-  txs: readonly TxRecord[],
+  counts: StateCounts,
+  transactions: TransactionCounts,
   run: { state: ProgressEvent['state']; since: number; settledAtStart: number; lastSettledAt?: number },
 ): ProgressEvent {
-  let paid = 0;
-  let failed = 0;
-  let inFlight = 0;
-  let paidAmount = 0n;
-  states.forEach((s, i) => {
-    if (s.status === 'paid') {
-      paid++;
-      if (i < plan.recipients.length) paidAmount += plan.recipients.amount(i);
-    } else if (s.status === 'failed') failed++;
-    else if (s.status === 'in-flight') inFlight++;
-  });
+  const { paid, failed, inFlight, paidAmount } = counts;
   const now = Date.now();
   const settledThisRun = paid + failed - run.settledAtStart;
   const seconds = Math.max(0.001, (now - run.since) / 1000);
   const rate = settledThisRun > 0 ? settledThisRun / seconds : 0;
-  const remaining = states.length - paid - failed;
+  const remaining = counts.recipients - paid - failed;
   return {
     distributionId: plan.id,
     reward: plan.reward.kind === 'sol' ? 'SOL' : plan.reward.mint,
     decimals: plan.reward.decimals,
-    recipients: states.length,
+    recipients: counts.recipients,
     inFlight,
     paid,
     failed,
     paidAmount: paidAmount.toString(),
     plannedAmount: plan.total.toString(),
-    transactionsSent: txs.length,
-    transactionsConfirmed: txs.filter((t) => t.status === 'confirmed').length,
-    transactionsFailed: txs.filter((t) => t.status === 'failed').length,
+    transactionsSent: transactions.sent,
+    transactionsConfirmed: transactions.confirmed,
+    transactionsFailed: transactions.failed,
     recipientsPerSecond: Math.round(rate * 10) / 10,
     // Unknown while nothing settles (waiting for dropped transactions to expire): an ETA from the
     // average rate would promise seconds for a wait of a minute.

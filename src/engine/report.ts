@@ -1,26 +1,26 @@
 import { csvText } from './csv.js';
 import { formatAmount } from './amounts.js';
 import type { Plan } from './ledger.js';
-import type { RecipientState } from './owed.js';
+import type { LedgerView, RecipientStatus } from './owed.js';
 
 export interface RecipientReportRow {
   recipient: string;
   amount: string;
-  status: RecipientState['status'];
+  status: RecipientStatus;
   signature: string;
   error: string;
 }
 
 /** One row per planned recipient: planned = paid + failed (+ pending while it runs). */
-export function recipientReport(plan: Plan, states: readonly RecipientState[]): RecipientReportRow[] {
+export function recipientReport(plan: Plan, states: LedgerView): RecipientReportRow[] {
   const rows: RecipientReportRow[] = [];
   for (let i = 0; i < plan.recipients.length; i++) rows.push(reportRow(plan, states, i));
   return rows;
 }
 
 /** Row `i` of the report. */
-function reportRow(plan: Plan, states: readonly RecipientState[], i: number): RecipientReportRow {
-  const s = states[i] ?? { status: 'pending' as const };
+function reportRow(plan: Plan, states: LedgerView, i: number): RecipientReportRow {
+  const s = states.state(i);
   return {
     recipient: plan.recipients.owner(i),
     amount: formatAmount(plan.recipients.amount(i), plan.reward.decimals),

@@ -8,10 +8,10 @@ import { formatAmount } from './amounts.js';
 import { amountParam, lamportsParam, listParam, msg, type Message } from '../i18n/message.js';
 import { isTributaryError, TributaryError } from './errors.js';
 import { successRate, type CompletedEvent, type EngineEventBus, type ProgressEvent } from './events.js';
-import { DistributionRun, progressOf, type EvidenceStall, type ExecutorDeps, type ExecutorOptions } from './executor.js';
+import { DistributionRun, progressOf, transactionCounts, type EvidenceStall, type ExecutorDeps, type ExecutorOptions } from './executor.js';
 import type { HeldLease, LeaseTaker } from './lease.js';
 import type { Actor, DistributionRecord, Fence, Ledger, Plan } from './ledger.js';
-import { recipientStates, type RecipientState } from './owed.js';
+import { recipientStates, type LedgerView, type RecipientStatus } from './owed.js';
 import { buildPreview, distributorBalances, payerReserve, type PlanPreview, type PreviewContext, type PreviewRequest } from './preview.js';
 import { recipientReport, reportCsv, type RecipientReportRow } from './report.js';
 
@@ -80,7 +80,7 @@ export interface ReceivedReward {
   distributionId: string;
   reward: Plan['reward'];
   amount: bigint;
-  status: RecipientState['status'];
+  status: RecipientStatus;
   signature?: string;
   at: number;
 }
@@ -88,13 +88,14 @@ export interface ReceivedReward {
 const HISTORY_DEFAULT = 10;
 /**
  * Distributions whose plan and recipient states are kept in memory for /rewards and status. A
- * 10,000-recipient view is a few MB, so the least recently used ones are dropped past this many.
+ * 100,000-recipient view is ~0.5 MB beside its plan (~5 MB), so the least recently used ones are
+ * dropped past this many.
  */
 const SETTLED_VIEWS_KEPT = 32;
 
 interface SettledView {
   plan: Plan;
-  states: RecipientState[];
+  states: LedgerView;
 }
 
 /**
@@ -241,10 +242,7 @@ export class DistributionService {
       const lease = await this.deps.leases.take(record.id);
       try {
         const view = await this.view(record.id, plan);
-        await this.preflight(
-          plan,
-          view.states.flatMap((s, i) => (s.status === 'pending' ? [i] : [])),
-        );
+        await this.preflight(plan, view.states.owed());
         this.deps.logger.info({ distributionId: id, by: actor }, 'distribution resumed');
         await this.start(plan, { ...withoutStop(record), state: 'running' }, lease);
       } catch (e) {
@@ -273,14 +271,12 @@ export class DistributionService {
         await this.withLease(record.id, async (fence) => {
           const failures = await this.deps.ledger.failures(record.id);
           const view = await this.view(record.id, plan);
-          if (view.states.some((s) => s.status === 'in-flight')) {
+          if (view.states.count('in-flight') > 0) {
             throw new TributaryError('INVALID_STATE', msg('err.cancelInFlight', { id: record.id }), {
               details: { id: record.id },
             });
           }
-          view.states.forEach((s, i) => {
-            if (s.status === 'pending') failures.set(i, { reason: 'cancelled before it was sent', at: Date.now(), round: record.round });
-          });
+          for (const i of view.states.owed()) failures.set(i, { reason: 'cancelled before it was sent', at: Date.now(), round: record.round });
           const cancelled: DistributionRecord = { ...withoutStop(record), state: 'cancelled', finishedAt: Date.now() };
           await this.deps.ledger.write(fence, { failures, distribution: cancelled });
           this.settledViews.delete(record.id);
@@ -328,7 +324,8 @@ export class DistributionService {
     if (active) return { record, plan, progress: active.run.progress(record.state) };
     const txs = await this.deps.ledger.transactions(record.id);
     const view = await this.view(record.id, plan);
-    return { record, plan, progress: progressOf(plan, view.states, txs, { state: record.state, since: record.startedAt ?? Date.now(), settledAtStart: 0 }) };
+    const counts = view.states.tally(plan.recipients);
+    return { record, plan, progress: progressOf(plan, counts, transactionCounts(txs), { state: record.state, since: record.startedAt ?? Date.now(), settledAtStart: 0 }) };
   }
 
   async history(limit = HISTORY_DEFAULT): Promise<DistributionStatus[]> {
@@ -340,7 +337,7 @@ export class DistributionService {
     const { plan } = await this.load(id);
     const txs = await this.deps.ledger.transactions(plan.id);
     const failures = await this.deps.ledger.failures(plan.id);
-    return recipientReport(plan, recipientStates(plan.recipients.length, txs, failures).states);
+    return recipientReport(plan, recipientStates(plan.recipients.length, txs, failures));
   }
 
   /** An ended distribution's summary, as its `completed` event carried it. */
@@ -377,7 +374,7 @@ export class DistributionService {
       // A scan of the plan's owner bytes: no index of every owner is kept in memory.
       const index = plan.recipients.indexOf(wallet);
       if (index < 0) continue;
-      const state = view.states[index] as RecipientState;
+      const state = view.states.state(index);
       out.push({
         distributionId: id,
         reward: plan.reward,
@@ -641,13 +638,13 @@ export class DistributionService {
     return this.runs.get(id)?.run.plan ?? this.settledViews.get(id)?.plan;
   }
 
-  private async view(id: string, plan: Plan): Promise<{ states: RecipientState[] }> {
+  private async view(id: string, plan: Plan): Promise<{ states: LedgerView }> {
     const active = this.runs.get(id);
-    if (active) return { states: active.run.view().states };
+    if (active) return { states: active.run.view() };
     const cached = this.settledViews.get(id);
     if (cached) return cached;
     const [txs, failures] = await Promise.all([this.deps.ledger.transactions(id), this.deps.ledger.failures(id)]);
-    const view: SettledView = { plan, states: recipientStates(plan.recipients.length, txs, failures).states };
+    const view: SettledView = { plan, states: recipientStates(plan.recipients.length, txs, failures) };
     this.settledViews.set(id, view);
     return view;
   }

@@ -127,6 +127,8 @@ export const ja = {
     rate: '成功率 {{rate}} · {{planned}} {{symbol}} 中 {{paid}} を {{duration}}で支払いました · トランザクション {{transactions}} 件',
     retry: '失敗した分を再送するには: /distribute retry id:{{id}}',
     report: 'レポート: {{file}}',
+    reportTooBig: 'レポート（{{size}}）は gzip 圧縮しても {{platform}} の上限（{{limit}}）を超えるため添付できません。ボットのマシンの {{path}} にあります',
+    reportMissing: 'レポートを書き込めませんでした（{{error}}）。/distribute export id:{{id}} で書き直せます',
   },
   status: {
     total: '{{mint}} のホルダー {{recipients}} 人に合計 {{total}}（{{mode}}）',

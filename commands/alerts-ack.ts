@@ -5,10 +5,9 @@ import { who } from '../src/chat/format.js';
 
 export default defineCommand({
   name: 'alerts ack',
-  description: 'Acknowledge an active alert: no more reminders; its resolution is still posted',
   role: 'operator',
   audit: true,
-  options: [{ name: 'id', description: 'The alert id shown in the alert message', type: 'string', required: true }],
+  options: [{ name: 'id', type: 'string', required: true }],
   async handler(ctx, o) {
     const monitoring = ctx.app.monitoring;
     if (!monitoring) throw new CommandError('MONITORING_OFF', msg('err.monitoringOff'));

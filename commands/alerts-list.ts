@@ -4,7 +4,6 @@ import { CommandError } from '../src/chat/errors.js';
 
 export default defineCommand({
   name: 'alerts list',
-  description: 'Active alerts, most severe first',
   role: 'operator',
   options: [],
   async handler(ctx) {

@@ -3,7 +3,6 @@ import { maskSecrets } from '../src/config/index.js';
 
 export default defineCommand({
   name: 'config show',
-  description: 'The running configuration, secrets masked',
   role: 'admin',
   ephemeral: true,
   options: [],

@@ -8,11 +8,10 @@ import { TributaryError } from '../src/engine/errors.js';
 
 export default defineCommand({
   name: 'distribute approve',
-  description: "Approve another operator's confirm that needs a second operator (above the guard's total)",
   role: 'operator',
   audit: true,
   movesMoney: true,
-  options: [{ name: 'id', description: 'The plan id waiting for approval', type: 'string', required: true }],
+  options: [{ name: 'id', type: 'string', required: true }],
   async handler(ctx, o) {
     const id = o.id.trim().toLowerCase();
     const requests = approvalRequests(ctx.app);

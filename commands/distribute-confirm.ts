@@ -6,13 +6,12 @@ import { rewardParam, who } from '../src/chat/format.js';
 
 export default defineCommand({
   name: 'distribute confirm',
-  description: 'Send a previewed plan (on mainnet, repeat its total with total:)',
   role: 'operator',
   audit: true,
   movesMoney: true,
   options: [
-    { name: 'id', description: 'The plan id from the preview, or "last" for your newest preview here', type: 'string', required: true },
-    { name: 'total', description: 'Mainnet only: the plan total, repeated as a second confirmation', type: 'string' },
+    { name: 'id', type: 'string', required: true },
+    { name: 'total', type: 'string' },
   ],
   async handler(ctx, o) {
     const id = await ctx.plans.resolveId(o.id, ctx.caller);

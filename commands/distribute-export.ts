@@ -3,9 +3,8 @@ import { csvFileName } from '../src/chat/format.js';
 
 export default defineCommand({
   name: 'distribute export',
-  description: 'The per-recipient report of a distribution as CSV',
   role: 'operator',
-  options: [{ name: 'id', description: 'Distribution id, or "last"', type: 'string', required: true }],
+  options: [{ name: 'id', type: 'string', required: true }],
   async handler(ctx, o) {
     const id = await ctx.plans.resolveId(o.id, ctx.caller);
     const csv = await ctx.app.engine.service.exportCsv(id);

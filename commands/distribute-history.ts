@@ -4,9 +4,8 @@ import { instantParam } from '../src/i18n/index.js';
 
 export default defineCommand({
   name: 'distribute history',
-  description: 'The latest confirmed distributions, newest first',
   role: 'holder',
-  options: [{ name: 'limit', description: 'How many (1 to 25, default 10)', type: 'integer' }],
+  options: [{ name: 'limit', type: 'integer' }],
   async handler(ctx, o) {
     const limit = Math.min(25, Math.max(1, o.limit ?? 10));
     const list = await ctx.app.engine.service.history(limit);

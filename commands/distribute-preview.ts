@@ -4,19 +4,18 @@ import { refuseNegativeMin, splitList } from '../src/chat/holders.js';
 
 export default defineCommand({
   name: 'distribute preview',
-  description: 'Snapshot holders and show the exact plan; nothing is sent until it is confirmed',
   role: 'operator',
   audit: true,
   options: [
-    { name: 'token', description: 'Mint of the token whose holders are paid', type: 'string', required: true },
-    { name: 'amount', description: 'Total to distribute, in reward units, e.g. 1000 or 0.5', type: 'string', required: true },
-    { name: 'reward', description: 'SOL, or the mint address of the reward token', type: 'string', required: true },
-    { name: 'mode', description: 'proportional to holdings (default) or equal shares', type: 'string', choices: ['proportional', 'equal'] },
-    { name: 'min', description: 'Least holding to be paid, in token units', type: 'string' },
-    { name: 'exclude', description: 'Wallets left out, separated by commas', type: 'string' },
-    { name: 'max', description: 'Pay only the largest N holders', type: 'integer' },
-    { name: 'offcurve', description: 'Include pools, vaults and program accounts (default false)', type: 'boolean' },
-    { name: 'refresh', description: 'Take a new snapshot even if a recent one is cached', type: 'boolean' },
+    { name: 'token', type: 'string', required: true },
+    { name: 'amount', type: 'string', required: true },
+    { name: 'reward', type: 'string', required: true },
+    { name: 'mode', type: 'string', choices: ['proportional', 'equal'] },
+    { name: 'min', type: 'string' },
+    { name: 'exclude', type: 'string' },
+    { name: 'max', type: 'integer' },
+    { name: 'offcurve', type: 'boolean' },
+    { name: 'refresh', type: 'boolean' },
   ],
   async handler(ctx, o) {
     if (o.min !== undefined) refuseNegativeMin(o.min);

@@ -3,11 +3,10 @@ import { assertProgressShown } from '../src/chat/progress-target.js';
 
 export default defineCommand({
   name: 'distribute resume',
-  description: 'Continue a paused distribution after checking the distributor balances',
   role: 'operator',
   audit: true,
   movesMoney: true,
-  options: [{ name: 'id', description: 'Distribution id, or "last"', type: 'string', required: true }],
+  options: [{ name: 'id', type: 'string', required: true }],
   async handler(ctx, o) {
     const id = await ctx.plans.resolveId(o.id, ctx.caller);
     // The outcome must reach someone: the bot may post where the progress message goes.

@@ -3,11 +3,10 @@ import { assertProgressShown } from '../src/chat/progress-target.js';
 
 export default defineCommand({
   name: 'distribute retry',
-  description: 'Pay again the recipients of an ended distribution that failed',
   role: 'operator',
   audit: true,
   movesMoney: true,
-  options: [{ name: 'id', description: 'Distribution id, or "last"', type: 'string', required: true }],
+  options: [{ name: 'id', type: 'string', required: true }],
   async handler(ctx, o) {
     const id = await ctx.plans.resolveId(o.id, ctx.caller);
     const before = await ctx.app.engine.service.status(id);

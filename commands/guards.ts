@@ -5,7 +5,6 @@ import { SpendGuards, type WindowSpending } from '../src/engine/guards.js';
 
 export default defineCommand({
   name: 'guards',
-  description: 'The spending limits every confirm must fit, and what has been spent in each window',
   role: 'operator',
   options: [],
   async handler(ctx) {

@@ -3,7 +3,6 @@ import { amountParam, lamportsParam } from '../src/i18n/index.js';
 
 export default defineCommand({
   name: 'health',
-  description: 'RPC status, distributor balances, request queue and running distributions',
   role: 'operator',
   options: [],
   async handler(ctx) {

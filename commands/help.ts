@@ -7,7 +7,6 @@ import { commandDescription, msg } from '../src/i18n/index.js';
 // together when a platform's message limit splits the list.
 export default defineCommand({
   name: 'help',
-  description: 'The commands you may run here',
   role: 'holder',
   options: [],
   ephemeral: true,

@@ -5,7 +5,6 @@ import { HOLDER_QUERY_OPTIONS, holderList } from '../src/chat/holders.js';
 
 export default defineCommand({
   name: 'holders export',
-  description: 'The holder snapshot of a token as CSV',
   role: 'operator',
   options: HOLDER_QUERY_OPTIONS,
   async handler(ctx, o) {

@@ -8,7 +8,6 @@ const TOP = 10;
 
 export default defineCommand({
   name: 'holders snapshot',
-  description: 'Who holds a token now: count, total and the largest holders',
   role: 'operator',
   options: HOLDER_QUERY_OPTIONS,
   async handler(ctx, o) {

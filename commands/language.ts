@@ -3,10 +3,9 @@ import { localeOf, t } from '../src/i18n/index.js';
 
 export default defineCommand({
   name: 'language',
-  description: 'The language I answer you in: en, ja, or auto (what your app reports)',
   role: 'holder',
   ephemeral: true,
-  options: [{ name: 'set', description: 'en (English), ja (Japanese) or auto (your app language)', type: 'string', choices: ['en', 'ja', 'auto'] }],
+  options: [{ name: 'set', type: 'string', choices: ['en', 'ja', 'auto'] }],
   async handler(ctx, o) {
     if (o.set === undefined) return { text: ctx.t('cmd.language.current') };
     const { actor } = ctx.caller;

@@ -8,9 +8,8 @@ import type { ReplyFile } from '../src/chat/types.js';
 
 export default defineCommand({
   name: 'report',
-  description: 'The daily performance report (default: the latest full day)',
   role: 'operator',
-  options: [{ name: 'date', description: 'Local date, YYYY-MM-DD', type: 'string' }],
+  options: [{ name: 'date', type: 'string' }],
   async handler(ctx, o) {
     const monitoring = ctx.app.monitoring;
     if (!monitoring) throw new CommandError('MONITORING_OFF', msg('err.monitoringOff'));

@@ -8,9 +8,8 @@ const PER_WALLET = 20;
 
 export default defineCommand({
   name: 'rewards',
-  description: 'What a wallet received, per distribution (default: your linked wallets)',
   role: 'holder',
-  options: [{ name: 'wallet', description: 'Any wallet address; default your linked wallets', type: 'string' }],
+  options: [{ name: 'wallet', type: 'string' }],
   async handler(ctx, o) {
     const wallets = o.wallet !== undefined ? [parseAddress(o.wallet, 'wallet').toBase58()] : await ctx.wallets.list(ctx.caller.actor);
     if (wallets.length === 0) {

@@ -4,10 +4,9 @@ import { scheduleById, schedulesOf } from '../src/chat/schedules.js';
 
 export default defineCommand({
   name: 'schedule delete',
-  description: 'Delete a schedule; distributions it already started are not touched',
   role: 'operator',
   audit: true,
-  options: [{ name: 'id', description: 'The schedule id', type: 'string', required: true }],
+  options: [{ name: 'id', type: 'string', required: true }],
   async handler(ctx, o) {
     const schedule = await scheduleById(ctx.app, o.id);
     const { book, scheduler } = schedulesOf(ctx.app);

@@ -3,7 +3,6 @@ import { scheduleLine, schedulesOf } from '../src/chat/schedules.js';
 
 export default defineCommand({
   name: 'schedule list',
-  description: 'The recurring distributions, with their next run in local time',
   role: 'operator',
   options: [],
   async handler(ctx) {

@@ -3,10 +3,9 @@ import { scheduleById, schedulesOf } from '../src/chat/schedules.js';
 
 export default defineCommand({
   name: 'schedule pause',
-  description: 'Stop a schedule: no occurrence runs until it is resumed',
   role: 'operator',
   audit: true,
-  options: [{ name: 'id', description: 'The schedule id', type: 'string', required: true }],
+  options: [{ name: 'id', type: 'string', required: true }],
   async handler(ctx, o) {
     const schedule = await scheduleById(ctx.app, o.id);
     if (schedule.state === 'paused') return { text: ctx.t('cmd.schedule.pausedAlready', { id: schedule.id }) };

@@ -3,10 +3,9 @@ import { nextText, scheduleById, schedulesOf } from '../src/chat/schedules.js';
 
 export default defineCommand({
   name: 'schedule resume',
-  description: 'Start a paused schedule again from now (the occurrences while paused are not run)',
   role: 'operator',
   audit: true,
-  options: [{ name: 'id', description: 'The schedule id', type: 'string', required: true }],
+  options: [{ name: 'id', type: 'string', required: true }],
   async handler(ctx, o) {
     const schedule = await scheduleById(ctx.app, o.id);
     const now = schedulesOf(ctx.app).scheduler.now();

@@ -3,12 +3,11 @@ import { scheduleById, schedulesOf } from '../src/chat/schedules.js';
 
 export default defineCommand({
   name: 'schedule run',
-  description: 'Run a schedule now, outside its times: snapshot, plan and confirm as an occurrence would',
   role: 'operator',
   audit: true,
   // An approval:auto schedule pays when run.
   movesMoney: true,
-  options: [{ name: 'id', description: 'The schedule id', type: 'string', required: true }],
+  options: [{ name: 'id', type: 'string', required: true }],
   async handler(ctx, o) {
     const schedule = await scheduleById(ctx.app, o.id);
     const occurrence = await schedulesOf(ctx.app).scheduler.runNow(schedule.id, ctx.caller.actor);

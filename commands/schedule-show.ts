@@ -5,9 +5,8 @@ import { approvalText, cadenceText, localTimeText, nextText, occurrenceLine, sch
 
 export default defineCommand({
   name: 'schedule show',
-  description: 'One schedule: what it pays, when, how it is approved, and its latest occurrences',
   role: 'operator',
-  options: [{ name: 'id', description: 'The schedule id', type: 'string', required: true }],
+  options: [{ name: 'id', type: 'string', required: true }],
   async handler(ctx, o) {
     const schedule = await scheduleById(ctx.app, o.id);
     const { book, scheduler } = schedulesOf(ctx.app);

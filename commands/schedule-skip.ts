@@ -6,10 +6,9 @@ import { TributaryError } from '../src/engine/errors.js';
 
 export default defineCommand({
   name: 'schedule skip',
-  description: 'Skip a scheduled occurrence waiting for approval: its plan is cancelled, nothing is sent',
   role: 'operator',
   audit: true,
-  options: [{ name: 'id', description: 'The plan id of the occurrence (shown with its Confirm / Skip buttons)', type: 'string', required: true }],
+  options: [{ name: 'id', type: 'string', required: true }],
   async handler(ctx, o) {
     const { book } = schedulesOf(ctx.app);
     const id = await ctx.plans.resolveId(o.id, ctx.caller);

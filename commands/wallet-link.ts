@@ -3,7 +3,6 @@ import { instantParam } from '../src/i18n/index.js';
 
 export default defineCommand({
   name: 'wallet link',
-  description: 'Get a one-time message to sign with the wallet you want to link',
   role: 'holder',
   audit: true,
   ephemeral: true,

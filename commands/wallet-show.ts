@@ -2,7 +2,6 @@ import { defineCommand } from '../src/chat/define.js';
 
 export default defineCommand({
   name: 'wallet show',
-  description: 'The wallets linked to you',
   role: 'holder',
   ephemeral: true,
   options: [],

@@ -2,13 +2,12 @@ import { defineCommand } from '../src/chat/define.js';
 
 export default defineCommand({
   name: 'wallet verify',
-  description: 'Link a wallet: its signature of the message from /wallet link',
   role: 'holder',
   audit: true,
   ephemeral: true,
   options: [
-    { name: 'address', description: 'The wallet that signed', type: 'string', required: true },
-    { name: 'signature', description: 'The signature, base58 (or base64)', type: 'string', required: true, private: true },
+    { name: 'address', type: 'string', required: true },
+    { name: 'signature', type: 'string', required: true, private: true },
   ],
   async handler(ctx, o) {
     const address = await ctx.wallets.verify(ctx.caller.actor, o.address, o.signature);

@@ -1,10 +1,13 @@
 /**
  * No user-visible text bypasses the catalogue. Every string and template literal in the code that
- * talks to people (commands/, src/chat/, src/platforms/) and in the code that must only speak in
- * codes (src/engine/, src/monitor/, src/schedule/) is read with the TypeScript parser; one holding a run of three
- * English words is a sentence written past the catalogue, unless it is one of:
- *  - what is not shown to chat users: log lines, thrown Errors (bugs, shown only as an id), test names,
- *    command and option descriptions (the English defaults; commands.ts has the other languages);
+ * talks to people (commands/, src/chat/, src/platforms/, src/app/) and in the code that must only
+ * speak in codes (src/engine/, src/monitor/, src/schedule/, src/solana/, src/store/, src/log/) is
+ * read with the TypeScript parser. One holding a run of three English words is a sentence written
+ * past the catalogue; so is a short text of one or two words that reads as words for people (a
+ * capitalised word such as "Confirm", or two lowercase words such as "timed out"), which a button
+ * label or a status would be. Left out before the check, as they are never words for people: type
+ * positions, imports, object keys, `case` labels and comparisons (codes), SQL and Lua, and:
+ *  - what is not shown to chat users: log lines, thrown Errors (bugs, shown only as an id), test names;
  *  - the texts below that are exempt for a stated reason;
  *  - the texts not yet moved into the catalogue, counted per file in REMAINING: a new sentence
  *    anywhere fails, and so does a file that has fewer than counted (lower the count when you move one).
@@ -15,7 +18,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const SCANNED = ['commands', 'src/chat', 'src/platforms', 'src/engine', 'src/monitor', 'src/schedule'];
+const SCANNED = ['commands', 'src/chat', 'src/platforms', 'src/app', 'src/engine', 'src/monitor', 'src/schedule', 'src/solana', 'src/store', 'src/log'];
 
 /** Whole files whose words are not for chat users. */
 const EXEMPT_FILES: Record<string, string> = {
@@ -25,18 +28,14 @@ const EXEMPT_FILES: Record<string, string> = {
   'src/monitor/http.ts': 'HTTP answers of /metrics and /healthz',
   'src/platforms/link.ts': 'connection states for the log',
   'src/engine/das.ts': 'JSON-RPC error texts of a DAS answer, logged and wrapped by the engine',
+  'src/log/key-material.ts': "the log's mark where a secret was left out",
+  'src/log/redact.ts': "the log's marks for a value it cut",
 };
 
 /** Single texts whose words are not the catalogue's to choose. */
 const EXEMPT_TEXTS: Record<string, string> = {
   'Tributary wallet link |': 'the message a wallet signs: byte for byte the same in every language',
   '(not shown: it looks like a private key)': 'stands where a pasted secret would be echoed',
-  'Active alerts: list and acknowledge': "menu.ts's group descriptions: the English default, like a command's description",
-  'Preview, confirm and manage reward distributions': 'as above',
-  'Holder snapshots of a token': 'as above',
-  'Link the wallets you receive rewards in': 'as above',
-  'The bot configuration (admins)': 'as above',
-  'Recurring distributions: create and manage them': 'as above',
   'cancelled before it was sent': "a failed recipient's reason in the ledger and the CSV report, next to the chain's error texts",
   'message is not modified': "matches the Bot API's own error text",
   'the interaction token has expired': "a Discord refusal's reason, for the log",
@@ -48,12 +47,37 @@ const EXEMPT_TEXTS: Record<string, string> = {
   'gateway connected as': "the Discord gateway's state in /health's log detail",
   'not connected to the gateway': 'as above',
   'gateway ping': 'as above',
+  "'the bot'": 'as above',
+  'polling as @': "the Telegram link's state in /healthz and the log",
+  "'not polling'": 'as above',
+  'polling fails': 'as above',
+  'a value written was not read back': "the store's check in /healthz, for operators' probes",
+  'history not written': "the monitor's check in /healthz",
+  'primary answered the probe': "a failover's reason, for the log and metrics",
+  'no answer in the batch': 'a JSON-RPC error the gateway stands in for a missing answer; the engine logs it',
+  "'namespace name'": 'names the argument in a thrown StoreError',
 };
 
 /** Texts not yet in the catalogue, per file: they are answered in English in every language. */
 const REMAINING: Record<string, number> = {};
 
+/** A run of three English words: a sentence. */
 const ENGLISH = /\b[A-Za-z]{2,}[ ,;:]+(?:[A-Za-z]{2,}[ ,;:]+)+[A-Za-z]{2,}\b/;
+/**
+ * A short text for people: the whole literal (punctuation and marks around it aside) is one
+ * capitalised word ("Confirm", "Paused"), or words with a space between them ("timed out", "View
+ * Channel"). A lowercase word alone ("paused", "spl-token") or a camelCase one is a code or an
+ * identifier, and a key or a comparison is never for people (see `isCode`).
+ */
+const SHORT = /^[^A-Za-z]*(?:[A-Z][a-z]{2,}|[A-Za-z][a-z]+(?:[ -][A-Za-z][a-z]+)*[ ]+[A-Za-z][a-z]+)[^A-Za-z]*$/;
+/** Code in another language, kept in strings: SQL and Redis's Lua. */
+const OTHER_LANGUAGE = /^\s*(?:SELECT|INSERT|UPDATE|DELETE|CREATE|PRAGMA|local |redis\.call)\b/;
+
+/** Short texts that are names, not words to translate. */
+const EXEMPT_NAMES: Record<string, string> = {
+  Discord: "the platform's own name",
+  Telegram: "the platform's own name",
+};
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -68,15 +92,29 @@ function words(node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.Te
   return text.replace(/\/[a-z]+(?: [a-z]+)?/g, '').replace(/\b\w+:\S*/g, '');
 }
 
-/** Inside a log call, a thrown Error, a test name, or a description: not a chat text. */
+/** Where a literal is a code, never shown: a type, an import, an object key, a `case` label, a comparison, an index. */
+function isCode(node: ts.Node, src: ts.SourceFile): boolean {
+  const p = node.parent;
+  if (ts.isLiteralTypeNode(p) || ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isCaseClause(p) || ts.isElementAccessExpression(p)) return true;
+  if ((ts.isPropertyAssignment(p) || ts.isPropertySignature(p)) && p.name === node) return true;
+  // A command's or an option's name ("distribute preview"), typed the same in every language.
+  if (ts.isPropertyAssignment(p) && p.name.getText(src) === 'name' && /^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)?$/.test((node as ts.StringLiteral).text ?? '')) return true;
+  return ts.isBinaryExpression(p) && /^(===|!==|==|!=|in)$/.test(p.operatorToken.getText(src));
+}
+
+/**
+ * Inside a log call, a thrown Error (or an Error subclass's `super(...)`), a test name, or the
+ * `description` of a metric or a setting (for operators' docs and `config check`): not a chat text.
+ */
 function notForChat(node: ts.Node, src: ts.SourceFile): boolean {
-  for (let p = node.parent, depth = 0; p && depth < 4; p = p.parent, depth++) {
+  for (let p = node.parent, depth = 0; p && depth < 5; p = p.parent, depth++) {
     if (ts.isCallExpression(p)) {
+      if (p.expression.kind === ts.SyntaxKind.SuperKeyword) return true;
       const callee = p.expression.getText(src);
       return /(^|\.)(logger|log)\.|\.(info|warn|error|debug|trace|fatal)$/.test(callee);
     }
-    if (ts.isNewExpression(p)) return /^(Error|RangeError|TypeError|StoreError|DasError|SolanaJSONRPCError)$/.test(p.expression.getText(src));
-    if (ts.isPropertyAssignment(p)) return /^(description|name)$/.test(p.name.getText(src));
+    if (ts.isNewExpression(p)) return /Error$/.test(p.expression.getText(src));
+    if (ts.isPropertyAssignment(p) && p.name.getText(src) === 'description') return true;
   }
   return false;
 }
@@ -87,7 +125,9 @@ function englishLiterals(path: string): string[] {
   const visit = (node: ts.Node): void => {
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) {
       const text = node.getText(src);
-      if (ENGLISH.test(words(node)) && !notForChat(node, src) && !Object.keys(EXEMPT_TEXTS).some((t) => text.includes(t))) {
+      const said = words(node);
+      const english = ENGLISH.test(said) || (SHORT.test(said.trim()) && !EXEMPT_NAMES[said.trim()]);
+      if (english && !OTHER_LANGUAGE.test(said) && !isCode(node, src) && !notForChat(node, src) && !Object.keys(EXEMPT_TEXTS).some((t) => text.includes(t))) {
         found.push(`${src.getLineAndCharacterOfPosition(node.getStart(src)).line + 1}: ${text.slice(0, 100)}`);
       }
     }

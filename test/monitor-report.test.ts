@@ -180,10 +180,10 @@ describe('daily report', () => {
     expect(report.hours[1]!.rpcRequests).toBe(200);
 
     expect(report.recommendations.map((r) => [r.category, r.priority])).toEqual([
-      ['Distribution', 'Critical'],
-      ['Performance', 'High'],
-      ['Memory', 'Medium'],
-      ['RPC limits', 'Medium'],
+      ['distribution', 'critical'],
+      ['performance', 'high'],
+      ['memory', 'medium'],
+      ['rpcLimits', 'medium'],
     ]);
 
     const text = renderReportText(report);

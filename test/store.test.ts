@@ -9,6 +9,7 @@ import sqlite3 from 'sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deserialize, entries, listKeys, openStore, serialize, SQLITE_FILE, StoreError, type OpenStoreOptions, type Store } from '../src/store/index.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
+import { say, type Message } from '../src/i18n/index.js';
 
 /** Starting Redis may first install it (apt-get, as root): allow for that. */
 const START_REDIS_TIMEOUT_MS = 600_000;
@@ -266,7 +267,7 @@ describe('openStore (Redis durability)', () => {
     const server = await start({ durable: false, maxmemoryPolicy: 'allkeys-lru' });
     const store = await openOn(server.url);
     expect(store.durability.durable).toBe(false);
-    expect(store.durability.problems).toEqual([
+    expect(store.durability.problems.map((p) => say('en', p))).toEqual([
       'appendonly is no; set "appendonly yes"',
       'appendfsync is everysec; set "appendfsync always"',
       'maxmemory-policy is allkeys-lru; set "maxmemory-policy noeviction"',
@@ -282,7 +283,8 @@ describe('openStore (Redis durability)', () => {
       const server = await start();
       await withRawRedis(server.url, (client) => client.configSet('appendfsync', 'everysec'));
       const store = await openOn(server.url);
-      expect(store.durability).toEqual({ durable: false, problems: ['appendfsync is everysec; set "appendfsync always"'] });
+      expect(store.durability.durable).toBe(false);
+      expect(store.durability.problems.map((p) => say('en', p))).toEqual(['appendfsync is everysec; set "appendfsync always"']);
     },
     START_REDIS_TIMEOUT_MS,
   );
@@ -293,8 +295,9 @@ describe('openStore (Redis durability)', () => {
     const store = await openOn(server.url.replace('redis://', 'redis://tenant:secret@'));
     expect(store.durability.durable).toBe(false);
     expect(store.durability.problems).toHaveLength(1);
-    expect(store.durability.problems[0]).toMatch(/^durability could not be verified: CONFIG GET failed \(NOPERM/);
-    for (const setting of ['"appendonly yes"', '"appendfsync always"', '"maxmemory-policy noeviction"']) expect(store.durability.problems[0]).toContain(setting);
+    const said = say('en', store.durability.problems[0] as Message);
+    expect(said).toMatch(/^durability could not be verified: CONFIG GET failed \(NOPERM/);
+    for (const setting of ['"appendonly yes"', '"appendfsync always"', '"maxmemory-policy noeviction"']) expect(said).toContain(setting);
   });
 
   it('keeps a write it acknowledged when redis-server is killed (SIGKILL) and started again', async () => {

@@ -1,5 +1,5 @@
 import { amountParam, translator, type Locale, type Message } from '../i18n/index.js';
-import { keypairFileAccess, openKeypairFileWarning } from '../solana/keypair.js';
+import { keypairFileAccess, openKeypairFileMessage } from '../solana/keypair.js';
 import type { AppContext } from './context.js';
 
 /** What is running and what to type first: the first thing `npm start` shows. */
@@ -42,7 +42,7 @@ export function formatBanner(opts: {
   // As ssh does: a key that others can read is said at once (the CLI refuses it on mainnet-beta).
   const keypairPath = context.config.keypairPath ?? net?.scenario.keypairPath;
   const access = keypairPath ? keypairFileAccess(keypairPath) : null;
-  if (access?.open) lines.push(t('banner.keypair', { warning: openKeypairFileWarning(access) }));
+  if (access?.open) lines.push(t('banner.keypair', { warning: openKeypairFileMessage(access) }));
   lines.push('', t('banner.tryFirst'), '  /help');
   if (net) {
     lines.push(`  /holders snapshot token:${net.scenario.baseMint}`, `  /distribute preview token:${net.scenario.baseMint} amount:1000 reward:${net.scenario.rewardMint}`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { probeRpc, rpcVerdictText } from '../solana/probe.js';
+import { probeRpc, rpcVerdictMessage } from '../solana/probe.js';
+import { say } from '../i18n/index.js';
 import { fanOutNotifier, startMonitor, type HealthReport, type OpsNotifier } from '../monitor/index.js';
 import type { Config } from '../config/index.js';
 import type { Store } from '../store/index.js';
@@ -51,7 +52,7 @@ export async function startMonitoring(opts: { config: Config; store: Store; engi
   const rpcCheck = shared(RPC_CHECK_TTL_MS, async () => {
     // One getVersion through the gateway, judged as every command judges the endpoint (probe.ts).
     const verdict = await probeRpc(engine.gateway);
-    return verdict.ok ? { ok: true, detail: `solana-core ${verdict.version}, ${verdict.ms} ms` } : { ok: false, detail: rpcVerdictText(verdict) };
+    return verdict.ok ? { ok: true, detail: `solana-core ${verdict.version}, ${verdict.ms} ms` } : { ok: false, detail: say('en', rpcVerdictMessage(verdict)) };
   });
   checks.set('rpc', rpcCheck);
   const kv = store.ns('health');

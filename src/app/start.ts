@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { renderOpsIn } from '../chat/ops-text.js';
-import { localeOf } from '../i18n/index.js';
+import { localeOf, say, type Locale } from '../i18n/index.js';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -61,7 +61,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     : createLogger({
         level: config.log.level,
         // Opened before use, and a write that fails (a full disk) is said on the console, not fatal.
-        destination: await openLogFile(logFile, { onWriteError: (message) => output.write(`\n⚠ ${message}\n`) }),
+        destination: await openLogFile(logFile, { onWriteError: (message) => output.write(`\n⚠ ${say(terminalLocale(config), message)}\n`) }),
       });
 
   const stoppers: (() => Promise<void>)[] = [];
@@ -165,7 +165,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     } else {
       const identity = { platform: 'console' as const, userId: userInfo().username, name: userInfo().username };
       // The terminal has one reader: alerts and reports there are in the console's language.
-      const consoleLocale = localeOf(process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']) ?? config.language;
+      const consoleLocale = terminalLocale(config);
       monitoring.addNotifier('console', {
         async post(target, message) {
           const { text, files } = await renderOpsIn(message, consoleLocale);
@@ -240,4 +240,9 @@ async function freeEmbeddedDir(dataDir: string): Promise<string> {
       await store.close();
     }
   }
+}
+
+/** The terminal's language: LC_ALL, LC_MESSAGES or LANG, else the configured one (docs/i18n.md). */
+function terminalLocale(config: Config): Locale {
+  return localeOf(process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']) ?? config.language;
 }

@@ -73,9 +73,11 @@ export function renderPreview(preview: PlanPreview, t: Translator): string {
   const amount = (v: bigint) => rewardParam(v, plan);
   const left = (Object.entries(preview.excluded) as [ExclusionReason, number][]).filter(([, n]) => n > 0).map(([why, count]) => msg(`preview.excluded.${why}`, { count }));
   const risks = preview.risks.length ? preview.risks.map((r) => t('preview.riskLine', { risk: riskMessage(r, plan) })) : [t('preview.noRisk')];
-  const simulation = preview.simulation.ok
-    ? t('preview.simulationPassed', { units: formatCount(preview.simulation.unitsConsumed, t.locale) })
-    : t('preview.simulationFailed', { error: preview.simulation.error ?? t('unit.unknownError') });
+  // A failure is said in the reader's words; the chain's own JSON follows on a line marked as technical detail.
+  const { simulation: sim } = preview;
+  const simulation = sim.ok
+    ? t('preview.simulationPassed', { units: formatCount(sim.unitsConsumed, t.locale) })
+    : [t('preview.simulationFailed', { error: sim.reason ?? msg('unit.unknownError') }), ...(sim.error ? [t('preview.chainAnswer', { raw: sim.error })] : [])].join('\n');
   const minutes = Math.max(1, Math.round((plan.expiresAt - Date.now()) / 60_000));
   const holds =
     plan.reward.kind === 'sol' ? [lamportsParam(preview.balances.solAvailable)] : [amount(preview.balances.rewardAvailable), lamportsParam(preview.balances.solAvailable)];
@@ -137,7 +139,7 @@ export function riskMessage(risk: PreviewRisk, plan: Pick<Plan, 'reward'>): Mess
     case 'below-rent-exemption':
       return msg('risk.below-rent-exemption', { count: risk.count });
     case 'simulation-failed':
-      return msg('risk.simulation-failed', { error: risk.error });
+      return msg('risk.simulation-failed', { error: risk.reason });
     case 'source-frozen':
       return msg('risk.source-frozen', { symbol: plan.reward.symbol });
     case 'reward-short':
@@ -249,6 +251,6 @@ export function noteText(note: Message | string, t: Translator): string {
   if (typeof note === 'string') return note;
   const error = note.params?.['error'];
   const full = typeof error === 'string' ? storeFullReason(error) : null;
-  if (note.key === 'note.rpcWaiting' && full !== null) return t('note.storeFull', { since: note.params?.['since'] ?? '', reason: full });
+  if (note.key === 'note.rpcWaiting' && full !== null) return t('note.storeFull', { since: note.params?.['since'] ?? '', reason: msg(`storeFull.${full}`) });
   return t.say(note);
 }

@@ -8,14 +8,14 @@ import { echo } from './echo.js';
 import { CommandError } from './errors.js';
 import type { ChatServices } from './services.js';
 
-/** The options of both /holders commands: the same query, shown or exported. */
+/** The options of both /holders commands: the same query, shown or exported (described in src/i18n/catalogue/commands.ts). */
 export const HOLDER_QUERY_OPTIONS = [
-  { name: 'token', description: 'Mint of the token', type: 'string', required: true },
-  { name: 'min', description: 'Least holding counted, in token units', type: 'string' },
-  { name: 'exclude', description: 'Wallets left out, separated by commas', type: 'string' },
-  { name: 'max', description: 'Keep only the largest N holders', type: 'integer' },
-  { name: 'offcurve', description: 'Include pools, vaults and program accounts (default false)', type: 'boolean' },
-  { name: 'refresh', description: 'Read the chain even if a recent snapshot is cached', type: 'boolean' },
+  { name: 'token', type: 'string', required: true },
+  { name: 'min', type: 'string' },
+  { name: 'exclude', type: 'string' },
+  { name: 'max', type: 'integer' },
+  { name: 'offcurve', type: 'boolean' },
+  { name: 'refresh', type: 'boolean' },
 ] as const;
 
 export interface HolderQuery {

@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { commandDescription, optionDescription } from '../i18n/index.js';
 import type { AnyCommand } from './types.js';
 
 export interface LoadProblem {
@@ -27,9 +28,10 @@ export const DEFAULT_COMMANDS_DIR = fileURLToPath(new URL('../../commands/', imp
 const word = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a lowercase word of letters, digits or dashes, at most 32 characters');
 const description = z.string().min(1, 'a description is required').max(100, 'at most 100 characters (Discord limit)');
 
+// A description is the catalogue's (src/i18n/catalogue/commands.ts); a command file of one's own, which the catalogue does not know, brings its own.
 const optionShape = z.strictObject({
   name: word,
-  description,
+  description: description.optional(),
   type: z.enum(['string', 'integer', 'boolean']),
   required: z.boolean().optional(),
   choices: z.union([z.array(z.string().min(1)).min(1).max(25), z.array(z.int()).min(1).max(25)]).optional(),
@@ -38,7 +40,7 @@ const optionShape = z.strictObject({
 
 const commandShape = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,31}( [a-z][a-z0-9-]{0,31})?$/, 'one or two lowercase words, e.g. "distribute preview"'),
-  description,
+  description: description.optional(),
   role: z.enum(['holder', 'operator', 'admin']),
   options: z
     .array(optionShape)
@@ -86,8 +88,13 @@ async function loadFrom(dir: string): Promise<LoadedCommands> {
 export function checkCommand(value: unknown): string | null {
   if (value === undefined) return 'has no default export; export default defineCommand({ ... })';
   const result = commandShape.safeParse(value);
-  if (result.success) return null;
-  return result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(command)'}: ${i.message}`).join('; ');
+  if (!result.success) return result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(command)'}: ${i.message}`).join('; ');
+  const command = result.data;
+  const undescribed = [
+    ...(commandDescription(command, 'en') ? [] : ['description']),
+    ...command.options.flatMap((o, i) => (optionDescription(command, o, 'en') ? [] : [`options.${i}.description`])),
+  ];
+  return undescribed.length ? undescribed.map((path) => `${path}: a description is required (src/i18n/catalogue/commands.ts, or the definition's own)`).join('; ') : null;
 }
 
 /** Leaves out names that clash: a second file with a taken name, or "rewards" next to "rewards something". */

@@ -3,7 +3,7 @@
  * name (`distribute` stands for its subcommands), described in one line. The menu only helps people
  * find commands; the dispatcher checks roles on every call whatever a menu shows.
  */
-import { commandDescription, DEFAULT_LOCALE, groupWords, type Locale } from '../i18n/index.js';
+import { commandDescription, DEFAULT_LOCALE, groupDescription, type Locale } from '../i18n/index.js';
 import { hasRole } from './roles.js';
 import type { AnyCommand, Role } from './types.js';
 
@@ -11,21 +11,6 @@ export interface MenuEntry {
   /** The top-level name: `distribute`, `help`. */
   name: string;
   description: string;
-}
-
-/** What each group of subcommands is for, shared by Discord's registration and Telegram's menu. */
-export const GROUP_DESCRIPTIONS: Record<string, string> = {
-  alerts: 'Active alerts: list and acknowledge',
-  distribute: 'Preview, confirm and manage reward distributions',
-  holders: 'Holder snapshots of a token',
-  wallet: 'Link the wallets you receive rewards in',
-  config: 'The bot configuration (admins)',
-  schedule: 'Recurring distributions: create and manage them',
-};
-
-/** A group's description in `locale`. */
-export function groupDescription(head: string, locale: Locale = DEFAULT_LOCALE): string | undefined {
-  return (locale === 'en' ? undefined : groupWords[locale][head]) ?? GROUP_DESCRIPTIONS[head];
 }
 
 /** The entries `role` may use, sorted by name; a group lists the subcommands open to that role. */

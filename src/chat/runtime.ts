@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { ChatServices } from './services.js';
 import { isTributaryError } from '../engine/errors.js';
 import { redactString } from '../log/redact.js';
-import { rpcVerdictText } from '../solana/probe.js';
+import { rpcVerdictMessage } from '../solana/probe.js';
 import { storeFullReason } from '../store/errors.js';
 import type { Actor } from '../engine/ledger.js';
 import { AuditLog } from './audit.js';
@@ -197,7 +197,7 @@ export class ChatRuntime {
         outcome: 'failed',
         code: 'STORE_FULL',
         reply: {
-          text: t(locale, 'reply.storeFull', { reason: full, errorId }),
+          text: t(locale, 'reply.storeFull', { reason: msg(`storeFull.${full}`), errorId }),
           ephemeral: true,
         },
       };
@@ -225,7 +225,7 @@ export class ChatRuntime {
     return {
       ...result,
       code: verdict.kind === 'unreachable' ? 'RPC_UNREACHABLE' : 'RPC_NOT_SOLANA',
-      reply: { text: t(locale, 'reply.rpcDown', { verdict: rpcVerdictText(verdict), errorId }), ephemeral: true },
+      reply: { text: t(locale, 'reply.rpcDown', { verdict: rpcVerdictMessage(verdict), errorId }), ephemeral: true },
     };
   }
 

@@ -19,8 +19,11 @@ export type OptionType = 'string' | 'integer' | 'boolean';
 export interface OptionSpec {
   /** Lowercase, as typed: `token` in `token:<mint>` and Discord's option name. */
   readonly name: string;
-  /** One line, at most 100 characters (Discord's limit). */
-  readonly description: string;
+  /**
+   * One line, at most 100 characters (Discord's limit), only for an option the catalogue does not
+   * describe: the commands here are described in every language in src/i18n/catalogue/commands.ts.
+   */
+  readonly description?: string;
   readonly type: OptionType;
   /** Default false. */
   readonly required?: boolean;
@@ -66,11 +69,8 @@ export interface ReplyButton {
   openToChat?: boolean;
 }
 
-export interface ReplyFile {
-  name: string;
-  bytes: Uint8Array;
-  contentType: string;
-}
+/** A file to attach: its bytes, or the path of a file on this machine (a report too big to hold in memory). */
+export type ReplyFile = { name: string; contentType: string } & ({ bytes: Uint8Array; path?: undefined } | { path: string; bytes?: undefined });
 
 export interface CommandReply {
   /** Plain text, no markup: it reads the same on Discord, Telegram and a terminal. */
@@ -115,8 +115,11 @@ export interface CommandContext {
 export interface CommandDefinition<O extends readonly OptionSpec[] = readonly OptionSpec[]> {
   /** Words separated by one space: `distribute preview`, `help`. At most two words. */
   name: string;
-  /** At most 100 characters (Discord's limit). */
-  description: string;
+  /**
+   * At most 100 characters (Discord's limit), only for a command the catalogue does not describe:
+   * the commands here are described in every language in src/i18n/catalogue/commands.ts.
+   */
+  description?: string;
   /** The least role that may run it; checked by the dispatcher on every call, on every platform. */
   role: Role;
   options: O;

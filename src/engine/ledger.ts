@@ -33,7 +33,7 @@ export interface PlanBlocker {
   code: 'simulation-failed' | 'below-rent-exemption';
   /** Recipients or transactions concerned. */
   count: number;
-  /** The simulation's error, or the minimum a new wallet must receive. */
+  /** The simulation's error (the chain's JSON), or the lamports a new wallet must receive at least. */
   detail: string;
 }
 

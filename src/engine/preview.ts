@@ -1,4 +1,5 @@
-import { msg } from '../i18n/message.js';
+import { msg, type Message } from '../i18n/message.js';
+import { chainErrorMessage } from './chain-error.js';
 import { randomBytes } from 'node:crypto';
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { PublicKey, VersionedTransaction, type Connection, type Keypair } from '@solana/web3.js';
@@ -52,7 +53,8 @@ export type PreviewRisk =
   | { code: 'off-curve-included'; count: number }
   | { code: 'zero-shares'; count: number }
   | { code: 'below-rent-exemption'; count: number }
-  | { code: 'simulation-failed'; error: string }
+  /** `reason`: the chain's error in words (chain-error.ts); `error`: its JSON, technical detail. */
+  | { code: 'simulation-failed'; reason: Message; error: string }
   | { code: 'source-frozen' }
   | { code: 'reward-short'; available: bigint; needed: bigint }
   | { code: 'sol-short'; available: bigint; needed: bigint };
@@ -78,7 +80,8 @@ export interface PlanPreview {
   balances: DistributorBalances;
   estimatedSeconds: number;
   risks: PreviewRisk[];
-  simulation: { ok: boolean; unitsConsumed: number; error?: string };
+  /** A failure's `error` is the chain's JSON (technical detail), `reason` the same in words (chain-error.ts). */
+  simulation: { ok: boolean; unitsConsumed: number; error?: string; reason?: Message };
   /**
    * How the recipients' accounts were checked: one getMultipleAccounts per 100, or the reward
    * token's accounts read whole and matched by owner (fewer requests for many recipients).
@@ -228,8 +231,8 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
 
   // What the preview already knows will fail cannot be confirmed as it is (the chat says what to change).
   const blockers: PlanBlocker[] = [];
-  if (!simulation.ok) blockers.push({ code: 'simulation-failed', count: 1, detail: simulation.error ?? 'unknown error' });
-  if (belowRentExemptionCount > 0) blockers.push({ code: 'below-rent-exemption', count: belowRentExemptionCount, detail: `${systemRent} lamports` });
+  if (!simulation.ok) blockers.push({ code: 'simulation-failed', count: 1, detail: simulation.error ?? '' });
+  if (belowRentExemptionCount > 0) blockers.push({ code: 'below-rent-exemption', count: belowRentExemptionCount, detail: String(systemRent) });
   const now = Date.now();
   const plan: Plan = {
     id: newPlanId(),
@@ -257,7 +260,7 @@ export async function buildPreview(ctx: PreviewContext, req: PreviewRequest, act
   if (offCurveIncluded > 0) risks.push({ code: 'off-curve-included', count: offCurveIncluded });
   if (zeroShareCount > 0) risks.push({ code: 'zero-shares', count: zeroShareCount });
   if (belowRentExemptionCount > 0) risks.push({ code: 'below-rent-exemption', count: belowRentExemptionCount });
-  if (!simulation.ok) risks.push({ code: 'simulation-failed', error: simulation.error ?? 'unknown error' });
+  if (!simulation.ok) risks.push({ code: 'simulation-failed', reason: simulation.reason ?? chainErrorMessage(simulation.error), error: simulation.error ?? '' });
   if (balances.sourceFrozen) risks.push({ code: 'source-frozen' });
   const rewardNeeded = reward.kind === 'sol' ? 0n : total;
   if (balances.rewardAvailable < rewardNeeded) risks.push({ code: 'reward-short', available: balances.rewardAvailable, needed: total });
@@ -439,7 +442,7 @@ async function simulateFirst(connection: Connection, builder: TransferBuilder, r
   const built = builder.build(first, recipients, blockhash);
   const vtx = VersionedTransaction.deserialize(built.wire);
   const res = await connection.simulateTransaction(vtx, { replaceRecentBlockhash: true, sigVerify: false });
-  if (res.value.err) return { ok: false, unitsConsumed: res.value.unitsConsumed ?? 0, error: JSON.stringify(res.value.err) };
+  if (res.value.err) return { ok: false, unitsConsumed: res.value.unitsConsumed ?? 0, error: JSON.stringify(res.value.err), reason: chainErrorMessage(res.value.err) };
   return { ok: true, unitsConsumed: res.value.unitsConsumed ?? 0 };
 }
 

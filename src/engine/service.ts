@@ -6,6 +6,7 @@ import type { RpcBatch } from '../solana/gateway.js';
 import type { Logger } from 'pino';
 import { formatAmount } from './amounts.js';
 import { amountParam, lamportsParam, listParam, msg, type Message } from '../i18n/message.js';
+import { chainErrorMessage } from './chain-error.js';
 import { isTributaryError, TributaryError } from './errors.js';
 import { successRate, type CompletedEvent, type EngineEventBus, type ProgressEvent } from './events.js';
 import { DistributionRun, progressOf, transactionCounts, type EvidenceStall, type ExecutorDeps, type ExecutorOptions } from './executor.js';
@@ -33,7 +34,7 @@ export interface DistributionServiceDeps {
   executor: ExecutorOptions;
   preview: Omit<PreviewContext, 'connection' | 'payer' | 'network' | 'cache'>;
   /** Why the store cannot be trusted with a ledger (settings to change); empty when it can. */
-  storeProblems?: string[];
+  storeProblems?: Message[];
   /** Spending limits; none when absent. */
   guard?: SpendGuard;
   /** The address lookup tables a plan pays with (a schedule's, src/schedule/lookup.ts); none when absent. */
@@ -474,7 +475,7 @@ export class DistributionService {
     if (this.readOnlyReason !== null) throw new TributaryError('READ_ONLY', this.readOnlyReason);
     const problems = this.deps.storeProblems ?? [];
     if (problems.length > 0) {
-      throw new TributaryError('STORE_NOT_DURABLE', msg('err.notDurable', { problems: problems.join('; ') }), { details: { problems } });
+      throw new TributaryError('STORE_NOT_DURABLE', msg('err.notDurable', { problems: listParam(problems) }), { details: { problems } });
     }
   }
 
@@ -542,7 +543,8 @@ export class DistributionService {
       // Nothing is lost: the ledger has every signed transaction; resume settles them first.
       logger.error({ distributionId: plan.id, err: e }, 'distribution run stopped by an error; paused');
       outcome = isTributaryError(e, 'LEASE_LOST') ? 'lost' : 'paused';
-      reason = msg('pause.error', { error: (e as Error).message, id: plan.id });
+      // The engine's own refusals are Messages; anything else is a technical detail, quoted as such.
+      reason = isTributaryError(e) ? msg('pause.error', { error: e.said, id: plan.id }) : msg('pause.errorTechnical', { error: (e as Error).message, id: plan.id });
     }
     try {
       if (outcome === 'interrupted' || outcome === 'lost') {
@@ -668,7 +670,9 @@ const SYSTEM_ACCOUNT_RENT_FALLBACK = 890_880n;
 /** A plan the preview showed would fail: moving money on it would only pay fees for failures. */
 function planBlocked(plan: Plan): TributaryError {
   const reasons = (plan.blockers ?? []).map((b) =>
-    b.code === 'simulation-failed' ? msg('err.blocker.simulation', { detail: b.detail }) : msg('err.blocker.rent', { count: b.count, detail: b.detail }),
+    b.code === 'simulation-failed'
+      ? msg('err.blocker.simulation', { reason: chainErrorMessage(b.detail), detail: b.detail })
+      : msg('err.blocker.rent', { count: b.count, detail: lamportsParam(BigInt(/^\d+/.exec(b.detail)?.[0] ?? '0')) }),
   );
   const fix = (plan.blockers ?? []).some((b) => b.code === 'below-rent-exemption') ? msg('err.blocker.fixRent') : msg('err.blocker.fixSimulation');
   return new TributaryError('PLAN_BLOCKED', msg('err.blocker.plan', { id: plan.id, reasons: listParam(reasons), fix }), {

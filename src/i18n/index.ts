@@ -17,7 +17,7 @@ export { DEFAULT_LOCALE, LOCALES, isLocale, localeOf, type Locale } from './loca
 export { amountParam, durationParam, instantParam, lamportsParam, listParam, msg, type Message, type MessageParam } from './message.js';
 export type { MessageKey } from './catalogue/keys.js';
 export { formatCount, formatMoney, iso } from './format.js';
-export { commandDescription, commandWords, groupWords, optionDescription } from './catalogue/commands.js';
+export { commandDescription, commandWords, groupDescription, groupWords, optionDescription } from './catalogue/commands.js';
 
 export const catalogues = { en, ja } as const;
 
@@ -84,6 +84,6 @@ export function renderParam(locale: Locale, value: MessageParam): string {
     case 'instant':
       return iso(value.ms);
     case 'list':
-      return value.items.map((m) => say(locale, m)).join(t(locale, 'unit.listSeparator'));
+      return value.items.map((m) => say(locale, m)).join(t(locale, value.short ? 'unit.shortListSeparator' : 'unit.listSeparator'));
   }
 }

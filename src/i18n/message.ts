@@ -30,10 +30,11 @@ export interface InstantParam {
   readonly ms: number;
 }
 
-/** Several messages read as one list ("a; b" in English, "a、b" in Japanese). */
+/** Several messages read as one list ("a; b" in English, "a、b" in Japanese; "a, b" for short names with `short`). */
 export interface ListParam {
   readonly kind: 'list';
   readonly items: readonly Message[];
+  readonly short?: boolean;
 }
 
 export type MessageParam = string | number | bigint | boolean | AmountParam | DurationParam | InstantParam | ListParam | Message;
@@ -61,8 +62,8 @@ export function instantParam(ms: number): InstantParam {
   return { kind: 'instant', ms };
 }
 
-export function listParam(items: readonly Message[]): ListParam {
-  return { kind: 'list', items };
+export function listParam(items: readonly Message[], opts: { short?: boolean } = {}): ListParam {
+  return opts.short ? { kind: 'list', items, short: true } : { kind: 'list', items };
 }
 
 export function isMessage(value: unknown): value is Message {

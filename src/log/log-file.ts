@@ -9,10 +9,11 @@
  */
 import { once } from 'node:events';
 import { pino, type DestinationStream } from 'pino';
+import { msg, say, type Message } from '../i18n/index.js';
 
 export interface LogFileOptions {
-  /** Told the first time writing fails, and again when the reason changes. */
-  onWriteError(message: string): void;
+  /** Told the first time writing fails, and again when the reason changes: a Message for the console to word. */
+  onWriteError(message: Message): void;
 }
 
 export async function openLogFile(path: string, opts: LogFileOptions): Promise<DestinationStream> {
@@ -31,23 +32,22 @@ export async function openLogFile(path: string, opts: LogFileOptions): Promise<D
     const reason = describeFsError(err);
     if (reason === told) return;
     told = reason;
-    opts.onWriteError(`the log file ${path} cannot be written (${reason}); log lines are lost until it can`);
+    opts.onWriteError(msg('logFile.unwritable', { path, reason: fsErrorMessage(err) }));
   });
   return destination;
 }
 
-/** `ENOSPC: the disk is full`, `EACCES: permission denied`, … */
-export function describeFsError(err: unknown): string {
+const FS_ERRORS = ['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOENT', 'ENOTDIR'] as const;
+
+/** `ENOSPC: the disk is full`, `EACCES: permission denied`, … as a Message (catalogue `fsError`). */
+export function fsErrorMessage(err: unknown): Message {
   const code = (err as { code?: unknown })?.code;
-  const hint: Record<string, string> = {
-    ENOSPC: 'the disk is full',
-    EDQUOT: 'the disk quota is used up',
-    EROFS: 'the file system is read-only',
-    EACCES: 'permission denied',
-    EPERM: 'not permitted',
-    ENOENT: 'no such directory',
-    ENOTDIR: 'a part of the path is not a directory',
-  };
-  if (typeof code === 'string') return hint[code] ? `${code}: ${hint[code]}` : code;
-  return err instanceof Error ? err.message : String(err);
+  if (typeof code === 'string')
+    return (FS_ERRORS as readonly string[]).includes(code) ? msg(`fsError.${code as (typeof FS_ERRORS)[number]}`) : msg('fsError.other', { text: code });
+  return msg('fsError.other', { text: err instanceof Error ? err.message : String(err) });
+}
+
+/** The same in English, for errors that end the start (printed by the CLI) and the log. */
+export function describeFsError(err: unknown): string {
+  return say('en', fsErrorMessage(err));
 }

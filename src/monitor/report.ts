@@ -43,8 +43,9 @@ export interface HourStat {
 }
 
 export interface Recommendation {
-  category: 'Distribution' | 'Performance' | 'Memory' | 'Network' | 'RPC limits';
-  priority: 'Low' | 'Medium' | 'High' | 'Critical';
+  /** Codes: the catalogue words them (`report.category.*`, `report.priority.*`). */
+  category: 'distribution' | 'performance' | 'memory' | 'network' | 'rpcLimits';
+  priority: 'low' | 'medium' | 'high' | 'critical';
   description: Message;
   suggestion: Message;
 }
@@ -214,24 +215,24 @@ function recommend(r: DailyReport, limits: NonNullable<ReportOptions['recommend'
 
   if (r.successRate !== null && r.successRate < r.successRateTarget) {
     out.push({
-      category: 'Distribution',
-      priority: 'Critical',
+      category: 'distribution',
+      priority: 'critical',
       description: msg('report.rec.successRate', { rate: formatPercent(r.successRate), target: formatPercent(r.successRateTarget) }),
       suggestion: msg('report.rec.successRateFix'),
     });
   }
   if (r.system.cpuAvgPercent !== null && r.system.cpuAvgPercent > cpuLimit) {
     out.push({
-      category: 'Performance',
-      priority: 'High',
+      category: 'performance',
+      priority: 'high',
       description: msg('report.rec.cpu', { cpu: `${r.system.cpuAvgPercent.toFixed(1)}%`, limit: `${cpuLimit}%` }),
       suggestion: msg('report.rec.cpuFix'),
     });
   }
   if (r.system.heapGrowthPercent !== null && r.system.heapGrowthPercent > memLimit) {
     out.push({
-      category: 'Memory',
-      priority: 'Medium',
+      category: 'memory',
+      priority: 'medium',
       description: msg('report.rec.memory', { growth: `${r.system.heapGrowthPercent.toFixed(1)}%`, limit: `${memLimit}%` }),
       suggestion: msg('report.rec.memoryFix'),
     });
@@ -239,16 +240,16 @@ function recommend(r: DailyReport, limits: NonNullable<ReportOptions['recommend'
   // p95 rather than the seed's average: an average hides the slow tail that stalls confirmations.
   if (r.rpc.latencyMs && r.rpc.latencyMs.p95 > latencyLimit) {
     out.push({
-      category: 'Network',
-      priority: 'High',
+      category: 'network',
+      priority: 'high',
       description: msg('report.rec.latency', { p95: formatMs(r.rpc.latencyMs.p95), limit: formatMs(latencyLimit) }),
       suggestion: msg('report.rec.latencyFix'),
     });
   }
   if (r.rpc.http429 > 0) {
     out.push({
-      category: 'RPC limits',
-      priority: 'Medium',
+      category: 'rpcLimits',
+      priority: 'medium',
       description: msg('report.rec.limits', { n: formatCount(r.rpc.http429) }),
       suggestion: msg('report.rec.limitsFix'),
     });
@@ -267,8 +268,6 @@ const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export function rewardLabel(reward: string): string {
   return reward === 'SOL' ? reward : shortAddress(reward);
 }
-
-const CATEGORY = { Distribution: 'distribution', Performance: 'performance', Memory: 'memory', Network: 'network', 'RPC limits': 'rpcLimits' } as const;
 
 /**
  * The report as lines of Messages, for Discord and Telegram alike (no markdown); the chat layer puts
@@ -360,7 +359,7 @@ export function reportLines(r: DailyReport): Message[] {
       lines.push(
         msg('report.recommendation', {
           priority: msg(`report.priority.${rec.priority}`),
-          category: msg(`report.category.${CATEGORY[rec.category]}`),
+          category: msg(`report.category.${rec.category}`),
           description: rec.description,
           suggestion: rec.suggestion,
         }),

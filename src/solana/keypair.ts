@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Keypair } from '@solana/web3.js';
+import { msg, say, type Message } from '../i18n/index.js';
 
 /**
  * Reads a keypair file in the Solana CLI's format (a JSON array of 64 bytes). Errors name the path,
@@ -52,9 +53,14 @@ export function keypairFileAccess(path: string): KeypairFileAccess | null {
   return { path, mode, open: (mode & 0o077) !== 0 };
 }
 
-/** One sentence about an open keypair file, with the fix; names the path and mode, never the content. */
+/** What is wrong with an open keypair file, with the fix: names the path and mode, never the content. */
+export function openKeypairFileMessage(access: KeypairFileAccess): Message {
+  return msg('keypair.open', { path: access.path, mode: access.mode.toString(8).padStart(4, '0') });
+}
+
+/** The same in English, for the log and the CLI's refusal. */
 export function openKeypairFileWarning(access: KeypairFileAccess): string {
-  return `keypair file ${access.path} can be read by other users (mode ${access.mode.toString(8).padStart(4, '0')}); make it private: chmod 600 ${access.path}`;
+  return say('en', openKeypairFileMessage(access));
 }
 
 /**

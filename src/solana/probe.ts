@@ -6,9 +6,11 @@
  * that is not Solana JSON-RPC: 4xx, HTML, an unknown method, no `solana-core`) it is. Reasons name
  * no URL: an endpoint may carry its key in the URL.
  */
+import { msg, type Message } from '../i18n/message.js';
 import { RpcHttpError, RpcTransportError } from './transport.js';
 
-export type RpcVerdict = { ok: true; version: string; ms: number } | { ok: false; kind: 'unreachable' | 'not-solana'; reason: string; ms: number };
+/** Why the endpoint failed the probe, as a catalogue key and its parameters: a chat words it in its reader's language. */
+export type RpcVerdict = { ok: true; version: string; ms: number } | { ok: false; kind: 'unreachable' | 'not-solana'; reason: Message; ms: number };
 
 export interface RpcRequester {
   request(body: string, lane: 'interactive', signal?: AbortSignal): Promise<{ status: number; text: string }>;
@@ -38,36 +40,35 @@ export async function probeRpc(gateway: RpcRequester, timeoutMs = PROBE_TIMEOUT_
     parsed = JSON.parse(answer.text);
   } catch {
     const html = /^\s*</.test(answer.text);
-    return { ok: false, kind: 'not-solana', reason: html ? 'it answers with a web page, not JSON-RPC' : 'its answer is not JSON-RPC', ms: ms() };
+    return { ok: false, kind: 'not-solana', reason: msg(html ? 'rpc.reason.webPage' : 'rpc.reason.notJsonRpc'), ms: ms() };
   }
   const body = parsed as { result?: { 'solana-core'?: unknown }; error?: { code?: unknown; message?: unknown } } | null;
   if (body?.error) {
-    const message = typeof body.error.message === 'string' ? body.error.message.slice(0, 80) : 'an error';
-    return { ok: false, kind: 'not-solana', reason: `it does not serve getVersion (${message})`, ms: ms() };
+    // The endpoint's own error text is quoted as it is: it is the endpoint's, not ours to translate.
+    const reason = typeof body.error.message === 'string' ? msg('rpc.reason.noGetVersion', { error: body.error.message.slice(0, 80) }) : msg('rpc.reason.noGetVersionBare');
+    return { ok: false, kind: 'not-solana', reason, ms: ms() };
   }
   const version = body?.result?.['solana-core'];
-  if (typeof version !== 'string') return { ok: false, kind: 'not-solana', reason: 'its getVersion answer names no solana-core version', ms: ms() };
+  if (typeof version !== 'string') return { ok: false, kind: 'not-solana', reason: msg('rpc.reason.noVersion'), ms: ms() };
   return { ok: true, version, ms: ms() };
 }
 
-function judgeFailure(err: unknown, timeoutMs: number): { kind: 'unreachable' | 'not-solana'; reason: string } {
-  if (err instanceof RpcTransportError) return { kind: 'unreachable', reason: err.kind === 'timeout' ? 'timed out' : 'network error' };
+function judgeFailure(err: unknown, timeoutMs: number): { kind: 'unreachable' | 'not-solana'; reason: Message } {
+  if (err instanceof RpcTransportError) return { kind: 'unreachable', reason: msg(err.kind === 'timeout' ? 'rpc.reason.timedOut' : 'rpc.reason.network') };
   if (err instanceof RpcHttpError) {
     const { status } = err;
-    if (status === 429) return { kind: 'unreachable', reason: 'HTTP 429: it is rate-limiting us' };
-    if (status >= 500) return { kind: 'unreachable', reason: `HTTP ${status}` };
-    if (status === 401 || status === 403) return { kind: 'not-solana', reason: `HTTP ${status}: it refuses us (a missing or wrong API key?)` };
-    return { kind: 'not-solana', reason: `HTTP ${status}: no JSON-RPC there` };
+    if (status === 429) return { kind: 'unreachable', reason: msg('rpc.reason.rateLimited') };
+    if (status >= 500) return { kind: 'unreachable', reason: msg('rpc.reason.http', { status }) };
+    if (status === 401 || status === 403) return { kind: 'not-solana', reason: msg('rpc.reason.refused', { status }) };
+    return { kind: 'not-solana', reason: msg('rpc.reason.noJsonRpc', { status }) };
   }
   if ((err as { name?: unknown })?.name === 'TimeoutError' || (err as { name?: unknown })?.name === 'AbortError') {
-    return { kind: 'unreachable', reason: `no answer within ${Math.round(timeoutMs / 1000)} s` };
+    return { kind: 'unreachable', reason: msg('rpc.reason.noAnswerWithin', { seconds: Math.round(timeoutMs / 1000) }) };
   }
-  return { kind: 'unreachable', reason: 'no usable answer' };
+  return { kind: 'unreachable', reason: msg('rpc.reason.noUsableAnswer') };
 }
 
-/** The sentence a chat shows for a failed verdict. */
-export function rpcVerdictText(verdict: Extract<RpcVerdict, { ok: false }>): string {
-  return verdict.kind === 'unreachable'
-    ? `the RPC endpoint is not answering (${verdict.reason})`
-    : `the RPC endpoint is not a Solana node (${verdict.reason}); check rpc.url (SOLANA_RPC_URL)`;
+/** What a chat says of a failed verdict, for the chat layer to word (and the English, say('en', …), for logs and /healthz). */
+export function rpcVerdictMessage(verdict: Extract<RpcVerdict, { ok: false }>): Message {
+  return msg(verdict.kind === 'unreachable' ? 'rpc.unreachable' : 'rpc.notSolana', { reason: verdict.reason });
 }

@@ -23,12 +23,15 @@ export class StoreError extends Error {
   }
 }
 
+/** Why a store cannot write because it is full: a code the chat layer words (catalogue `storeFull.<code>`). */
+export type StoreFullReason = 'SQLITE_FULL' | 'ENOSPC' | 'EDQUOT' | 'REDIS_OOM';
+
 /**
  * Why the store cannot write because it is full, if that is what `err` (or a message carrying one)
  * says: SQLite's SQLITE_FULL, the OS's ENOSPC / EDQUOT, Redis's OOM under maxmemory-policy
- * noeviction. Null for anything else. The words are for people; the code stays in them.
+ * noeviction. Null for anything else.
  */
-export function storeFullReason(err: unknown): string | null {
+export function storeFullReason(err: unknown): StoreFullReason | null {
   const texts: string[] = [];
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
     if (typeof e === 'string') {
@@ -41,9 +44,9 @@ export function storeFullReason(err: unknown): string | null {
     e = cause;
   }
   const all = texts.join(' ');
-  if (/SQLITE_FULL|database or disk is full/.test(all)) return "the data directory's disk is full (SQLITE_FULL)";
-  if (/ENOSPC/.test(all)) return "the data directory's disk is full (ENOSPC)";
-  if (/EDQUOT/.test(all)) return "the data directory's disk quota is used up (EDQUOT)";
-  if (/\bOOM command not allowed/.test(all)) return 'Redis is out of memory (maxmemory reached; it refuses writes)';
+  if (/SQLITE_FULL|database or disk is full/.test(all)) return 'SQLITE_FULL';
+  if (/ENOSPC/.test(all)) return 'ENOSPC';
+  if (/EDQUOT/.test(all)) return 'EDQUOT';
+  if (/\bOOM command not allowed/.test(all)) return 'REDIS_OOM';
   return null;
 }

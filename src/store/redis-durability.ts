@@ -8,11 +8,16 @@
  * instead: replication is asynchronous, and a failover can lose writes that WAIT did not cover.
  */
 
+import { msg, type Message } from '../i18n/message.js';
+
 export interface StoreDurability {
   /** True only when every acknowledged write survives a restart of the server and no key is evicted. */
   readonly durable: boolean;
-  /** One line per setting that is wrong or could not be read, naming the value to set. Empty when durable. */
-  readonly problems: readonly string[];
+  /**
+   * One per setting that is wrong or could not be read, naming the value to set, as a Message: the
+   * engine refuses distributions with them, and the chat words them. Empty when durable.
+   */
+  readonly problems: readonly Message[];
 }
 
 /** The part of a node-redis client the check uses. */
@@ -49,21 +54,21 @@ export async function checkRedisDurability(client: RedisCommandClient, timeoutMs
   } catch (err) {
     // Managed services often rename CONFIG or deny it by ACL.
     const why = err instanceof Error ? err.message : String(err);
-    return verdict([`durability could not be verified: CONFIG GET failed (${why}); make sure the server runs with ${wanted()}`]);
+    return verdict([msg('storeDurability.unverified', { error: why, settings: wanted() })]);
   }
-  const problems: string[] = [];
+  const problems: Message[] = [];
   REDIS_REQUIREMENTS.forEach(({ name, want }, i) => {
     const value = values[i];
     if (value === undefined) {
-      problems.push(`${name} could not be verified (CONFIG GET ${name} returned nothing); set "${name} ${want}"`);
+      problems.push(msg('storeDurability.unread', { name, want }));
     } else if (value.toLowerCase() !== want) {
-      problems.push(`${name} is ${value === '' ? '""' : value}; set "${name} ${want}"`);
+      problems.push(msg('storeDurability.wrong', { name, value: value === '' ? '""' : value, want }));
     }
   });
   return verdict(problems);
 }
 
-function verdict(problems: string[]): StoreDurability {
+function verdict(problems: Message[]): StoreDurability {
   return Object.freeze({ durable: problems.length === 0, problems: Object.freeze(problems) });
 }
 

@@ -1,9 +1,10 @@
 /**
- * Command and option descriptions in languages other than English, by command name. The English
- * ones are the command definitions' own (commands/*.ts), which Discord and Telegram register as the
- * default; these are registered beside them (Discord's description_localizations, Telegram's
- * setMyCommands with a language_code) and shown by /help. test/i18n-catalogue.test.ts checks that
- * every command and option has one, within Discord's 100 characters.
+ * Command and option descriptions in every language, by command name: the one place they are
+ * written (a command file in commands/ has none of its own). English is what Discord and Telegram
+ * register as the default; the others are registered beside it (Discord's
+ * description_localizations, Telegram's setMyCommands with a language_code) and shown by /help.
+ * test/i18n-catalogue.test.ts checks that every command and option has one in every language,
+ * within Discord's 100 characters.
  */
 import type { Locale } from '../locales.js';
 
@@ -12,6 +13,139 @@ export interface CommandWords {
   /** By option name. */
   options?: Readonly<Record<string, string>>;
 }
+
+const enId = { id: 'Plan or distribution id, or "last"' };
+const enRunId = { id: 'Distribution id, or "last"' };
+const enScheduleId = { id: 'The schedule id' };
+const enHolderFilters = {
+  min: 'Least holding to be paid, in token units',
+  exclude: 'Wallets left out, separated by commas',
+  max: 'Pay only the largest N holders',
+  offcurve: 'Include pools, vaults and program accounts (default false)',
+};
+/** /holders snapshot and /holders export take the same query (src/chat/holders.ts). */
+const enHolderQuery = {
+  token: 'Mint of the token',
+  min: 'Least holding counted, in token units',
+  exclude: 'Wallets left out, separated by commas',
+  max: 'Keep only the largest N holders',
+  offcurve: 'Include pools, vaults and program accounts (default false)',
+  refresh: 'Read the chain even if a recent snapshot is cached',
+};
+
+const en: Readonly<Record<string, CommandWords>> = {
+  'alerts ack': {
+    description: 'Acknowledge an active alert: no more reminders; its resolution is still posted',
+    options: {
+      id: 'The alert id shown in the alert message',
+    },
+  },
+  'alerts list': { description: 'Active alerts, most severe first' },
+  'config show': { description: 'The running configuration, secrets masked' },
+  'distribute approve': {
+    description: "Approve another operator's confirm that needs a second operator (above the guard's total)",
+    options: {
+      id: 'The plan id waiting for approval',
+    },
+  },
+  'distribute cancel': { description: 'Cancel a preview, or stop a distribution: what was sent stays sent, the rest is not sent', options: enId },
+  'distribute confirm': {
+    description: 'Send a previewed plan (on mainnet, repeat its total with total:)',
+    options: {
+      id: 'The plan id from the preview, or "last" for your newest preview here',
+      total: 'Mainnet only: the plan total, repeated as a second confirmation',
+    },
+  },
+  'distribute export': { description: 'The per-recipient report of a distribution as CSV', options: enRunId },
+  'distribute history': {
+    description: 'The latest confirmed distributions, newest first',
+    options: {
+      limit: 'How many (1 to 25, default 10)',
+    },
+  },
+  'distribute pause': { description: 'Stop sending; transactions already sent are settled first', options: enRunId },
+  'distribute preview': {
+    description: 'Snapshot holders and show the exact plan; nothing is sent until it is confirmed',
+    options: {
+      token: 'Mint of the token whose holders are paid',
+      amount: 'Total to distribute, in reward units, e.g. 1000 or 0.5',
+      reward: 'SOL, or the mint address of the reward token',
+      mode: 'proportional to holdings (default) or equal shares',
+      ...enHolderFilters,
+      refresh: 'Take a new snapshot even if a recent one is cached',
+    },
+  },
+  'distribute resume': { description: 'Continue a paused distribution after checking the distributor balances', options: enRunId },
+  'distribute retry': { description: 'Pay again the recipients of an ended distribution that failed', options: enRunId },
+  'distribute status': { description: 'Where a plan or distribution stands: counts, amounts, rate, who confirmed it', options: enId },
+  guards: { description: 'The spending limits every confirm must fit, and what has been spent in each window' },
+  health: { description: 'RPC status, distributor balances, request queue and running distributions' },
+  help: { description: 'The commands you may run here' },
+  'holders export': { description: 'The holder snapshot of a token as CSV', options: enHolderQuery },
+  'holders snapshot': { description: 'Who holds a token now: count, total and the largest holders', options: enHolderQuery },
+  language: {
+    description: 'The language I answer you in: en, ja, or auto (what your app reports)',
+    options: {
+      set: 'en (English), ja (Japanese) or auto (your app language)',
+    },
+  },
+  report: {
+    description: 'The daily performance report (default: the latest full day)',
+    options: {
+      date: 'Local date, YYYY-MM-DD',
+    },
+  },
+  rewards: {
+    description: 'What a wallet received, per distribution (default: your linked wallets)',
+    options: {
+      wallet: 'Any wallet address; default your linked wallets',
+    },
+  },
+  'schedule create': {
+    description: 'A recurring distribution: each occurrence snapshots, plans and is confirmed within the guards',
+    options: {
+      token: 'Mint of the token whose holders are paid',
+      amount: 'Total of each occurrence, in reward units, e.g. 1000 or 0.5',
+      reward: 'SOL, or the mint address of the reward token',
+      every: 'daily, weekly, monthly, or a cron expression such as "0 9 * * 1"',
+      tz: 'IANA time zone of the times, e.g. Europe/Berlin, America/New_York, UTC',
+      approval: 'auto: confirms itself within the guards; operator: waits for an operator',
+      at: 'Local time HH:MM (daily, weekly, monthly)',
+      on: 'Weekly: mon..sun (default mon); monthly: 1..28 or last (default 1)',
+      cap: 'approval:auto: the largest total it confirms by itself (required on mainnet)',
+      mode: 'proportional to holdings (default) or equal shares',
+      ...enHolderFilters,
+      tables: 'Keep lookup tables of the recipients (rent held until deleted) and pay with far fewer transactions',
+    },
+  },
+  'schedule delete': { description: 'Delete a schedule; distributions it already started are not touched', options: enScheduleId },
+  'schedule list': { description: 'The recurring distributions, with their next run in local time' },
+  'schedule pause': { description: 'Stop a schedule: no occurrence runs until it is resumed', options: enScheduleId },
+  'schedule resume': { description: 'Start a paused schedule again from now (the occurrences while paused are not run)', options: enScheduleId },
+  'schedule run': { description: 'Run a schedule now, outside its times: snapshot, plan and confirm as an occurrence would', options: enScheduleId },
+  'schedule show': { description: 'One schedule: what it pays, when, how it is approved, and its latest occurrences', options: enScheduleId },
+  'schedule skip': {
+    description: 'Skip a scheduled occurrence waiting for approval: its plan is cancelled, nothing is sent',
+    options: {
+      id: 'The plan id of the occurrence (shown with its Confirm / Skip buttons)',
+    },
+  },
+  'wallet link': { description: 'Get a one-time message to sign with the wallet you want to link' },
+  'wallet show': { description: 'The wallets linked to you' },
+  'wallet unlink': {
+    description: 'Remove one of your linked wallets',
+    options: {
+      address: 'The linked wallet to remove',
+    },
+  },
+  'wallet verify': {
+    description: 'Link a wallet: its signature of the message from /wallet link',
+    options: {
+      address: 'The wallet that signed',
+      signature: 'The signature, base58 (or base64)',
+    },
+  },
+};
 
 const id = { id: 'プランまたは配布の ID、または最新を表す "last"' };
 const runId = { id: '配布の ID、または最新を表す "last"' };
@@ -112,7 +246,16 @@ const ja: Readonly<Record<string, CommandWords>> = {
   },
 };
 
-/** What each group of subcommands is for (the English is src/chat/menu.ts's GROUP_DESCRIPTIONS). */
+/** What each group of subcommands is for, shared by Discord's registration and Telegram's menu. */
+const enGroups: Readonly<Record<string, string>> = {
+  alerts: 'Active alerts: list and acknowledge',
+  distribute: 'Preview, confirm and manage reward distributions',
+  holders: 'Holder snapshots of a token',
+  wallet: 'Link the wallets you receive rewards in',
+  config: 'The bot configuration (admins)',
+  schedule: 'Recurring distributions: create and manage them',
+};
+
 const jaGroups: Readonly<Record<string, string>> = {
   alerts: '発生中のアラート: 一覧と確認',
   distribute: '報酬配布のプレビュー、確定、管理',
@@ -122,17 +265,25 @@ const jaGroups: Readonly<Record<string, string>> = {
   schedule: '定期配布の作成と管理',
 };
 
-export const groupWords: Readonly<Record<Exclude<Locale, 'en'>, Readonly<Record<string, string>>>> = { ja: jaGroups };
+export const groupWords: Readonly<Record<Locale, Readonly<Record<string, string>>>> = { en: enGroups, ja: jaGroups };
 
-/** Words for commands in each language but English (whose words are the definitions'). */
-export const commandWords: Readonly<Record<Exclude<Locale, 'en'>, Readonly<Record<string, CommandWords>>>> = { ja };
+/** Words for commands in each language. */
+export const commandWords: Readonly<Record<Locale, Readonly<Record<string, CommandWords>>>> = { en, ja };
 
-/** A command's description in `locale`; English (the definition's) when the locale has none. */
-export function commandDescription(command: { name: string; description: string }, locale: Locale): string {
-  return locale === 'en' ? command.description : (commandWords[locale][command.name]?.description ?? command.description);
+/**
+ * A command's description in `locale`, else in English; a command the catalogue does not know (a
+ * command file of one's own) is described by its definition's `description`.
+ */
+export function commandDescription(command: { name: string; description?: string }, locale: Locale): string {
+  return commandWords[locale][command.name]?.description ?? commandWords.en[command.name]?.description ?? command.description ?? '';
 }
 
-/** An option's description in `locale`; English when the locale has none. */
-export function optionDescription(command: { name: string }, option: { name: string; description: string }, locale: Locale): string {
-  return locale === 'en' ? option.description : (commandWords[locale][command.name]?.options?.[option.name] ?? option.description);
+/** An option's description in `locale`, else in English, else its definition's own. */
+export function optionDescription(command: { name: string }, option: { name: string; description?: string }, locale: Locale): string {
+  return commandWords[locale][command.name]?.options?.[option.name] ?? commandWords.en[command.name]?.options?.[option.name] ?? option.description ?? '';
+}
+
+/** What a group of subcommands (`distribute`) is for, in `locale`, else in English. */
+export function groupDescription(head: string, locale: Locale): string | undefined {
+  return groupWords[locale][head] ?? groupWords.en[head];
 }

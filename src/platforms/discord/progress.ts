@@ -1,5 +1,5 @@
 import { DiscordAPIError, type AttachmentBuilder, type ButtonInteraction, type ChatInputCommandInteraction, type Client } from 'discord.js';
-import { DEFAULT_LOCALE, translator, type Translator } from '../../i18n/index.js';
+import { DEFAULT_LOCALE, msg, say, translator, type Message, type Translator } from '../../i18n/index.js';
 import type { Logger } from 'pino';
 import type { ProgressPlace, ProgressSurface } from '../../chat/progress.js';
 import type { ReplyFile } from '../../chat/types.js';
@@ -35,7 +35,7 @@ export class DiscordProgress implements ProgressSurface {
   /** Why the message is not in its channel, shown above it. */
   private note: string | null = null;
   /** What the channel answered when it refused; null: it refused before this process. */
-  private channelReason: string | null = null;
+  private channelReason: Message | null = null;
   /** The message's language (the place's). */
   private readonly t: Translator;
 
@@ -83,7 +83,10 @@ export class DiscordProgress implements ProgressSurface {
         const next = refused(err) ? this.nextSpot() : null;
         if (next === null) throw err;
         const reason = describe(err);
-        this.logger.warn({ err, from: this.spot, to: next, channelId: this.place.target }, `progress: Discord refused the ${this.spot} (${reason}); going on in the ${next}`);
+        this.logger.warn(
+          { err, from: this.spot, to: next, channelId: this.place.target },
+          `progress: Discord refused the ${this.spot} (${say('en', reason)}); going on in the ${next}`,
+        );
         if (this.spot === 'channel') this.channelReason = reason;
         const where = { channel: this.place.target, reason: this.channelReason ?? this.t('reply.refusedEarlier') };
         this.note = next === 'dm' && this.spot === 'followup' ? this.t('reply.shownHereExpired', where) : this.t('reply.shownHere', where);
@@ -144,9 +147,21 @@ function isUnknownMessage(err: unknown): boolean {
   return err instanceof DiscordAPIError && err.code === UNKNOWN_MESSAGE;
 }
 
-function describe(err: unknown): string {
-  if (err instanceof DiscordAPIError) return `${err.status} ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
+/** Discord's refusals a reader can act on, by its error code; any other is quoted as Discord words it. */
+const REFUSALS: Readonly<Record<number, 'missingAccess' | 'missingPermissions' | 'unknownChannel'>> = {
+  50001: 'missingAccess',
+  50013: 'missingPermissions',
+  10003: 'unknownChannel',
+};
+
+function describe(err: unknown): Message {
+  if (err instanceof DiscordAPIError) {
+    const known = typeof err.code === 'number' ? REFUSALS[err.code] : undefined;
+    return known ? msg(`discord.refusal.${known}`, { status: err.status }) : msg('discord.refusal.api', { status: err.status, error: err.message });
+  }
+  if (err instanceof FollowupExpired) return msg('discord.refusal.followupExpired');
+  if (err instanceof ChannelUnusable) return msg('discord.refusal.notPostable');
+  return msg('discord.refusal.other', { error: err instanceof Error ? err.message : String(err) });
 }
 
 class ChannelUnusable extends Error {}

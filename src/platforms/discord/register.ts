@@ -15,8 +15,7 @@ import { ApplicationCommandOptionType, InteractionContextType, PermissionFlagsBi
 import type { RESTPostAPIChatInputApplicationCommandsJSONBody, APIApplicationCommandBasicOption, APIApplicationCommandSubcommandOption, LocalizationMap } from 'discord.js';
 import type { Config } from '../../config/index.js';
 import { loadCommands } from '../../chat/loader.js';
-import { GROUP_DESCRIPTIONS, groupDescription } from '../../chat/menu.js';
-import { commandDescription, LOCALES, optionDescription, type Locale } from '../../i18n/index.js';
+import { commandDescription, groupDescription, LOCALES, optionDescription, type Locale } from '../../i18n/index.js';
 import type { AnyCommand, OptionSpec, Role } from '../../chat/types.js';
 
 export interface RegisterOptions {
@@ -76,7 +75,7 @@ export function discordCommandPayload(commands: readonly AnyCommand[], opts: Pay
     if (sub === undefined) {
       out.push({
         name: head,
-        description: command.description,
+        description: commandDescription(command, 'en'),
         ...localized(head, (l) => commandDescription(command, l)),
         options: apiOptions(command, command.options),
         ...defaults([command], opts),
@@ -89,14 +88,14 @@ export function discordCommandPayload(commands: readonly AnyCommand[], opts: Pay
     const names = subs.map((c) => c.name.split(' ')[1]).join(', ');
     out.push({
       name: head,
-      description: (GROUP_DESCRIPTIONS[head] ?? `${head}: ${names}`).slice(0, 100),
+      description: (groupDescription(head, 'en') ?? `${head}: ${names}`).slice(0, 100),
       ...localized(head, (l) => (groupDescription(head, l) ?? `${head}: ${names}`).slice(0, 100)),
       options: subs.map((c): APIApplicationCommandSubcommandOption => {
         const name = c.name.split(' ')[1] as string;
         return {
           type: ApplicationCommandOptionType.Subcommand,
           name,
-          description: c.description,
+          description: commandDescription(c, 'en'),
           ...localized(name, (l) => commandDescription(c, l)),
           options: apiOptions(c, c.options),
         };
@@ -137,7 +136,7 @@ function apiOptions(command: AnyCommand, options: readonly OptionSpec[]): APIApp
   // Discord wants required options first; text commands take them in any order.
   const sorted = [...options].sort((a, b) => Number(Boolean(b.required)) - Number(Boolean(a.required)));
   return sorted.map((o): APIApplicationCommandBasicOption => {
-    const base = { name: o.name, description: o.description, ...localized(o.name, (l) => optionDescription(command, o, l)), required: Boolean(o.required) };
+    const base = { name: o.name, description: optionDescription(command, o, 'en'), ...localized(o.name, (l) => optionDescription(command, o, l)), required: Boolean(o.required) };
     switch (o.type) {
       case 'string':
         return {

@@ -32,7 +32,7 @@ import { resolveRole } from '../../chat/roles.js';
 import type { RawOptions } from '../../chat/options.js';
 import { chatRuntime, type CallerSource, type DispatchResult } from '../../chat/runtime.js';
 import { progressLocale } from '../../chat/languages.js';
-import { localeOf, msg, t, type Locale, type Message } from '../../i18n/index.js';
+import { listParam, localeOf, msg, t, type Locale, type Message } from '../../i18n/index.js';
 import type { Role } from '../../chat/types.js';
 import type { OpsNotifier } from '../../monitor/notifier.js';
 import { PlatformLink } from '../link.js';
@@ -67,10 +67,10 @@ type Replyable = ChatInputCommandInteraction | ButtonInteraction;
 const DISCORD_API = 'https://discord.com/api';
 
 /** What the bot needs in the channel of a progress message: see it, post in it, attach the CSV. */
-const PROGRESS_PERMISSIONS: ReadonlyArray<[bigint, string]> = [
-  [PermissionFlagsBits.ViewChannel, 'View Channel'],
-  [PermissionFlagsBits.SendMessages, 'Send Messages'],
-  [PermissionFlagsBits.AttachFiles, 'Attach Files'],
+const PROGRESS_PERMISSIONS: ReadonlyArray<[bigint, Message]> = [
+  [PermissionFlagsBits.ViewChannel, msg('discord.permission.viewChannel')],
+  [PermissionFlagsBits.SendMessages, msg('discord.permission.sendMessages')],
+  [PermissionFlagsBits.AttachFiles, msg('discord.permission.attachFiles')],
 ];
 
 export async function startDiscord(app: ChatServices, opts: DiscordAdapterOptions = {}): Promise<DiscordAdapter> {
@@ -196,7 +196,7 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
     if (!permissions) return null;
     const missing = PROGRESS_PERMISSIONS.filter(([bit]) => !permissions.has(bit)).map(([, label]) => label);
     if (missing.length === 0) return null;
-    return msg('reply.progressPermissions', { channel: target, missing: missing.join(', '), count: missing.length });
+    return msg('reply.progressPermissions', { channel: target, missing: listParam(missing, { short: true }), count: missing.length });
   }
 
   /** Commands that start payments run in servers only, unless config allows DMs (see register.ts). */

@@ -11,7 +11,7 @@
 import { TOKEN_ACCOUNT } from './token-account.js';
 import bs58 from 'bs58';
 import { PublicKey, type Connection } from '@solana/web3.js';
-import { rawRequester } from './program-accounts.js';
+import { rawTextExchange } from '../solana/gateway.js';
 import { PAUSE_EVERY, turn } from './work.js';
 
 /** The largest page DAS providers serve. */
@@ -58,8 +58,7 @@ export async function readTokenAccountsDas(
   opts: { pageLimit?: number } = {},
 ): Promise<DasRead> {
   const limit = Math.min(DAS_PAGE_LIMIT, opts.pageLimit ?? DAS_PAGE_LIMIT);
-  const raw = rawRequester(connection);
-  if (!raw) throw new DasError(-32601, 'this web3.js Connection cannot send raw requests');
+  const exchange = rawTextExchange(connection);
   const slot = await connection.getSlot();
   let cursor: string | undefined;
   let accounts = 0;
@@ -68,7 +67,9 @@ export async function readTokenAccountsDas(
   const inexact: { address: string; owner: Uint8Array }[] = [];
   for (;;) {
     const params = { mint, limit, ...(cursor !== undefined ? { cursor } : {}), options: { showZeroBalance: false } };
-    const answer = (await raw('getTokenAccounts', params)) as DasAnswer;
+    const res = await exchange(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getTokenAccounts', params }));
+    if (res.status < 200 || res.status >= 300) throw new DasError(-32603, `HTTP ${res.status}`);
+    const answer = JSON.parse(res.text) as DasAnswer;
     if (answer.error) throw new DasError(answer.error.code, answer.error.message);
     const list = answer.result?.token_accounts;
     if (!Array.isArray(list)) throw new DasError(-32603, 'the answer has no token_accounts list');

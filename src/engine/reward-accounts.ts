@@ -73,7 +73,12 @@ export async function rewardAccountsByOwner(
   const read = (prefix: number[], keep: (data: Buffer) => boolean = () => true) =>
     readProgramAccounts(
       connection,
-      { programId, filters: prefix.length ? [...filters, { memcmp: { offset: 32, bytes: bs58.encode(Uint8Array.from(prefix)) } }] : filters, dataSlice: OWNER_ONLY },
+      {
+        programId,
+        filters: prefix.length ? [...filters, { memcmp: { offset: 32, bytes: bs58.encode(Uint8Array.from(prefix)) } }] : filters,
+        dataSlice: OWNER_ONLY,
+        addresses: true,
+      },
       (data, address) => {
         if (keep(data)) onAccount(data, address);
       },

@@ -128,12 +128,8 @@ interface SplitQuery {
 /** Reads every account of the query into `merger`; returns the snapshot's slot. */
 async function readSplit(connection: Connection, q: SplitQuery, merger: HolderMerger): Promise<number> {
   let newest = 0;
-  const add = (data: Buffer) => {
-    if (data.length !== OWNER_AND_AMOUNT.length) {
-      throw new Error(`getProgramAccounts returned ${data.length}-byte account data; expected ${OWNER_AND_AMOUNT.length} (dataSlice ignored?)`);
-    }
-    merger.add(data, 0, data.readBigUInt64LE(32));
-  };
+  // readProgramAccounts hands out slices of exactly OWNER_AND_AMOUNT.length bytes.
+  const add = (data: Buffer) => merger.add(data, 0, data.readBigUInt64LE(32));
   const read = async (prefix: number[], keep: (data: Buffer) => boolean = () => true): Promise<number> => {
     const filters = prefix.length ? [...q.filters, { memcmp: { offset: OWNER_OFFSET, bytes: bs58.encode(Uint8Array.from(prefix)) } }] : q.filters;
     const { slot, accounts } = await readProgramAccounts(

@@ -51,6 +51,28 @@ export interface RpcGatewayStats {
   queued: { interactive: number; bulk: number };
 }
 
+/** A JSON-RPC exchange as text: the request body out, the HTTP status and body text back. */
+export type RawTextExchange = (body: string) => Promise<{ status: number; text: string }>;
+
+/** The text exchanges of the Connections gateways made, for rawTextExchange. */
+const textExchanges = new WeakMap<Connection, RawTextExchange>();
+
+/**
+ * The JSON-RPC exchange behind `connection`, as text, through every layer of the gateway that made
+ * it (pacing, retries, failover, metrics). For answers too big for web3.js, which reads a body twice
+ * and parses it in one go on the event loop. A Connection made elsewhere (tests, scripts) posts to
+ * its endpoint directly, as web3.js itself would.
+ */
+export function rawTextExchange(connection: Connection): RawTextExchange {
+  return (
+    textExchanges.get(connection) ??
+    (async (body) => {
+      const res = await fetch(connection.rpcEndpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return { status: res.status, text: await res.text() };
+    })
+  );
+}
+
 /**
  * The only way to an RPC endpoint. A transport is a function; pacing (Bottleneck + sliding window),
  * retries and failover are layers around it. `connection(lane)` gives a web3.js Connection whose
@@ -90,6 +112,7 @@ export class RpcGateway {
         fetch: (_input, init) => this.fetchFor(lane, init),
       });
       this.connections.set(lane, conn);
+      textExchanges.set(conn, (body) => this.request(body, lane));
     }
     return conn;
   }

@@ -33,7 +33,11 @@ export default defineCommand({
       try {
         // Loaded on demand: the drawing library is only needed when someone asks for a chart.
         const { renderDayChart } = await import('../src/monitor/chart.js');
-        files.push({ name: `tributary-${date}.png`, bytes: await renderDayChart(report, ctx.t.say), contentType: 'image/png' });
+        files.push({
+          name: `tributary-${date}.png`,
+          bytes: await renderDayChart(report, ctx.t.say, { latencyTargetMs: ctx.app.config.monitor.report.recommend.latencyP95Ms }),
+          contentType: 'image/png',
+        });
       } catch (err) {
         // The numbers matter more than the picture.
         ctx.app.logger.warn({ err, date }, 'report chart not rendered');

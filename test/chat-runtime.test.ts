@@ -24,6 +24,7 @@ import { ReportScheduler } from '../src/monitor/report-scheduler.js';
 import { runConsole } from '../src/platforms/console/run-console.js';
 import { PassThrough, Readable } from 'node:stream';
 import { progressEvent } from './helpers/events.js';
+import { schedulerSettings } from './helpers/monitor.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -285,6 +286,7 @@ describe('alerts and reports', () => {
           time: '09:00',
           timeZone: 'UTC',
           targets: [],
+          ...schedulerSettings,
           now: () => Date.UTC(2026, 11, 2, 6, 3),
         }),
         observeCommand: (command: string, platform: string) => observed.push(`${platform}:${command}`),

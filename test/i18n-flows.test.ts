@@ -21,7 +21,7 @@ import { startChatApp, type ChatApp } from './helpers/chat-app.js';
 import { appOnLocalnet, startConsoleApp } from './helpers/app-config.js';
 import { answerTo, customIds, discordWorld } from './helpers/discord-world.js';
 import { progressEvent } from './helpers/events.js';
-import { recordingHistory } from './helpers/monitor.js';
+import { alertTimings, chartSettings, recordingHistory, schedulerSettings } from './helpers/monitor.js';
 import { startTelegramStandin, type StoredTelegramMessage, type TelegramFixtureOptions, type TelegramStandin } from './standins/telegram.js';
 import type { Config, DeepPartial } from '../src/config/index.js';
 
@@ -252,7 +252,7 @@ describe('alerts and the daily report in a channel configured ja', () => {
     const now = () => clock.t;
     const { history, engine, rpc } = await recordingHistory(new Keyv(), now);
     const rule = monitorConfigSchema.parse(undefined).alerts.rules.find((r) => r.id === 'rpc_error_rate') as AlertRule;
-    const alerts = new AlertManager({ rules: [rule], history, store: new Keyv(), notifier, now });
+    const alerts = new AlertManager({ rules: [rule], history, store: new Keyv(), notifier, ...alertTimings, now });
     const calls = (n: number, failing: number) => {
       for (let i = 0; i < n; i++)
         rpc.emit('call', { method: 'getAccountInfo', endpoint: 'primary', lane: 'read', queuedMs: 1, durationMs: 50, ok: i >= failing, rateLimited: 0, attempts: 1, at: now() });
@@ -270,7 +270,8 @@ describe('alerts and the daily report in a channel configured ja', () => {
       time: '09:00',
       timeZone: TZ,
       targets: ['reports'],
-      renderChart: (r, say) => renderDayChart(r, say),
+      ...schedulerSettings,
+      renderChart: (r, say) => renderDayChart(r, say, chartSettings),
       now,
     });
     await reports.post('2025-09-18');

@@ -8,7 +8,7 @@ import { MetricHistory } from '../src/monitor/history.js';
 import type { OpsMessage, OpsNotifier, OpsTarget } from '../src/monitor/notifier.js';
 import { HistoryRecorder } from '../src/monitor/recorder.js';
 import { progressEvent } from './helpers/events.js';
-import { recordingHistory } from './helpers/monitor.js';
+import { alertTimings, historyOptions, recordingHistory } from './helpers/monitor.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2025-09-18T03:00:00Z');
@@ -35,7 +35,7 @@ async function harness(rules: AlertRule[], alertStore = new Keyv(), historyStore
   const now = () => clock.t;
   const { history, recorder, engine, rpc } = await recordingHistory(historyStore, now);
   const inbox = new Inbox();
-  const alerts = new AlertManager({ rules, history, store: alertStore, notifier: inbox, now, onFired: (a) => recorder.recordAlert(a.ruleId, a.severity) });
+  const alerts = new AlertManager({ rules, history, store: alertStore, notifier: inbox, ...alertTimings, now, onFired: (a) => recorder.recordAlert(a.ruleId, a.severity) });
   alerts.bindEngine(engine);
   const calls = (n: number, failing: number) => {
     for (let i = 0; i < n; i++) {
@@ -157,14 +157,14 @@ describe('alert manager', () => {
   it("fires within one evaluation interval when a running distribution's success rate drops", async () => {
     vi.useFakeTimers({ now: T0 });
     const rules = defaultRules().filter((r) => r.id === 'distribution_success_rate');
-    const history = new MetricHistory(new Keyv());
+    const history = new MetricHistory(new Keyv(), historyOptions);
     await history.start();
     const recorder = new HistoryRecorder(history, { sampleProcess: false });
     await recorder.start();
     const engine = new EngineEventBus();
     recorder.bindEngine(engine);
     const inbox = new Inbox();
-    const alerts = new AlertManager({ rules, history, store: new Keyv(), notifier: inbox, evaluationIntervalMs: 2_000 });
+    const alerts = new AlertManager({ rules, history, store: new Keyv(), notifier: inbox, ...alertTimings, evaluationIntervalMs: 2_000 });
     alerts.bindEngine(engine);
     await alerts.start();
 

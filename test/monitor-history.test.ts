@@ -6,6 +6,7 @@ import { MetricHistory } from '../src/monitor/history.js';
 import { emptyHistogram, observe, quantile } from '../src/monitor/latency-histogram.js';
 import { HistoryRecorder } from '../src/monitor/recorder.js';
 import { progressEvent } from './helpers/events.js';
+import { historyOptions } from './helpers/monitor.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -38,7 +39,7 @@ describe('minute history', () => {
     const store = new Keyv();
     const clock = { t: T0 + 5 * MIN + 10_000 };
     const now = () => clock.t;
-    const h1 = new MetricHistory(store, { now });
+    const h1 = new MetricHistory(store, { ...historyOptions, now });
     await h1.start();
     h1.update((b) => (b.rpc.requests += 3));
     clock.t += MIN;
@@ -49,7 +50,7 @@ describe('minute history', () => {
     expect(Object.keys(stored!.minutes).sort()).toEqual(['5', '6']);
 
     // Restarted within the same minute: the stored partial minute keeps counting.
-    const h2 = new MetricHistory(store, { now });
+    const h2 = new MetricHistory(store, { ...historyOptions, now });
     h2.update((b) => (b.rpc.requests += 1)); // recorded before start() finished loading
     await h2.start();
     const buckets = await h2.range(T0, T0 + HOUR);
@@ -64,7 +65,7 @@ describe('minute history', () => {
     const store = new Keyv();
     const clock = { t: T0 };
     const now = () => clock.t;
-    const h = new MetricHistory(store, { now, retentionDays: 2 });
+    const h = new MetricHistory(store, { ...historyOptions, now, retentionDays: 2 });
     await h.start();
     for (let hour = 0; hour < 4 * 24; hour += 6) {
       clock.t = T0 + hour * HOUR;
@@ -85,7 +86,7 @@ describe('history recorder', () => {
     const store = new Keyv();
     const clock = { t: T0 + 10 * MIN };
     const now = () => clock.t;
-    let history = new MetricHistory(store, { now });
+    let history = new MetricHistory(store, { ...historyOptions, now });
     await history.start();
     let recorder = new HistoryRecorder(history, { now, sampleProcess: false });
     await recorder.start();
@@ -101,7 +102,7 @@ describe('history recorder', () => {
 
     // Crash and resume: the engine reports cumulative counts again.
     clock.t += MIN;
-    history = new MetricHistory(store, { now });
+    history = new MetricHistory(store, { ...historyOptions, now });
     await history.start();
     recorder = new HistoryRecorder(history, { now, sampleProcess: false });
     await recorder.start();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { metricsSettings } from './helpers/monitor.js';
 import { EngineEventBus } from '../src/engine/events.js';
 import { RpcEventBus, type RpcCallEvent } from '../src/solana/rpc-events.js';
 import { startMonitorHttp, type MonitorHttp, type HealthReport } from '../src/monitor/http.js';
@@ -45,7 +46,7 @@ describe('metrics and the monitor HTTP server', () => {
   });
 
   it('serves /metrics as Prometheus text with counters fed from the RPC bus', async () => {
-    metrics = createMetrics();
+    metrics = createMetrics(metricsSettings);
     const rpc = new RpcEventBus();
     metrics.bindRpc(rpc);
     rpc.emit('call', call());
@@ -88,7 +89,7 @@ describe('metrics and the monitor HTTP server', () => {
   });
 
   it('keeps per-distribution success-rate gauges only while a distribution runs', async () => {
-    metrics = createMetrics({ collectDefault: false });
+    metrics = createMetrics({ ...metricsSettings, collectDefault: false });
     const engine = new EngineEventBus();
     metrics.bindEngine(engine);
     const progress = {
@@ -120,7 +121,7 @@ describe('metrics and the monitor HTTP server', () => {
   });
 
   it('answers /healthz 200 when every check passes and 503 when one fails', async () => {
-    metrics = createMetrics({ collectDefault: false });
+    metrics = createMetrics({ ...metricsSettings, collectDefault: false });
     let report: HealthReport = { ok: true, checks: { store: { ok: true }, rpc: { ok: true } } };
     http = await startMonitorHttp({ port: 0, registry: metrics.registry, health: async () => report });
 

@@ -16,7 +16,7 @@ const renderReportText = (r: DailyReport) => opsText({ lines: reportLines(r) }, 
 const english = (m: Message) => say('en', m);
 import { ReportScheduler } from '../src/monitor/report-scheduler.js';
 import { progressEvent } from './helpers/events.js';
-import { recordingHistory } from './helpers/monitor.js';
+import { chartSettings, historyOptions, recordingHistory, reportSettings, schedulerSettings } from './helpers/monitor.js';
 
 const MIN = 60_000;
 const TZ = 'Asia/Tokyo';
@@ -132,7 +132,7 @@ function pngChunks(png: Uint8Array): { type: string; data: Buffer }[] {
 describe('daily report', () => {
   it('totals a local day exactly: counts, amounts as decimal strings, percentiles, throughput and recommendations', async () => {
     const { history } = await syntheticDay();
-    const report = await buildDailyReport(history, { date: DATE, timeZone: TZ });
+    const report = await buildDailyReport(history, { date: DATE, timeZone: TZ, ...reportSettings });
 
     expect(report.start).toBe(DAY_START);
     expect(report.end).toBe(DAY_START + 24 * 60 * MIN);
@@ -199,15 +199,15 @@ describe('daily report', () => {
   });
 
   it('says plainly when a day has no data', async () => {
-    const report = await buildDailyReport(new MetricHistory(new Keyv()), { date: DATE, timeZone: TZ });
+    const report = await buildDailyReport(new MetricHistory(new Keyv(), historyOptions), { date: DATE, timeZone: TZ, ...reportSettings });
     expect(report.minutesRecorded).toBe(0);
     expect(renderReportText(report)).toContain('No activity recorded');
   });
 
   it('renders the day as a valid PNG', async () => {
     const { history } = await syntheticDay();
-    const report = await buildDailyReport(history, { date: DATE, timeZone: TZ });
-    const png = await renderDayChart(report, english, { width: 960, height: 540 });
+    const report = await buildDailyReport(history, { date: DATE, timeZone: TZ, ...reportSettings });
+    const png = await renderDayChart(report, english, { width: 960, height: 540, ...chartSettings });
     writeFileSync('/tmp/tributary-report-chart.png', png);
 
     const chunks = pngChunks(png);
@@ -251,7 +251,7 @@ describe('report scheduler', () => {
     const { store: historyStore } = await syntheticDay();
     const clock = { t: Date.parse('2025-09-18T23:00:00Z') }; // 08:00 on the 19th in Tokyo
     const now = () => clock.t;
-    const history = new MetricHistory(historyStore, { now });
+    const history = new MetricHistory(historyStore, { ...historyOptions, now });
     await history.start();
     const state = new Keyv();
     await state.set('last-posted-date', '2025-09-17');
@@ -263,7 +263,8 @@ describe('report scheduler', () => {
       time: '09:00',
       timeZone: TZ,
       targets: ['reports'],
-      renderChart: (r: DailyReport, words) => renderDayChart(r, words),
+      ...schedulerSettings,
+      renderChart: (r: DailyReport, words) => renderDayChart(r, words, chartSettings),
       now,
     });
     expect(scheduler.dueDate()).toBe('2025-09-17');
@@ -287,11 +288,11 @@ describe('report scheduler', () => {
     const { store: historyStore } = await syntheticDay();
     const clock = { t: Date.parse('2025-09-19T05:00:00Z') }; // 14:00 on the 19th: the 09:00 post was missed
     const now = () => clock.t;
-    const history = new MetricHistory(historyStore, { now });
+    const history = new MetricHistory(historyStore, { ...historyOptions, now });
     const state = new Keyv();
     await state.set('last-posted-date', '2025-09-16');
     const inbox = new Inbox();
-    const make = () => new ReportScheduler({ history, store: state, notifier: inbox, time: '09:00', timeZone: TZ, targets: ['reports'], chart: false, now });
+    const make = () => new ReportScheduler({ history, store: state, notifier: inbox, time: '09:00', timeZone: TZ, targets: ['reports'], chart: false, ...schedulerSettings, now });
 
     const first = make();
     await first.start();
@@ -307,7 +308,7 @@ describe('report scheduler', () => {
     expect(inbox.posts).toHaveLength(1);
 
     // A brand-new install has nothing to report yet.
-    const fresh = new ReportScheduler({ history, store: new Keyv(), notifier: inbox, time: '09:00', timeZone: TZ, targets: ['reports'], now });
+    const fresh = new ReportScheduler({ history, store: new Keyv(), notifier: inbox, time: '09:00', timeZone: TZ, targets: ['reports'], ...schedulerSettings, now });
     await fresh.start();
     await fresh.stop();
     expect(inbox.posts).toHaveLength(1);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { OpsMessage, OpsNotifier, OpsTarget } from '../src/monitor/notifier.js';
 import { ReportScheduler } from '../src/monitor/report-scheduler.js';
 import { localDayRange } from '../src/time/zone.js';
+import { schedulerSettings } from './helpers/monitor.js';
 
 const HOUR = 3_600_000;
 const NY = 'America/New_York';
@@ -19,7 +20,17 @@ class Inbox implements OpsNotifier {
 }
 
 function scheduler(time: string, clock: { t: number }, state = new Keyv(), inbox = new Inbox()) {
-  return new ReportScheduler({ history: { range: async () => [] }, store: state, notifier: inbox, time, timeZone: NY, targets: ['reports'], chart: false, now: () => clock.t });
+  return new ReportScheduler({
+    history: { range: async () => [] },
+    store: state,
+    notifier: inbox,
+    time,
+    timeZone: NY,
+    targets: ['reports'],
+    chart: false,
+    ...schedulerSettings,
+    now: () => clock.t,
+  });
 }
 
 describe('report days across daylight-saving changes', () => {

@@ -4,7 +4,7 @@ import type Keyv from 'keyv';
 import type { EngineEventBus, ProgressEvent } from '../engine/events.js';
 import { compare, evaluateRule, unitOf, type RunningDistribution } from './alert-eval.js';
 import type { MinuteBucket } from './bucket.js';
-import { MONITOR_DEFAULTS, type AlertRule, type Operator, type Severity, type Target } from './config.js';
+import type { AlertRule, Operator, Severity, Target } from './config.js';
 import { OPERATOR_TEXT, formatValue } from './format.js';
 import { errorDetail, silentLogger, type MonitorLogger } from './logger.js';
 import type { OpsNotifier } from './notifier.js';
@@ -47,10 +47,10 @@ export interface AlertManagerOptions {
   /** Keyv namespace for the alert state. */
   store: Keyv;
   notifier: OpsNotifier;
-  /** Default 5000 ms. */
-  evaluationIntervalMs?: number;
-  /** Default 1 h. */
-  reminderIntervalMs?: number;
+  /** How often the rules are evaluated, ms (config `monitor.evaluationIntervalMs`; its schema is the one place of the default). */
+  evaluationIntervalMs: number;
+  /** How often an unacknowledged alert is repeated, ms (config `monitor.reminderIntervalMs`). */
+  reminderIntervalMs: number;
   now?: () => number;
   logger?: MonitorLogger;
   /** Called when an alert fires (the recorder counts them for the daily report). */
@@ -84,8 +84,8 @@ export class AlertManager {
     this.rules = options.rules;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
-    this.evaluationIntervalMs = options.evaluationIntervalMs ?? MONITOR_DEFAULTS.evaluationIntervalMs;
-    this.reminderIntervalMs = options.reminderIntervalMs ?? MONITOR_DEFAULTS.reminderIntervalMs;
+    this.evaluationIntervalMs = options.evaluationIntervalMs;
+    this.reminderIntervalMs = options.reminderIntervalMs;
   }
 
   /** Loads the saved active alerts and starts the evaluation loop (an unref'd timer). */

@@ -1,4 +1,3 @@
-import { MONITOR_DEFAULTS } from './config.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { msg, type Message } from '../i18n/message.js';
@@ -48,8 +47,8 @@ export interface ChartOptions {
   width?: number;
   /** Default 540. */
   height?: number;
-  /** Latency line drawn as a target, ms. Default 1000 (the report's recommendation threshold). */
-  latencyTargetMs?: number;
+  /** Latency line drawn as a target, ms: the report's recommendation threshold (config `monitor.report.recommend.latencyP95Ms`). */
+  latencyTargetMs: number;
 }
 
 const COLORS = {
@@ -70,11 +69,11 @@ type Ctx = ReturnType<ReturnType<typeof PImage.make>['getContext']>;
  * The day as a PNG. Its words are Messages put into words by `say`, the reader's catalogue (the chat
  * layer binds it to the channel's language).
  */
-export async function renderDayChart(report: DailyReport, say: (m: Message) => string, options: ChartOptions = {}): Promise<Uint8Array> {
+export async function renderDayChart(report: DailyReport, say: (m: Message) => string, options: ChartOptions): Promise<Uint8Array> {
   ensureFont();
   const width = options.width ?? 960;
   const height = options.height ?? 540;
-  const target = options.latencyTargetMs ?? MONITOR_DEFAULTS.report.recommend.latencyP95Ms;
+  const target = options.latencyTargetMs;
   const img = PImage.make(width, height);
   const ctx = img.getContext('2d');
 

@@ -313,10 +313,5 @@ export const monitorConfigSchema = z
 
 export type MonitorConfig = z.output<typeof monitorConfigSchema>;
 
-/**
- * The schema's defaults: what a monitor part uses for a figure its caller (a test, mostly) leaves
- * out, so no part keeps a default of its own (startMonitor passes the configured ones).
- */
-export const MONITOR_DEFAULTS: MonitorConfig = monitorConfigSchema.parse({});
 /** What a config file may say: every field optional. */
 export type MonitorConfigInput = z.input<typeof monitorConfigSchema>;

@@ -1,4 +1,3 @@
-import { MONITOR_DEFAULTS } from './config.js';
 import { Mutex } from 'async-mutex';
 import type Keyv from 'keyv';
 import { emptyBucket, mergeBucket, type MinuteBucket } from './bucket.js';
@@ -16,11 +15,12 @@ import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
  * The current and previous hours live in memory, so an alert window of up to an hour costs no read.
  */
 
+/** The settings are the config's (`monitor.history`): its schema is the one place of their defaults. */
 export interface HistoryOptions {
-  /** Days kept. Default 8. */
-  retentionDays?: number;
-  /** Flush period, ms. Default 60000. */
-  flushIntervalMs?: number;
+  /** Days kept. */
+  retentionDays: number;
+  /** Flush period, ms. */
+  flushIntervalMs: number;
   now?: () => number;
   logger?: MonitorLogger;
 }
@@ -57,10 +57,10 @@ export class MetricHistory {
 
   constructor(
     private readonly store: Keyv,
-    options: HistoryOptions = {},
+    options: HistoryOptions,
   ) {
-    this.retentionDays = options.retentionDays ?? MONITOR_DEFAULTS.history.retentionDays;
-    this.flushIntervalMs = options.flushIntervalMs ?? MONITOR_DEFAULTS.history.flushIntervalMs;
+    this.retentionDays = options.retentionDays;
+    this.flushIntervalMs = options.flushIntervalMs;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
   }

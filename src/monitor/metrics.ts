@@ -1,4 +1,3 @@
-import { MONITOR_DEFAULTS } from './config.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { successRate, type CompletedEvent, type EngineEventBus, type ProgressEvent, type SnapshotEvent, type TransactionEvent } from '../engine/events.js';
@@ -10,13 +9,14 @@ import type { RpcCallEvent, RpcEventBus } from '../solana/rpc-events.js';
  * convention) even though the events carry ms.
  */
 
+/** The config's `monitor.metrics`: its schema is the one place of their defaults. */
 export interface MetricsOptions {
-  /** Name prefix. Default "tributary_". */
-  prefix?: string;
-  /** Also collect prom-client's default process and Node.js metrics into the same registry. Default true. */
-  collectDefault?: boolean;
-  /** Event-loop delay monitor resolution, ms. Default 20. */
-  eventLoopResolutionMs?: number;
+  /** Name prefix. */
+  prefix: string;
+  /** Also collect prom-client's default process and Node.js metrics into the same registry. */
+  collectDefault: boolean;
+  /** Event-loop delay monitor resolution, ms. */
+  eventLoopResolutionMs: number;
 }
 
 type L<T extends string> = Counter<T>;
@@ -66,18 +66,18 @@ const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10
 const DURATION_BUCKETS_S = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'cancelled', 'expired']);
 
-export function createMetrics(options: MetricsOptions = {}): Metrics {
-  const prefix = options.prefix ?? MONITOR_DEFAULTS.metrics.prefix;
+export function createMetrics(options: MetricsOptions): Metrics {
+  const { prefix } = options;
   const registry = new Registry();
   const registers = [registry];
-  if (options.collectDefault ?? MONITOR_DEFAULTS.metrics.collectDefault) collectDefaultMetrics({ register: registry, prefix });
+  if (options.collectDefault) collectDefaultMetrics({ register: registry, prefix });
 
   const counter = <T extends string>(name: string, help: string, labelNames: readonly T[] = []) => new Counter<T>({ name: prefix + name, help, labelNames, registers });
   const gauge = <T extends string>(name: string, help: string, labelNames: readonly T[] = []) => new Gauge<T>({ name: prefix + name, help, labelNames, registers });
   const histogram = <T extends string>(name: string, help: string, buckets: number[], labelNames: readonly T[] = []) =>
     new Histogram<T>({ name: prefix + name, help, labelNames, buckets, registers });
 
-  const loop = monitorEventLoopDelay({ resolution: options.eventLoopResolutionMs ?? MONITOR_DEFAULTS.metrics.eventLoopResolutionMs });
+  const loop = monitorEventLoopDelay({ resolution: options.eventLoopResolutionMs });
   loop.enable();
 
   const m: Omit<Metrics, 'setQueueDepth' | 'observeQueueWait' | 'observeCommand' | 'recordCache' | 'setDistributorSol' | 'bindEngine' | 'bindRpc' | 'stop'> = {

@@ -1,4 +1,3 @@
-import { MONITOR_DEFAULTS } from './config.js';
 import type { CompletedEvent, EngineEventBus, ProgressEvent, SnapshotEvent, TransactionEvent } from '../engine/events.js';
 import type { RpcCallEvent, RpcEventBus } from '../solana/rpc-events.js';
 import { addAmount } from './bucket.js';
@@ -18,16 +17,15 @@ import { DAY_MS, MINUTE_MS } from './time.js';
  * what the crash lost from the last partial minute comes back as part of the first difference after it.
  */
 
-export interface RecorderOptions {
-  /** Process sampling period, ms. Default 5000. */
-  sampleIntervalMs?: number;
-  /** Event-loop delay monitor resolution, ms. Default 20. */
-  eventLoopResolutionMs?: number;
-  /** Take process samples at all (tests switch it off to keep buckets deterministic). Default true. */
-  sampleProcess?: boolean;
+/**
+ * Process samples are taken every `sampleIntervalMs` with an event-loop monitor of
+ * `eventLoopResolutionMs` (the config's `monitor.history` and `monitor.metrics`, whose schema is the
+ * one place of their defaults); tests switch sampling off to keep buckets deterministic.
+ */
+export type RecorderOptions = ({ sampleProcess: false } | { sampleProcess?: true; sampleIntervalMs: number; eventLoopResolutionMs: number }) & {
   now?: () => number;
   logger?: MonitorLogger;
-}
+};
 
 interface CursorEntry {
   reward: string;
@@ -47,8 +45,7 @@ const TERMINAL: ReadonlySet<string> = new Set(['completed', 'cancelled', 'expire
 export class HistoryRecorder {
   private readonly now: () => number;
   private readonly logger: MonitorLogger;
-  private readonly sampleIntervalMs: number;
-  private readonly sampler: ProcessSampler | undefined;
+  private readonly sampling: { sampler: ProcessSampler; intervalMs: number } | undefined;
   private cursor = new Map<string, CursorEntry>();
   private readonly running = new Set<string>();
   private lastAccrual: number;
@@ -57,12 +54,11 @@ export class HistoryRecorder {
 
   constructor(
     private readonly history: MetricHistory,
-    options: RecorderOptions = {},
+    options: RecorderOptions,
   ) {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
-    this.sampleIntervalMs = options.sampleIntervalMs ?? MONITOR_DEFAULTS.history.sampleIntervalMs;
-    this.sampler = options.sampleProcess === false ? undefined : new ProcessSampler(options.eventLoopResolutionMs ?? MONITOR_DEFAULTS.metrics.eventLoopResolutionMs);
+    this.sampling = options.sampleProcess === false ? undefined : { sampler: new ProcessSampler(options.eventLoopResolutionMs), intervalMs: options.sampleIntervalMs };
     this.lastAccrual = this.now();
   }
 
@@ -75,8 +71,8 @@ export class HistoryRecorder {
       // Events that came before the load finished have the newer counts: keep them.
       if (!this.cursor.has(id)) this.cursor.set(id, entry);
     }
-    if (this.sampler && !this.timer) {
-      this.timer = setInterval(() => this.sample(), this.sampleIntervalMs);
+    if (this.sampling && !this.timer) {
+      this.timer = setInterval(() => this.sample(), this.sampling.intervalMs);
       this.timer.unref();
     }
   }
@@ -85,7 +81,7 @@ export class HistoryRecorder {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.accrue();
-    this.sampler?.stop();
+    this.sampling?.sampler.stop();
     this.saveCursor();
   }
 
@@ -139,9 +135,10 @@ export class HistoryRecorder {
 
   /** Takes one process sample into the current minute. Public for tests and for a final sample at shutdown. */
   sample(): void {
-    if (!this.sampler) return;
+    if (!this.sampling) return;
+    const { sampler } = this.sampling;
     this.accrue();
-    const s = this.sampler.sample();
+    const s = sampler.sample();
     const minute = Math.floor(this.now() / MINUTE_MS);
     this.history.update((b) => {
       const p = b.proc;
@@ -155,7 +152,7 @@ export class HistoryRecorder {
     });
     // The delay histogram restarts each minute, so a minute's p99 is its own and not a running one.
     if (minute !== this.lagMinute) {
-      this.sampler.resetLag();
+      sampler.resetLag();
       this.lagMinute = minute;
     }
   }

@@ -1,5 +1,5 @@
 import type Keyv from 'keyv';
-import { MONITOR_DEFAULTS, type Target } from './config.js';
+import type { Target } from './config.js';
 import { errorDetail, silentLogger, type MonitorLogger } from './logger.js';
 import type { OpsFile, OpsMessage, OpsNotifier } from './notifier.js';
 import { buildDailyReport, reportLines, type DailyReport, type RangeSource, type ReportOptions } from './report.js';
@@ -27,10 +27,11 @@ export interface ReportSchedulerOptions {
   targets: readonly Target[];
   /** Default true. */
   chart?: boolean;
-  successRateTarget?: number;
-  recommend?: ReportOptions['recommend'];
-  /** Default 30000 ms. */
-  checkIntervalMs?: number;
+  /** The rest is the config's `monitor.report`, whose schema is the one place of their defaults. */
+  successRateTarget: number;
+  recommend: ReportOptions['recommend'];
+  /** How often a missed posting is looked for, ms. */
+  checkIntervalMs: number;
   /** Renders the PNG; injected so the scheduler does not load the drawing library unless a chart is wanted. */
   renderChart?: (report: DailyReport, say: (m: Message) => string) => Promise<Uint8Array>;
   now?: () => number;
@@ -61,7 +62,7 @@ export class ReportScheduler {
     await this.check();
     this.job ??= new Cron(this.posting.cron, { timezone: this.posting.tz, mode: '5-part', unref: true }, () => void this.check());
     if (!this.timer) {
-      this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs ?? MONITOR_DEFAULTS.report.checkIntervalMs);
+      this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs);
       this.timer.unref();
     }
   }
@@ -157,8 +158,8 @@ export class ReportScheduler {
     return buildDailyReport(this.options.history, {
       date,
       timeZone: this.options.timeZone,
-      ...(this.options.successRateTarget === undefined ? {} : { successRateTarget: this.options.successRateTarget }),
-      ...(this.options.recommend === undefined ? {} : { recommend: this.options.recommend }),
+      successRateTarget: this.options.successRateTarget,
+      recommend: this.options.recommend,
     });
   }
 

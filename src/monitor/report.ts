@@ -1,4 +1,3 @@
-import { MONITOR_DEFAULTS } from './config.js';
 import { shortAddress } from '../engine/address.js';
 import { successRate } from '../engine/events.js';
 import { DEFAULT_LOCALE, formatMoney } from '../i18n/index.js';
@@ -24,9 +23,9 @@ export interface ReportOptions {
   date: string;
   /** IANA zone the date is in. */
   timeZone: string;
-  /** Default 0.95. */
-  successRateTarget?: number;
-  recommend?: { cpuAvgPercent?: number; memoryGrowthPercent?: number; latencyP95Ms?: number };
+  /** The config's `monitor.report` (its schema is the one place of their defaults). */
+  successRateTarget: number;
+  recommend: { cpuAvgPercent: number; memoryGrowthPercent: number; latencyP95Ms: number };
 }
 
 export interface HourStat {
@@ -101,7 +100,7 @@ export async function buildDailyReport(source: RangeSource, options: ReportOptio
 /** The report of a set of buckets; exported for tests and for "today so far". */
 export function summarise(buckets: readonly MinuteBucket[], options: ReportOptions, start: number, end: number): DailyReport {
   const total = sumBuckets(buckets);
-  const target = options.successRateTarget ?? MONITOR_DEFAULTS.report.successRateTarget;
+  const target = options.successRateTarget;
   const settled = total.recipients.paid + total.recipients.failed;
   const latency = total.rpc.latency;
   const runningSeconds = total.distributions.runningMs / 1000;
@@ -171,7 +170,7 @@ export function summarise(buckets: readonly MinuteBucket[], options: ReportOptio
     hours: hourly(buckets, start, end, options.timeZone),
     recommendations: [],
   };
-  report.recommendations = recommend(report, options.recommend ?? {});
+  report.recommendations = recommend(report, options.recommend);
   return report;
 }
 
@@ -206,12 +205,9 @@ function hourly(buckets: readonly MinuteBucket[], start: number, end: number, ti
   return hours;
 }
 
-function recommend(r: DailyReport, limits: NonNullable<ReportOptions['recommend']>): Recommendation[] {
+function recommend(r: DailyReport, limits: ReportOptions['recommend']): Recommendation[] {
   const out: Recommendation[] = [];
-  const { recommend: defaults } = MONITOR_DEFAULTS.report;
-  const cpuLimit = limits.cpuAvgPercent ?? defaults.cpuAvgPercent;
-  const memLimit = limits.memoryGrowthPercent ?? defaults.memoryGrowthPercent;
-  const latencyLimit = limits.latencyP95Ms ?? defaults.latencyP95Ms;
+  const { cpuAvgPercent: cpuLimit, memoryGrowthPercent: memLimit, latencyP95Ms: latencyLimit } = limits;
 
   if (r.successRate !== null && r.successRate < r.successRateTarget) {
     out.push({

@@ -346,12 +346,13 @@ describe('audit log', () => {
 });
 
 describe('progress message', () => {
+  const report = { path: '/nonexistent/d1.csv', bytes: 11, rows: 0 };
   const progress = (paid: number, at = Date.now()): ProgressEvent =>
     progressEvent({ paid, paidAmount: String(paid * 1_000_000_000), plannedAmount: '10000000000', transactionsSent: paid, transactionsConfirmed: paid, at });
 
   it('is edited at most once per interval, never with the same text, and ends with the summary and the CSV', async () => {
     const status = { record: { id: 'd1', state: 'running' }, plan: { reward: { symbol: 'SOL', decimals: 9 } }, progress: progress(0) };
-    const { app } = fakeApp({ service: { status: async () => status, exportCsv: async () => 'recipient\r\n' } as never });
+    const { app } = fakeApp({ service: { status: async () => status, exportCsv: async () => report } as never });
     const hub = new ProgressHub(app, app.logger, 200);
     const seen: { at: number; text: string; files?: ReplyFile[] }[] = [];
     const surface: ProgressSurface = {
@@ -367,7 +368,7 @@ describe('progress message', () => {
     }
     // The trailing edit (at most one interval after the last count) is shown before the run ends.
     await vi.waitFor(() => expect(seen.at(-1)?.text).toContain('9/10 paid'), { timeout: 10_000 });
-    app.engine.events.emit('completed', { ...progress(10), state: 'completed', successRate: 1, durationMs: 1_000, symbol: 'SOL', csv: 'recipient\r\n' });
+    app.engine.events.emit('completed', { ...progress(10), state: 'completed', successRate: 1, durationMs: 1_000, symbol: 'SOL', report });
     await done;
     hub.stop();
 
@@ -383,7 +384,7 @@ describe('progress message', () => {
 
   it('keeps following when the platform refuses an edit, and still shows the summary', async () => {
     const status = { record: { id: 'd1', state: 'running' }, plan: { reward: { symbol: 'SOL', decimals: 9 } }, progress: progress(0) };
-    const { app } = fakeApp({ service: { status: async () => status, exportCsv: async () => 'x' } as never });
+    const { app } = fakeApp({ service: { status: async () => status, exportCsv: async () => report } as never });
     const hub = new ProgressHub(app, app.logger, 10);
     let calls = 0;
     const finished: string[] = [];
@@ -397,7 +398,7 @@ describe('progress message', () => {
     await vi.waitFor(() => expect(calls).toBe(1), { timeout: 10_000 });
     app.engine.events.emit('progress', progress(5));
     await vi.waitFor(() => expect(calls).toBe(2), { timeout: 10_000 });
-    expect(() => app.engine.events.emit('completed', { ...progress(10), state: 'completed', successRate: 1, durationMs: 10, symbol: 'SOL', csv: 'wallet\r\n' })).not.toThrow();
+    expect(() => app.engine.events.emit('completed', { ...progress(10), state: 'completed', successRate: 1, durationMs: 10, symbol: 'SOL', report })).not.toThrow();
     await done;
     hub.stop();
     expect(calls).toBe(2);
@@ -406,7 +407,7 @@ describe('progress message', () => {
 
   it('lets the console stop waiting for a distribution that paused, after showing its last state', async () => {
     const status = { record: { id: 'd1', state: 'running' }, plan: { reward: { symbol: 'SOL', decimals: 9 } }, progress: progress(0) };
-    const { app } = fakeApp({ service: { status: async () => status, exportCsv: async () => 'x', activeIds: () => [] } as never });
+    const { app } = fakeApp({ service: { status: async () => status, exportCsv: async () => report, activeIds: () => [] } as never });
     const hub = new ProgressHub(app, app.logger, 60_000);
     const shown: string[] = [];
     const done = hub.follow('d1', 'console', { update: async (t) => void shown.push(t), finish: async (t) => void shown.push(t) });

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { csvText } from '../src/engine/csv.js';
 import { say, type Message } from '../src/i18n/index.js';
 import { Connection, PublicKey } from '@solana/web3.js';
 import { getAssociatedTokenAddressSync } from '@solana/spl-token';
@@ -93,9 +95,23 @@ describe('distribution engine on the local chain', () => {
     expect(row.error).toMatch(/instruction \d+ failed/);
     const balances = await onChainBalances(direct(h), preview.plan);
     for (const r of preview.plan.recipients) expect(balances.get(r.owner)).toBe(r.owner === bad.owner ? 0n : r.amount);
-    const csv = await h.engine.service.exportCsv(preview.plan.id);
-    expect(csv.split('\r\n')[0]).toBe('recipient,amount,asset,status,signature,error');
-    expect(csv.trim().split('\r\n')).toHaveLength(preview.plan.recipients.length + 1);
+    // The report is a CSV file the engine wrote at the end, one line per recipient, with the text the
+    // summary used to carry (the failure's reason is quoted); an export writes the same file again.
+    const file = completed.report as NonNullable<typeof completed.report>;
+    const written = readFileSync(file.path, 'utf8');
+    const header = ['recipient', 'amount', 'asset', 'status', 'signature', 'error'];
+    expect(written).toBe(
+      csvText(
+        header,
+        report.map((r) => [r.recipient, r.amount, h.net.scenario.rewardMint, r.status, r.signature, r.error]),
+      ),
+    );
+    expect(written.split('\r\n')[0]).toBe('recipient,amount,asset,status,signature,error');
+    expect(written.trim().split('\r\n')).toHaveLength(preview.plan.recipients.length + 1);
+    expect(file).toMatchObject({ rows: preview.plan.recipients.length, bytes: Buffer.byteLength(written) });
+    const exported = await h.engine.service.exportCsv(preview.plan.id);
+    expect(exported).toEqual(file);
+    expect(readFileSync(exported.path, 'utf8')).toBe(written);
   });
 
   it('pays every recipient exactly once through 429s, 5xx, dropped transactions and expiring blockhashes', async () => {

@@ -175,7 +175,7 @@ describe('alert manager', () => {
       successRate: 1,
       durationMs: 60_000,
       symbol: 'SOL',
-      csv: 'wallet\r\n',
+      report: null,
     });
     await vi.advanceTimersByTimeAsync(60_000);
     // ...while the running one is healthy at first.

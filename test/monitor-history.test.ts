@@ -114,14 +114,14 @@ describe('history recorder', () => {
       successRate: 0.9,
       durationMs: 180_000,
       symbol: 'SOL',
-      csv: 'wallet\r\n',
+      report: null,
     });
     bus.emit('completed', {
       ...progress({ paid: 9, failed: 1, paidAmount: '9000000000000000009', state: 'completed' }),
       successRate: 0.9,
       durationMs: 180_000,
       symbol: 'SOL',
-      csv: 'wallet\r\n',
+      report: null,
     });
 
     const total = sumBuckets(await history.range(T0, T0 + HOUR));

@@ -113,7 +113,7 @@ describe('metrics and the monitor HTTP server', () => {
     engine.emit('progress', progress);
     let samples = parseExposition(await metrics.registry.metrics());
     expect(samples.get('tributary_distribution_success_rate{distribution_id="d9"}')).toBeCloseTo(0.9);
-    engine.emit('completed', { ...progress, state: 'completed', paid: 95, failed: 5, successRate: 0.95, durationMs: 10_000, symbol: 'SOL', csv: 'wallet\r\n' });
+    engine.emit('completed', { ...progress, state: 'completed', paid: 95, failed: 5, successRate: 0.95, durationMs: 10_000, symbol: 'SOL', report: null });
     samples = parseExposition(await metrics.registry.metrics());
     expect(samples.has('tributary_distribution_success_rate{distribution_id="d9"}')).toBe(false);
     expect(samples.get('tributary_distribution_last_success_rate')).toBeCloseTo(0.95);

@@ -60,7 +60,7 @@ async function syntheticDay(store = new Keyv()) {
   clock.t = at(10, 5);
   const done1 = progress({ paid: 100, failed: 2, paidAmount: '123456789012345678', state: 'completed' });
   engine.emit('progress', done1);
-  engine.emit('completed', { ...done1, successRate: 100 / 102, durationMs: 5 * MIN, symbol: 'SOL', csv: 'wallet\r\n' });
+  engine.emit('completed', { ...done1, successRate: 100 / 102, durationMs: 5 * MIN, symbol: 'SOL', report: null });
 
   // Distribution d2 pays a 6-decimal token at 15:00-15:02: 50 paid, 10 failed; an amount beyond 2^53.
   clock.t = at(15);
@@ -71,7 +71,7 @@ async function syntheticDay(store = new Keyv()) {
   clock.t = at(15, 2);
   const done2 = progress({ distributionId: 'd2', reward: USDC, decimals: 6, paid: 50, failed: 10, paidAmount: '5000000000000000001', state: 'completed' });
   engine.emit('progress', done2);
-  engine.emit('completed', { ...done2, successRate: 50 / 60, durationMs: 2 * MIN, symbol: 'SOL', csv: 'wallet\r\n' });
+  engine.emit('completed', { ...done2, successRate: 50 / 60, durationMs: 2 * MIN, symbol: 'SOL', report: null });
 
   // Cache: 30 hits, 10 misses. One alert fired. Command latencies.
   clock.t = at(16);

@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import type Keyv from 'keyv';
 import type { Logger } from 'pino';
 import { ChainReads } from '../engine/chain-reads.js';
@@ -44,6 +45,8 @@ export interface EngineOptions {
   snapshotSource: SnapshotSource;
   largeTotalWarning: string | null;
   manyRecipientsWarning: number;
+  /** Where distributions' CSV reports are written: `<dataDir>/reports` from config. */
+  reportsDir: string;
 }
 
 export interface Engine {
@@ -98,6 +101,7 @@ export function createEngine(opts: EngineOptions): Engine {
     logger: opts.logger,
     network: opts.network,
     executor,
+    reportsDir: opts.reportsDir,
     preview: {
       snapshotTtlMs: opts.snapshotTtlMs,
       previewTtlMs: opts.previewTtlMs,
@@ -168,5 +172,6 @@ export function engineOptionsFromConfig(
     snapshotSource: config.snapshot.source,
     largeTotalWarning: config.distribution.largeTotalWarning,
     manyRecipientsWarning: config.distribution.manyRecipientsWarning,
+    reportsDir: join(resolve(config.dataDir), 'reports'),
   };
 }

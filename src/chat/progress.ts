@@ -22,6 +22,7 @@ import type { DistributionStatus } from '../engine/service.js';
 import { translator, type Locale, type Translator } from '../i18n/index.js';
 import { csvFileName, renderProgress, renderSummary } from './format.js';
 import { ProgressPlaces, type ProgressPlace } from './progress-places.js';
+import { reportAttachment } from './report-upload.js';
 import type { ReplyFile } from './types.js';
 
 export type { ProgressPlace } from './progress-places.js';
@@ -177,7 +178,7 @@ export class ProgressHub<Live = never> {
     if (this.stopped) return;
     const status = await this.app.engine.service.status(distributionId);
     const t = translator(locale ?? this.app.config.language);
-    const follower = new Follower(key, surface, status, t, this.intervalMs, this.logger.child({ distributionId, surface: key }), hooks);
+    const follower = new Follower(key, surface, status, t, this.intervalMs, this.logger.child({ distributionId, surface: key }), hooks, this.options.platform);
     const list = this.followers.get(distributionId) ?? [];
     list.push(follower);
     this.followers.set(distributionId, list);
@@ -276,6 +277,8 @@ class Follower {
     private readonly intervalMs: number,
     private readonly logger: Logger,
     private readonly hooks: FollowerHooks,
+    /** Whose upload limit the report must fit (report-upload.ts); none: any size goes. */
+    private readonly platform?: string,
   ) {
     this.symbol = status.plan.reward.symbol;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -300,10 +303,14 @@ class Follower {
     this.pending = null;
     void this.edits
       .runExclusive(async () => {
-        // The summary and its report travel with the event (engine/events.ts).
-        const name = csvFileName(event.distributionId);
-        const files: ReplyFile[] = [{ name, bytes: new TextEncoder().encode(event.csv), contentType: 'text/csv' }];
-        await this.surface.finish(renderSummary(event, event.symbol, this.t, name), files);
+        // The summary travels with the event, the report as a file the engine wrote (engine/events.ts).
+        const attachment = await reportAttachment(event.report, csvFileName(event.distributionId), this.platform, {
+          id: event.distributionId,
+          ...(event.reportError !== undefined ? { error: event.reportError } : {}),
+        });
+        const files: ReplyFile[] = attachment.file ? [attachment.file] : [];
+        const summary = renderSummary(event, event.symbol, this.t, attachment.file?.name);
+        await this.surface.finish(attachment.note ? `${summary}\n${this.t.say(attachment.note)}` : summary, files);
         await this.remember();
         await this.hooks.shown?.().catch((err: unknown) => this.logger.warn({ err }, 'progress: place not closed'));
       })

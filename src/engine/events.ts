@@ -48,8 +48,18 @@ export interface CompletedEvent extends ProgressEvent {
   durationMs: number;
   /** The reward's symbol ("SOL", a token's). */
   symbol: string;
-  /** The per-recipient report (report.ts), CSV. */
-  csv: string;
+  /** The per-recipient report (report.ts), a CSV file; null when it could not be written (`reportError` says why). */
+  report: ReportFile | null;
+  reportError?: string;
+}
+
+/** A report written to a file: chat attaches it from there, never holding its text. */
+export interface ReportFile {
+  path: string;
+  /** Its size. */
+  bytes: number;
+  /** Rows below the header: one per planned recipient. */
+  rows: number;
 }
 
 export interface TransactionEvent {

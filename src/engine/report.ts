@@ -1,5 +1,6 @@
-import { csvText } from './csv.js';
+import { writeCsvFile } from './csv.js';
 import { formatAmount } from './amounts.js';
+import type { ReportFile } from './events.js';
 import type { Plan } from './ledger.js';
 import type { LedgerView, RecipientStatus } from './owed.js';
 
@@ -30,12 +31,19 @@ function reportRow(plan: Plan, states: LedgerView, i: number): RecipientReportRo
   };
 }
 
-/** RFC 4180 CSV with a header; a field with a comma, quote or newline is quoted. */
-export function reportCsv(plan: Plan, rows: readonly RecipientReportRow[]): string {
-  const header = ['recipient', 'amount', 'asset', 'status', 'signature', 'error'];
+const HEADER = ['recipient', 'amount', 'asset', 'status', 'signature', 'error'];
+
+/** The report's CSV lines, made one at a time as the file takes them. */
+function* csvRows(plan: Plan, states: LedgerView): Generator<string[]> {
   const asset = plan.reward.kind === 'sol' ? 'SOL' : plan.reward.mint;
-  return csvText(
-    header,
-    rows.map((row) => [row.recipient, row.amount, asset, row.status, row.signature, row.error]),
-  );
+  for (let i = 0; i < plan.recipients.length; i++) {
+    const row = reportRow(plan, states, i);
+    yield [row.recipient, row.amount, asset, row.status, row.signature, row.error];
+  }
+}
+
+/** Writes the report as CSV (RFC 4180, a header, one line per planned recipient) to `path`. */
+export async function writeReportCsv(path: string, plan: Plan, states: LedgerView): Promise<ReportFile> {
+  const written = await writeCsvFile(path, HEADER, csvRows(plan, states));
+  return { path, ...written };
 }

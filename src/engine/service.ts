@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Connection, Keypair } from '@solana/web3.js';
 import { LRUCache } from 'lru-cache';
 import { KeyedMutex } from '../concurrency/keyed-mutex.js';
@@ -8,13 +9,13 @@ import { formatAmount } from './amounts.js';
 import { amountParam, lamportsParam, listParam, msg, type Message } from '../i18n/message.js';
 import { chainErrorMessage } from './chain-error.js';
 import { isTributaryError, TributaryError } from './errors.js';
-import { successRate, type CompletedEvent, type EngineEventBus, type ProgressEvent } from './events.js';
+import { successRate, type CompletedEvent, type EngineEventBus, type ProgressEvent, type ReportFile } from './events.js';
 import { DistributionRun, progressOf, transactionCounts, type EvidenceStall, type ExecutorDeps, type ExecutorOptions } from './executor.js';
 import type { HeldLease, LeaseTaker } from './lease.js';
 import type { Actor, DistributionRecord, Fence, Ledger, Plan } from './ledger.js';
 import { recipientStates, type LedgerView, type RecipientStatus } from './owed.js';
 import { buildPreview, distributorBalances, payerReserve, type PlanPreview, type PreviewContext, type PreviewRequest } from './preview.js';
-import { recipientReport, reportCsv, type RecipientReportRow } from './report.js';
+import { recipientReport, writeReportCsv, type RecipientReportRow } from './report.js';
 
 export interface DistributionServiceDeps {
   /** Bulk lane: the distribution's own traffic. */
@@ -39,6 +40,8 @@ export interface DistributionServiceDeps {
   guard?: SpendGuard;
   /** The address lookup tables a plan pays with (a schedule's, src/schedule/lookup.ts); none when absent. */
   lookupTables?: ExecutorDeps['lookupTables'];
+  /** Where per-recipient reports are written, one CSV file per distribution (`<id>.csv`). */
+  reportsDir: string;
 }
 
 export interface ConfirmOptions {
@@ -348,19 +351,35 @@ export class DistributionService {
   }
 
   private async completion(plan: Plan, record: DistributionRecord, final: ProgressEvent): Promise<CompletedEvent> {
+    let report: ReportFile | null = null;
+    let reportError: string | undefined;
+    try {
+      report = await this.exportCsv(plan.id);
+    } catch (err) {
+      // The end of a run is told even when its report cannot be written (a full disk): the ledger
+      // keeps everything, and an export writes it again.
+      reportError = err instanceof Error ? err.message : String(err);
+      this.deps.logger.error({ distributionId: plan.id, err }, 'the report of a distribution could not be written');
+    }
     return {
       ...final,
       state: record.state,
       successRate: successRate(final.paid, final.failed) ?? 1,
       durationMs: (record.finishedAt ?? Date.now()) - (record.startedAt ?? record.finishedAt ?? Date.now()),
       symbol: plan.reward.symbol,
-      csv: reportCsv(plan, await this.report(plan.id)),
+      report,
+      ...(reportError !== undefined ? { reportError } : {}),
     };
   }
 
-  async exportCsv(id: string): Promise<string> {
+  /**
+   * Writes the per-recipient report as it stands, as CSV, to `<reportsDir>/<id>.csv` (replacing
+   * the one written before) and says where it is: the text is never held whole.
+   */
+  async exportCsv(id: string): Promise<ReportFile> {
     const { plan } = await this.load(id);
-    return reportCsv(plan, await this.report(id));
+    const [txs, failures] = await Promise.all([this.deps.ledger.transactions(plan.id), this.deps.ledger.failures(plan.id)]);
+    return writeReportCsv(join(this.deps.reportsDir, `${plan.id}.csv`), plan, recipientStates(plan.recipients.length, txs, failures));
   }
 
   /** What `wallet` received (or is owed) in each confirmed distribution, newest first. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_LOCALE, t, type Locale } from '../../i18n/index.js';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { extname, join, basename } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ProgressSurface } from '../../chat/progress.js';
@@ -25,7 +25,8 @@ export class ConsoleWriter {
   async file(file: ReplyFile, locale: Locale = DEFAULT_LOCALE): Promise<string> {
     await mkdir(this.exportsDir, { recursive: true });
     const path = freePath(this.exportsDir, basename(file.name));
-    await writeFile(path, file.bytes);
+    if (file.path !== undefined) await copyFile(file.path, path);
+    else await writeFile(path, file.bytes);
     this.line(t(locale, 'reply.saved', { file: file.name, path }));
     return path;
   }

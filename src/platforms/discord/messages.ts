@@ -29,7 +29,8 @@ export function payloads(text: string, opts: { buttons?: readonly IssuedKey[]; f
 }
 
 export function attachments(files: readonly ReplyFile[]): AttachmentBuilder[] {
-  return files.map((f) => new AttachmentBuilder(Buffer.from(f.bytes), { name: f.name }));
+  // discord.js reads a path itself when it sends.
+  return files.map((f) => new AttachmentBuilder(f.path !== undefined ? f.path : Buffer.from(f.bytes), { name: f.name }));
 }
 
 function buttonRows(buttons: readonly IssuedKey[]): ActionRowBuilder<ButtonBuilder>[] {

@@ -31,7 +31,8 @@ export async function sendReply(api: Api, target: SendTarget, text: string, opts
 }
 
 export async function sendFile(api: Api, chatId: number | string, file: ReplyFile, replyTo?: number): Promise<void> {
-  await api.sendDocument(chatId, new InputFile(Buffer.from(file.bytes), file.name), {
+  // grammY streams a path from the disk as it uploads.
+  await api.sendDocument(chatId, new InputFile(file.path !== undefined ? file.path : Buffer.from(file.bytes), file.name), {
     ...(replyTo ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
   });
 }

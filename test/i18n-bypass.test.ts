@@ -28,6 +28,7 @@ const EXEMPT_FILES: Record<string, string> = {
   'src/monitor/http.ts': 'HTTP answers of /metrics and /healthz',
   'src/platforms/link.ts': 'connection states for the log',
   'src/engine/das.ts': 'JSON-RPC error texts of a DAS answer, logged and wrapped by the engine',
+  'src/engine/program-accounts-answer.ts': "a getProgramAccounts answer's faults, thrown as Errors by program-accounts.ts (logged; a chat shows only an error id)",
   'src/log/key-material.ts': "the log's mark where a secret was left out",
   'src/log/redact.ts': "the log's marks for a value it cut",
 };

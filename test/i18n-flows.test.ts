@@ -5,8 +5,12 @@
  * run of English words in one is a text that bypassed the catalogue.
  */
 import bs58 from 'bs58';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Locale } from 'discord.js';
+import { getAssociatedTokenAddressSync } from '@solana/spl-token';
+import { PublicKey } from '@solana/web3.js';
+import { Locale, PermissionFlagsBits } from 'discord.js';
 import { nativeSigner } from '../src/solana/signer.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import Keyv from 'keyv';
@@ -18,12 +22,12 @@ import { ReportScheduler } from '../src/monitor/report-scheduler.js';
 import { runConsole } from '../src/platforms/console/run-console.js';
 import { startTelegram } from '../src/platforms/telegram/start-telegram.js';
 import { startChatApp, type ChatApp } from './helpers/chat-app.js';
-import { appOnLocalnet, startConsoleApp } from './helpers/app-config.js';
+import { appOnLocalnet, sqliteOf, startConsoleApp } from './helpers/app-config.js';
 import { answerTo, customIds, discordWorld } from './helpers/discord-world.js';
 import { progressEvent } from './helpers/events.js';
 import { alertTimings, chartSettings, recordingHistory, schedulerSettings } from './helpers/monitor.js';
 import { startTelegramStandin, type StoredTelegramMessage, type TelegramFixtureOptions, type TelegramStandin } from './standins/telegram.js';
-import type { Config, DeepPartial } from '../src/config/index.js';
+import { loadConfig, type Config, type DeepPartial } from '../src/config/index.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -354,4 +358,96 @@ describe('alerts and the daily report on the console, LANG=ja_JP.UTF-8', () => {
       vi.unstubAllEnvs();
     }
   }, 120_000);
+});
+
+describe('refusals, chain errors, a full store and the RPC verdict in Japanese', () => {
+  it('on Discord: a preview whose simulation fails and the confirm it blocks, a channel the bot may not post in, and commands refused by role', async () => {
+    const w = await discordWorld(cleanups);
+    const { scenario, chain } = w.chat.harness.net;
+    const ops = w.discord.fixture.channelId('tributary-ops');
+    const ask = (name: string, user: string, options: Record<string, string> = {}) =>
+      answerTo(w.discord, w.discord.dispatchInteraction({ name, options, user, channelId: ops, locale: Locale.Japanese }).id);
+    const press = (customId: string, messageId: string) => answerTo(w.discord, w.discord.dispatchInteraction({ customId, user: 'alice', messageId, locale: Locale.Japanese }).id);
+    const request = { token: scenario.baseMint, amount: '5', reward: scenario.rewardMint };
+
+    // A holder, and an operator by server role in a DM, are refused in their language.
+    const holder = (await ask('distribute preview', 'bob', request)).current.content;
+    expect(holder).toContain('/distribute preview はオペレーター向けのコマンドですが');
+    expectJapanese(holder);
+    const inDm = (await answerTo(w.discord, w.discord.dispatchInteraction({ name: 'health', user: 'alice', guildId: null, locale: Locale.Japanese }).id)).current.content;
+    expect(inDm).toMatch(/^✖ \/health は/);
+    expectJapanese(inDm);
+
+    const fine = await ask('distribute preview', 'alice', request);
+    // Someone else's program owns the address the first recipient's token account would have: the simulation fails.
+    const planId = /^\/distribute confirm id:(\w{8})$/m.exec(fine.current.content)?.[1] as string;
+    const first = (await w.chat.harness.engine.ledger.getPlan(planId))?.recipients.get(0);
+    if (!first) throw new Error('the plan has no recipient');
+    const ata = getAssociatedTokenAddressSync(new PublicKey(scenario.rewardMint), new PublicKey(first.owner), true);
+    chain.setAccount({ address: ata.toBase58(), data: new Uint8Array(10), lamports: 1_000_000n, owner: PublicKey.unique().toBase58() });
+    const failing = await ask('distribute preview', 'alice', { ...request, refresh: 'true' });
+    const text = failing.current.content;
+    // The chain's own answer stays, on its own line marked as technical detail.
+    expect(text).toMatch(/^シミュレーション: 失敗: \d+ 番目の命令が失敗します: 使用するアカウントが別のプログラムの所有です$/m);
+    expect(text).toMatch(/^ {2}チェーンの応答（技術的な詳細）: \{".+\}$/m);
+    expect(text).toContain('⚠ 最初のトランザクションがシミュレーションで失敗します: ');
+    expectJapanese(text);
+    const blocked = (await press(customIds(failing)['確定'] as string, failing.id)).current.content;
+    expect(blocked).toContain('最初のトランザクションがシミュレーションで失敗します: ');
+    expectJapanese(blocked);
+
+    // The bot may not post in the progress channel: the confirm of the plan made before names the missing permissions in Japanese.
+    w.discord.denyBot(ops, PermissionFlagsBits.SendMessages | PermissionFlagsBits.AttachFiles);
+    const noPost = (await press(customIds(fine)['確定'] as string, fine.id)).current.content;
+    expect(noPost).toContain('メッセージを送信、ファイルを添付');
+    expectJapanese(noPost);
+    expect(w.chat.sent()).toBe(0);
+  });
+
+  it('on the console: a full store, then the verdict on an RPC endpoint that does not answer, and an open keypair file (LANG=ja_JP.UTF-8)', async () => {
+    vi.stubEnv('LANG', 'ja_JP.UTF-8');
+    try {
+      const { config, net } = await appOnLocalnet({ holders: 40, seed: 12 }, cleanups);
+      const c = await startConsoleApp(config, cleanups);
+      await c.waitFor(/^Tributary: チャットから行う Solana の報酬配布$/m);
+      const sqlite = sqliteOf(c.app.context.store);
+      const [{ page_count: pages }] = (await sqlite.query('PRAGMA page_count')) as [{ page_count: number }];
+      await sqlite.query(`PRAGMA max_page_count = ${pages}`);
+      const from = c.printed().length;
+      c.type(`/distribute preview token:${net.scenario.baseMint} amount:10 reward:SOL`);
+      const full = await c.waitFor(/^(✖ ストアに書き込めません: .*)$/m, from);
+      expect(full[1]).toContain('データディレクトリのディスクがいっぱいです（SQLITE_FULL）');
+      expectJapanese(full[1] as string);
+      await sqlite.query('PRAGMA max_page_count = 1073741823');
+
+      // Another app, on a closed port, with a keypair file others can read.
+      const keypairPath = join(config.dataDir, 'open-keypair.json');
+      writeFileSync(keypairPath, readFileSync(net.scenario.keypairPath));
+      chmodSync(keypairPath, 0o644);
+      const down = loadConfig({
+        env: {},
+        overrides: {
+          rpc: { url: 'http://127.0.0.1:1', timeoutMs: 2_000, retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 } },
+          keypairPath,
+          dataDir: join(config.dataDir, 'down'),
+          http: { port: 0 },
+          log: { level: 'silent' },
+        },
+      });
+      const d = await startConsoleApp(down, cleanups);
+      const warned = await d.waitFor(/^ {2}⚠ キーペア {3}(.*)$/m);
+      expect(warned[1]).toContain(`キーペアファイル ${keypairPath} を他のユーザーが読み取れます（モード 0644）`);
+      expectJapanese(warned[1] as string);
+      d.type(`/distribute preview token:${net.scenario.baseMint} amount:1 reward:SOL`);
+      const refused = await d.waitFor(/^(✖ RPC エンドポイントが応答しません.*)$/m);
+      expect(refused[1]).toMatch(/^✖ RPC エンドポイントが応答しません（ネットワークエラー）。何も実行していません。/);
+      expectJapanese(refused[1] as string);
+      d.type('/health');
+      const health = await d.waitFor(/^(RPC: .*)$/m);
+      expect(health[1]).toMatch(/^RPC: \d+ ms 待って応答がありません（ネットワークエラー）/);
+      expectJapanese(health[1] as string);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  }, 180_000);
 });

@@ -14,20 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keypair } from '@solana/web3.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Store } from '../src/store/index.js';
-import { appOnLocalnet, startConsoleApp } from './helpers/app-config.js';
+import { appOnLocalnet, sqliteOf, startConsoleApp } from './helpers/app-config.js';
 
 const CLI = join(import.meta.dirname, '../src/cli/main.ts');
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
-
-/** The store's SQLite connection (behind a namespace view), to limit its size as a full disk would. */
-function sqliteOf(store: Pick<Store, 'ns'>): { query(sql: string): Promise<Array<Record<string, number>>> } {
-  const view = (store.ns('health') as unknown as { opts: { store: { inner: { query(sql: string): Promise<Array<Record<string, number>>> } } } }).opts.store;
-  return view.inner;
-}
 
 describe('a full disk while a distribution runs', () => {
   it('keeps answering, names the full disk, waits, and completes the run when there is room again', async () => {

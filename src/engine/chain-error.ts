@@ -21,6 +21,7 @@ const INSTRUCTION_ERRORS: Readonly<Record<string, Message>> = {
   InsufficientFunds: msg('chainError.reason.insufficientFunds'),
   UninitializedAccount: msg('chainError.reason.uninitialized'),
   InvalidAccountData: msg('chainError.reason.invalidAccountData'),
+  IllegalOwner: msg('chainError.reason.illegalOwner'),
 };
 
 /** `error`: the chain's TransactionError, or its JSON text as a plan or a record keeps it. */

@@ -6,6 +6,13 @@ import { vi } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app/start.js';
 import { deepMerge, loadConfig, type Config, type DeepPartial } from '../../src/config/index.js';
 import { startLocalnet, type Localnet, type LocalnetOptions } from '../../src/localnet/index.js';
+import type { Store } from '../../src/store/index.js';
+
+/** The store's SQLite connection (behind a namespace view), to limit its size as a full disk would. */
+export function sqliteOf(store: Pick<Store, 'ns'>): { query(sql: string): Promise<Array<Record<string, number>>> } {
+  const view = (store.ns('health') as unknown as { opts: { store: { inner: { query(sql: string): Promise<Array<Record<string, number>>> } } } }).opts.store;
+  return view.inner;
+}
 
 /**
  * A local chain, a new data directory, and the config of an app that runs on both (no env, any

@@ -702,6 +702,7 @@ export const en = {
       accountFrozen: 'a token account is frozen',
       uninitialized: 'an account is not initialised',
       invalidAccountData: 'an account holds data the program does not expect',
+      illegalOwner: 'an account it uses belongs to another program',
       custom: 'program error {{code}}',
       other: 'the program reports {{name}}',
     },

@@ -707,6 +707,7 @@ export const ja = {
       accountFrozen: 'トークンアカウントが凍結されています',
       uninitialized: 'アカウントが初期化されていません',
       invalidAccountData: 'アカウントのデータがプログラムの想定と異なります',
+      illegalOwner: '使用するアカウントが別のプログラムの所有です',
       custom: 'プログラムのエラー {{code}}',
       other: 'プログラムが {{name}} を返しました',
     },

@@ -261,7 +261,7 @@ describe('distribution engine on the local chain', () => {
     expect(preview.risks).toContainEqual({ code: 'below-rent-exemption', count: preview.belowRentExemptionCount });
     const refused = await rejection(h.engine.service.confirm(preview.plan.id, operator));
     expect(refused.code).toBe('PLAN_BLOCKED');
-    expect(refused.userMessage).toContain(`${preview.belowRentExemptionCount} SOL share(s) to new wallets are below the rent-exempt minimum of 890880 lamports`);
+    expect(refused.userMessage).toContain(`${preview.belowRentExemptionCount} SOL share(s) to new wallets are below the rent-exempt minimum of 0.00089088 SOL`);
     expect(refused.userMessage).toMatch(/raise the amount, set min:/);
     expect(h.net.server.stats().requestsByMethod.sendTransaction ?? 0).toBe(0);
     expect((await h.engine.ledger.getDistribution(preview.plan.id))?.state).toBe('previewed');

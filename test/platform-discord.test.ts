@@ -322,7 +322,7 @@ describe('Discord bot with the real discord.js client', () => {
     const press = w.discord.dispatchInteraction({ customId: buttons['Confirm'] as string, user: 'alice', messageId: answer.id });
     const refused = await answerTo(w.discord, press.id);
     expect(refused.current.content).toMatch(
-      /^✖ I cannot reach the progress channel <#123456789012345678> \(Unknown Channel\)\. .*channels\.progress\.discord.*; nothing was sent$/,
+      /^✖ I cannot reach the progress channel <#123456789012345678> \(404 Unknown Channel\)\. .*channels\.progress\.discord.*; nothing was sent$/,
     );
     expect(isEphemeral(refused)).toBe(true);
     expect((await w.chat.harness.engine.service.status(planId)).record.state).toBe('previewed');

@@ -145,7 +145,7 @@ export const en = {
     distributorCannotPay: 'the distributor cannot pay: {{reason}}',
   },
   note: {
-    rpcWaiting: 'waiting for the RPC endpoint since {{since}}: {{error}}',
+    rpcWaiting: 'waiting for the RPC endpoint since {{since}} (technical detail: {{error}})',
     storeFull: 'the store cannot write since {{since}}: {{reason}}. Free space in the data directory; the run waits and goes on by itself, and nothing is paid twice',
   },
   alert: {

@@ -149,7 +149,7 @@ export const ja = {
     distributorCannotPay: '配布元が支払えません: {{reason}}',
   },
   note: {
-    rpcWaiting: '{{since}} から RPC エンドポイントの応答を待っています: {{error}}',
+    rpcWaiting: '{{since}} から RPC エンドポイントの応答を待っています（技術的な詳細: {{error}}）',
     storeFull: '{{since}} からストアに書き込めません: {{reason}}。データディレクトリの空き容量を確保してください。配布は待機して自動的に再開し、二重に支払うことはありません',
   },
   alert: {

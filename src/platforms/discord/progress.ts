@@ -82,7 +82,7 @@ export class DiscordProgress implements ProgressSurface {
         }
         const next = refused(err) ? this.nextSpot() : null;
         if (next === null) throw err;
-        const reason = describe(err);
+        const reason = discordRefusal(err);
         this.logger.warn(
           { err, from: this.spot, to: next, channelId: this.place.target },
           `progress: Discord refused the ${this.spot} (${say('en', reason)}); going on in the ${next}`,
@@ -154,7 +154,8 @@ const REFUSALS: Readonly<Record<number, 'missingAccess' | 'missingPermissions' |
   10003: 'unknownChannel',
 };
 
-function describe(err: unknown): Message {
+/** Why Discord refused a post or a fetch, in words a reader can act on (catalogue `discord.refusal`). */
+export function discordRefusal(err: unknown): Message {
   if (err instanceof DiscordAPIError) {
     const known = typeof err.code === 'number' ? REFUSALS[err.code] : undefined;
     return known ? msg(`discord.refusal.${known}`, { status: err.status }) : msg('discord.refusal.api', { status: err.status, error: err.message });

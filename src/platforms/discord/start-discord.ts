@@ -38,7 +38,7 @@ import type { OpsNotifier } from '../../monitor/notifier.js';
 import { PlatformLink } from '../link.js';
 import { payloads } from './messages.js';
 import { discordNotifier } from './notifier.js';
-import { DiscordProgress, type LiveInteraction } from './progress.js';
+import { DiscordProgress, discordRefusal, type LiveInteraction } from './progress.js';
 
 export interface DiscordAdapterOptions {
   /**
@@ -190,7 +190,7 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
           return msg('reply.progressNotChannel', { channel: target });
         }
       } catch (err) {
-        return msg('reply.progressUnreachable', { channel: target, error: err instanceof Error ? err.message : String(err) });
+        return msg('reply.progressUnreachable', { channel: target, error: discordRefusal(err) });
       }
     }
     if (!permissions) return null;

@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/chat/define.js';
 import { confirmCommand, renderPreview } from '../src/chat/format.js';
-import { refuseNegativeMin, splitList } from '../src/chat/holders.js';
+import { PLAN_FILTER_OPTIONS, refuseNegativeMin, splitList } from '../src/chat/holders.js';
 
 export default defineCommand({
   name: 'distribute preview',
@@ -10,11 +10,7 @@ export default defineCommand({
     { name: 'token', type: 'string', required: true },
     { name: 'amount', type: 'string', required: true },
     { name: 'reward', type: 'string', required: true },
-    { name: 'mode', type: 'string', choices: ['proportional', 'equal'] },
-    { name: 'min', type: 'string' },
-    { name: 'exclude', type: 'string' },
-    { name: 'max', type: 'integer' },
-    { name: 'offcurve', type: 'boolean' },
+    ...PLAN_FILTER_OPTIONS,
     { name: 'refresh', type: 'boolean' },
   ],
   async handler(ctx, o) {

@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/chat/define.js';
 import { msg, type Message } from '../src/i18n/index.js';
-import { refuseNegativeMin, splitList } from '../src/chat/holders.js';
+import { PLAN_FILTER_OPTIONS, refuseNegativeMin, splitList } from '../src/chat/holders.js';
 import { approvalText, cadenceText, localTimeText, schedulesOf, whatItPays } from '../src/chat/schedules.js';
 import { parseAddress } from '../src/engine/address.js';
 import { TributaryError } from '../src/engine/errors.js';
@@ -24,11 +24,7 @@ export default defineCommand({
     { name: 'at', type: 'string' },
     { name: 'on', type: 'string' },
     { name: 'cap', type: 'string' },
-    { name: 'mode', type: 'string', choices: ['proportional', 'equal'] },
-    { name: 'min', type: 'string' },
-    { name: 'exclude', type: 'string' },
-    { name: 'max', type: 'integer' },
-    { name: 'offcurve', type: 'boolean' },
+    ...PLAN_FILTER_OPTIONS,
     { name: 'tables', type: 'boolean' },
   ],
   async handler(ctx, o) {

@@ -18,6 +18,15 @@ export const HOLDER_QUERY_OPTIONS = [
   { name: 'refresh', type: 'boolean' },
 ] as const;
 
+/** How a plan picks and weighs its holders: /distribute preview and /schedule create take the same. */
+export const PLAN_FILTER_OPTIONS = [
+  { name: 'mode', type: 'string', choices: ['proportional', 'equal'] },
+  { name: 'min', type: 'string' },
+  { name: 'exclude', type: 'string' },
+  { name: 'max', type: 'integer' },
+  { name: 'offcurve', type: 'boolean' },
+] as const;
+
 export interface HolderQuery {
   token: string;
   min?: string | undefined;

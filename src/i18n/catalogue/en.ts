@@ -250,7 +250,7 @@ export const en = {
     onDaily: 'on: is for weekly (a weekday) and monthly (a day of the month); a daily schedule runs every day',
     cronWithAt: 'every:"{{every}}" is read as a cron expression, which sets its own times; leave out at: and on:, or use every:daily, weekly or monthly',
     notCron:
-      'every:"{{every}}" is neither daily, weekly, monthly nor a cron expression of five fields (minute hour day-of-month month day-of-week), e.g. every:"0 9 * * 1"; {{error}}',
+      'every:"{{every}}" is neither daily, weekly, monthly nor a cron expression of five fields (minute hour day-of-month month day-of-week), e.g. every:"0 9 * * 1" (technical detail: {{error}})',
     noOccurrence: 'every:"{{every}}" has no occurrence to come',
     tooOften: 'every:"{{every}}" runs {{gap}} min apart; occurrences must be at least {{min}} min apart (schedules.minIntervalMs)',
     notAZone: 'tz:{{tz}} is not a time zone; write an IANA name such as Europe/Berlin, America/New_York, Asia/Tokyo or UTC',

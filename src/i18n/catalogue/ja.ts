@@ -254,7 +254,7 @@ export const ja = {
     notAMonthDay: 'on:{{on}} はどの月にもある日ではありません。1〜28 の日か last を指定してください',
     onDaily: 'on: は weekly（曜日）と monthly（日付）で使います。daily のスケジュールは毎日実行されます',
     cronWithAt: 'every:"{{every}}" は時刻を含む cron 式として扱われます。at: と on: を外すか、every:daily、weekly、monthly を使ってください',
-    notCron: 'every:"{{every}}" は daily、weekly、monthly のいずれでも、5 項目（分 時 日 月 曜日）の cron 式でもありません（例: every:"0 9 * * 1"）。{{error}}',
+    notCron: 'every:"{{every}}" は daily、weekly、monthly のいずれでも、5 項目（分 時 日 月 曜日）の cron 式でもありません（例: every:"0 9 * * 1"）（技術的な詳細: {{error}}）',
     noOccurrence: 'every:"{{every}}" には今後の実行予定がありません',
     tooOften: 'every:"{{every}}" は {{gap}} 分間隔で実行されます。間隔は {{min}} 分以上にしてください（schedules.minIntervalMs）',
     notAZone: 'tz:{{tz}} はタイムゾーンではありません。Europe/Berlin、America/New_York、Asia/Tokyo、UTC などの IANA 名を指定してください',

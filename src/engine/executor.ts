@@ -5,6 +5,7 @@ import type { EngineEventBus, ProgressEvent } from './events.js';
 import type { DistributionRecord, Ledger, Plan, RecipientFailure, TxRecord } from './ledger.js';
 import { recipientStates, StateTally, type LedgerView, type StateCounts } from './owed.js';
 import { settle, type MissingEvidence, type ObservedStatus, type PollEvidence, type TransactionLookup } from './settle.js';
+import { chainErrorMessage } from './chain-error.js';
 import { isTributaryError } from './errors.js';
 import type { HeldLease } from './lease.js';
 import type { RpcBatch, RpcCall } from '../solana/gateway.js';
@@ -523,7 +524,8 @@ export class DistributionRun {
     const { recipients } = entry.record;
     const reason = describeTxError(error);
     if (isDistributorFailure(error, entry.instructionOwner)) {
-      this.pauseReason = msg('pause.distributorCannotPay', { reason });
+      // Said in words for the chat (chain-error.ts); the chain's own answer follows as technical detail.
+      this.pauseReason = msg('pause.distributorCannotPay', { reason: chainErrorMessage(error), detail: JSON.stringify(error) });
       this.requestStop('pause');
       this.queue = [...recipients, ...this.queue];
       return;

@@ -142,7 +142,7 @@ export const en = {
     error: 'stopped by an error: {{error}}; /distribute resume id:{{id}} continues it',
     errorTechnical: 'stopped by an error (technical detail: {{error}}); /distribute resume id:{{id}} continues it',
     paused: 'paused',
-    distributorCannotPay: 'the distributor cannot pay: {{reason}}',
+    distributorCannotPay: "the distributor cannot pay: {{reason}} (the chain's answer: {{detail}})",
   },
   note: {
     rpcWaiting: 'waiting for the RPC endpoint since {{since}} (technical detail: {{error}})',

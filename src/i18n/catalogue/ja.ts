@@ -146,7 +146,7 @@ export const ja = {
     error: 'エラーで停止しました: {{error}}。/distribute resume id:{{id}} で再開できます',
     errorTechnical: 'エラーで停止しました（技術的な詳細: {{error}}）。/distribute resume id:{{id}} で再開できます',
     paused: '一時停止中',
-    distributorCannotPay: '配布元が支払えません: {{reason}}',
+    distributorCannotPay: '配布元が支払えません: {{reason}}（チェーンの応答: {{detail}}）',
   },
   note: {
     rpcWaiting: '{{since}} から RPC エンドポイントの応答を待っています（技術的な詳細: {{error}}）',

@@ -716,7 +716,7 @@ export const en = {
       api: 'Discord answered {{status}}: {{error}}',
       followupExpired: "the command's follow-up has expired",
       notPostable: 'not a channel the bot can post in',
-      other: '{{error}}',
+      other: 'technical detail: {{error}}',
     },
   },
 } as const;

@@ -81,6 +81,27 @@ describe('tributary CLI', () => {
     expect(res.stdout).toMatch(/nope/);
   });
 
+  it('`start` stopped by SIGINT says so in the terminal language (LANG=ja_JP.UTF-8) and exits 0', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tributary-start-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, LANG: 'ja_JP.UTF-8', LC_ALL: '', LC_MESSAGES: '', TRIBUTARY_DATA_DIR: dataDir, TRIBUTARY_HTTP_PORT: '0', DISCORD_TOKEN: '', TELEGRAM_TOKEN: '', SOLANA_RPC_URL: '', TRIBUTARY_CONFIG: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await vi.waitFor(() => expect(stdout).toContain('まずはこちらを:'), { timeout: 90_000, interval: 100 });
+      child.kill('SIGINT');
+      expect(await exited, stderr).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(stderr).toContain('SIGINT: 停止します（送信中のトランザクションの結果を先に確定します）…');
+  });
+
   it("`start` creates the data directory's files for this user only, warns about a keypair file others can read, and prints no native-binding notice", () => {
     const root = mkdtempSync(join(tmpdir(), 'tributary-private-'));
     // A data directory made by an earlier version or by hand, with the usual 022 umask.

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { renderOpsIn } from '../chat/ops-text.js';
-import { localeOf, say, type Locale } from '../i18n/index.js';
+import { localeOf, say, terminalLanguage, type Locale } from '../i18n/index.js';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -242,7 +242,7 @@ async function freeEmbeddedDir(dataDir: string): Promise<string> {
   }
 }
 
-/** The terminal's language: LC_ALL, LC_MESSAGES or LANG, else the configured one (docs/i18n.md). */
-function terminalLocale(config: Config): Locale {
-  return localeOf(process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']) ?? config.language;
+/** The terminal's language, else the configured one (docs/i18n.md). */
+export function terminalLocale(config: Config): Locale {
+  return localeOf(terminalLanguage()) ?? config.language;
 }

@@ -1,6 +1,7 @@
 import './pure-js-bigint.js';
 import { isConfigError, loadConfig } from '../config/index.js';
-import { startApp } from '../app/start.js';
+import { startApp, terminalLocale } from '../app/start.js';
+import { msg, say } from '../i18n/index.js';
 import { checkKeypairFile } from '../solana/keypair.js';
 import { createFilesPrivately, protectDataDir } from './private-files.js';
 
@@ -27,7 +28,26 @@ export async function runStart(): Promise<void> {
       process.exit(1);
     }
   }
-  const app = await startApp({ config });
+  // Signals are taken before the app starts: a deploy's SIGTERM or a Ctrl-C while it resumes
+  // distributions must stop it the same careful way as later, once it has started.
+  let app: Awaited<ReturnType<typeof startApp>> | undefined;
+  let stopSignal: string | null = null;
+  const stop = async (signal: string) => {
+    if (stopSignal !== null) return;
+    stopSignal = signal;
+    process.stderr.write(`\n${say(terminalLocale(config), msg('banner.stopping', { signal }))}\n`);
+    // Still starting: it stops as soon as it has started (below).
+    if (!app) return;
+    await app.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  app = await startApp({ config });
+  if (stopSignal !== null) {
+    await app.stop();
+    process.exit(0);
+  }
   // A rejection nobody handled is a bug, and it must not end a process that is paying people (a
   // full disk once did, through a store write nobody awaited): it is logged, and the process goes on.
   process.on('unhandledRejection', (reason) => {
@@ -36,13 +56,6 @@ export async function runStart(): Promise<void> {
   // The console banner shows the keypair warning too (banner.ts); the log keeps both for the bots.
   if (keypairWarning !== null) app.context.logger.warn({ keypairPath: config.keypairPath }, keypairWarning);
   if (dataDirWarning !== null) app.context.logger.warn({ dataDir: config.dataDir }, dataDirWarning);
-  const stop = async (signal: string) => {
-    process.stderr.write(`\n${signal}: stopping (transactions in flight are settled first)…\n`);
-    await app.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
   await app.finished;
   await app.stop();
   process.exit(0);

@@ -13,7 +13,7 @@ import { formatMoney, iso, splitSeconds } from './format.js';
 import { DEFAULT_LOCALE, type Locale } from './locales.js';
 import { isMessage, type Message, type MessageParam } from './message.js';
 
-export { DEFAULT_LOCALE, LOCALES, isLocale, localeOf, type Locale } from './locales.js';
+export { DEFAULT_LOCALE, LOCALES, isLocale, localeOf, terminalLanguage, type Locale } from './locales.js';
 export { amountParam, durationParam, instantParam, lamportsParam, listParam, msg, type Message, type MessageParam } from './message.js';
 export type { MessageKey } from './catalogue/keys.js';
 export { formatCount, formatMoney, iso } from './format.js';

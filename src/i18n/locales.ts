@@ -20,3 +20,8 @@ export function localeOf(tag: string | undefined | null): Locale | null {
       .split(/[-_.@]/)[0] ?? '';
   return isLocale(language) ? language : null;
 }
+
+/** The terminal's language tag: LC_ALL, LC_MESSAGES or LANG, the first one set (docs/i18n.md). */
+export function terminalLanguage(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env['LC_ALL'] || env['LC_MESSAGES'] || env['LANG'] || undefined;
+}

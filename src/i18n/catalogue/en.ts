@@ -44,6 +44,7 @@ export const en = {
     readOnly: '  read-only    {{reason}}',
     keypair: '  ⚠ keypair    {{warning}}',
     tryFirst: 'Try first:',
+    stopping: '{{signal}}: stopping (transactions in flight are settled first)…',
   },
   button: { confirm: 'Confirm', cancel: 'Cancel', approve: 'Approve', skip: 'Skip' },
   reply: {

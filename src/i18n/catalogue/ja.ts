@@ -49,6 +49,7 @@ export const ja = {
     readOnly: '  読み取り専用 {{reason}}',
     keypair: '  ⚠ キーペア   {{warning}}',
     tryFirst: 'まずはこちらを:',
+    stopping: '{{signal}}: 停止します（送信中のトランザクションの結果を先に確定します）…',
   },
   button: { confirm: '確定', cancel: '中止', approve: '承認', skip: 'スキップ' },
   reply: {

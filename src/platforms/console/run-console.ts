@@ -4,7 +4,7 @@
  * each command, prints its reply, and resolves at the end of input once the distributions those
  * commands started have finished and their summaries are printed.
  */
-import { localeOf, t } from '../../i18n/index.js';
+import { localeOf, t, terminalLanguage } from '../../i18n/index.js';
 import { createInterface } from 'node:readline';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,7 +51,7 @@ export async function runConsole(app: ChatServices, opts: ConsoleOptions): Promi
   const source: CallerSource = {
     actor: { platform: 'console', userId, name: opts.identity?.name ?? userId },
     chat: { ...CHAT },
-    locale: opts.identity?.language ?? (process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']),
+    locale: opts.identity?.language ?? terminalLanguage(),
     role: () => resolveRole(app.config, { platform: 'console', ...(opts.identity?.role ? { role: opts.identity.role } : {}) }),
   };
 

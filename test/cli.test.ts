@@ -85,7 +85,18 @@ describe('tributary CLI', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tributary-start-'));
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, LANG: 'ja_JP.UTF-8', LC_ALL: '', LC_MESSAGES: '', TRIBUTARY_DATA_DIR: dataDir, TRIBUTARY_HTTP_PORT: '0', DISCORD_TOKEN: '', TELEGRAM_TOKEN: '', SOLANA_RPC_URL: '', TRIBUTARY_CONFIG: '' },
+      env: {
+        ...process.env,
+        LANG: 'ja_JP.UTF-8',
+        LC_ALL: '',
+        LC_MESSAGES: '',
+        TRIBUTARY_DATA_DIR: dataDir,
+        TRIBUTARY_HTTP_PORT: '0',
+        DISCORD_TOKEN: '',
+        TELEGRAM_TOKEN: '',
+        SOLANA_RPC_URL: '',
+        TRIBUTARY_CONFIG: '',
+      },
     });
     let stdout = '';
     let stderr = '';

@@ -46,7 +46,7 @@ export interface ProgressHubOptions<Live = never> {
    * The surface of a place. `live` is what the adapter has of the command that started the run
    * (Discord: the interaction, whose follow-ups work 15 minutes); absent after a restart.
    */
-  open?(place: ProgressPlace, live?: Live): ProgressSurface;
+  open?(place: ProgressPlace, live: Live | undefined, distributionId: string): ProgressSurface;
   /** Where places are kept. Default: the app store's `chat-progress` namespace. */
   places?: ProgressPlaces;
 }
@@ -129,7 +129,7 @@ export class ProgressHub<Live = never> {
     };
     await places.save(distributionId, merged).catch((err: unknown) => this.logger.warn({ err, distributionId }, 'progress: place not saved'));
     let last = `${merged.messageId ?? ''}|${merged.channelId ?? ''}`;
-    const surface = open(merged, live);
+    const surface = open(merged, live, distributionId);
     return this.follow(distributionId, key, surface, merged.locale, {
       moved: async (where) => {
         const now = `${where.messageId ?? ''}|${where.channelId ?? ''}`;

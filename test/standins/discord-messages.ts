@@ -33,6 +33,8 @@ export interface StoredMessage {
   /** A bot post in a channel, an interaction's original response, or an interaction follow-up. */
   origin: 'channel' | 'interaction-response' | 'followup';
   interactionId: string | undefined;
+  /** The nonce the bot sent with the create, if any. */
+  nonce: string | undefined;
   createdAt: number;
   deletedAt: number | undefined;
   /** Every version, oldest first; `history.length - 1` is the number of edits. */
@@ -48,11 +50,20 @@ export interface MessageBody {
   components?: APIMessageTopLevelComponent[] | null;
   attachments?: Array<{ id: string | number; filename?: string; description?: string }> | null;
   flags?: number | null;
+  /** Create only: up to 25 characters; with `enforce_nonce`, a repeat within NONCE_WINDOW_MS returns the first message. */
+  nonce?: string | number | null;
+  enforce_nonce?: boolean | null;
 }
 
 const MAX_CONTENT = 2_000;
 const MAX_EMBEDS = 10;
 const MAX_CUSTOM_ID = 100;
+const MAX_NONCE = 25;
+/**
+ * How long a nonce is remembered. Discord says only "the past few minutes"; the stand-in keeps it
+ * 3 minutes (docs/platform-limits.md).
+ */
+export const NONCE_WINDOW_MS = 3 * 60_000;
 
 export class MessageStore {
   readonly messages = new Map<string, StoredMessage>();
@@ -70,11 +81,20 @@ export class MessageStore {
   }
 
   create(channelId: string, body: MessageBody, files: UploadedFile[], origin: StoredMessage['origin'], interactionId?: string): StoredMessage {
+    const nonce = body.nonce === undefined || body.nonce === null ? undefined : String(body.nonce);
+    if (nonce !== undefined && nonce.length > MAX_NONCE) throw DiscordErrors.invalidFormBody('nonce', 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_NONCE} or fewer in length.`);
+    if (nonce !== undefined && body.enforce_nonce === true) {
+      // The same author sent the same nonce lately: that message again, and nothing new.
+      const now = Date.now();
+      for (const m of this.messages.values()) {
+        if (m.channelId === channelId && m.nonce === nonce && m.deletedAt === undefined && now - m.createdAt <= NONCE_WINDOW_MS) return m;
+      }
+    }
     const version = this.version(undefined, body, files);
     if (!version.content && version.embeds.length === 0 && version.attachments.length === 0 && version.components.length === 0) {
       throw DiscordErrors.emptyMessage();
     }
-    return this.insert(channelId, version, origin, interactionId);
+    return this.insert(channelId, version, origin, interactionId, nonce);
   }
 
   /** The "Bot is thinking..." message a deferred reply shows until it is edited. */
@@ -125,12 +145,13 @@ export class MessageStore {
     };
   }
 
-  private insert(channelId: string, version: MessageVersion, origin: StoredMessage['origin'], interactionId: string | undefined): StoredMessage {
+  private insert(channelId: string, version: MessageVersion, origin: StoredMessage['origin'], interactionId: string | undefined, nonce?: string): StoredMessage {
     const message: StoredMessage = {
       id: this.ids.next(),
       channelId,
       origin,
       interactionId,
+      nonce,
       createdAt: version.at,
       deletedAt: undefined,
       history: [version],

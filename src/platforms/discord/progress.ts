@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DiscordAPIError, type AttachmentBuilder, type ButtonInteraction, type ChatInputCommandInteraction, type Client } from 'discord.js';
 import { DEFAULT_LOCALE, msg, say, translator, type Message, type Translator } from '../../i18n/index.js';
 import type { Logger } from 'pino';
@@ -15,6 +16,8 @@ const INTERACTION_TOKEN_TTL_MS = 15 * 60_000;
 const FOLLOWUP_MARGIN_MS = 60_000;
 /** Unknown Message: the message was deleted; post a new one in the same place. */
 const UNKNOWN_MESSAGE = 10_008;
+/** Discord takes a message nonce of up to 25 characters (docs/platform-limits.md). */
+const NONCE_LENGTH = 25;
 
 /**
  * The progress message of one distribution: a normal channel message posted and edited with the
@@ -26,6 +29,11 @@ const UNKNOWN_MESSAGE = 10_008;
  * command that started the run while its token is valid, and then as a DM to the operator; the
  * text says why it is there. After a restart (no interaction) it edits the message it posted
  * before, in the channel or the DM, or posts a new one.
+ *
+ * A process can stop between posting the message and storing its id. Posts therefore carry a
+ * nonce made from the distribution and the place, with `enforce_nonce`: a restarted process posting
+ * again within Discord's nonce window gets the same message back and edits it, instead of leaving
+ * a second progress message stuck at the moment of the crash (docs/platform-limits.md).
  */
 export class DiscordProgress implements ProgressSurface {
   private spot: Spot;
@@ -38,9 +46,12 @@ export class DiscordProgress implements ProgressSurface {
   private channelReason: Message | null = null;
   /** The message's language (the place's). */
   private readonly t: Translator;
+  /** Messages of this place found deleted so far: each new post gets a nonce of its own. */
+  private reposts = 0;
 
   constructor(
     private readonly client: () => Client,
+    private readonly distributionId: string,
     private readonly place: ProgressPlace,
     private readonly live: LiveInteraction | undefined,
     private readonly logger: Logger,
@@ -78,6 +89,7 @@ export class DiscordProgress implements ProgressSurface {
         if (isUnknownMessage(err) && this.messageId !== undefined) {
           // Deleted meanwhile: a new message in the same place.
           this.messageId = undefined;
+          this.reposts += 1;
           continue;
         }
         const next = refused(err) ? this.nextSpot() : null;
@@ -110,7 +122,7 @@ export class DiscordProgress implements ProgressSurface {
     switch (this.spot) {
       case 'channel': {
         const channel = await sendableChannel(this.client(), this.place.target);
-        this.messageId = this.messageId ? (await channel.messages.edit(this.messageId, payload)).id : (await channel.send(payload)).id;
+        this.messageId = this.messageId ? (await channel.messages.edit(this.messageId, payload)).id : await this.post(channel, payload);
         return;
       }
       case 'followup': {
@@ -124,10 +136,19 @@ export class DiscordProgress implements ProgressSurface {
         const client = this.client();
         const channel = this.dmChannelId ? await sendableChannel(client, this.dmChannelId) : await client.users.createDM(this.place.userId as string);
         this.dmChannelId = channel.id;
-        this.messageId = this.messageId ? (await channel.messages.edit(this.messageId, payload)).id : (await channel.send(payload)).id;
+        this.messageId = this.messageId ? (await channel.messages.edit(this.messageId, payload)).id : await this.post(channel, payload);
         return;
       }
     }
+  }
+
+  /** Posts the message once per place: a post repeated within the nonce window gets the first message back, brought up to date. */
+  private async post(channel: Sendable, payload: { content: string; files?: AttachmentBuilder[] }): Promise<string> {
+    const nonce = createHash('sha256').update(`${this.distributionId}|${this.place.target}|${this.spot}|${this.reposts}`).digest('hex').slice(0, NONCE_LENGTH);
+    const sent = await channel.send({ ...payload, nonce, enforceNonce: true });
+    // The message an earlier process posted: it shows that process's last text.
+    if (sent.content !== payload.content) await channel.messages.edit(sent.id, payload);
+    return sent.id;
   }
 }
 
@@ -166,6 +187,8 @@ export function discordRefusal(err: unknown): Message {
 }
 
 class ChannelUnusable extends Error {}
+
+type Sendable = Awaited<ReturnType<typeof sendableChannel>>;
 
 export async function sendableChannel(client: Client, channelId: string) {
   const channel = await client.channels.fetch(channelId);

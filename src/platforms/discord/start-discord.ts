@@ -87,7 +87,7 @@ export async function startDiscord(app: ChatServices, opts: DiscordAdapterOption
   const current = () => client;
   const hub = new ProgressHub<LiveInteraction>(app, logger, {
     platform: 'discord',
-    open: (place, live) => new DiscordProgress(current, place, live, logger, opts.interactionTokenTtlMs),
+    open: (place, live, distributionId) => new DiscordProgress(current, distributionId, place, live, logger, opts.interactionTokenTtlMs),
   });
 
   function newClient(): Client {

@@ -56,7 +56,8 @@ export async function reportAttachment(report: ReportFile | null, name: string, 
 async function gzipped(path: string): Promise<{ path: string; bytes: number }> {
   const target = `${path}.gz`;
   const [source, existing] = await Promise.all([stat(path), stat(target).catch(() => null)]);
-  if (existing && existing.mtimeMs >= source.mtimeMs) return { path: target, bytes: existing.size };
+  // ctime, not mtime: a report renamed into place after this gzip was made is a newer one.
+  if (existing && existing.mtimeMs >= source.ctimeMs) return { path: target, bytes: existing.size };
   const temporary = `${target}.${process.pid}-${Date.now().toString(36)}.tmp`;
   try {
     await pipeline(createReadStream(path), createGzip(), createWriteStream(temporary));

@@ -11,15 +11,17 @@ export default defineCommand({
   role: 'operator',
   options: HOLDER_QUERY_OPTIONS,
   async handler(ctx, o) {
-    const { snapshot, filtered, total } = await holderList(ctx.app, o);
+    const { snapshot, rows, excluded, total } = await holderList(ctx.app, o);
     const amount = (v: bigint) => formatAmount(v, snapshot.decimals);
-    const counts = { wallets: filtered.holders.length, left: filtered.excluded.length, held: amount(total), supply: amount(snapshot.totalAmount) };
+    const left = Object.values(excluded).reduce((a, b) => a + b, 0);
+    const counts = { wallets: rows.length, left, held: amount(total), supply: amount(snapshot.totalAmount) };
     const lines = [
       ctx.t('cmd.holders.title', { mint: shortAddress(snapshot.mint), slot: snapshot.slot, at: instantParam(snapshot.takenAt) }),
-      ctx.t(filtered.excluded.length ? 'cmd.holders.countLeftOut' : 'cmd.holders.count', counts),
+      ctx.t(left ? 'cmd.holders.countLeftOut' : 'cmd.holders.count', counts),
     ];
-    if (filtered.holders.length) lines.push(ctx.t('cmd.holders.top', { count: Math.min(TOP, filtered.holders.length) }));
-    filtered.holders.slice(0, TOP).forEach((h, i) => {
+    if (rows.length) lines.push(ctx.t('cmd.holders.top', { count: Math.min(TOP, rows.length) }));
+    rows.subarray(0, TOP).forEach((row, i) => {
+      const h = snapshot.holders.holder(row);
       // Basis points from bigints: a share of a 10^18 supply stays exact.
       const bp = total === 0n ? 0n : (h.amount * 10_000n) / total;
       lines.push(`${i + 1}. ${h.owner} ${amount(h.amount)} (${formatAmount(bp, 2)}%)`);

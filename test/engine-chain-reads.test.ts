@@ -2,8 +2,10 @@
  * The chain reads the chat layer asks the engine for (src/engine/chain-reads.ts): holders, the
  * distributor's balances and the endpoint's health, over the local chain's JSON-RPC.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { PublicKey } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatAmount } from '../src/engine/amounts.js';
 import { decodeTokenAccount } from '../src/engine/token-account.js';
 import { startHarness, type EngineHarness } from './helpers/engine.js';
 
@@ -30,13 +32,35 @@ describe('chain reads', () => {
     const { scenario } = h.net;
     const onCurve = scenario.holders.filter((x) => !x.offCurve);
     const all = await h.engine.reads.holders({ token: scenario.baseMint });
-    expect(all.filtered.holders.map((x) => x.owner).sort()).toEqual(onCurve.map((x) => x.owner).sort());
+    const owners = (list: typeof all) => Array.from(list.rows, (row) => list.snapshot.holders.owner(row));
+    expect(owners(all).sort()).toEqual(onCurve.map((x) => x.owner).sort());
     expect(all.total).toBe(onCurve.reduce((s, x) => s + x.amount, 0n));
+    expect(all.excluded).toEqual({ excluded: 0, 'off-curve': scenario.holders.length - onCurve.length, 'below-minimum': 0, 'beyond-max': 0 });
 
     const largest = [...onCurve].sort((a, b) => (b.amount > a.amount ? 1 : b.amount < a.amount ? -1 : 0));
     const top = await h.engine.reads.holders({ token: scenario.baseMint, max: 3, exclude: [largest[0]?.owner as string] });
-    expect(top.filtered.holders.map((x) => x.owner)).toEqual(largest.slice(1, 4).map((x) => x.owner));
-    expect(top.filtered.excluded).toContainEqual({ owner: largest[0]?.owner, reason: 'excluded' });
+    expect(owners(top)).toEqual(largest.slice(1, 4).map((x) => x.owner));
+    expect(top.excluded.excluded).toBe(1);
+    expect(top.excluded['beyond-max']).toBe(onCurve.length - 4);
+  });
+
+  it('exports the holders that pass as a CSV file, largest first, one line each', async () => {
+    const { scenario } = h.net;
+    const onCurve = scenario.holders.filter((x) => !x.offCurve);
+    const { list, file } = await h.engine.reads.exportHolders({ token: scenario.baseMint, min: '0' });
+    const lines = readFileSync(file.path, 'utf8').trimEnd().split('\r\n');
+    expect(lines[0]).toBe('owner,amount,token_accounts,off_curve');
+    expect(lines).toHaveLength(onCurve.length + 1);
+    expect(file.rows).toBe(onCurve.length);
+    expect(file.bytes).toBe(statSync(file.path).size);
+    const first = list.snapshot.holders.holder(list.rows[0] as number);
+    expect(lines[1]).toBe(`${first.owner},${formatAmount(first.amount, list.snapshot.decimals)},${first.tokenAccounts},false`);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+    ).toEqual(onCurve.map((x) => x.owner).sort());
   });
 
   it('reads the endpoint’s slot and the gateway’s counters', async () => {

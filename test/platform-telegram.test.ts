@@ -135,6 +135,44 @@ describe('Telegram bot with the real grammY bot', () => {
     expect(w.telegram.calls.filter((c) => c.method === 'editMessageText').every((c) => c.ok)).toBe(true);
   });
 
+  it('sends the holder list and a plan report as CSV documents written from files', async () => {
+    const w = await world();
+    const { scenario } = w.chat.harness.net;
+    const document = (name: RegExp) =>
+      vi.waitFor(
+        () => {
+          const d = w.telegram.documents.find((x) => name.test(x.filename ?? ''));
+          if (!d) throw new Error('no document yet');
+          return d;
+        },
+        { timeout: 20_000, interval: 20 },
+      );
+
+    const asked = say(w.telegram, `/holders export token:${scenario.baseMint} min:0`, 'alice', w.group);
+    const answer = await answerTo(w.telegram, w.group, asked);
+    // The seeded community's wallets (off-curve owners are left out by default), and the chat's own holder.
+    const expected = [...scenario.holders.filter((h) => !h.offCurve).map((h) => h.owner), w.chat.holder.publicKey.toBase58()].sort();
+    expect(answer.current.text).toContain(`Holders of ${scenario.baseMint} at slot`);
+    expect(answer.current.text).toContain(`${expected.length} wallets`);
+    const holders = await document(new RegExp(`^holders-${scenario.baseMint.slice(0, 8)}-\\d+\\.csv$`));
+    const lines = holders.bytes?.toString().trimEnd().split('\r\n') ?? [];
+    expect(lines[0]).toBe('owner,amount,token_accounts,off_curve');
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+    ).toEqual(expected);
+
+    const { planId } = await preview(w);
+    const exported = say(w.telegram, `/distribute export id:${planId}`, 'alice', w.group);
+    expect((await answerTo(w.telegram, w.group, exported)).current.text).toContain(planId);
+    const report = await document(new RegExp(`^tributary-${planId}\\.csv$`));
+    // A preview's report: every planned recipient, nothing paid yet.
+    expect(report.bytes?.toString()).toContain(w.chat.holder.publicKey.toBase58());
+    expect(w.chat.sent()).toBe(0);
+  });
+
   it('counts a chat administrator as an operator only in that chat: alice may not confirm from her private chat', async () => {
     const w = await world();
     const { planId } = await preview(w);

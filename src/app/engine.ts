@@ -122,6 +122,7 @@ export function createEngine(opts: EngineOptions): Engine {
     ...(opts.cacheStore ? { snapshotCache: opts.cacheStore } : {}),
     snapshotTtlMs: opts.snapshotTtlMs,
     snapshotSource: opts.snapshotSource,
+    exportsDir: opts.reportsDir,
     logger: opts.logger,
   });
   return {

@@ -3,7 +3,7 @@
  * (src/engine/chain-reads.ts), asked with the options as typed.
  */
 import { msg } from '../i18n/index.js';
-import type { HolderList } from '../engine/chain-reads.js';
+import type { HolderQuery as EngineHolderQuery, HolderList } from '../engine/chain-reads.js';
 import { echo } from './echo.js';
 import { CommandError } from './errors.js';
 import type { ChatServices } from './services.js';
@@ -36,16 +36,21 @@ export interface HolderQuery {
   refresh?: boolean | undefined;
 }
 
-export async function holderList(app: ChatServices, q: HolderQuery): Promise<HolderList> {
+export function holderList(app: ChatServices, q: HolderQuery): Promise<HolderList> {
+  return app.engine.reads.holders(holderQuery(q));
+}
+
+/** The engine's query of the options as typed; a negative `min:` is refused here (refuseNegativeMin). */
+export function holderQuery(q: HolderQuery): EngineHolderQuery {
   if (q.min !== undefined) refuseNegativeMin(q.min);
-  return app.engine.reads.holders({
+  return {
     token: q.token,
     min: q.min,
     exclude: q.exclude ? splitList(q.exclude) : undefined,
     max: q.max,
     includeOffCurve: q.offcurve ?? false,
     refresh: q.refresh ?? false,
-  });
+  };
 }
 
 /**

@@ -10,10 +10,14 @@ import type Keyv from 'keyv';
 import type { Logger } from 'pino';
 import type { RpcGatewayStats } from '../solana/gateway.js';
 import { probeRpc, type RpcRequester, type RpcVerdict } from '../solana/probe.js';
-import { parseAmount } from './amounts.js';
-import { applyFilters, takeSnapshot, type FilteredHolders, type SnapshotSource } from './snapshot.js';
+import { join } from 'node:path';
+import { formatAmount, parseAmount } from './amounts.js';
+import { writeCsvFile } from './csv.js';
+import type { ReportFile } from './events.js';
+import { selectHoldersSliced, takeSnapshot, type ExclusionReason, type SnapshotSource } from './snapshot.js';
 import { decodeMintDecimals, decodeTokenAccount } from './token-account.js';
 import type { Snapshot } from './types.js';
+import { PAUSE_EVERY, runSliced, type Work } from './work.js';
 
 export interface ChainReadsDeps {
   /** The gateway's interactive lane. */
@@ -27,6 +31,8 @@ export interface ChainReadsDeps {
   snapshotCache?: Keyv;
   snapshotTtlMs: number;
   snapshotSource: SnapshotSource;
+  /** Where holder lists are exported (the reports folder of the data directory). */
+  exportsDir: string;
   logger: Logger;
 }
 
@@ -41,10 +47,17 @@ export interface HolderQuery {
   refresh?: boolean | undefined;
 }
 
+/**
+ * The holders that pass the filters, as rows of the snapshot's compact table: a million holders
+ * are never a million objects here (snapshot.holders.holder(row) gives one).
+ */
 export interface HolderList {
   snapshot: Snapshot;
-  filtered: FilteredHolders;
-  /** What the holders that pass the filters hold together. */
+  /** Rows of `snapshot.holders` that pass, largest first. */
+  rows: Uint32Array;
+  /** Holders left out, by the first reason that applied. */
+  excluded: Record<ExclusionReason, number>;
+  /** What the holders that pass hold together. */
   total: bigint;
 }
 
@@ -83,13 +96,31 @@ export class ChainReads {
       source: this.deps.snapshotSource,
     });
     const minBalance = q.min !== undefined ? parseAmount(q.min, snapshot.decimals, 'min', { allowZero: true }) : undefined;
-    const filtered = applyFilters(snapshot, {
+    const { rows, excluded } = await selectHoldersSliced(snapshot.holders, {
       ...(minBalance !== undefined ? { minBalance } : {}),
       ...(q.exclude ? { exclude: [...q.exclude] } : {}),
       ...(q.max !== undefined ? { maxRecipients: q.max } : {}),
       includeOffCurve: q.includeOffCurve ?? false,
     });
-    return { snapshot, filtered, total: filtered.holders.reduce((s, h) => s + h.amount, 0n) };
+    return { snapshot, rows, excluded, total: await runSliced(sumOfRows(snapshot, rows)) };
+  }
+
+  /**
+   * The holder list of `q` as a CSV file under the exports folder, one line per holder that
+   * passes, written a chunk at a time (a million lines are ~100 MB of text).
+   */
+  async exportHolders(q: HolderQuery): Promise<{ list: HolderList; file: ReportFile }> {
+    const list = await this.holders(q);
+    const { snapshot, rows } = list;
+    const table = snapshot.holders;
+    const path = join(this.deps.exportsDir, `holders-${snapshot.mint}-${snapshot.slot}.csv`);
+    const lines = function* () {
+      for (const row of rows) {
+        yield [table.owner(row), formatAmount(table.amount(row), snapshot.decimals), String(table.tokenAccounts[row]), String(table.offCurve(row))];
+      }
+    };
+    const written = await writeCsvFile(path, ['owner', 'amount', 'token_accounts', 'off_curve'], lines());
+    return { list, file: { path, ...written } };
   }
 
   /** SOL and every token the distributor holds. */
@@ -135,4 +166,13 @@ export class ChainReads {
   probe(): Promise<RpcVerdict> {
     return probeRpc(this.deps.requester);
   }
+}
+
+function* sumOfRows(snapshot: Snapshot, rows: Uint32Array): Work<bigint> {
+  let total = 0n;
+  for (let k = 0; k < rows.length; k++) {
+    total += snapshot.holders.amount(rows[k] as number);
+    if ((k & (PAUSE_EVERY - 1)) === PAUSE_EVERY - 1) yield;
+  }
+  return total;
 }

@@ -27,7 +27,7 @@ import { TributaryError } from './errors.js';
 import { HolderMerger, HolderTable } from './holder-table.js';
 import { readMint } from './mint.js';
 import { readProgramAccounts } from './program-accounts.js';
-import type { Holder, Snapshot, SnapshotFilters, TokenProgram } from './types.js';
+import type { Snapshot, SnapshotFilters, TokenProgram } from './types.js';
 import { PAUSE_EVERY, runNow, runSliced, type Work } from './work.js';
 
 /** Legacy token account size; Token-2022 accounts with extensions are larger, so they get no size filter. */
@@ -234,9 +234,6 @@ function errorText(e: unknown): string {
 
 export type ExclusionReason = 'off-curve' | 'below-minimum' | 'excluded' | 'beyond-max';
 
-/** Order in which reasons are checked; a holder is counted under the first that applies. */
-const REASONS: readonly ExclusionReason[] = ['excluded', 'off-curve', 'below-minimum', 'beyond-max'];
-
 export interface Selection {
   /** Rows of the table that pass, largest first. */
   rows: Uint32Array;
@@ -285,42 +282,6 @@ function* selecting(table: HolderTable, filters: SnapshotFilters, dropOwners: re
     if ((i & (PAUSE_EVERY - 1)) === PAUSE_EVERY - 1) yield;
   }
   return { rows: rows.slice(0, kept), excluded };
-}
-
-export interface FilteredHolders {
-  /** Still largest first. */
-  holders: Holder[];
-  /** Every holder left out, with the first reason that applied, in the order: excluded, off-curve, below-minimum, beyond-max. */
-  excluded: { owner: string; reason: ExclusionReason }[];
-}
-
-/**
- * `selectHolders` with each holder as an object: for the /holders commands and tests. A plain list
- * of holders (in any order) is accepted too.
- */
-export function applyFilters(snapshot: { holders: HolderTable | readonly Holder[] }, filters: SnapshotFilters = {}): FilteredHolders {
-  checkFilters(filters);
-  const table = snapshot.holders instanceof HolderTable ? snapshot.holders : HolderTable.fromHolders(snapshot.holders);
-  const { rows } = selectHolders(table, filters);
-  const holders = Array.from(rows, (i) => table.holder(i));
-  const kept = new Set(rows);
-  const excludedOwners = new Set((filters.exclude ?? []).map((text) => parseAddress(text, 'exclude').toBase58()));
-  const excluded: FilteredHolders['excluded'] = [];
-  for (let i = 0; i < table.length; i++) {
-    if (kept.has(i)) continue;
-    const owner = table.owner(i);
-    const reason = REASONS.find((r) =>
-      r === 'excluded'
-        ? excludedOwners.has(owner)
-        : r === 'off-curve'
-          ? table.offCurve(i) && !filters.includeOffCurve
-          : r === 'below-minimum'
-            ? filters.minBalance !== undefined && table.amount(i) < filters.minBalance
-            : true,
-    ) as ExclusionReason;
-    excluded.push({ owner, reason });
-  }
-  return { holders, excluded };
 }
 
 function checkFilters(filters: SnapshotFilters): SnapshotFilters {

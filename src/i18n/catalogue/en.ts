@@ -127,7 +127,7 @@ export const en = {
     retry: 'Retry the failed ones: /distribute retry id:{{id}}',
     report: 'Report: {{file}}',
     reportTooBig: "The report ({{size}}) is larger than {{platform}} takes ({{limit}}), even gzipped: it is on the bot's machine at {{path}}",
-    reportMissing: 'The report could not be written ({{error}}); /distribute export id:{{id}} writes it again',
+    reportMissing: 'The report could not be written (technical detail: {{error}}); /distribute export id:{{id}} writes it again',
   },
   status: {
     total: 'Total {{total}} to {{recipients}} holders of {{mint}} ({{mode}})',

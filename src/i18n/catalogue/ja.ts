@@ -131,7 +131,7 @@ export const ja = {
     retry: '失敗した分を再送するには: /distribute retry id:{{id}}',
     report: 'レポート: {{file}}',
     reportTooBig: 'レポート（{{size}}）は gzip 圧縮しても {{platform}} の上限（{{limit}}）を超えるため添付できません。ボットのマシンの {{path}} にあります',
-    reportMissing: 'レポートを書き込めませんでした（{{error}}）。/distribute export id:{{id}} で書き直せます',
+    reportMissing: 'レポートを書き込めませんでした（技術的な詳細: {{error}}）。/distribute export id:{{id}} で書き直せます',
   },
   status: {
     total: '{{mint}} のホルダー {{recipients}} 人に合計 {{total}}（{{mode}}）',

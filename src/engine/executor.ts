@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection, Keypair, TransactionError } from '@solana/web3.js';
 import type { Logger } from 'pino';
 import type { EngineEventBus, ProgressEvent } from './events.js';
-import type { DistributionRecord, Ledger, Plan, RecipientFailure, TxRecord } from './ledger.js';
+import { CANCELLED_BEFORE_SENT, type DistributionRecord, type Ledger, type Plan, type RecipientFailure, type TxRecord } from './ledger.js';
 import { recipientStates, StateTally, type LedgerView, type StateCounts } from './owed.js';
 import { settle, type MissingEvidence, type ObservedStatus, type PollEvidence, type TransactionLookup } from './settle.js';
 import { chainErrorMessage } from './chain-error.js';
@@ -227,7 +227,7 @@ export class DistributionRun {
     if (this.stopRequest === 'cancel') {
       const failures = new Map(this.failures);
       for (const i of [...this.queue, ...this.groups.flat()]) {
-        failures.set(i, { reason: 'cancelled before it was sent', at: Date.now(), round: this.record.round });
+        failures.set(i, { reason: CANCELLED_BEFORE_SENT, at: Date.now(), round: this.record.round });
       }
       await ledger.saveFailures(lease.fence, failures);
       this.tally.failures(this.failures, failures);

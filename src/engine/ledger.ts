@@ -102,6 +102,12 @@ export interface TxRecord {
   settledAt?: number;
 }
 
+/**
+ * The reason recorded for a recipient a cancel left unpaid. Reasons are data (the ledger and the CSV
+ * report keep them as recorded, beside the chain's error texts: docs/i18n.md), not chat text.
+ */
+export const CANCELLED_BEFORE_SENT = 'cancelled before it was sent';
+
 export interface RecipientFailure {
   reason: string;
   at: number;

@@ -12,7 +12,7 @@ import { isTributaryError, TributaryError } from './errors.js';
 import { successRate, type CompletedEvent, type EngineEventBus, type ProgressEvent, type ReportFile } from './events.js';
 import { DistributionRun, progressOf, transactionCounts, type EvidenceStall, type ExecutorDeps, type ExecutorOptions } from './executor.js';
 import type { HeldLease, LeaseTaker } from './lease.js';
-import type { Actor, DistributionRecord, Fence, Ledger, Plan } from './ledger.js';
+import { CANCELLED_BEFORE_SENT, type Actor, type DistributionRecord, type Fence, type Ledger, type Plan } from './ledger.js';
 import { recipientStates, type LedgerView, type RecipientStatus } from './owed.js';
 import { buildPreview, distributorBalances, payerReserve, type PlanPreview, type PreviewContext, type PreviewRequest } from './preview.js';
 import { recipientReport, writeReportCsv, type RecipientReportRow } from './report.js';
@@ -280,7 +280,7 @@ export class DistributionService {
               details: { id: record.id },
             });
           }
-          for (const i of view.states.owed()) failures.set(i, { reason: 'cancelled before it was sent', at: Date.now(), round: record.round });
+          for (const i of view.states.owed()) failures.set(i, { reason: CANCELLED_BEFORE_SENT, at: Date.now(), round: record.round });
           const cancelled: DistributionRecord = { ...withoutStop(record), state: 'cancelled', finishedAt: Date.now() };
           await this.deps.ledger.write(fence, { failures, distribution: cancelled });
           this.settledViews.delete(record.id);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { csvText } from '../src/engine/csv.js';
 import { say, type Message } from '../src/i18n/index.js';
@@ -112,6 +112,15 @@ describe('distribution engine on the local chain', () => {
     const exported = await h.engine.service.exportCsv(preview.plan.id);
     expect(exported).toEqual(file);
     expect(readFileSync(exported.path, 'utf8')).toBe(written);
+    // A restarted bot's platforms each ask for the summary: the file written since the end is
+    // theirs, not written again (a rename would give it a new inode); a deleted one is written anew.
+    const before = statSync(file.path);
+    const summaries = await Promise.all([1, 2, 3].map(() => h.engine.service.summary(preview.plan.id)));
+    for (const s of summaries) expect(s.report).toEqual(file);
+    expect(statSync(file.path).ino).toBe(before.ino);
+    rmSync(file.path);
+    expect((await h.engine.service.summary(preview.plan.id)).report).toEqual(file);
+    expect(readFileSync(file.path, 'utf8')).toBe(written);
   });
 
   it('pays every recipient exactly once through 429s, 5xx, dropped transactions and expiring blockhashes', async () => {

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection, Keypair } from '@solana/web3.js';
 import { LRUCache } from 'lru-cache';
@@ -109,6 +110,8 @@ interface SettledView {
  */
 export class DistributionService {
   private readonly runs = new Map<string, { run: DistributionRun; lease: HeldLease; done: Promise<void> }>();
+  /** Reports of ended distributions being looked up or written: summaries asked at once share one. */
+  private readonly endedReports = new Map<string, Promise<ReportFile>>();
   /** Each distribution's state changes, one at a time in call order (see `exclusive`). */
   private readonly changing = new KeyedMutex();
   /** Recipient states of distributions not running, by id, the least recently used dropped first; dropped whenever the service changes one. */
@@ -344,17 +347,21 @@ export class DistributionService {
     return recipientReport(plan, recipientStates(plan.recipients.length, txs, failures));
   }
 
-  /** An ended distribution's summary, as its `completed` event carried it. */
+  /**
+   * An ended distribution's summary, as its `completed` event carried it. Its report is the file
+   * written when it ended, unless that is gone or older than the end: a restarted bot whose
+   * platforms each ask for the summary writes a million-line report once, not once per platform.
+   */
   async summary(id: string): Promise<CompletedEvent> {
     const { plan, record, progress } = await this.status(id);
-    return this.completion(plan, record, progress);
+    return this.completion(plan, record, progress, () => this.endedReport(plan, record));
   }
 
-  private async completion(plan: Plan, record: DistributionRecord, final: ProgressEvent): Promise<CompletedEvent> {
+  private async completion(plan: Plan, record: DistributionRecord, final: ProgressEvent, written = () => this.exportCsv(plan.id)): Promise<CompletedEvent> {
     let report: ReportFile | null = null;
     let reportError: string | undefined;
     try {
-      report = await this.exportCsv(plan.id);
+      report = await written();
     } catch (err) {
       // The end of a run is told even when its report cannot be written (a full disk): the ledger
       // keeps everything, and an export writes it again.
@@ -378,7 +385,28 @@ export class DistributionService {
    */
   async exportCsv(id: string): Promise<ReportFile> {
     const { plan } = await this.load(id);
-    return writeReportCsv(join(this.deps.reportsDir, `${plan.id}.csv`), plan, await this.currentView(plan));
+    return writeReportCsv(this.reportPath(plan.id), plan, await this.currentView(plan));
+  }
+
+  private reportPath(id: string): string {
+    return join(this.deps.reportsDir, `${id}.csv`);
+  }
+
+  /** The report file of an ended distribution: the one written since it ended, or a new one. */
+  private endedReport(plan: Plan, record: DistributionRecord): Promise<ReportFile> {
+    const pending = this.endedReports.get(plan.id);
+    if (pending) return pending;
+    const report = (async (): Promise<ReportFile> => {
+      const path = this.reportPath(plan.id);
+      const existing = await stat(path).catch(() => null);
+      // Nothing changes in the ledger of an ended distribution until a retry clears finishedAt.
+      if (existing && record.finishedAt !== undefined && existing.mtimeMs >= record.finishedAt) {
+        return { path, bytes: existing.size, rows: plan.recipients.length };
+      }
+      return this.exportCsv(plan.id);
+    })().finally(() => this.endedReports.delete(plan.id));
+    this.endedReports.set(plan.id, report);
+    return report;
   }
 
   /**

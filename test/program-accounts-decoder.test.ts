@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeProgramAccountsAnswer } from '../src/engine/program-accounts-answer.js';
 import { decodeProgramAccounts, OFF_THREAD_MIN_CHARS } from '../src/engine/program-accounts-decoder.js';
 import { turn } from '../src/engine/work.js';
@@ -68,5 +68,26 @@ describe('getProgramAccounts answer decoding', () => {
     expect(noSlot.invalid).toMatch(/without a context slot/);
     const notJson = await decodeProgramAccounts('<html>502 Bad Gateway</html>', SLICE, false);
     expect(notJson.invalid).toMatch(/not JSON/);
+  });
+
+  it('decodes on the main thread, to the same answer, when the thread cannot run the decoding function', async () => {
+    // As under a coverage instrumenter: the shipped source calls something only the main thread has.
+    vi.resetModules();
+    const answerModule = await import('../src/engine/program-accounts-answer.js');
+    const original = answerModule.decodeProgramAccountsAnswer.toString();
+    Object.defineProperty(answerModule.decodeProgramAccountsAnswer, 'toString', {
+      value: () => `function (text, sliceLength, withAddresses) { instrumentedCounter.hits++; return (${original})(text, sliceLength, withAddresses); }`,
+    });
+    const { decodeProgramAccounts: decodeFresh } = await import('../src/engine/program-accounts-decoder.js');
+    const text = answerText(20_000);
+    expect(text.length).toBeGreaterThan(OFF_THREAD_MIN_CHARS);
+    const there = await decodeFresh(text, SLICE, true);
+    const here = decodeProgramAccountsAnswer(text, SLICE, true);
+    expect(there.invalid).toBeUndefined();
+    expect(there.count).toBe(20_000);
+    expect(Buffer.from(there.data).equals(Buffer.from(here.data))).toBe(true);
+    expect(there.addresses).toEqual(here.addresses);
+    // A wrong answer is still refused, by the main thread.
+    expect((await decodeFresh(answerText(20_000, 165), SLICE, false)).invalid).toMatch(/165-byte account data/);
   });
 });

@@ -30,7 +30,9 @@ parentPort.on('message', (m) => {
   try {
     result = decode(m.text, m.sliceLength, m.withAddresses);
   } catch (e) {
-    result = { invalid: 'decoding failed: ' + (e && e.message ? e.message : String(e)), slot: 0, count: 0, data: new Uint8Array(0), sliceLength: m.sliceLength };
+    // Not a verdict on the answer (the function refuses bad answers by returning): the main thread decodes it again.
+    parentPort.postMessage({ id: m.id, failed: e && e.message ? e.message : String(e) });
+    return;
   }
   parentPort.postMessage({ id: m.id, result }, [result.data.buffer]);
 });
@@ -52,11 +54,12 @@ class DecoderThread {
     // No execArgv: the thread needs no loader or flags of the parent, only Node's built-ins.
     this.worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
     this.worker.unref();
-    this.worker.on('message', (m: { id: number; result: DecodedProgramAccounts }) => {
+    this.worker.on('message', (m: { id: number; result?: DecodedProgramAccounts; failed?: string }) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       this.settled();
-      p?.resolve(m.result);
+      if (m.result) p?.resolve(m.result);
+      else p?.reject(new Error(`the decoder thread failed: ${m.failed}`));
     });
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => this.fail(new Error(`the decoder thread exited (${code})`)));
@@ -104,7 +107,7 @@ export async function decodeProgramAccounts(text: string, sliceLength: number, w
     if (!thread || thread.dead) thread = new DecoderThread();
     return await thread.decode(text, sliceLength, withAddresses);
   } catch {
-    thread = null;
+    // The thread died or could not run the function: the same function here gives the same answer.
     return decodeProgramAccountsAnswer(text, sliceLength, withAddresses);
   }
 }

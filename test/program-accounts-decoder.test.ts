@@ -70,6 +70,21 @@ describe('getProgramAccounts answer decoding', () => {
     expect(notJson.invalid).toMatch(/not JSON/);
   });
 
+  it('refuses account data that is not [base64, encoding] and a context slot that is not a slot number', async () => {
+    const slice = Buffer.alloc(SLICE, 7).toString('base64');
+    const answer = (data: unknown, slot: unknown = 5) => JSON.stringify({ jsonrpc: '2.0', id: 1, result: { context: { slot }, value: [{ account: { data }, pubkey: 'P' }] } });
+    for (const data of [slice, [slice.replace(/=+$/, ''), 'base64'], [`${slice.slice(0, -4)}====`, 'base64']]) {
+      expect(decodeProgramAccountsAnswer(answer(data), SLICE, false).invalid).toBeDefined();
+    }
+    expect(decodeProgramAccountsAnswer(answer(slice), SLICE, false).invalid).toBe('getProgramAccounts answered an account without base64 data');
+    for (const slot of [1.5, -3, 1e300]) {
+      const decoded = decodeProgramAccountsAnswer(answer([slice, 'base64'], slot), SLICE, false);
+      expect(decoded.invalid).toBe(`getProgramAccounts answered a context slot that is not a slot number (${slot})`);
+      expect(decoded.count).toBe(0);
+    }
+    expect(decodeProgramAccountsAnswer(answer([slice, 'base64'], 0), SLICE, false)).toMatchObject({ slot: 0, count: 1 });
+  });
+
   it('decodes on the main thread, to the same answer, when the thread cannot run the decoding function', async () => {
     // As under a coverage instrumenter: the shipped source calls something only the main thread has.
     vi.resetModules();

@@ -34,14 +34,18 @@ export function decodeProgramAccountsAnswer(text: string, sliceLength: number, w
   if (typeof slot !== 'number' || !Array.isArray(value)) {
     return { ...empty, invalid: 'getProgramAccounts answered without a context slot; the RPC node must support withContext' };
   }
+  // Later parts are asked for this slot or newer (minContextSlot): a node must not make it anything else.
+  if (!Number.isSafeInteger(slot) || slot < 0) return { ...empty, invalid: `getProgramAccounts answered a context slot that is not a slot number (${slot})` };
   const count = value.length;
   const data = new Uint8Array(count * sliceLength);
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const addresses: string[] | undefined = withAddresses ? new Array(count) : undefined;
   for (let i = 0; i < count; i++) {
     const entry = value[i];
-    const b64 = entry?.account?.data?.[0];
-    if (typeof b64 !== 'string') return { ...empty, invalid: 'getProgramAccounts answered an account without base64 data' };
+    const accountData = entry?.account?.data;
+    const b64 = Array.isArray(accountData) ? accountData[0] : undefined;
+    // Padded base64 comes in groups of 4 characters; anything else is not the encoding asked for.
+    if (typeof b64 !== 'string' || b64.length % 4 !== 0) return { ...empty, invalid: 'getProgramAccounts answered an account without base64 data' };
     // The decoded length, from the text: 4 characters per 3 bytes, less the padding.
     const length = (b64.length / 4) * 3 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
     if (length !== sliceLength || bytes.write(b64, i * sliceLength, sliceLength, 'base64') !== sliceLength) {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import bs58 from 'bs58';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Connection, Keypair, PublicKey } from '@solana/web3.js';
 import { isOnCurve } from '../src/engine/curve.js';
 import Keyv from 'keyv';
@@ -241,6 +243,35 @@ describe('takeSnapshot of a large mint', () => {
       expect(e.userMessage).toContain('too large, even split into 65,536 parts');
     } finally {
       big.server.configure({ maxProgramAccounts: null });
+    }
+  });
+
+  it('refuses a node that ignores the owner-prefix filter of a part, instead of counting its accounts in every part', async () => {
+    // A stand-in for such a node: the local chain behind a proxy that drops the filter on the owner.
+    const proxy = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', async () => {
+        const call = JSON.parse(body) as { method?: string; params?: [string, { filters?: { memcmp?: { offset: number } }[] }] };
+        const config = call.method === 'getProgramAccounts' ? call.params?.[1] : undefined;
+        if (config?.filters) config.filters = config.filters.filter((f) => f.memcmp?.offset !== 32);
+        const answer = await fetch(big.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(call) });
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(await answer.text());
+      });
+    });
+    await new Promise<void>((listening) => proxy.listen(0, '127.0.0.1', listening));
+    try {
+      const ignoring = new Connection(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { commitment: 'confirmed', disableRetryOnRateLimit: true });
+      for (const split of ['parts', 'auto'] as const) {
+        const e = await takeSnapshot(ignoring, big.scenario.bulkMint as string, { split }).then(
+          (s) => new Error(`a snapshot of ${s.holders.length} holders, ${s.totalAmount} in all`),
+          (err: unknown) => err,
+        );
+        expect(String(e)).toMatch(/outside the owner prefix .* \(memcmp filter ignored\?\)/);
+      }
+    } finally {
+      await new Promise((closed) => proxy.close(closed));
     }
   });
 

@@ -136,6 +136,12 @@ async function readSplit(connection: Connection, q: SplitQuery, merger: HolderMe
       connection,
       { programId: q.programId, filters, dataSlice: OWNER_AND_AMOUNT, ...(newest > 0 ? { minContextSlot: newest } : {}) },
       (data) => {
+        // A node that ignored the prefix filter would hand every part the same accounts: counted in each.
+        for (let j = 0; j < prefix.length; j++) {
+          if (data[j] !== prefix[j]) {
+            throw new Error(`getProgramAccounts returned an account outside the owner prefix ${prefix.join('.')} it was asked for (memcmp filter ignored?)`);
+          }
+        }
         if (keep(data)) add(data);
       },
     );

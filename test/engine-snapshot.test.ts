@@ -275,6 +275,40 @@ describe('takeSnapshot of a large mint', () => {
     }
   });
 
+  it('says what to do when the endpoint does not serve DAS, or answers it with something that is not JSON', async () => {
+    // The chain for the mint and the slot; for the DAS method, a node without it, then a gateway page (an HTML error in a 200).
+    let dasAnswer = { type: 'application/json', body: JSON.stringify({ jsonrpc: '2.0', id: 1, error: { code: -32601, message: 'Method not found' } }) };
+    const proxy = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', async () => {
+        if ((JSON.parse(body) as { method?: string }).method === 'getTokenAccounts') {
+          res.writeHead(200, { 'content-type': dasAnswer.type });
+          res.end(dasAnswer.body);
+          return;
+        }
+        const answer = await fetch(big.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(await answer.text());
+      });
+    });
+    await new Promise<void>((listening) => proxy.listen(0, '127.0.0.1', listening));
+    try {
+      const html = new Connection(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { commitment: 'confirmed', disableRetryOnRateLimit: true });
+      const mint = big.scenario.bulkMint as string;
+      const notServed = await rejection(takeSnapshot(html, mint, { source: 'das' }));
+      expect(notServed.code).toBe('SNAPSHOT_REFUSED');
+      expect(notServed.userMessage).toBe(
+        `the RPC endpoint does not serve the DAS method getTokenAccounts, so the holders of ${mint} cannot be read from it. Use a DAS provider (Helius, Triton and others) or set snapshot.source to "getProgramAccounts"; nothing was left out quietly`,
+      );
+      dasAnswer = { type: 'text/html', body: '<html><body>502 Bad Gateway</body></html>' };
+      const notJson = await rejection(takeSnapshot(html, mint, { source: 'das' }));
+      expect(notJson.userMessage).toContain(`getTokenAccounts (DAS) answer for ${mint} (technical detail: getTokenAccounts: the answer is not JSON (41 characters) (-32700))`);
+    } finally {
+      await new Promise((closed) => proxy.close(closed));
+    }
+  });
+
   it('reads an amount above 2^53 exactly from DAS, whose JSON number cannot carry it', async () => {
     const whale = Keypair.generate().publicKey;
     const huge = (1n << 60n) + 12_345n;

@@ -69,7 +69,12 @@ export async function readTokenAccountsDas(
     const params = { mint, limit, ...(cursor !== undefined ? { cursor } : {}), options: { showZeroBalance: false } };
     const res = await exchange(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getTokenAccounts', params }));
     if (res.status < 200 || res.status >= 300) throw new DasError(-32603, `HTTP ${res.status}`);
-    const answer = JSON.parse(res.text) as DasAnswer;
+    let answer: DasAnswer;
+    try {
+      answer = JSON.parse(res.text) as DasAnswer;
+    } catch {
+      throw new DasError(-32700, `the answer is not JSON (${res.text.length} characters)`);
+    }
     if (answer.error) throw new DasError(answer.error.code, answer.error.message);
     const list = answer.result?.token_accounts;
     if (!Array.isArray(list)) throw new DasError(-32603, 'the answer has no token_accounts list');

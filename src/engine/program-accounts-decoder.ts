@@ -20,7 +20,9 @@ const IDLE_MS = 5_000;
 
 // The worker runs the decoding function from its own source text, so the same code runs from the
 // TypeScript sources (tests, tsx) and from the build. `__name` is defined because some TypeScript
-// transpilers wrap named functions with it to keep their names.
+// transpilers wrap named functions with it to keep their names. A throw inside the function is not
+// a verdict on the answer (it refuses bad answers by returning): the thread says it failed, and the
+// main thread decodes that answer itself.
 const WORKER_SOURCE = `'use strict';
 var __name = (f) => f;
 const { parentPort } = require('node:worker_threads');
@@ -30,7 +32,6 @@ parentPort.on('message', (m) => {
   try {
     result = decode(m.text, m.sliceLength, m.withAddresses);
   } catch (e) {
-    // Not a verdict on the answer (the function refuses bad answers by returning): the main thread decodes it again.
     parentPort.postMessage({ id: m.id, failed: e && e.message ? e.message : String(e) });
     return;
   }

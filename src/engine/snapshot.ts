@@ -22,7 +22,7 @@ import type { Connection, GetProgramAccountsFilter } from '@solana/web3.js';
 import type Keyv from 'keyv';
 import bs58 from 'bs58';
 import { parseAddress } from './address.js';
-import { readTokenAccountsDas } from './das.js';
+import { DasError, readTokenAccountsDas } from './das.js';
 import { TributaryError } from './errors.js';
 import { HolderMerger, HolderTable } from './holder-table.js';
 import { readMint } from './mint.js';
@@ -96,7 +96,13 @@ export async function takeSnapshot(connection: Connection, mint: string, opts: S
   const merger = new HolderMerger();
   let slot: number;
   if (opts.source === 'das') {
-    ({ slot } = await readTokenAccountsDas(connection, address, (owner, amount) => merger.add(owner, 0, amount)));
+    try {
+      ({ slot } = await readTokenAccountsDas(connection, address, (owner, amount) => merger.add(owner, 0, amount)));
+    } catch (e) {
+      if (!(e instanceof DasError)) throw e;
+      const key = e.code === -32601 ? 'err.snapshot.dasNotServed' : 'err.snapshot.dasFailed';
+      throw new TributaryError('SNAPSHOT_REFUSED', msg(key, { mint: address, error: e.message }), { details: { mint: address, code: e.code, error: e.message }, cause: e });
+    }
   } else {
     const filters: GetProgramAccountsFilter[] = [{ memcmp: { offset: 0, bytes: address } }];
     if (program === 'spl-token') filters.unshift({ dataSize: LEGACY_ACCOUNT_SIZE });

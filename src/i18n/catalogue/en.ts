@@ -586,6 +586,10 @@ export const en = {
         'the RPC endpoint refused the holder list as too large, so the holders of {{mint}} cannot be read from it. Set snapshot.source to "das" (getTokenAccounts, paged, on Helius, Triton and other DAS providers) or use an endpoint that serves getProgramAccounts; nothing was left out quietly',
       tooLargeSplit:
         'the RPC endpoint refused the holder list as too large, even split into 65,536 parts by owner, so the holders of {{mint}} cannot be read from it. Set snapshot.source to "das" (getTokenAccounts, paged, on Helius, Triton and other DAS providers) or use an endpoint that serves getProgramAccounts; nothing was left out quietly',
+      dasNotServed:
+        'the RPC endpoint does not serve the DAS method getTokenAccounts, so the holders of {{mint}} cannot be read from it. Use a DAS provider (Helius, Triton and others) or set snapshot.source to "getProgramAccounts"; nothing was left out quietly',
+      dasFailed:
+        'the RPC endpoint did not give a usable getTokenAccounts (DAS) answer for {{mint}} (technical detail: {{error}}), so its holders cannot be read now. Try again, use another DAS provider, or set snapshot.source to "getProgramAccounts"; nothing was left out quietly',
       minNegative: 'min cannot be negative',
       maxInvalid: 'max must be a whole number of at least 1, not {{max}}',
     },

@@ -614,6 +614,10 @@ export const ja = {
         'RPC エンドポイントがホルダー一覧を大きすぎるとして拒否したため、{{mint}} のホルダーを読み取れません。snapshot.source を "das"（Helius、Triton などの DAS プロバイダーの getTokenAccounts、ページング対応）にするか、getProgramAccounts に対応したエンドポイントを使ってください。黙って除外したホルダーはいません',
       tooLargeSplit:
         'RPC エンドポイントが、所有者で 65,536 分割してもホルダー一覧を大きすぎるとして拒否したため、{{mint}} のホルダーを読み取れません。snapshot.source を "das"（Helius、Triton などの DAS プロバイダーの getTokenAccounts、ページング対応）にするか、getProgramAccounts に対応したエンドポイントを使ってください。黙って除外したホルダーはいません',
+      dasNotServed:
+        'RPC エンドポイントが DAS のメソッド getTokenAccounts に対応していないため、{{mint}} のホルダーを読み取れません。DAS プロバイダー（Helius、Triton など）を使うか、snapshot.source を "getProgramAccounts" にしてください。黙って除外したホルダーはいません',
+      dasFailed:
+        'RPC エンドポイントから {{mint}} の getTokenAccounts（DAS）の使える応答が得られなかったため（技術的な詳細: {{error}}）、いまはホルダーを読み取れません。もう一度試すか、別の DAS プロバイダーを使うか、snapshot.source を "getProgramAccounts" にしてください。黙って除外したホルダーはいません',
       minNegative: 'min に負の値は指定できません',
       maxInvalid: 'max は 1 以上の整数にしてください（指定値: {{max}}）',
     },

@@ -11,7 +11,7 @@ import { amountParam, lamportsParam, listParam, msg, type Message } from '../i18
 import { chainErrorMessage } from './chain-error.js';
 import { isTributaryError, TributaryError } from './errors.js';
 import { successRate, type CompletedEvent, type EngineEventBus, type ProgressEvent, type ReportFile } from './events.js';
-import { DistributionRun, progressOf, transactionCounts, type EvidenceStall, type ExecutorDeps, type ExecutorOptions } from './executor.js';
+import { DistributionRun, progressOf, transactionCounts, type EvidenceStall, type ExecutorDeps, type ExecutorOptions, type TransactionCounts } from './executor.js';
 import type { HeldLease, LeaseTaker } from './lease.js';
 import { CANCELLED_BEFORE_SENT, type Actor, type DistributionRecord, type Fence, type Ledger, type Plan } from './ledger.js';
 import { recipientStates, type LedgerView, type RecipientStatus } from './owed.js';
@@ -101,6 +101,7 @@ const SETTLED_VIEWS_KEPT = 32;
 interface SettledView {
   plan: Plan;
   states: LedgerView;
+  transactions: TransactionCounts;
 }
 
 /**
@@ -329,10 +330,9 @@ export class DistributionService {
     const { plan, record } = await this.load(id);
     const active = this.runs.get(record.id);
     if (active) return { record, plan, progress: active.run.progress(record.state) };
-    const txs = await this.deps.ledger.transactions(record.id);
-    const view = await this.view(record.id, plan);
+    const view = await this.settledView(record.id, plan);
     const counts = view.states.tally(plan.recipients);
-    return { record, plan, progress: progressOf(plan, counts, transactionCounts(txs), { state: record.state, since: record.startedAt ?? Date.now(), settledAtStart: 0 }) };
+    return { record, plan, progress: progressOf(plan, counts, view.transactions, { state: record.state, since: record.startedAt ?? Date.now(), settledAtStart: 0 }) };
   }
 
   async history(limit = HISTORY_DEFAULT): Promise<DistributionStatus[]> {
@@ -357,7 +357,7 @@ export class DistributionService {
     return this.completion(plan, record, progress, () => this.endedReport(plan, record));
   }
 
-  private async completion(plan: Plan, record: DistributionRecord, final: ProgressEvent, written = () => this.exportCsv(plan.id)): Promise<CompletedEvent> {
+  private async completion(plan: Plan, record: DistributionRecord, final: ProgressEvent, written = () => this.writeReport(plan)): Promise<CompletedEvent> {
     let report: ReportFile | null = null;
     let reportError: string | undefined;
     try {
@@ -380,11 +380,15 @@ export class DistributionService {
   }
 
   /**
-   * Writes the per-recipient report as it stands, as CSV, to `<reportsDir>/<id>.csv` (replacing
-   * the one written before) and says where it is: the text is never held whole.
+   * The per-recipient report as it stands, as CSV, at `<reportsDir>/<id>.csv`: written now (the
+   * text is never held whole), or for an ended distribution the file written since it ended.
    */
   async exportCsv(id: string): Promise<ReportFile> {
-    const { plan } = await this.load(id);
+    const { plan, record } = await this.load(id);
+    return record.finishedAt !== undefined && !this.runs.has(plan.id) ? this.endedReport(plan, record) : this.writeReport(plan);
+  }
+
+  private async writeReport(plan: Plan): Promise<ReportFile> {
     return writeReportCsv(this.reportPath(plan.id), plan, await this.currentView(plan));
   }
 
@@ -403,7 +407,7 @@ export class DistributionService {
       if (existing && record.finishedAt !== undefined && existing.mtimeMs >= record.finishedAt) {
         return { path, bytes: existing.size, rows: plan.recipients.length };
       }
-      return this.exportCsv(plan.id);
+      return this.writeReport(plan);
     })().finally(() => this.endedReports.delete(plan.id));
     this.endedReports.set(plan.id, report);
     return report;
@@ -429,12 +433,11 @@ export class DistributionService {
     for (const id of [...ids].reverse()) {
       const plan = this.knownPlan(id) ?? (await this.deps.ledger.getPlan(id));
       if (!plan) continue;
-      // The view keeps the plan for the next question, whether or not this wallet is in it.
-      const view = await this.view(id, plan);
       // A scan of the plan's owner bytes: no index of every owner is kept in memory.
       const index = plan.recipients.indexOf(wallet);
+      // Only a plan the wallet is in costs a read of its transactions.
       if (index < 0) continue;
-      const state = view.states.state(index);
+      const state = (await this.view(id, plan)).states.state(index);
       out.push({
         distributionId: id,
         reward: plan.reward,
@@ -701,11 +704,15 @@ export class DistributionService {
 
   private async view(id: string, plan: Plan): Promise<{ states: LedgerView }> {
     const active = this.runs.get(id);
-    if (active) return { states: active.run.view() };
+    return active ? { states: active.run.view() } : this.settledView(id, plan);
+  }
+
+  /** The states and transaction counts of a distribution no run of this process is paying, read once and kept. */
+  private async settledView(id: string, plan: Plan): Promise<SettledView> {
     const cached = this.settledViews.get(id);
     if (cached) return cached;
     const [txs, failures] = await Promise.all([this.deps.ledger.transactions(id), this.deps.ledger.failures(id)]);
-    const view: SettledView = { plan, states: recipientStates(plan.recipients.length, txs, failures) };
+    const view: SettledView = { plan, states: recipientStates(plan.recipients.length, txs, failures), transactions: transactionCounts(txs) };
     this.settledViews.set(id, view);
     return view;
   }

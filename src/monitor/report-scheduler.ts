@@ -4,16 +4,16 @@ import { errorDetail, silentLogger, type MonitorLogger } from './logger.js';
 import type { OpsFile, OpsMessage, OpsNotifier } from './notifier.js';
 import { buildDailyReport, reportLines, type DailyReport, type RangeSource, type ReportOptions } from './report.js';
 import type { Message } from '../i18n/message.js';
-import { Cron } from 'croner';
 import { latestOccurrence, type CronTimes } from '../time/cron.js';
 import { addDays, localDate } from '../time/zone.js';
+import { DAY_MS } from './time.js';
 
 /**
  * Posts the previous local day's report at the configured local time. When that time falls is
- * croner's (src/time/cron.ts: a daylight-saving change neither skips nor doubles a post), and a
- * croner job checks at that moment; a check on a short unref'd interval besides covers a machine
- * that slept through it, and the same check at start-up posts a report that was due while the
- * process was down, once (the last posted date is kept in the store).
+ * croner's (src/time/cron.ts: a daylight-saving change neither skips nor doubles a post). A check
+ * on a short unref'd interval (report.checkIntervalMs) posts it within that interval, also on a
+ * machine that slept through the moment, and the same check at start-up posts a report that was due
+ * while the process was down, once (the last posted date is kept in the store).
  */
 
 export interface ReportSchedulerOptions {
@@ -45,7 +45,6 @@ export class ReportScheduler {
   private readonly logger: MonitorLogger;
   /** The posting time as a daily cron pattern in the report's zone. */
   private readonly posting: CronTimes;
-  private job: Cron | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
 
@@ -60,7 +59,6 @@ export class ReportScheduler {
   /** Posts a report missed while the process was down, then checks on an unref'd interval. */
   async start(): Promise<void> {
     await this.check();
-    this.job ??= new Cron(this.posting.cron, { timezone: this.posting.tz, mode: '5-part', unref: true }, () => void this.check());
     if (!this.timer) {
       this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs);
       this.timer.unref();
@@ -68,8 +66,6 @@ export class ReportScheduler {
   }
 
   async stop(): Promise<void> {
-    this.job?.stop();
-    this.job = undefined;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.checking;
@@ -78,7 +74,7 @@ export class ReportScheduler {
   /** The latest local date whose report is due at `now`: yesterday once today's posting time has passed. */
   dueDate(now = this.now()): string {
     // The latest posting at or before now (today's once it is past, else yesterday's) reports the day before it.
-    const postedAt = latestOccurrence(this.posting, now) ?? now - 86_400_000;
+    const postedAt = latestOccurrence(this.posting, now) ?? now - DAY_MS;
     return addDays(localDate(postedAt, this.options.timeZone), -1);
   }
 

@@ -5,6 +5,7 @@ import { cpuPercent, sumBuckets, type CompletedSummary, type MinuteBucket } from
 import { formatBytes, formatCount, formatMs, formatPercent } from './format.js';
 import { mean, quantile } from './latency-histogram.js';
 import { durationParam, listParam, msg, type Message } from '../i18n/message.js';
+import { SEVERITIES, type Severity } from './config.js';
 import { HOUR_MS } from './time.js';
 import { localDate, localDayRange, localParts } from '../time/zone.js';
 
@@ -255,10 +256,8 @@ function recommend(r: DailyReport, limits: ReportOptions['recommend']): Recommen
 
 /** A severity in the reader's words; one this version does not know is shown as recorded. */
 function severityOf(severity: string): Message | string {
-  return (SEVERITIES as readonly string[]).includes(severity) ? msg(`cmd.alerts.severity.${severity as (typeof SEVERITIES)[number]}`) : severity;
+  return (SEVERITIES as readonly string[]).includes(severity) ? msg(`cmd.alerts.severity.${severity as Severity}`) : severity;
 }
-
-const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 
 /** "SOL", or a mint shortened to its first and last four characters. */
 export function rewardLabel(reward: string): string {

@@ -6,6 +6,7 @@
  * daily report (src/monitor/report-scheduler.ts) both use it.
  */
 import { Cron } from 'croner';
+import { isUtc } from './zone.js';
 
 export interface CronTimes {
   /** Five fields: minute hour day-of-month month day-of-week. */
@@ -16,7 +17,9 @@ export interface CronTimes {
 
 /** A paused job: asked for its times, never run. Throws croner's error for a pattern it cannot read. */
 export function cronJob(pattern: string, tz: string): Cron {
-  return new Cron(pattern, { timezone: tz, paused: true, mode: '5-part' });
+  // UTC as an offset: croner makes an Intl formatter for any named zone, and the first one pages in
+  // megabytes of ICU data that a bot whose report and schedules are all in UTC never needs.
+  return new Cron(pattern, { ...(isUtc(tz) ? { utcOffset: 0 } : { timezone: tz }), paused: true, mode: '5-part' });
 }
 
 const jobs = new Map<string, Cron>();

@@ -18,6 +18,7 @@ import {
   instantParam,
   iso,
   lamportsParam,
+  listParam,
   msg,
   renderParam,
   type Locale,
@@ -91,7 +92,7 @@ export function renderPreview(preview: PlanPreview, t: Translator): string {
       slot: plan.snapshotSlot,
     }),
     t('preview.recipients', { recipients: plan.recipients.length, holders: preview.holdersInSnapshot }) +
-      (left.length ? t('preview.leftOut', { list: listJoin(t, left, ', ') }) : ''),
+      (left.length ? t('preview.leftOut', { list: listParam(left, { short: true }) }) : ''),
     t('preview.total', { total: amount(plan.total) }),
     t('preview.shares', { min: amount(preview.share.min), median: amount(preview.share.median), max: amount(preview.share.max) }),
     t('preview.zeroShares', { count: preview.zeroShareCount }),
@@ -103,21 +104,12 @@ export function renderPreview(preview: PlanPreview, t: Translator): string {
     }),
     t('preview.duration', { duration: durationParam(preview.estimatedSeconds) }),
     simulation,
-    t('preview.holds', { balances: holds.map((h) => renderParam(t.locale, h)).join(listSeparator(t, ', ')) }),
+    t('preview.holds', { balances: holds.map((h) => renderParam(t.locale, h)).join(t('unit.shortListSeparator')) }),
     t('preview.risks'),
     ...risks,
     t('preview.expires', { minutes }),
     confirmCommand(plan.id),
   ].join('\n');
-}
-
-/** Between the items of a list inside a sentence: `english` (", ") in English, the catalogue's ("、") elsewhere. */
-function listSeparator(t: Translator, english: string): string {
-  return t.locale === 'en' ? english : t('unit.listSeparator');
-}
-
-function listJoin(t: Translator, items: readonly Message[], english: string): string {
-  return items.map((m) => t.say(m)).join(listSeparator(t, english));
 }
 
 /** A preview's risk, as the catalogue words it. */

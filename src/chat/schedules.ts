@@ -67,7 +67,7 @@ export function whatItPays(schedule: Schedule, t: Translator): string {
     ...(schedule.lookupTables ? [t('schedule.filter.tables')] : []),
   ];
   const reward = r.reward.toUpperCase() === 'SOL' ? 'SOL' : shortAddress(r.reward);
-  return t('schedule.pays', { amount: r.amount, reward, token: shortAddress(r.token), filters: filters.join(t.locale === 'en' ? ', ' : t('unit.listSeparator')) });
+  return t('schedule.pays', { amount: r.amount, reward, token: shortAddress(r.token), filters: filters.join(t('unit.shortListSeparator')) });
 }
 
 export function approvalText(schedule: Schedule, t: Translator): string {
